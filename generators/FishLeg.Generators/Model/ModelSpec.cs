@@ -1,0 +1,33 @@
+namespace FishLeg.Generators.Model;
+
+/// <summary>Mirror of <c>FishLeg.Activation</c>: same names, same values.</summary>
+internal enum ActivationKind { Identity = 0, Relu = 1, Tanh = 2, Sigmoid = 3, Softplus = 4, GeluTanh = 5 }
+
+/// <summary>Mirror of <c>FishLeg.Likelihood</c>: same names, same values.</summary>
+internal enum LikelihoodKind { Gaussian = 0, Bernoulli = 1, Categorical = 2 }
+
+/// <summary>Mirror of <c>FishLeg.Precision</c>: same names, same values.</summary>
+internal enum PrecisionKind { Single = 0, Double = 1 }
+
+/// <summary>One dense layer: <c>Units × (Inputs + bias)</c> weights, bias in the last column.</summary>
+internal sealed record LayerSpec(int Inputs, int Units, ActivationKind Activation, bool Bias)
+{
+    public int Columns => Inputs + (Bias ? 1 : 0);
+
+    public long ParameterCount => (long)Units * Columns;
+}
+
+/// <summary>Everything the emitter needs about one model; plain values only, so it caches and never roots a compilation.</summary>
+internal sealed record ModelSpec(
+    string Namespace,
+    string ClassName,
+    int Inputs,
+    LikelihoodKind Likelihood,
+    double Sigma,
+    PrecisionKind Precision,
+    EquatableArray<LayerSpec> Layers)
+{
+    public int Outputs => Layers[Layers.Count - 1].Units;
+
+    public string HintName => (Namespace.Length == 0 ? ClassName : Namespace + "." + ClassName) + ".g.cs";
+}

@@ -1,0 +1,37 @@
+using System;
+
+namespace FishLeg;
+
+/// <summary>
+/// Declares a dense model on a <c>partial</c> class. The layers are the class's <see cref="DenseAttribute"/>s in source order;
+/// the FishLeg source generator emits the model's forward and backward passes for exactly this shape.
+/// </summary>
+/// <example><code>
+/// [FishLegModel(784, Likelihood.Categorical)]
+/// [Dense(128, Activation.Relu)]
+/// [Dense(10)]
+/// public partial class Classifier;
+/// </code></example>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class FishLegModelAttribute : Attribute
+{
+    /// <param name="inputs">Number of input features per example.</param>
+    /// <param name="likelihood">Output likelihood; its negative log-likelihood is the training loss.</param>
+    public FishLegModelAttribute(int inputs, Likelihood likelihood)
+    {
+        Inputs = inputs;
+        Likelihood = likelihood;
+    }
+
+    /// <summary>Number of input features per example.</summary>
+    public int Inputs { get; }
+
+    /// <summary>Output likelihood.</summary>
+    public Likelihood Likelihood { get; }
+
+    /// <summary>Standard deviation of the <see cref="Likelihood.Gaussian"/> likelihood (ignored otherwise). Default 1.</summary>
+    public double Sigma { get; set; } = 1.0;
+
+    /// <summary>Element type of the generated model. Default <see cref="Precision.Single"/>.</summary>
+    public Precision Precision { get; set; } = Precision.Single;
+}

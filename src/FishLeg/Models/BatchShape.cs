@@ -1,0 +1,40 @@
+using System;
+
+namespace FishLeg;
+
+/// <summary>Shape checks shared by generated models, with errors that say which buffer is wrong and how.</summary>
+public static class BatchShape
+{
+    /// <summary>Length of a workspace buffer of <paramref name="width"/> values per example for batches up to <paramref name="maxBatchSize"/>.</summary>
+    public static int BufferLength(int maxBatchSize, int width)
+    {
+        if (maxBatchSize < 1)
+            throw new ArgumentOutOfRangeException(nameof(maxBatchSize), maxBatchSize, "The maximum batch size must be at least 1.");
+        long length = (long)maxBatchSize * width;
+        if (length > Array.MaxLength)
+            throw new ArgumentOutOfRangeException(nameof(maxBatchSize), maxBatchSize,
+                $"A batch of {maxBatchSize} examples of width {width} needs {length} values, more than one array can hold.");
+        return (int)length;
+    }
+
+    /// <summary>Number of rows (examples) in a batch buffer of <paramref name="length"/> values, <paramref name="width"/> per row.</summary>
+    public static int Rows(int length, int width, int maxBatchSize, string name)
+    {
+        if (length == 0 || length % width != 0)
+            throw new ArgumentException(
+                $"'{name}' holds {length} values, which is not a whole, non-empty number of rows of {width}.", name);
+        int rows = length / width;
+        if (rows > maxBatchSize)
+            throw new ArgumentException(
+                $"'{name}' holds {rows} examples, more than the maximum batch size of {maxBatchSize} the model was created with.", name);
+        return rows;
+    }
+
+    /// <summary>Checks that a buffer holds exactly <paramref name="rows"/> rows of <paramref name="width"/> values.</summary>
+    public static void RequireLength(int length, int rows, int width, string name)
+    {
+        if (length != rows * width)
+            throw new ArgumentException(
+                $"'{name}' holds {length} values but a batch of {rows} examples needs {rows * width} ({rows}×{width}).", name);
+    }
+}

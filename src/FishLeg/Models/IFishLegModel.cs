@@ -1,0 +1,43 @@
+using System;
+using System.Numerics;
+
+namespace FishLeg;
+
+/// <summary>
+/// A dense model generated from a <see cref="FishLegModelAttribute"/> declaration. The runtime drives training through
+/// this interface alone: no reflection, so it works under trimming and Native AOT.
+/// </summary>
+/// <remarks>
+/// Batches are row-major: row n of <c>inputs</c> is example n. The batch size is the number of input rows, from 1 up to
+/// <see cref="MaxBatchSize"/>. The loss is the mean over the batch of the per-example negative log-likelihood,
+/// summed over output units.
+/// </remarks>
+public interface IFishLegModel<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Sizes, likelihood and the flat parameter layout.</summary>
+    ModelDescription Description { get; }
+
+    /// <summary>Largest batch the workspace was sized for.</summary>
+    int MaxBatchSize { get; }
+
+    /// <summary>All trainable parameters, layer after layer; each layer's weights row-major with the bias as last column.</summary>
+    Span<T> Parameters { get; }
+
+    /// <summary>Gradient of the last <see cref="LossAndGradient"/> call, laid out like <see cref="Parameters"/>.</summary>
+    ReadOnlySpan<T> Gradient { get; }
+
+    /// <summary>
+    /// Re-draws every parameter from <paramref name="seed"/>: weights and bias of a layer with fan-in n uniform in
+    /// [−1/√n, 1/√n], as PyTorch's <c>nn.Linear</c> does by default.
+    /// </summary>
+    void InitializeParameters(ulong seed);
+
+    /// <summary>Writes the likelihood's mean for each example: the output itself (Gaussian), sigmoid (Bernoulli) or softmax (Categorical).</summary>
+    void Predict(ReadOnlySpan<T> inputs, Span<T> predictions);
+
+    /// <summary>Mean negative log-likelihood of <paramref name="targets"/> over the batch.</summary>
+    T Loss(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets);
+
+    /// <summary>Mean negative log-likelihood over the batch; stores its gradient in <see cref="Gradient"/>.</summary>
+    T LossAndGradient(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets);
+}

@@ -1,0 +1,78 @@
+using System;
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace FishLeg.Optimizers;
+
+/// <summary>
+/// Adam with the semantics of <c>torch.optim.Adam</c> (no AMSGrad): <c>d = g + λθ</c>, <c>m ← β₁m + (1 − β₁)d</c>,
+/// <c>v ← β₂v + (1 − β₂)d²</c>, <c>θ ← θ − (η/(1 − β₁ᵗ))·m/(√v/√(1 − β₂ᵗ) + ε)</c>.
+/// </summary>
+public sealed class Adam<T> : IOptimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T[] _m, _v, _decayed, _scratch;
+
+    /// <param name="parameterCount">Length of the parameter span this optimizer updates.</param>
+    /// <param name="learningRate">η (PyTorch default 1e-3).</param>
+    /// <param name="beta1">β₁.</param>
+    /// <param name="beta2">β₂.</param>
+    /// <param name="epsilon">ε.</param>
+    /// <param name="weightDecay">λ, coupled L2: added to the gradient.</param>
+    public Adam(int parameterCount, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(parameterCount, 1);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(learningRate);
+        if (beta1 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta1), beta1, "β₁ must be in [0, 1).");
+        if (beta2 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "β₂ must be in [0, 1).");
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(epsilon);
+        ArgumentOutOfRangeException.ThrowIfNegative(weightDecay);
+        LearningRate = learningRate;
+        Beta1 = beta1;
+        Beta2 = beta2;
+        Epsilon = epsilon;
+        WeightDecay = weightDecay;
+        _m = new T[parameterCount];
+        _v = new T[parameterCount];
+        _decayed = new T[parameterCount];
+        _scratch = new T[parameterCount];
+    }
+
+    /// <summary>η.</summary>
+    public double LearningRate { get; set; }
+    /// <summary>β₁.</summary>
+    public double Beta1 { get; }
+    /// <summary>β₂.</summary>
+    public double Beta2 { get; }
+    /// <summary>ε.</summary>
+    public double Epsilon { get; }
+    /// <summary>λ.</summary>
+    public double WeightDecay { get; }
+    /// <summary>Steps taken so far (t).</summary>
+    public long StepCount { get; private set; }
+
+    /// <inheritdoc/>
+    public void Step(Span<T> parameters, ReadOnlySpan<T> gradient)
+    {
+        OptimizerGuard.CheckLengths(_m.Length, parameters.Length, gradient.Length);
+        StepCount++;
+        ReadOnlySpan<T> d = gradient;
+        if (WeightDecay != 0)
+        {
+            TensorPrimitives.MultiplyAdd(parameters, T.CreateChecked(WeightDecay), gradient, _decayed);
+            d = _decayed;
+        }
+        TensorPrimitives.Multiply(_m, T.CreateChecked(Beta1), _m);
+        TensorPrimitives.MultiplyAdd(d, T.CreateChecked(1 - Beta1), _m, _m);
+        TensorPrimitives.Multiply(_v, T.CreateChecked(Beta2), _v);
+        TensorPrimitives.Multiply(d, T.CreateChecked(1 - Beta2), _scratch);
+        TensorPrimitives.MultiplyAdd(_scratch, d, _v, _v);
+
+        double correction1 = 1 - Math.Pow(Beta1, StepCount);
+        double correction2 = 1 - Math.Pow(Beta2, StepCount);
+        TensorPrimitives.Sqrt<T>(_v, _scratch);
+        TensorPrimitives.Multiply(_scratch, T.CreateChecked(1 / Math.Sqrt(correction2)), _scratch);
+        TensorPrimitives.Add(_scratch, T.CreateChecked(Epsilon), _scratch);
+        TensorPrimitives.Divide(_m, _scratch, _scratch);
+        TensorPrimitives.MultiplyAdd(_scratch, T.CreateChecked(-LearningRate / correction1), parameters, parameters);
+    }
+}

@@ -1,0 +1,80 @@
+using System;
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace FishLeg.Optimizers;
+
+/// <summary>
+/// Stochastic gradient descent with momentum, with the semantics of <c>torch.optim.SGD</c>:
+/// <c>d = g + λθ</c>; <c>b = d</c> on the first step, else <c>b = μb + (1 − τ)d</c>; <c>d = d + μb</c> (Nesterov) or <c>b</c>;
+/// <c>θ ← θ − η·d</c>.
+/// </summary>
+public sealed class SgdMomentum<T> : IOptimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T[] _buffer;
+    private readonly T[] _scratch;
+    private bool _started;
+
+    /// <param name="parameterCount">Length of the parameter span this optimizer updates.</param>
+    /// <param name="learningRate">η.</param>
+    /// <param name="momentum">μ (PyTorch's default is 0; 0.9 is the usual choice).</param>
+    /// <param name="dampening">τ.</param>
+    /// <param name="weightDecay">λ, coupled L2: added to the gradient.</param>
+    /// <param name="nesterov">Nesterov momentum.</param>
+    public SgdMomentum(int parameterCount, double learningRate, double momentum = 0.9, double dampening = 0, double weightDecay = 0, bool nesterov = false)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(parameterCount, 1);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(learningRate);
+        ArgumentOutOfRangeException.ThrowIfNegative(momentum);
+        ArgumentOutOfRangeException.ThrowIfNegative(weightDecay);
+        if (nesterov && (momentum <= 0 || dampening != 0))
+            throw new ArgumentException("Nesterov momentum needs a positive momentum and zero dampening.", nameof(nesterov));
+        LearningRate = learningRate;
+        Momentum = momentum;
+        Dampening = dampening;
+        WeightDecay = weightDecay;
+        Nesterov = nesterov;
+        _buffer = new T[parameterCount];
+        _scratch = new T[parameterCount];
+    }
+
+    /// <summary>η.</summary>
+    public double LearningRate { get; set; }
+    /// <summary>μ.</summary>
+    public double Momentum { get; }
+    /// <summary>τ.</summary>
+    public double Dampening { get; }
+    /// <summary>λ.</summary>
+    public double WeightDecay { get; }
+    /// <summary>Whether the step uses Nesterov momentum.</summary>
+    public bool Nesterov { get; }
+
+    /// <inheritdoc/>
+    public void Step(Span<T> parameters, ReadOnlySpan<T> gradient)
+    {
+        OptimizerGuard.CheckLengths(_buffer.Length, parameters.Length, gradient.Length);
+        ReadOnlySpan<T> direction = gradient;
+        if (WeightDecay != 0)
+        {
+            TensorPrimitives.MultiplyAdd(parameters, T.CreateChecked(WeightDecay), gradient, _scratch);
+            direction = _scratch;
+        }
+        if (Momentum != 0)
+        {
+            if (!_started) direction.CopyTo(_buffer);
+            else
+            {
+                TensorPrimitives.Multiply(_buffer, T.CreateChecked(Momentum), _buffer);
+                TensorPrimitives.MultiplyAdd(direction, T.CreateChecked(1 - Dampening), _buffer, _buffer);
+            }
+            if (Nesterov)
+            {
+                TensorPrimitives.MultiplyAdd(_buffer, T.CreateChecked(Momentum), direction, _scratch);
+                direction = _scratch;
+            }
+            else direction = _buffer;
+        }
+        _started = true;
+        TensorPrimitives.MultiplyAdd(direction, T.CreateChecked(-LearningRate), parameters, parameters);
+    }
+}
