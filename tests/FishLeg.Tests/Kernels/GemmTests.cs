@@ -1,0 +1,132 @@
+using System;
+using System.Collections.Generic;
+using System.Numerics;
+using System.Runtime.Intrinsics;
+using FishLeg.Kernels;
+using Xunit;
+
+namespace FishLeg.Tests.Kernels;
+
+public class GemmTests
+{
+    private static readonly int[] Sizes = [1, 3, 17, 64, 100];
+
+    public static IEnumerable<object[]> Configurations()
+    {
+        foreach (GemmKernel kernel in Enum.GetValues<GemmKernel>())
+        {
+            if (kernel == GemmKernel.Vector512 && !Vector512.IsHardwareAccelerated) continue;
+            foreach (bool ta in new[] { false, true })
+                foreach (bool tb in new[] { false, true })
+                    if (!(ta && tb)) yield return [kernel, ta, tb];
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Configurations))]
+    public void FloatMatchesNaiveLoopOnEveryShape(GemmKernel kernel, bool transposeA, bool transposeB)
+    {
+        foreach (int m in Sizes)
+            foreach (int n in Sizes)
+                foreach (int k in Sizes)
+                    Check<float>(kernel, transposeA, transposeB, m, n, k, tolerance: 1e-5);
+    }
+
+    [Theory]
+    [MemberData(nameof(Configurations))]
+    public void DoubleMatchesNaiveLoopOnEveryShape(GemmKernel kernel, bool transposeA, bool transposeB)
+    {
+        foreach (int m in Sizes)
+            foreach (int n in Sizes)
+                foreach (int k in Sizes)
+                    Check<double>(kernel, transposeA, transposeB, m, n, k, tolerance: 1e-13);
+    }
+
+    [Theory]
+    [MemberData(nameof(Configurations))]
+    public void LargeAndOddShapesSpanSeveralBlocks(GemmKernel kernel, bool transposeA, bool transposeB)
+    {
+        // 785 = 784 inputs + bias; 1100 > one 1024-wide B block; 300 > one 256-deep panel.
+        Check<float>(kernel, transposeA, transposeB, 100, 785, 300, tolerance: 1e-5);
+        Check<float>(kernel, transposeA, transposeB, 785, 100, 17, tolerance: 1e-5);
+        Check<double>(kernel, transposeA, transposeB, 17, 1100, 785, tolerance: 1e-13);
+    }
+
+    [Fact]
+    public void ParallelSplitMatchesSerialBitForBit()
+    {
+        using var pool = new WorkerPool(2);
+        foreach ((int m, int n, int k) in new[] { (100, 1000, 784), (1000, 785, 100), (100, 784, 1000), (7, 3000, 50), (3000, 7, 50) })
+        {
+            var (a, b) = (Random(m * k, 1), Random(k * n, 2));
+            var serial = new float[m * n];
+            var parallel = new float[m * n];
+            pool.Parallelism = 1;
+            Gemm.Multiply<float>(Gemm.Kernel, pool, false, false, m, n, k, a, k, b, n, serial, n, false);
+            pool.Parallelism = 2;
+            Gemm.Multiply<float>(Gemm.Kernel, pool, false, false, m, n, k, a, k, b, n, parallel, n, false);
+            Assert.Equal(serial, parallel);
+        }
+    }
+
+    [Fact]
+    public void ZeroDepthClearsOrKeepsC()
+    {
+        var c = new float[] { 1, 2, 3, 4 };
+        Gemm.NN<float>(2, 2, 0, [], 1, [], 2, c, 2, accumulate: true);
+        Assert.Equal(new float[] { 1, 2, 3, 4 }, c);
+        Gemm.NN<float>(2, 2, 0, [], 1, [], 2, c, 2);
+        Assert.Equal(new float[4], c);
+    }
+
+    [Fact]
+    public void TooShortOperandIsNamed()
+    {
+        var error = Assert.Throws<ArgumentException>(() => Gemm.NN<float>(2, 3, 4, new float[7], 4, new float[12], 3, new float[6], 3));
+        Assert.Contains("Matrix 'a' (2×4, row stride 4) needs 8 elements but the span holds 7", error.Message);
+        error = Assert.Throws<ArgumentException>(() => Gemm.NT<float>(2, 3, 4, new float[8], 4, new float[12], 3, new float[6], 3));
+        Assert.Contains("Row stride 3 of matrix 'b' is smaller than its 4 columns", error.Message);
+    }
+
+    private static void Check<T>(GemmKernel kernel, bool transposeA, bool transposeB, int m, int n, int k, double tolerance)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // Padded strides catch code that assumes rows are contiguous.
+        int lda = (transposeA ? m : k) + 3, ldb = (transposeB ? k : n) + 2, ldc = n + 5;
+        T[] a = Random<T>((transposeA ? k : m) * lda, 11), b = Random<T>((transposeB ? n : k) * ldb, 12);
+        T[] c0 = Random<T>(m * ldc, 13);
+        foreach (bool accumulate in new[] { false, true })
+        {
+            var c = (T[])c0.Clone();
+            Gemm.Multiply<T>(kernel, WorkerPool.Shared, transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+            for (int i = 0; i < m; i++)
+            {
+                for (int j = 0; j < n; j++)
+                {
+                    double expected = accumulate ? double.CreateChecked(c0[i * ldc + j]) : 0;
+                    for (int p = 0; p < k; p++)
+                    {
+                        double x = double.CreateChecked(transposeA ? a[p * lda + i] : a[i * lda + p]);
+                        double y = double.CreateChecked(transposeB ? b[j * ldb + p] : b[p * ldb + j]);
+                        expected += x * y;
+                    }
+                    double actual = double.CreateChecked(c[i * ldc + j]);
+                    Assert.True(Math.Abs(actual - expected) <= tolerance * (1 + Math.Sqrt(k)),
+                        $"{kernel} {(transposeA ? 'T' : 'N')}{(transposeB ? 'T' : 'N')} {m}×{n}×{k} accumulate={accumulate}: C[{i},{j}] = {actual}, expected {expected}");
+                }
+                // Padding between rows of C is never written.
+                for (int j = n; j < ldc && i * ldc + j < c.Length; j++) Assert.Equal(c0[i * ldc + j], c[i * ldc + j]);
+            }
+        }
+    }
+
+    private static float[] Random(int length, ulong seed) => Random<float>(length, seed);
+
+    private static T[] Random<T>(int length, ulong seed) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var random = new SeededRandom(seed);
+        var values = new T[length];
+        for (int i = 0; i < length; i++) values[i] = T.CreateChecked(random.NextDouble() * 2 - 1);
+        return values;
+    }
+}

@@ -1,0 +1,41 @@
+using System;
+using FishLeg.Kernels;
+using FishLeg.Optimizers;
+using Xunit;
+
+namespace FishLeg.Tests.Models;
+
+/// <summary>The hot path allocates nothing once warm: forward, backward and the optimizer update, on both cores.</summary>
+public class AllocationTests
+{
+    [Theory]
+    [InlineData("sgd")]
+    [InlineData("adam")]
+    public void SteadyStateTrainingStepAllocatesNothing(string optimizerName)
+    {
+        const int Batch = 100;
+        Assert.True(WorkerPool.Shared.ThreadCount >= 2 || Environment.ProcessorCount == 1);
+        var model = new MnistAutoencoder(Batch, seed: 1);
+        IOptimizer<float> optimizer = optimizerName == "adam"
+            ? new Adam<float>(MnistAutoencoder.ParameterCount)
+            : new SgdMomentum<float>(MnistAutoencoder.ParameterCount, learningRate: 0.01);
+        var random = new SeededRandom(2);
+        var inputs = new float[Batch * MnistAutoencoder.InputCount];
+        for (int i = 0; i < inputs.Length; i++) inputs[i] = (float)random.NextDouble();
+
+        void Step(int rows)
+        {
+            ReadOnlySpan<float> x = inputs.AsSpan(0, rows * MnistAutoencoder.InputCount);
+            model.LossAndGradient(x, x);
+            optimizer.Step(model.Parameters, model.Gradient);
+        }
+        Step(Batch);
+        Step(37); // a short last batch takes the same path
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Step(Batch);
+        Step(37);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
+    }
+}

@@ -1,0 +1,140 @@
+using FishLeg;
+
+namespace FishLeg.Tests.Models;
+
+// Small double-precision nets for the numerical proofs: 5 inputs, two hidden layers of 4, 3 outputs,
+// every hidden activation with every likelihood.
+
+[FishLegModel(5, Likelihood.Gaussian, Precision = Precision.Double, Sigma = 0.7)]
+[Dense(4, Activation.Identity)]
+[Dense(4, Activation.Identity)]
+[Dense(3)]
+public partial class IdentityGaussianNet;
+
+[FishLegModel(5, Likelihood.Gaussian, Precision = Precision.Double, Sigma = 0.7)]
+[Dense(4, Activation.Relu)]
+[Dense(4, Activation.Relu)]
+[Dense(3)]
+public partial class ReluGaussianNet;
+
+[FishLegModel(5, Likelihood.Gaussian, Precision = Precision.Double, Sigma = 0.7)]
+[Dense(4, Activation.Tanh)]
+[Dense(4, Activation.Tanh)]
+[Dense(3)]
+public partial class TanhGaussianNet;
+
+[FishLegModel(5, Likelihood.Gaussian, Precision = Precision.Double, Sigma = 0.7)]
+[Dense(4, Activation.Sigmoid)]
+[Dense(4, Activation.Sigmoid)]
+[Dense(3)]
+public partial class SigmoidGaussianNet;
+
+[FishLegModel(5, Likelihood.Gaussian, Precision = Precision.Double, Sigma = 0.7)]
+[Dense(4, Activation.Softplus)]
+[Dense(4, Activation.Softplus)]
+[Dense(3)]
+public partial class SoftplusGaussianNet;
+
+[FishLegModel(5, Likelihood.Gaussian, Precision = Precision.Double, Sigma = 0.7)]
+[Dense(4, Activation.GeluTanh)]
+[Dense(4, Activation.GeluTanh)]
+[Dense(3)]
+public partial class GeluTanhGaussianNet;
+
+[FishLegModel(5, Likelihood.Bernoulli, Precision = Precision.Double)]
+[Dense(4, Activation.Identity)]
+[Dense(4, Activation.Identity)]
+[Dense(3)]
+public partial class IdentityBernoulliNet;
+
+[FishLegModel(5, Likelihood.Bernoulli, Precision = Precision.Double)]
+[Dense(4, Activation.Relu)]
+[Dense(4, Activation.Relu)]
+[Dense(3)]
+public partial class ReluBernoulliNet;
+
+[FishLegModel(5, Likelihood.Bernoulli, Precision = Precision.Double)]
+[Dense(4, Activation.Tanh)]
+[Dense(4, Activation.Tanh)]
+[Dense(3)]
+public partial class TanhBernoulliNet;
+
+[FishLegModel(5, Likelihood.Bernoulli, Precision = Precision.Double)]
+[Dense(4, Activation.Sigmoid)]
+[Dense(4, Activation.Sigmoid)]
+[Dense(3)]
+public partial class SigmoidBernoulliNet;
+
+[FishLegModel(5, Likelihood.Bernoulli, Precision = Precision.Double)]
+[Dense(4, Activation.Softplus)]
+[Dense(4, Activation.Softplus)]
+[Dense(3)]
+public partial class SoftplusBernoulliNet;
+
+[FishLegModel(5, Likelihood.Bernoulli, Precision = Precision.Double)]
+[Dense(4, Activation.GeluTanh)]
+[Dense(4, Activation.GeluTanh)]
+[Dense(3)]
+public partial class GeluTanhBernoulliNet;
+
+[FishLegModel(5, Likelihood.Categorical, Precision = Precision.Double)]
+[Dense(4, Activation.Identity)]
+[Dense(4, Activation.Identity)]
+[Dense(3)]
+public partial class IdentityCategoricalNet;
+
+[FishLegModel(5, Likelihood.Categorical, Precision = Precision.Double)]
+[Dense(4, Activation.Relu)]
+[Dense(4, Activation.Relu)]
+[Dense(3)]
+public partial class ReluCategoricalNet;
+
+[FishLegModel(5, Likelihood.Categorical, Precision = Precision.Double)]
+[Dense(4, Activation.Tanh)]
+[Dense(4, Activation.Tanh)]
+[Dense(3)]
+public partial class TanhCategoricalNet;
+
+[FishLegModel(5, Likelihood.Categorical, Precision = Precision.Double)]
+[Dense(4, Activation.Sigmoid)]
+[Dense(4, Activation.Sigmoid)]
+[Dense(3)]
+public partial class SigmoidCategoricalNet;
+
+[FishLegModel(5, Likelihood.Categorical, Precision = Precision.Double)]
+[Dense(4, Activation.Softplus)]
+[Dense(4, Activation.Softplus)]
+[Dense(3)]
+public partial class SoftplusCategoricalNet;
+
+[FishLegModel(5, Likelihood.Categorical, Precision = Precision.Double)]
+[Dense(4, Activation.GeluTanh)]
+[Dense(4, Activation.GeluTanh)]
+[Dense(3)]
+public partial class GeluTanhCategoricalNet;
+
+// Layers without bias, and a nonlinear output layer.
+[FishLegModel(5, Likelihood.Gaussian, Precision = Precision.Double)]
+[Dense(4, Activation.Tanh, Bias = false)]
+[Dense(6, Activation.Softplus)]
+[Dense(3, Activation.Tanh, Bias = false)]
+public partial class MixedBiasNet;
+
+// The second-order benchmark's MNIST autoencoder, in float as the samples train it.
+[FishLegModel(784, Likelihood.Bernoulli)]
+[Dense(1000, Activation.Relu)]
+[Dense(500, Activation.Relu)]
+[Dense(250, Activation.Relu)]
+[Dense(30)]
+[Dense(250, Activation.Relu)]
+[Dense(500, Activation.Relu)]
+[Dense(1000, Activation.Relu)]
+[Dense(784)]
+public partial class MnistAutoencoder;
+
+/// <summary>A float regression net for training tests.</summary>
+[FishLegModel(8, Likelihood.Gaussian)]
+[Dense(32, Activation.Tanh)]
+[Dense(32, Activation.Tanh)]
+[Dense(2)]
+public partial class RegressionNet;

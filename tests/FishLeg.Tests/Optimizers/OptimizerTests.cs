@@ -1,0 +1,68 @@
+using System;
+using FishLeg.Optimizers;
+using Xunit;
+
+namespace FishLeg.Tests.Optimizers;
+
+/// <summary>
+/// Two steps on θ₀ = (1, −2) with gradients g₁ = (0.5, 0.3), g₂ = (−0.2, 0.4), against values worked out by hand from
+/// the torch.optim formulas (the arithmetic is in the comments).
+/// </summary>
+public class OptimizerTests
+{
+    private static readonly double[][] Gradients = [[0.5, 0.3], [-0.2, 0.4]];
+
+    [Fact]
+    public void SgdMomentumWithDampeningAndWeightDecayFollowsTorch()
+    {
+        // η = 0.1, μ = 0.9, τ = 0.1, λ = 0.01.
+        // Step 1: d = g₁ + λθ₀ = (0.51, 0.28); b = d (no dampening on the first step); θ₁ = θ₀ − ηb = (0.949, −2.028).
+        // Step 2: d = g₂ + λθ₁ = (−0.19051, 0.37972); b = 0.9(0.51, 0.28) + 0.9d = (0.287541, 0.593748);
+        //         θ₂ = θ₁ − ηb = (0.9202459, −2.0873748).
+        var sgd = new SgdMomentum<double>(2, learningRate: 0.1, momentum: 0.9, dampening: 0.1, weightDecay: 0.01);
+        AssertTrajectory(sgd, [0.949, -2.028], [0.9202459, -2.0873748]);
+    }
+
+    [Fact]
+    public void SgdNesterovFollowsTorch()
+    {
+        // η = 0.1, μ = 0.9. Step 1: b = g₁; d = g₁ + μb = (0.95, 0.57); θ₁ = (0.905, −2.057).
+        // Step 2: b = 0.9(0.5, 0.3) + g₂ = (0.25, 0.67); d = g₂ + μb = (0.025, 1.003); θ₂ = (0.9025, −2.1573).
+        var sgd = new SgdMomentum<double>(2, learningRate: 0.1, momentum: 0.9, nesterov: true);
+        AssertTrajectory(sgd, [0.905, -2.057], [0.9025, -2.1573]);
+    }
+
+    [Fact]
+    public void AdamWithWeightDecayFollowsTorch()
+    {
+        // η = 0.1, β = (0.9, 0.999), ε = 1e-8, λ = 0.01.
+        // Step 1: d = (0.51, 0.28); m = 0.1d; v = 0.001d²; m̂ = d, v̂ = d²; θ₁ = θ₀ − 0.1·d/(|d| + ε)
+        //         = (1 − 0.1·0.51/0.51000001, −2 + 0.1·0.28/0.28000001) = (0.9000000019607843, −2.0999999964285716).
+        // Step 2: d = g₂ + λθ₁; m = 0.9m + 0.1d; v = 0.999v + 0.001d²; θ₂ = θ₁ − (0.1/0.19)·m/(√v/√0.001999 + ε)
+        //         = (0.8633641380701821, −2.1996648976436743).
+        var adam = new Adam<double>(2, learningRate: 0.1, weightDecay: 0.01);
+        AssertTrajectory(adam, [0.9000000019607843, -2.0999999964285716], [0.8633641380701821, -2.1996648976436743]);
+        Assert.Equal(2, adam.StepCount);
+    }
+
+    [Fact]
+    public void MismatchedLengthsAreRejectedWithTheCounts()
+    {
+        var adam = new Adam<float>(3);
+        var error = Assert.Throws<ArgumentException>(() => adam.Step(new float[3], new float[2]));
+        Assert.Contains("gradient holds 2 values but there are 3 parameters", error.Message);
+        error = Assert.Throws<ArgumentException>(() => new SgdMomentum<float>(3, 0.1).Step(new float[4], new float[4]));
+        Assert.Contains("created for 3 parameters but was given 4", error.Message);
+    }
+
+    private static void AssertTrajectory(IOptimizer<double> optimizer, double[] afterFirst, double[] afterSecond)
+    {
+        double[] theta = [1, -2];
+        optimizer.Step(theta, Gradients[0]);
+        Assert.Equal(afterFirst[0], theta[0], 12);
+        Assert.Equal(afterFirst[1], theta[1], 12);
+        optimizer.Step(theta, Gradients[1]);
+        Assert.Equal(afterSecond[0], theta[0], 12);
+        Assert.Equal(afterSecond[1], theta[1], 12);
+    }
+}
