@@ -201,7 +201,7 @@ public sealed partial class FishLegGenerator
                 LayerSpec layer = model.Layers[l - 1];
                 string units = I(layer.Units), columns = I(layer.Columns), inputs = I(layer.Inputs);
                 w.Line();
-                w.Line($"// Layer {l}: E = D ⊙ σ'(Z), G = Eᵀ·[A | 1]{(l > 1 ? ", D below = E·W̃" : "")}.");
+                w.Line($"// Layer {l}: E = D ⊙ σ'(Z), G = Eᵀ·{(layer.Bias ? "[A | 1]" : "A")}{(l > 1 ? $", D below = E·{(layer.Bias ? "W̃" : "W")}" : "")}.");
                 if (HasActivation(model, l))
                     w.Line($"{Kernels}.Activations.{layer.Activation}Backward<{T}>({AsSpan}(_z{l}, 0, batch * {units}), {AsSpan}(_a{l}, 0, batch * {units}), e{l});");
                 w.Line($"{Span}<{T}> g{l} = gradient.Slice({I(layout.Offsets[l - 1])}, {I(layer.ParameterCount)});");

@@ -1,0 +1,174 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Xunit;
+
+namespace FishLeg.Generators.Tests;
+
+/// <summary>
+/// Each diagnostic ID on a declaration that triggers it: the right ID, at the offending attribute or argument, no
+/// generated code, and no compiler error beyond it (a bad declaration never yields code that fails to compile).
+/// </summary>
+public class DiagnosticTests
+{
+    private static void AssertSingle(string source, string id, string flaggedText, string messagePart)
+    {
+        var (run, errors) = GeneratorHarness.Run(source);
+        Assert.Empty(errors);
+        Assert.Empty(run.GeneratedSources);
+        Diagnostic diagnostic = Assert.Single(run.Diagnostics);
+        Assert.Equal(id, diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Equal("Model0.cs", diagnostic.Location.GetLineSpan().Path);
+        Assert.Equal(flaggedText, source.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
+        Assert.Contains(messagePart, diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void FLG0001_ClassNotPartial() => AssertSingle("""
+        using FishLeg;
+        [FishLegModel(4, Likelihood.Gaussian)]
+        [Dense(2)]
+        public class Net { }
+        """, "FLG0001", "Net", "add the 'partial' modifier");
+
+    [Fact]
+    public void FLG0002_NoLayers() => AssertSingle("""
+        using FishLeg;
+        [FishLegModel(4, Likelihood.Gaussian)]
+        public partial class Net;
+        """, "FLG0002", "FishLegModel(4, Likelihood.Gaussian)", "declares no layers");
+
+    [Fact]
+    public void FLG0003_NonPositiveInputs() => AssertSingle("""
+        using FishLeg;
+        [FishLegModel(0, Likelihood.Gaussian)]
+        [Dense(2)]
+        public partial class Net;
+        """, "FLG0003", "0", "Inputs of model 'Net' is 0");
+
+    [Fact]
+    public void FLG0003_NonPositiveUnits() => AssertSingle("""
+        using FishLeg;
+        [FishLegModel(4, Likelihood.Gaussian)]
+        [Dense(8, Activation.Relu)]
+        [Dense(units: -3)]
+        public partial class Net;
+        """, "FLG0003", "units: -3", "Units of layer 2 of model 'Net' is -3");
+
+    [Fact]
+    public void FLG0004_CategoricalWithOneOutput() => AssertSingle("""
+        using FishLeg;
+        [FishLegModel(4, Likelihood.Categorical)]
+        [Dense(8, Activation.Relu)]
+        [Dense(1)]
+        public partial class Net;
+        """, "FLG0004", "Likelihood.Categorical", "needs at least 2 classes, but the last layer has 1 unit(s)");
+
+    [Fact]
+    public void FLG0005_GenericClass() => AssertSingle("""
+        using FishLeg;
+        [FishLegModel(4, Likelihood.Gaussian)]
+        [Dense(2)]
+        public partial class Net<T>;
+        """, "FLG0005", "Net", "generic classes are not supported");
+
+    [Fact]
+    public void FLG0005_NestedClass() => AssertSingle("""
+        using FishLeg;
+        public partial class Outer
+        {
+            [FishLegModel(4, Likelihood.Gaussian)]
+            [Dense(2)]
+            public partial class Net;
+        }
+        """, "FLG0005", "Net", "nested classes are not supported");
+
+    [Fact]
+    public void FLG0005_LayersOnAnotherPartialDeclaration()
+    {
+        var (run, errors) = GeneratorHarness.Run("""
+            using FishLeg;
+            [FishLegModel(4, Likelihood.Gaussian)]
+            [Dense(3)]
+            public partial class Net;
+            """, """
+            using FishLeg;
+            [Dense(2)]
+            public partial class Net;
+            """);
+        Assert.Empty(errors);
+        Assert.Empty(run.GeneratedSources);
+        Diagnostic diagnostic = Assert.Single(run.Diagnostics);
+        Assert.Equal("FLG0005", diagnostic.Id);
+        Assert.Equal("Model1.cs", diagnostic.Location.GetLineSpan().Path);
+        Assert.Contains("must be on the same declaration as [FishLegModel]", diagnostic.GetMessage());
+    }
+
+    [Fact]
+    public void FLG0005_TooManyParameters() => AssertSingle("""
+        using FishLeg;
+        [FishLegModel(100000, Likelihood.Gaussian)]
+        [Dense(100000)]
+        public partial class Net;
+        """, "FLG0005", "FishLegModel(100000, Likelihood.Gaussian)", "it has 10000100000 parameters");
+
+    [Fact]
+    public void FLG0006_NonPositiveSigma() => AssertSingle("""
+        using FishLeg;
+        [FishLegModel(4, Likelihood.Gaussian, Sigma = -0.5)]
+        [Dense(2)]
+        public partial class Net;
+        """, "FLG0006", "Sigma = -0.5", "Sigma of model 'Net' is -0.5");
+
+    [Fact]
+    public void FLG0007_UndefinedActivation() => AssertSingle("""
+        using FishLeg;
+        [FishLegModel(4, Likelihood.Gaussian)]
+        [Dense(2, (Activation)42)]
+        public partial class Net;
+        """, "FLG0007", "(Activation)42", "Activation of layer 1 of model 'Net' is 42");
+
+    [Fact]
+    public void SeveralProblemsAreAllReported()
+    {
+        var (run, _) = GeneratorHarness.Run("""
+            using FishLeg;
+            [FishLegModel(0, Likelihood.Categorical, Sigma = 0)]
+            [Dense(0)]
+            public class Net { }
+            """);
+        Assert.Empty(run.GeneratedSources);
+        Assert.Equal(new[] { "FLG0001", "FLG0003", "FLG0003", "FLG0006" }, run.Diagnostics.Select(d => d.Id).OrderBy(id => id));
+    }
+
+    [Fact]
+    public void ValidModelBesideAnInvalidOneIsStillGenerated()
+    {
+        var (run, errors) = GeneratorHarness.Run("""
+            using FishLeg;
+            [FishLegModel(4, Likelihood.Gaussian)]
+            [Dense(2)]
+            public partial class Good;
+
+            [FishLegModel(4, Likelihood.Gaussian)]
+            public partial class Bad;
+            """);
+        Assert.Empty(errors);
+        Assert.Equal("Good.g.cs", Assert.Single(run.GeneratedSources).HintName);
+        Assert.Equal("FLG0002", Assert.Single(run.Diagnostics).Id);
+    }
+
+    [Fact]
+    public void UnboundAttributeArgumentsLeaveOnlyTheCompilerError()
+    {
+        var (run, errors) = GeneratorHarness.Run("""
+            using FishLeg;
+            [FishLegModel(4, Likelihood.Gaussian)]
+            [Dense("wide")]
+            public partial class Net;
+            """);
+        Assert.NotEmpty(errors);
+        Assert.Empty(run.Diagnostics);
+        Assert.Empty(run.GeneratedSources);
+    }
+}

@@ -1,0 +1,66 @@
+using FishLeg.Generators.Tests.Snapshots;
+using Xunit;
+
+namespace FishLeg.Generators.Tests;
+
+/// <summary>The generated source of three representative models, pinned; each must also compile cleanly.</summary>
+public class SnapshotTests
+{
+    [Fact]
+    public void MnistAutoencoder()
+    {
+        var (run, errors) = GeneratorHarness.Run("""
+            using FishLeg;
+
+            namespace Samples;
+
+            [FishLegModel(784, Likelihood.Bernoulli)]
+            [Dense(1000, Activation.Relu)]
+            [Dense(500, Activation.Relu)]
+            [Dense(250, Activation.Relu)]
+            [Dense(30)]
+            [Dense(250, Activation.Relu)]
+            [Dense(500, Activation.Relu)]
+            [Dense(1000, Activation.Relu)]
+            [Dense(784)]
+            public partial class Autoencoder;
+            """);
+        Assert.Empty(errors);
+        Snapshot.Verify(run);
+    }
+
+    [Fact]
+    public void Classifier()
+    {
+        var (run, errors) = GeneratorHarness.Run("""
+            using FishLeg;
+
+            namespace Samples.Vision
+            {
+                [FishLegModel(784, Likelihood.Categorical)]
+                [Dense(256, Activation.GeluTanh)]
+                [Dense(128, Activation.Tanh, Bias = false)]
+                [Dense(10)]
+                internal sealed partial class Classifier { }
+            }
+            """);
+        Assert.Empty(errors);
+        Snapshot.Verify(run);
+    }
+
+    [Fact]
+    public void Regression()
+    {
+        var (run, errors) = GeneratorHarness.Run("""
+            using FishLeg;
+
+            [FishLegModel(13, Likelihood.Gaussian, Sigma = 0.25, Precision = Precision.Double)]
+            [Dense(64, Activation.Softplus)]
+            [Dense(64, Activation.Sigmoid)]
+            [Dense(1)]
+            public partial class Regression;
+            """);
+        Assert.Empty(errors);
+        Snapshot.Verify(run);
+    }
+}
