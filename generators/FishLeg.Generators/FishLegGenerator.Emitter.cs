@@ -33,6 +33,8 @@ public sealed partial class FishLegGenerator
             cancellationToken.ThrowIfCancellationRequested();
             EmitForward(w, model, layout);
             EmitBackward(w, model, layout);
+            EmitTangentForward(w, model, layout);
+            EmitTangentBackward(w, model, layout);
             w.Close();
             if (hasNamespace) w.Close();
             return w.ToString();
@@ -77,29 +79,17 @@ public sealed partial class FishLegGenerator
             w.Line("private readonly int _maxBatchSize;");
             w.Line($"private readonly {T}[] _parameters = new {T}[ParameterCount];");
             w.Line($"private readonly {T}[] _gradient = new {T}[ParameterCount];");
-            w.Line("// Workspace, sized once for the largest batch: pre-activations Z and activations A per layer");
-            w.Line("// (A is Z itself for identity layers), and two ping-pong buffers for the backward deltas.");
-            for (int l = 1; l <= model.Layers.Count; l++)
-            {
-                w.Line($"private readonly {T}[] _z{l};");
-                if (HasActivation(model, l)) w.Line($"private readonly {T}[] _a{l};");
-            }
-            w.Line($"private readonly {T}[] _deltaA;");
-            w.Line($"private readonly {T}[] _deltaB;");
+            w.Line("// Workspace, sized once for the largest batch. Per layer: pre-activations Z, activations A (Z itself for");
+            w.Line("// identity layers), deltas D = ∂loss/∂A and E = ∂loss/∂Z (D itself for identity layers), and the tangents");
+            w.Line("// Ż and Ȧ of the curvature passes; two ping-pong buffers carry their backward deltas Ḋ and Ė.");
+            foreach (var buffer in WorkspaceBuffers(model)) w.Line($"private readonly {T}[] {buffer.Name};");
             w.Line();
             w.Line("/// <summary>Creates the model with a workspace for batches of up to <paramref name=\"maxBatchSize\"/> examples,");
             w.Line("/// and parameters initialized from <paramref name=\"seed\"/> (see <see cref=\"InitializeParameters\"/>).</summary>");
             w.Open($"public {model.ClassName}(int maxBatchSize, ulong seed = 0)");
             w.Line("_maxBatchSize = maxBatchSize;");
-            for (int l = 1; l <= model.Layers.Count; l++)
-            {
-                string size = $"global::FishLeg.BatchShape.BufferLength(maxBatchSize, {I(model.Layers[l - 1].Units)})";
-                w.Line($"_z{l} = new {T}[{size}];");
-                if (HasActivation(model, l)) w.Line($"_a{l} = new {T}[{size}];");
-            }
-            int widest = model.Layers.Max(layer => layer.Units);
-            w.Line($"_deltaA = new {T}[global::FishLeg.BatchShape.BufferLength(maxBatchSize, {I(widest)})];");
-            w.Line($"_deltaB = new {T}[global::FishLeg.BatchShape.BufferLength(maxBatchSize, {I(widest)})];");
+            foreach (var buffer in WorkspaceBuffers(model))
+                w.Line($"{buffer.Name} = new {T}[global::FishLeg.BatchShape.BufferLength(maxBatchSize, {I(buffer.Width)})];");
             w.Line("InitializeParameters(seed);");
             w.Close();
             w.Line();
@@ -137,85 +127,51 @@ public sealed partial class FishLegGenerator
             w.Close();
             w.Line();
 
+            string outputDelta = $"{AsSpan}(_d{I(model.Layers.Count)}, 0, batch * OutputCount)";
+            string checkBatch = "int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, _maxBatchSize, nameof(inputs));";
+            string checkTargets = "global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, nameof(targets));";
+            string checkVectors = "global::FishLeg.BatchShape.RequireParameterLength(direction.Length, ParameterCount, nameof(direction));\n" +
+                "global::FishLeg.BatchShape.RequireParameterLength(product.Length, ParameterCount, nameof(product));\n" +
+                "global::FishLeg.BatchShape.RequireSeparate(direction, product);";
+
             w.Line("/// <inheritdoc/>");
             w.Open($"public {T} Loss({ReadOnlySpan}<{T}> inputs, {ReadOnlySpan}<{T}> targets)");
-            w.Line("int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, _maxBatchSize, nameof(inputs));");
-            w.Line("global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, nameof(targets));");
-            w.Line($"return {likelihood}.MeanLoss<{T}>(Forward(inputs, batch), targets, OutputCount{sigma}, {AsSpan}(_deltaA, 0, batch * OutputCount));");
+            w.Line(checkBatch).Line(checkTargets);
+            w.Line($"return {likelihood}.MeanLoss<{T}>(Forward(inputs, batch), targets, OutputCount{sigma}, {outputDelta});");
             w.Close();
             w.Line();
 
             w.Line("/// <inheritdoc/>");
             w.Open($"public {T} LossAndGradient({ReadOnlySpan}<{T}> inputs, {ReadOnlySpan}<{T}> targets)");
-            w.Line("int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, _maxBatchSize, nameof(inputs));");
-            w.Line("global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, nameof(targets));");
-            w.Line($"{T} loss = {likelihood}.MeanLossAndResidual<{T}>(Forward(inputs, batch), targets, OutputCount{sigma}, {AsSpan}(_deltaA, 0, batch * OutputCount));");
-            w.Line("Backward(inputs, batch);");
+            w.Line(checkBatch).Line(checkTargets);
+            w.Line($"{T} loss = {likelihood}.MeanLossAndResidual<{T}>(Forward(inputs, batch), targets, OutputCount{sigma}, {outputDelta});");
+            w.Line("Backward(inputs, batch, _gradient);");
             w.Line("return loss;");
             w.Close();
             w.Line();
-        }
 
-        private static void EmitForward(SourceWriter w, ModelSpec model, Layout layout)
-        {
-            string T = layout.T;
-            w.Line("/// <summary>Runs every layer on a batch and returns the last layer's output; keeps Z and A for the backward pass.</summary>");
-            w.Open($"private {ReadOnlySpan}<{T}> Forward({ReadOnlySpan}<{T}> inputs, int batch)");
-            w.Line($"{ReadOnlySpan}<{T}> parameters = _parameters;");
-            for (int l = 1; l <= model.Layers.Count; l++)
-            {
-                LayerSpec layer = model.Layers[l - 1];
-                string units = I(layer.Units), columns = I(layer.Columns);
-                w.Line();
-                w.Line($"// Layer {l}: {I(layer.Inputs)} → {units}, {layer.Activation}. W{l} is {units}×{columns} at offset {I(layout.Offsets[l - 1])}{(layer.Bias ? $", bias in column {I(layer.Inputs)}" : "")}.");
-                w.Line($"{ReadOnlySpan}<{T}> w{l} = parameters.Slice({I(layout.Offsets[l - 1])}, {I(layer.ParameterCount)});");
-                w.Line($"{Span}<{T}> z{l} = {AsSpan}(_z{l}, 0, batch * {units});");
-                if (layer.Bias)
-                {
-                    w.Line($"// Z = [A | 1]·Wᵀ: start from the bias in every row, then accumulate A·W̃ᵀ.");
-                    w.Line($"{Kernels}.Dense.BroadcastBias<{T}>(w{l}, {columns}, z{l});");
-                }
-                w.Line($"{Kernels}.Gemm.NT<{T}>(batch, {units}, {I(layer.Inputs)}, {LayerInput(model, l, forward: true)}, {I(layer.Inputs)}, w{l}, {columns}, z{l}, {units}, accumulate: {(layer.Bias ? "true" : "false")});");
-                if (HasActivation(model, l))
-                {
-                    w.Line($"{Span}<{T}> a{l} = {AsSpan}(_a{l}, 0, batch * {units});");
-                    w.Line($"{Kernels}.Activations.{layer.Activation}<{T}>(z{l}, a{l});");
-                }
-            }
-            w.Line($"return {Output(model, model.Layers.Count, forward: true)};");
+            w.Line("/// <inheritdoc/>");
+            w.Open($"public void FisherVectorProduct({ReadOnlySpan}<{T}> inputs, {ReadOnlySpan}<{T}> direction, {Span}<{T}> product)");
+            w.Line(checkBatch);
+            foreach (string line in checkVectors.Split('\n')) w.Line(line);
+            w.Line($"{ReadOnlySpan}<{T}> output = Forward(inputs, batch);");
+            w.Line($"{likelihood}.HessianProduct<{T}>(output, TangentForward(inputs, batch, direction), OutputCount{sigma}, {AsSpan}(_tangentA, 0, batch * OutputCount));");
+            w.Line("TangentBackward(inputs, batch, direction, product, hessian: false);");
             w.Close();
             w.Line();
-        }
 
-        private static void EmitBackward(SourceWriter w, ModelSpec model, Layout layout)
-        {
-            string T = layout.T;
-            int count = model.Layers.Count;
-            w.Line("/// <summary>Back-propagates the output delta in _deltaA (∂loss/∂A of the last layer) into the gradient of every layer.</summary>");
-            w.Open($"private void Backward({ReadOnlySpan}<{T}> inputs, int batch)");
-            w.Line($"{ReadOnlySpan}<{T}> parameters = _parameters;");
-            w.Line($"{Span}<{T}> gradient = _gradient;");
-            w.Line($"{Span}<{T}> e{count} = {AsSpan}(_deltaA, 0, batch * {I(model.Outputs)});");
-            for (int l = count; l >= 1; l--)
-            {
-                LayerSpec layer = model.Layers[l - 1];
-                string units = I(layer.Units), columns = I(layer.Columns), inputs = I(layer.Inputs);
-                w.Line();
-                w.Line($"// Layer {l}: E = D ⊙ σ'(Z), G = Eᵀ·{(layer.Bias ? "[A | 1]" : "A")}{(l > 1 ? $", D below = E·{(layer.Bias ? "W̃" : "W")}" : "")}.");
-                if (HasActivation(model, l))
-                    w.Line($"{Kernels}.Activations.{layer.Activation}Backward<{T}>({AsSpan}(_z{l}, 0, batch * {units}), {AsSpan}(_a{l}, 0, batch * {units}), e{l});");
-                w.Line($"{Span}<{T}> g{l} = gradient.Slice({I(layout.Offsets[l - 1])}, {I(layer.ParameterCount)});");
-                w.Line($"{Kernels}.Gemm.TN<{T}>({units}, {inputs}, batch, e{l}, {units}, {LayerInput(model, l, forward: false)}, {inputs}, g{l}, {columns});");
-                if (layer.Bias)
-                    w.Line($"{Kernels}.Dense.BiasGradient<{T}>(e{l}, {columns}, g{l});");
-                if (l > 1)
-                {
-                    string buffer = (count - l) % 2 == 0 ? "_deltaB" : "_deltaA";
-                    w.Line($"{Span}<{T}> e{l - 1} = {AsSpan}({buffer}, 0, batch * {inputs});");
-                    w.Line($"{Kernels}.Gemm.NN<{T}>(batch, {inputs}, {units}, e{l}, {units}, parameters.Slice({I(layout.Offsets[l - 1])}, {I(layer.ParameterCount)}), {columns}, e{l - 1}, {inputs});");
-                }
-            }
+            w.Line("/// <inheritdoc/>");
+            w.Open($"public void HessianVectorProduct({ReadOnlySpan}<{T}> inputs, {ReadOnlySpan}<{T}> targets, {ReadOnlySpan}<{T}> direction, {Span}<{T}> product)");
+            w.Line(checkBatch).Line(checkTargets);
+            foreach (string line in checkVectors.Split('\n')) w.Line(line);
+            w.Line($"{ReadOnlySpan}<{T}> output = Forward(inputs, batch);");
+            w.Line($"{likelihood}.MeanLossAndResidual<{T}>(output, targets, OutputCount{sigma}, {outputDelta});");
+            w.Line("// The primal backward pass keeps every layer's D and E; its gradient is not needed, so product holds it until overwritten.");
+            w.Line("Backward(inputs, batch, product);");
+            w.Line($"{likelihood}.HessianProduct<{T}>(output, TangentForward(inputs, batch, direction), OutputCount{sigma}, {AsSpan}(_tangentA, 0, batch * OutputCount));");
+            w.Line("TangentBackward(inputs, batch, direction, product, hessian: true);");
             w.Close();
+            w.Line();
         }
 
         /// <summary>The input of layer <paramref name="l"/> as the forward pass (locals) or the backward pass (workspace slices) names it: the model input or the previous layer's output.</summary>
@@ -226,10 +182,28 @@ public sealed partial class FishLegGenerator
         {
             bool activation = HasActivation(model, l);
             if (forward) return activation ? $"a{l}" : $"z{l}";
-            return $"{AsSpan}({(activation ? "_a" : "_z")}{l}, 0, batch * {I(model.Layers[l - 1].Units)})";
+            return Slice(activation ? "_a" : "_z", model, l);
         }
 
         private static bool HasActivation(ModelSpec model, int l) => model.Layers[l - 1].Activation != ActivationKind.Identity;
+
+        /// <summary>Every workspace array, in declaration order, with its width per example.</summary>
+        private static System.Collections.Generic.IEnumerable<(string Name, int Width)> WorkspaceBuffers(ModelSpec model)
+        {
+            for (int l = 1; l <= model.Layers.Count; l++)
+            {
+                int units = model.Layers[l - 1].Units;
+                yield return ($"_z{l}", units);
+                if (HasActivation(model, l)) yield return ($"_a{l}", units);
+                yield return ($"_d{l}", units);
+                if (HasActivation(model, l)) yield return ($"_e{l}", units);
+                yield return ($"_zDot{l}", units);
+                if (HasActivation(model, l)) yield return ($"_aDot{l}", units);
+            }
+            int widest = model.Layers.Max(layer => layer.Units);
+            yield return ("_tangentA", widest);
+            yield return ("_tangentB", widest);
+        }
 
         private static string I(long value) => value.ToString(CultureInfo.InvariantCulture);
 

@@ -24,16 +24,17 @@ public sealed record GemmShape(string Name, bool TransposeA, bool TransposeB, in
 /// (C row i += A[i,p]·B row p with TensorPrimitives.MultiplyAdd) in the same run. GFLOP/s = 2·m·n·k / median.
 /// </summary>
 [Config(typeof(GflopsConfig))]
+[MedianColumn]
 public class GemmBenchmarks
 {
     public static IEnumerable<GemmShape> Shapes =>
     [
-        new("fwd 100x784 * (1000x784)^T", false, true, 100, 1000, 784),
-        new("fwd 100x1000 * (500x1000)^T", false, true, 100, 500, 1000),
-        new("grad (100x1000)^T * 100x784", true, false, 1000, 784, 100),
-        new("grad (100x500)^T * 100x1000", true, false, 500, 1000, 100),
-        new("delta 100x1000 * 1000x784", false, false, 100, 784, 1000),
-        new("delta 100x500 * 500x1000", false, false, 100, 1000, 500),
+        new("NT fwd 784>1000", false, true, 100, 1000, 784),
+        new("NT fwd 1000>500", false, true, 100, 500, 1000),
+        new("TN grad 1000x784", true, false, 1000, 784, 100),
+        new("TN grad 500x1000", true, false, 500, 1000, 100),
+        new("NN delta 1000>784", false, false, 100, 784, 1000),
+        new("NN delta 500>1000", false, false, 100, 1000, 500),
     ];
 
     [ParamsSource(nameof(Shapes))]

@@ -19,6 +19,7 @@ namespace FishLeg.Benchmarks;
 public partial class Autoencoder;
 
 /// <summary>One forward+backward pass, and whole SGD-momentum and Adam iterations, on the autoencoder at batch 100.</summary>
+[MedianColumn]
 public class ModelBenchmarks
 {
     private const int Batch = 100;

@@ -5,8 +5,10 @@ using System.Numerics.Tensors;
 namespace FishLeg.Kernels;
 
 /// <summary>
-/// Element-wise activations <c>a = σ(z)</c> and, for the backward pass, <c>d ⊙= σ'(z)</c> in place
-/// (given both z and a = σ(z), so each derivative uses whichever is cheaper).
+/// Element-wise activations <c>a = σ(z)</c>; their Jacobian products <c>e = d ⊙ σ'(z)</c> (the backward pass, and the
+/// tangent pass <c>ȧ = ż ⊙ σ'(z)</c>); and their curvature terms <c>ė += d ⊙ σ''(z) ⊙ ż</c> (the Hessian-vector
+/// product). Each derivative gets both z and a = σ(z) and uses whichever is cheaper; <c>e</c> may be <c>d</c> itself.
+/// Identity and ReLU have σ'' = 0, so they have no curvature term.
 /// </summary>
 public static class Activations
 {
@@ -14,47 +16,69 @@ public static class Activations
     public static void Relu<T>(ReadOnlySpan<T> z, Span<T> a) where T : unmanaged, IFloatingPointIeee754<T>
         => TensorPrimitives.Max(z, T.Zero, a);
 
-    /// <summary>d ⊙= 1[z &gt; 0].</summary>
-    public static void ReluBackward<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> a, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>e = d ⊙ 1[z &gt; 0].</summary>
+    public static void ReluBackward<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> d, Span<T> e) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < d.Length; i++)
-            if (!(z[i] > T.Zero)) d[i] = T.Zero;
+        for (int i = 0; i < e.Length; i++) e[i] = z[i] > T.Zero ? d[i] : T.Zero;
     }
 
     /// <summary>a = tanh(z).</summary>
     public static void Tanh<T>(ReadOnlySpan<T> z, Span<T> a) where T : unmanaged, IFloatingPointIeee754<T>
         => TensorPrimitives.Tanh(z, a);
 
-    /// <summary>d ⊙= 1 − a².</summary>
-    public static void TanhBackward<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> a, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>e = d ⊙ (1 − a²).</summary>
+    public static void TanhBackward<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> d, Span<T> e) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < d.Length; i++) d[i] *= T.One - a[i] * a[i];
+        for (int i = 0; i < e.Length; i++) e[i] = d[i] * (T.One - a[i] * a[i]);
+    }
+
+    /// <summary>ė += d ⊙ ż ⊙ (−2a(1 − a²)).</summary>
+    public static void TanhCurvature<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> d, ReadOnlySpan<T> zDot, Span<T> eDot) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T two = T.CreateChecked(2);
+        for (int i = 0; i < eDot.Length; i++) eDot[i] -= d[i] * zDot[i] * two * a[i] * (T.One - a[i] * a[i]);
     }
 
     /// <summary>a = 1 / (1 + e⁻ᶻ).</summary>
     public static void Sigmoid<T>(ReadOnlySpan<T> z, Span<T> a) where T : unmanaged, IFloatingPointIeee754<T>
         => TensorPrimitives.Sigmoid(z, a);
 
-    /// <summary>d ⊙= a(1 − a).</summary>
-    public static void SigmoidBackward<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> a, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>e = d ⊙ a(1 − a).</summary>
+    public static void SigmoidBackward<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> d, Span<T> e) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < d.Length; i++) d[i] *= a[i] * (T.One - a[i]);
+        for (int i = 0; i < e.Length; i++) e[i] = d[i] * a[i] * (T.One - a[i]);
+    }
+
+    /// <summary>ė += d ⊙ ż ⊙ a(1 − a)(1 − 2a).</summary>
+    public static void SigmoidCurvature<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> d, ReadOnlySpan<T> zDot, Span<T> eDot) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T two = T.CreateChecked(2);
+        for (int i = 0; i < eDot.Length; i++) eDot[i] += d[i] * zDot[i] * a[i] * (T.One - a[i]) * (T.One - two * a[i]);
     }
 
     /// <summary>a = log(1 + eᶻ), computed as max(z, 0) + log(1 + e^−|z|) so it never overflows.</summary>
     public static void Softplus<T>(ReadOnlySpan<T> z, Span<T> a) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < a.Length; i++) a[i] = Softplus(z[i]);
+        for (int i = 0; i < a.Length; i++) a[i] = T.Max(z[i], T.Zero) + T.LogP1(T.Exp(-T.Abs(z[i])));
     }
 
-    internal static T Softplus<T>(T z) where T : unmanaged, IFloatingPointIeee754<T>
-        => T.Max(z, T.Zero) + T.LogP1(T.Exp(-T.Abs(z)));
-
-    /// <summary>d ⊙= sigmoid(z).</summary>
-    public static void SoftplusBackward<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> a, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>e = d ⊙ s, s = sigmoid(z).</summary>
+    public static void SoftplusBackward<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> d, Span<T> e) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < d.Length; i++) d[i] *= T.One / (T.One + T.Exp(-z[i]));
+        for (int i = 0; i < e.Length; i++) e[i] = d[i] * Logistic(z[i]);
     }
+
+    /// <summary>ė += d ⊙ ż ⊙ s(1 − s), s = sigmoid(z).</summary>
+    public static void SoftplusCurvature<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> d, ReadOnlySpan<T> zDot, Span<T> eDot) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < eDot.Length; i++)
+        {
+            T s = Logistic(z[i]);
+            eDot[i] += d[i] * zDot[i] * s * (T.One - s);
+        }
+    }
+
+    private static T Logistic<T>(T z) where T : unmanaged, IFloatingPointIeee754<T> => T.One / (T.One + T.Exp(-z));
 
     private static readonly double GeluC = Math.Sqrt(2.0 / Math.PI);
     private const double GeluK = 0.044715;
@@ -70,16 +94,30 @@ public static class Activations
         }
     }
 
-    /// <summary>d ⊙= ½(1 + t) + ½z(1 − t²)u′ with t = tanh(u), u′ = √(2/π)(1 + 3·0.044715z²).</summary>
-    public static void GeluTanhBackward<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> a, Span<T> d) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>e = d ⊙ (½(1 + t) + ½z(1 − t²)u′), t = tanh(u), u′ = √(2/π)(1 + 3·0.044715z²).</summary>
+    public static void GeluTanhBackward<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> d, Span<T> e) where T : unmanaged, IFloatingPointIeee754<T>
     {
         T c = T.CreateChecked(GeluC), k = T.CreateChecked(GeluK), k3 = T.CreateChecked(3 * GeluK), half = T.CreateChecked(0.5);
-        for (int i = 0; i < d.Length; i++)
+        for (int i = 0; i < e.Length; i++)
         {
             T x = z[i];
             T t = T.Tanh(c * (x + k * x * x * x));
             T du = c * (T.One + k3 * x * x);
-            d[i] *= half * (T.One + t) + half * x * (T.One - t * t) * du;
+            e[i] = d[i] * (half * (T.One + t) + half * x * (T.One - t * t) * du);
+        }
+    }
+
+    /// <summary>ė += d ⊙ ż ⊙ ((1 − t²)u′ + ½z(1 − t²)(u″ − 2t u′²)), u″ = 6·√(2/π)·0.044715z.</summary>
+    public static void GeluTanhCurvature<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> d, ReadOnlySpan<T> zDot, Span<T> eDot) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T c = T.CreateChecked(GeluC), k = T.CreateChecked(GeluK), k3 = T.CreateChecked(3 * GeluK), k6 = T.CreateChecked(6 * GeluK);
+        T half = T.CreateChecked(0.5), two = T.CreateChecked(2);
+        for (int i = 0; i < eDot.Length; i++)
+        {
+            T x = z[i];
+            T t = T.Tanh(c * (x + k * x * x * x));
+            T du = c * (T.One + k3 * x * x), ddu = c * k6 * x, sech2 = T.One - t * t;
+            eDot[i] += d[i] * zDot[i] * (sech2 * du + half * x * sech2 * (ddu - two * t * du * du));
         }
     }
 }

@@ -5,7 +5,8 @@ using System.Numerics.Tensors;
 namespace FishLeg.Likelihoods;
 
 // Every head reads the last layer's output A (batch × units, row-major) and uses the mean-over-batch loss convention:
-// loss = (1/K) Σ_n ℓ(a_n, y_n). MeanLossAndResidual writes ∂loss/∂A = r(A, Y)/K, the start of the backward pass.
+// loss = (1/K) Σ_n ℓ(a_n, y_n). MeanLossAndResidual writes ∂loss/∂A = r(A, Y)/K, the start of the backward pass;
+// HessianProduct writes H(A)[Ȧ]/K, the start of the curvature passes (H = ∇²_a ℓ, the same for every target).
 
 /// <summary>Gaussian with fixed σ: ℓ = ½‖y − a‖²/σ², residual (a − y)/σ², mean a.</summary>
 public static class GaussianLikelihood
@@ -28,6 +29,11 @@ public static class GaussianLikelihood
         TensorPrimitives.Multiply(residual, T.One / (T.CreateChecked(batch) * sigma * sigma), residual);
         return loss;
     }
+
+    /// <summary>Writes Ȧ/(σ²K).</summary>
+    public static void HessianProduct<T>(ReadOnlySpan<T> output, ReadOnlySpan<T> outputDot, int units, T sigma, Span<T> product)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => TensorPrimitives.Multiply(outputDot, T.One / (T.CreateChecked(output.Length / units) * sigma * sigma), product);
 
     /// <summary>The mean of y given the output: the output itself.</summary>
     public static void Mean<T>(ReadOnlySpan<T> output, int units, Span<T> mean) where T : unmanaged, IFloatingPointIeee754<T>
@@ -63,6 +69,18 @@ public static class BernoulliLikelihood
         TensorPrimitives.Subtract(residual, targets, residual);
         TensorPrimitives.Multiply(residual, T.One / T.CreateChecked(batch), residual);
         return loss;
+    }
+
+    /// <summary>Writes p ⊙ (1 − p) ⊙ Ȧ / K, p = sigmoid(A).</summary>
+    public static void HessianProduct<T>(ReadOnlySpan<T> output, ReadOnlySpan<T> outputDot, int units, Span<T> product)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T inverseBatch = T.One / T.CreateChecked(output.Length / units);
+        for (int i = 0; i < product.Length; i++)
+        {
+            T p = T.One / (T.One + T.Exp(-output[i]));
+            product[i] = p * (T.One - p) * outputDot[i] * inverseBatch;
+        }
     }
 
     /// <summary>Probabilities sigmoid(a).</summary>
@@ -111,6 +129,22 @@ public static class CategoricalLikelihood
             }
         }
         return sum * inverseBatch;
+    }
+
+    /// <summary>Writes p ⊙ (ȧ − (pᵀȧ)1) / K row by row, p = softmax(a); no C×C matrix is formed.</summary>
+    public static void HessianProduct<T>(ReadOnlySpan<T> output, ReadOnlySpan<T> outputDot, int units, Span<T> product)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int batch = output.Length / units;
+        T inverseBatch = T.One / T.CreateChecked(batch);
+        for (int n = 0; n < batch; n++)
+        {
+            ReadOnlySpan<T> aDot = outputDot.Slice(n * units, units);
+            Span<T> p = product.Slice(n * units, units);
+            TensorPrimitives.SoftMax(output.Slice(n * units, units), p);
+            T mean = TensorPrimitives.Dot<T>(p, aDot);
+            for (int j = 0; j < units; j++) p[j] = p[j] * (aDot[j] - mean) * inverseBatch;
+        }
     }
 
     /// <summary>Class probabilities softmax(a), row by row.</summary>

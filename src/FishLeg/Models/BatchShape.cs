@@ -37,4 +37,18 @@ public static class BatchShape
             throw new ArgumentException(
                 $"'{name}' holds {length} values but a batch of {rows} examples needs {rows * width} ({rows}×{width}).", name);
     }
+
+    /// <summary>Checks that a parameter-shaped buffer (a direction or a product) holds exactly <paramref name="parameterCount"/> values.</summary>
+    public static void RequireParameterLength(int length, int parameterCount, string name)
+    {
+        if (length != parameterCount)
+            throw new ArgumentException($"'{name}' holds {length} values but the model has {parameterCount} parameters.", name);
+    }
+
+    /// <summary>Checks that a product will not overwrite the direction it is computed from.</summary>
+    public static void RequireSeparate<T>(ReadOnlySpan<T> direction, ReadOnlySpan<T> product)
+    {
+        if (direction.Overlaps(product))
+            throw new ArgumentException("'product' overlaps 'direction'; the product must be written to a separate buffer.", "product");
+    }
 }

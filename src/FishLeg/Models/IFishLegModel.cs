@@ -40,4 +40,19 @@ public interface IFishLegModel<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>Mean negative log-likelihood over the batch; stores its gradient in <see cref="Gradient"/>.</summary>
     T LossAndGradient(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets);
+
+    /// <summary>
+    /// The Fisher-vector product <c>F·v</c> on a batch, with <c>F = (1/K) Σₙ Jₙᵀ H(aₙ) Jₙ</c> the generalized Gauss–Newton
+    /// matrix of the mean loss, equal to the Fisher for these likelihoods (math note §2.2). Exact, positive
+    /// semi-definite, and needs no labels. <paramref name="direction"/> and <paramref name="product"/> are laid out like
+    /// <see cref="Parameters"/> and must not overlap.
+    /// </summary>
+    void FisherVectorProduct(ReadOnlySpan<T> inputs, ReadOnlySpan<T> direction, Span<T> product);
+
+    /// <summary>
+    /// The exact Hessian-vector product <c>∇²ℒ·v</c> of the mean loss at (<paramref name="inputs"/>, <paramref name="targets"/>),
+    /// by forward-over-reverse differentiation, second derivatives of the activations included (math note §2.3).
+    /// With targets set to the model's own predictions it equals <see cref="FisherVectorProduct"/>.
+    /// </summary>
+    void HessianVectorProduct(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, ReadOnlySpan<T> direction, Span<T> product);
 }

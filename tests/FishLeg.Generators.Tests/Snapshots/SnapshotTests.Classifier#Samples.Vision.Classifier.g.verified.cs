@@ -27,15 +27,26 @@ namespace Samples.Vision
         private readonly int _maxBatchSize;
         private readonly float[] _parameters = new float[ParameterCount];
         private readonly float[] _gradient = new float[ParameterCount];
-        // Workspace, sized once for the largest batch: pre-activations Z and activations A per layer
-        // (A is Z itself for identity layers), and two ping-pong buffers for the backward deltas.
+        // Workspace, sized once for the largest batch. Per layer: pre-activations Z, activations A (Z itself for
+        // identity layers), deltas D = ∂loss/∂A and E = ∂loss/∂Z (D itself for identity layers), and the tangents
+        // Ż and Ȧ of the curvature passes; two ping-pong buffers carry their backward deltas Ḋ and Ė.
         private readonly float[] _z1;
         private readonly float[] _a1;
+        private readonly float[] _d1;
+        private readonly float[] _e1;
+        private readonly float[] _zDot1;
+        private readonly float[] _aDot1;
         private readonly float[] _z2;
         private readonly float[] _a2;
+        private readonly float[] _d2;
+        private readonly float[] _e2;
+        private readonly float[] _zDot2;
+        private readonly float[] _aDot2;
         private readonly float[] _z3;
-        private readonly float[] _deltaA;
-        private readonly float[] _deltaB;
+        private readonly float[] _d3;
+        private readonly float[] _zDot3;
+        private readonly float[] _tangentA;
+        private readonly float[] _tangentB;
 
         /// <summary>Creates the model with a workspace for batches of up to <paramref name="maxBatchSize"/> examples,
         /// and parameters initialized from <paramref name="seed"/> (see <see cref="InitializeParameters"/>).</summary>
@@ -44,11 +55,21 @@ namespace Samples.Vision
             _maxBatchSize = maxBatchSize;
             _z1 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 256)];
             _a1 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 256)];
+            _d1 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 256)];
+            _e1 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 256)];
+            _zDot1 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 256)];
+            _aDot1 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 256)];
             _z2 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 128)];
             _a2 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 128)];
+            _d2 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 128)];
+            _e2 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 128)];
+            _zDot2 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 128)];
+            _aDot2 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 128)];
             _z3 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 10)];
-            _deltaA = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 256)];
-            _deltaB = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 256)];
+            _d3 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 10)];
+            _zDot3 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 10)];
+            _tangentA = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 256)];
+            _tangentB = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 256)];
             InitializeParameters(seed);
         }
 
@@ -83,7 +104,7 @@ namespace Samples.Vision
         {
             int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, _maxBatchSize, nameof(inputs));
             global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, nameof(targets));
-            return global::FishLeg.Likelihoods.CategoricalLikelihood.MeanLoss<float>(Forward(inputs, batch), targets, OutputCount, global::System.MemoryExtensions.AsSpan(_deltaA, 0, batch * OutputCount));
+            return global::FishLeg.Likelihoods.CategoricalLikelihood.MeanLoss<float>(Forward(inputs, batch), targets, OutputCount, global::System.MemoryExtensions.AsSpan(_d3, 0, batch * OutputCount));
         }
 
         /// <inheritdoc/>
@@ -91,12 +112,40 @@ namespace Samples.Vision
         {
             int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, _maxBatchSize, nameof(inputs));
             global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, nameof(targets));
-            float loss = global::FishLeg.Likelihoods.CategoricalLikelihood.MeanLossAndResidual<float>(Forward(inputs, batch), targets, OutputCount, global::System.MemoryExtensions.AsSpan(_deltaA, 0, batch * OutputCount));
-            Backward(inputs, batch);
+            float loss = global::FishLeg.Likelihoods.CategoricalLikelihood.MeanLossAndResidual<float>(Forward(inputs, batch), targets, OutputCount, global::System.MemoryExtensions.AsSpan(_d3, 0, batch * OutputCount));
+            Backward(inputs, batch, _gradient);
             return loss;
         }
 
-        /// <summary>Runs every layer on a batch and returns the last layer's output; keeps Z and A for the backward pass.</summary>
+        /// <inheritdoc/>
+        public void FisherVectorProduct(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> direction, global::System.Span<float> product)
+        {
+            int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, _maxBatchSize, nameof(inputs));
+            global::FishLeg.BatchShape.RequireParameterLength(direction.Length, ParameterCount, nameof(direction));
+            global::FishLeg.BatchShape.RequireParameterLength(product.Length, ParameterCount, nameof(product));
+            global::FishLeg.BatchShape.RequireSeparate(direction, product);
+            global::System.ReadOnlySpan<float> output = Forward(inputs, batch);
+            global::FishLeg.Likelihoods.CategoricalLikelihood.HessianProduct<float>(output, TangentForward(inputs, batch, direction), OutputCount, global::System.MemoryExtensions.AsSpan(_tangentA, 0, batch * OutputCount));
+            TangentBackward(inputs, batch, direction, product, hessian: false);
+        }
+
+        /// <inheritdoc/>
+        public void HessianVectorProduct(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<float> direction, global::System.Span<float> product)
+        {
+            int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, _maxBatchSize, nameof(inputs));
+            global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, nameof(targets));
+            global::FishLeg.BatchShape.RequireParameterLength(direction.Length, ParameterCount, nameof(direction));
+            global::FishLeg.BatchShape.RequireParameterLength(product.Length, ParameterCount, nameof(product));
+            global::FishLeg.BatchShape.RequireSeparate(direction, product);
+            global::System.ReadOnlySpan<float> output = Forward(inputs, batch);
+            global::FishLeg.Likelihoods.CategoricalLikelihood.MeanLossAndResidual<float>(output, targets, OutputCount, global::System.MemoryExtensions.AsSpan(_d3, 0, batch * OutputCount));
+            // The primal backward pass keeps every layer's D and E; its gradient is not needed, so product holds it until overwritten.
+            Backward(inputs, batch, product);
+            global::FishLeg.Likelihoods.CategoricalLikelihood.HessianProduct<float>(output, TangentForward(inputs, batch, direction), OutputCount, global::System.MemoryExtensions.AsSpan(_tangentA, 0, batch * OutputCount));
+            TangentBackward(inputs, batch, direction, product, hessian: true);
+        }
+
+        /// <summary>Runs every layer on a batch and returns the last layer's output; keeps Z and A for the other passes.</summary>
         private global::System.ReadOnlySpan<float> Forward(global::System.ReadOnlySpan<float> inputs, int batch)
         {
             global::System.ReadOnlySpan<float> parameters = _parameters;
@@ -126,32 +175,103 @@ namespace Samples.Vision
             return z3;
         }
 
-        /// <summary>Back-propagates the output delta in _deltaA (∂loss/∂A of the last layer) into the gradient of every layer.</summary>
-        private void Backward(global::System.ReadOnlySpan<float> inputs, int batch)
+        /// <summary>Back-propagates D3 = ∂loss/∂A3 (in _d3) through every layer, keeping each D and E, and writes the gradient.</summary>
+        private void Backward(global::System.ReadOnlySpan<float> inputs, int batch, global::System.Span<float> gradient)
         {
             global::System.ReadOnlySpan<float> parameters = _parameters;
-            global::System.Span<float> gradient = _gradient;
-            global::System.Span<float> e3 = global::System.MemoryExtensions.AsSpan(_deltaA, 0, batch * 10);
+            global::System.Span<float> d3 = global::System.MemoryExtensions.AsSpan(_d3, 0, batch * 10);
 
             // Layer 3: E = D ⊙ σ'(Z), G = Eᵀ·[A | 1], D below = E·W̃.
             global::System.Span<float> g3 = gradient.Slice(233728, 1290);
-            global::FishLeg.Kernels.Gemm.TN<float>(10, 128, batch, e3, 10, global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 128), 128, g3, 129);
-            global::FishLeg.Kernels.Dense.BiasGradient<float>(e3, 129, g3);
-            global::System.Span<float> e2 = global::System.MemoryExtensions.AsSpan(_deltaB, 0, batch * 128);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 128, 10, e3, 10, parameters.Slice(233728, 1290), 129, e2, 128);
+            global::FishLeg.Kernels.Gemm.TN<float>(10, 128, batch, d3, 10, global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 128), 128, g3, 129);
+            global::FishLeg.Kernels.Dense.BiasGradient<float>(d3, 129, g3);
+            global::System.Span<float> d2 = global::System.MemoryExtensions.AsSpan(_d2, 0, batch * 128);
+            global::FishLeg.Kernels.Gemm.NN<float>(batch, 128, 10, d3, 10, parameters.Slice(233728, 1290), 129, d2, 128);
 
             // Layer 2: E = D ⊙ σ'(Z), G = Eᵀ·A, D below = E·W.
-            global::FishLeg.Kernels.Activations.TanhBackward<float>(global::System.MemoryExtensions.AsSpan(_z2, 0, batch * 128), global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 128), e2);
+            global::System.Span<float> e2 = global::System.MemoryExtensions.AsSpan(_e2, 0, batch * 128);
+            global::FishLeg.Kernels.Activations.TanhBackward<float>(global::System.MemoryExtensions.AsSpan(_z2, 0, batch * 128), global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 128), d2, e2);
             global::System.Span<float> g2 = gradient.Slice(200960, 32768);
             global::FishLeg.Kernels.Gemm.TN<float>(128, 256, batch, e2, 128, global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 256), 256, g2, 256);
-            global::System.Span<float> e1 = global::System.MemoryExtensions.AsSpan(_deltaA, 0, batch * 256);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 256, 128, e2, 128, parameters.Slice(200960, 32768), 256, e1, 256);
+            global::System.Span<float> d1 = global::System.MemoryExtensions.AsSpan(_d1, 0, batch * 256);
+            global::FishLeg.Kernels.Gemm.NN<float>(batch, 256, 128, e2, 128, parameters.Slice(200960, 32768), 256, d1, 256);
 
             // Layer 1: E = D ⊙ σ'(Z), G = Eᵀ·[A | 1].
-            global::FishLeg.Kernels.Activations.GeluTanhBackward<float>(global::System.MemoryExtensions.AsSpan(_z1, 0, batch * 256), global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 256), e1);
+            global::System.Span<float> e1 = global::System.MemoryExtensions.AsSpan(_e1, 0, batch * 256);
+            global::FishLeg.Kernels.Activations.GeluTanhBackward<float>(global::System.MemoryExtensions.AsSpan(_z1, 0, batch * 256), global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 256), d1, e1);
             global::System.Span<float> g1 = gradient.Slice(0, 200960);
             global::FishLeg.Kernels.Gemm.TN<float>(256, 784, batch, e1, 256, inputs, 784, g1, 785);
             global::FishLeg.Kernels.Dense.BiasGradient<float>(e1, 785, g1);
+        }
+
+        /// <summary>
+        /// The R-op (math note §2.1): pushes a parameter direction V through the network after Forward, keeping Ż and Ȧ
+        /// per layer, and returns Ȧ of the last layer, the output's directional derivative J·v.
+        /// </summary>
+        private global::System.ReadOnlySpan<float> TangentForward(global::System.ReadOnlySpan<float> inputs, int batch, global::System.ReadOnlySpan<float> direction)
+        {
+            global::System.ReadOnlySpan<float> parameters = _parameters;
+
+            // Layer 1: Ż = [A | 1]·Vᵀ, Ȧ = σ'(Z) ⊙ Ż.
+            global::System.ReadOnlySpan<float> v1 = direction.Slice(0, 200960);
+            global::System.Span<float> zDot1 = global::System.MemoryExtensions.AsSpan(_zDot1, 0, batch * 256);
+            global::FishLeg.Kernels.Dense.BroadcastBias<float>(v1, 785, zDot1);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 256, 784, inputs, 784, v1, 785, zDot1, 256, accumulate: true);
+            global::System.Span<float> aDot1 = global::System.MemoryExtensions.AsSpan(_aDot1, 0, batch * 256);
+            global::FishLeg.Kernels.Activations.GeluTanhBackward<float>(global::System.MemoryExtensions.AsSpan(_z1, 0, batch * 256), global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 256), zDot1, aDot1);
+
+            // Layer 2: Ż = A·Vᵀ + Ȧ·Wᵀ, Ȧ = σ'(Z) ⊙ Ż.
+            global::System.ReadOnlySpan<float> v2 = direction.Slice(200960, 32768);
+            global::System.Span<float> zDot2 = global::System.MemoryExtensions.AsSpan(_zDot2, 0, batch * 128);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 128, 256, global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 256), 256, v2, 256, zDot2, 128, accumulate: false);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 128, 256, aDot1, 256, parameters.Slice(200960, 32768), 256, zDot2, 128, accumulate: true);
+            global::System.Span<float> aDot2 = global::System.MemoryExtensions.AsSpan(_aDot2, 0, batch * 128);
+            global::FishLeg.Kernels.Activations.TanhBackward<float>(global::System.MemoryExtensions.AsSpan(_z2, 0, batch * 128), global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 128), zDot2, aDot2);
+
+            // Layer 3: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż.
+            global::System.ReadOnlySpan<float> v3 = direction.Slice(233728, 1290);
+            global::System.Span<float> zDot3 = global::System.MemoryExtensions.AsSpan(_zDot3, 0, batch * 10);
+            global::FishLeg.Kernels.Dense.BroadcastBias<float>(v3, 129, zDot3);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 10, 128, global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 128), 128, v3, 129, zDot3, 10, accumulate: true);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 10, 128, aDot2, 128, parameters.Slice(233728, 1290), 129, zDot3, 10, accumulate: true);
+            return zDot3;
+        }
+
+        /// <summary>
+        /// Back-propagates Ḋ3 (in _tangentA) into <paramref name="product"/>. Without <paramref name="hessian"/> this is the
+        /// Gauss–Newton (Fisher) product of §2.2; with it, the terms of the primal deltas D and E are added, giving the exact
+        /// Hessian-vector product of §2.3 (Backward must have run on the same batch).
+        /// </summary>
+        private void TangentBackward(global::System.ReadOnlySpan<float> inputs, int batch, global::System.ReadOnlySpan<float> direction, global::System.Span<float> product, bool hessian)
+        {
+            global::System.ReadOnlySpan<float> parameters = _parameters;
+            global::System.Span<float> eDot3 = global::System.MemoryExtensions.AsSpan(_tangentA, 0, batch * 10);
+
+            // Layer 3: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
+            global::System.Span<float> p3 = product.Slice(233728, 1290);
+            global::FishLeg.Kernels.Gemm.TN<float>(10, 128, batch, eDot3, 10, global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 128), 128, p3, 129);
+            global::FishLeg.Kernels.Dense.BiasGradient<float>(eDot3, 129, p3);
+            if (hessian) global::FishLeg.Kernels.Gemm.TN<float>(10, 128, batch, global::System.MemoryExtensions.AsSpan(_d3, 0, batch * 10), 10, global::System.MemoryExtensions.AsSpan(_aDot2, 0, batch * 128), 128, p3, 129, accumulate: true);
+            global::System.Span<float> eDot2 = global::System.MemoryExtensions.AsSpan(_tangentB, 0, batch * 128);
+            global::FishLeg.Kernels.Gemm.NN<float>(batch, 128, 10, eDot3, 10, parameters.Slice(233728, 1290), 129, eDot2, 128);
+            if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 128, 10, global::System.MemoryExtensions.AsSpan(_d3, 0, batch * 10), 10, direction.Slice(233728, 1290), 129, eDot2, 128, accumulate: true);
+
+            // Layer 2: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·A [+ Eᵀ·Ȧ], Ḋ below = Ė·W [+ E·Ṽ].
+            global::FishLeg.Kernels.Activations.TanhBackward<float>(global::System.MemoryExtensions.AsSpan(_z2, 0, batch * 128), global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 128), eDot2, eDot2);
+            if (hessian) global::FishLeg.Kernels.Activations.TanhCurvature<float>(global::System.MemoryExtensions.AsSpan(_z2, 0, batch * 128), global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 128), global::System.MemoryExtensions.AsSpan(_d2, 0, batch * 128), global::System.MemoryExtensions.AsSpan(_zDot2, 0, batch * 128), eDot2);
+            global::System.Span<float> p2 = product.Slice(200960, 32768);
+            global::FishLeg.Kernels.Gemm.TN<float>(128, 256, batch, eDot2, 128, global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 256), 256, p2, 256);
+            if (hessian) global::FishLeg.Kernels.Gemm.TN<float>(128, 256, batch, global::System.MemoryExtensions.AsSpan(_e2, 0, batch * 128), 128, global::System.MemoryExtensions.AsSpan(_aDot1, 0, batch * 256), 256, p2, 256, accumulate: true);
+            global::System.Span<float> eDot1 = global::System.MemoryExtensions.AsSpan(_tangentA, 0, batch * 256);
+            global::FishLeg.Kernels.Gemm.NN<float>(batch, 256, 128, eDot2, 128, parameters.Slice(200960, 32768), 256, eDot1, 256);
+            if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 256, 128, global::System.MemoryExtensions.AsSpan(_e2, 0, batch * 128), 128, direction.Slice(200960, 32768), 256, eDot1, 256, accumulate: true);
+
+            // Layer 1: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1].
+            global::FishLeg.Kernels.Activations.GeluTanhBackward<float>(global::System.MemoryExtensions.AsSpan(_z1, 0, batch * 256), global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 256), eDot1, eDot1);
+            if (hessian) global::FishLeg.Kernels.Activations.GeluTanhCurvature<float>(global::System.MemoryExtensions.AsSpan(_z1, 0, batch * 256), global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 256), global::System.MemoryExtensions.AsSpan(_d1, 0, batch * 256), global::System.MemoryExtensions.AsSpan(_zDot1, 0, batch * 256), eDot1);
+            global::System.Span<float> p1 = product.Slice(0, 200960);
+            global::FishLeg.Kernels.Gemm.TN<float>(256, 784, batch, eDot1, 256, inputs, 784, p1, 785);
+            global::FishLeg.Kernels.Dense.BiasGradient<float>(eDot1, 785, p1);
         }
     }
 }

@@ -32,24 +32,53 @@ namespace Samples
         private readonly int _maxBatchSize;
         private readonly float[] _parameters = new float[ParameterCount];
         private readonly float[] _gradient = new float[ParameterCount];
-        // Workspace, sized once for the largest batch: pre-activations Z and activations A per layer
-        // (A is Z itself for identity layers), and two ping-pong buffers for the backward deltas.
+        // Workspace, sized once for the largest batch. Per layer: pre-activations Z, activations A (Z itself for
+        // identity layers), deltas D = ∂loss/∂A and E = ∂loss/∂Z (D itself for identity layers), and the tangents
+        // Ż and Ȧ of the curvature passes; two ping-pong buffers carry their backward deltas Ḋ and Ė.
         private readonly float[] _z1;
         private readonly float[] _a1;
+        private readonly float[] _d1;
+        private readonly float[] _e1;
+        private readonly float[] _zDot1;
+        private readonly float[] _aDot1;
         private readonly float[] _z2;
         private readonly float[] _a2;
+        private readonly float[] _d2;
+        private readonly float[] _e2;
+        private readonly float[] _zDot2;
+        private readonly float[] _aDot2;
         private readonly float[] _z3;
         private readonly float[] _a3;
+        private readonly float[] _d3;
+        private readonly float[] _e3;
+        private readonly float[] _zDot3;
+        private readonly float[] _aDot3;
         private readonly float[] _z4;
+        private readonly float[] _d4;
+        private readonly float[] _zDot4;
         private readonly float[] _z5;
         private readonly float[] _a5;
+        private readonly float[] _d5;
+        private readonly float[] _e5;
+        private readonly float[] _zDot5;
+        private readonly float[] _aDot5;
         private readonly float[] _z6;
         private readonly float[] _a6;
+        private readonly float[] _d6;
+        private readonly float[] _e6;
+        private readonly float[] _zDot6;
+        private readonly float[] _aDot6;
         private readonly float[] _z7;
         private readonly float[] _a7;
+        private readonly float[] _d7;
+        private readonly float[] _e7;
+        private readonly float[] _zDot7;
+        private readonly float[] _aDot7;
         private readonly float[] _z8;
-        private readonly float[] _deltaA;
-        private readonly float[] _deltaB;
+        private readonly float[] _d8;
+        private readonly float[] _zDot8;
+        private readonly float[] _tangentA;
+        private readonly float[] _tangentB;
 
         /// <summary>Creates the model with a workspace for batches of up to <paramref name="maxBatchSize"/> examples,
         /// and parameters initialized from <paramref name="seed"/> (see <see cref="InitializeParameters"/>).</summary>
@@ -58,20 +87,48 @@ namespace Samples
             _maxBatchSize = maxBatchSize;
             _z1 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
             _a1 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
+            _d1 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
+            _e1 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
+            _zDot1 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
+            _aDot1 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
             _z2 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 500)];
             _a2 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 500)];
+            _d2 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 500)];
+            _e2 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 500)];
+            _zDot2 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 500)];
+            _aDot2 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 500)];
             _z3 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 250)];
             _a3 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 250)];
+            _d3 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 250)];
+            _e3 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 250)];
+            _zDot3 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 250)];
+            _aDot3 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 250)];
             _z4 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 30)];
+            _d4 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 30)];
+            _zDot4 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 30)];
             _z5 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 250)];
             _a5 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 250)];
+            _d5 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 250)];
+            _e5 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 250)];
+            _zDot5 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 250)];
+            _aDot5 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 250)];
             _z6 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 500)];
             _a6 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 500)];
+            _d6 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 500)];
+            _e6 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 500)];
+            _zDot6 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 500)];
+            _aDot6 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 500)];
             _z7 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
             _a7 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
+            _d7 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
+            _e7 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
+            _zDot7 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
+            _aDot7 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
             _z8 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 784)];
-            _deltaA = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
-            _deltaB = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
+            _d8 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 784)];
+            _zDot8 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 784)];
+            _tangentA = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
+            _tangentB = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
             InitializeParameters(seed);
         }
 
@@ -111,7 +168,7 @@ namespace Samples
         {
             int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, _maxBatchSize, nameof(inputs));
             global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, nameof(targets));
-            return global::FishLeg.Likelihoods.BernoulliLikelihood.MeanLoss<float>(Forward(inputs, batch), targets, OutputCount, global::System.MemoryExtensions.AsSpan(_deltaA, 0, batch * OutputCount));
+            return global::FishLeg.Likelihoods.BernoulliLikelihood.MeanLoss<float>(Forward(inputs, batch), targets, OutputCount, global::System.MemoryExtensions.AsSpan(_d8, 0, batch * OutputCount));
         }
 
         /// <inheritdoc/>
@@ -119,12 +176,40 @@ namespace Samples
         {
             int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, _maxBatchSize, nameof(inputs));
             global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, nameof(targets));
-            float loss = global::FishLeg.Likelihoods.BernoulliLikelihood.MeanLossAndResidual<float>(Forward(inputs, batch), targets, OutputCount, global::System.MemoryExtensions.AsSpan(_deltaA, 0, batch * OutputCount));
-            Backward(inputs, batch);
+            float loss = global::FishLeg.Likelihoods.BernoulliLikelihood.MeanLossAndResidual<float>(Forward(inputs, batch), targets, OutputCount, global::System.MemoryExtensions.AsSpan(_d8, 0, batch * OutputCount));
+            Backward(inputs, batch, _gradient);
             return loss;
         }
 
-        /// <summary>Runs every layer on a batch and returns the last layer's output; keeps Z and A for the backward pass.</summary>
+        /// <inheritdoc/>
+        public void FisherVectorProduct(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> direction, global::System.Span<float> product)
+        {
+            int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, _maxBatchSize, nameof(inputs));
+            global::FishLeg.BatchShape.RequireParameterLength(direction.Length, ParameterCount, nameof(direction));
+            global::FishLeg.BatchShape.RequireParameterLength(product.Length, ParameterCount, nameof(product));
+            global::FishLeg.BatchShape.RequireSeparate(direction, product);
+            global::System.ReadOnlySpan<float> output = Forward(inputs, batch);
+            global::FishLeg.Likelihoods.BernoulliLikelihood.HessianProduct<float>(output, TangentForward(inputs, batch, direction), OutputCount, global::System.MemoryExtensions.AsSpan(_tangentA, 0, batch * OutputCount));
+            TangentBackward(inputs, batch, direction, product, hessian: false);
+        }
+
+        /// <inheritdoc/>
+        public void HessianVectorProduct(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<float> direction, global::System.Span<float> product)
+        {
+            int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, _maxBatchSize, nameof(inputs));
+            global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, nameof(targets));
+            global::FishLeg.BatchShape.RequireParameterLength(direction.Length, ParameterCount, nameof(direction));
+            global::FishLeg.BatchShape.RequireParameterLength(product.Length, ParameterCount, nameof(product));
+            global::FishLeg.BatchShape.RequireSeparate(direction, product);
+            global::System.ReadOnlySpan<float> output = Forward(inputs, batch);
+            global::FishLeg.Likelihoods.BernoulliLikelihood.MeanLossAndResidual<float>(output, targets, OutputCount, global::System.MemoryExtensions.AsSpan(_d8, 0, batch * OutputCount));
+            // The primal backward pass keeps every layer's D and E; its gradient is not needed, so product holds it until overwritten.
+            Backward(inputs, batch, product);
+            global::FishLeg.Likelihoods.BernoulliLikelihood.HessianProduct<float>(output, TangentForward(inputs, batch, direction), OutputCount, global::System.MemoryExtensions.AsSpan(_tangentA, 0, batch * OutputCount));
+            TangentBackward(inputs, batch, direction, product, hessian: true);
+        }
+
+        /// <summary>Runs every layer on a batch and returns the last layer's output; keeps Z and A for the other passes.</summary>
         private global::System.ReadOnlySpan<float> Forward(global::System.ReadOnlySpan<float> inputs, int batch)
         {
             global::System.ReadOnlySpan<float> parameters = _parameters;
@@ -199,72 +284,239 @@ namespace Samples
             return z8;
         }
 
-        /// <summary>Back-propagates the output delta in _deltaA (∂loss/∂A of the last layer) into the gradient of every layer.</summary>
-        private void Backward(global::System.ReadOnlySpan<float> inputs, int batch)
+        /// <summary>Back-propagates D8 = ∂loss/∂A8 (in _d8) through every layer, keeping each D and E, and writes the gradient.</summary>
+        private void Backward(global::System.ReadOnlySpan<float> inputs, int batch, global::System.Span<float> gradient)
         {
             global::System.ReadOnlySpan<float> parameters = _parameters;
-            global::System.Span<float> gradient = _gradient;
-            global::System.Span<float> e8 = global::System.MemoryExtensions.AsSpan(_deltaA, 0, batch * 784);
+            global::System.Span<float> d8 = global::System.MemoryExtensions.AsSpan(_d8, 0, batch * 784);
 
             // Layer 8: E = D ⊙ σ'(Z), G = Eᵀ·[A | 1], D below = E·W̃.
             global::System.Span<float> g8 = gradient.Slice(2052530, 784784);
-            global::FishLeg.Kernels.Gemm.TN<float>(784, 1000, batch, e8, 784, global::System.MemoryExtensions.AsSpan(_a7, 0, batch * 1000), 1000, g8, 1001);
-            global::FishLeg.Kernels.Dense.BiasGradient<float>(e8, 1001, g8);
-            global::System.Span<float> e7 = global::System.MemoryExtensions.AsSpan(_deltaB, 0, batch * 1000);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 1000, 784, e8, 784, parameters.Slice(2052530, 784784), 1001, e7, 1000);
+            global::FishLeg.Kernels.Gemm.TN<float>(784, 1000, batch, d8, 784, global::System.MemoryExtensions.AsSpan(_a7, 0, batch * 1000), 1000, g8, 1001);
+            global::FishLeg.Kernels.Dense.BiasGradient<float>(d8, 1001, g8);
+            global::System.Span<float> d7 = global::System.MemoryExtensions.AsSpan(_d7, 0, batch * 1000);
+            global::FishLeg.Kernels.Gemm.NN<float>(batch, 1000, 784, d8, 784, parameters.Slice(2052530, 784784), 1001, d7, 1000);
 
             // Layer 7: E = D ⊙ σ'(Z), G = Eᵀ·[A | 1], D below = E·W̃.
-            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z7, 0, batch * 1000), global::System.MemoryExtensions.AsSpan(_a7, 0, batch * 1000), e7);
+            global::System.Span<float> e7 = global::System.MemoryExtensions.AsSpan(_e7, 0, batch * 1000);
+            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z7, 0, batch * 1000), global::System.MemoryExtensions.AsSpan(_a7, 0, batch * 1000), d7, e7);
             global::System.Span<float> g7 = gradient.Slice(1551530, 501000);
             global::FishLeg.Kernels.Gemm.TN<float>(1000, 500, batch, e7, 1000, global::System.MemoryExtensions.AsSpan(_a6, 0, batch * 500), 500, g7, 501);
             global::FishLeg.Kernels.Dense.BiasGradient<float>(e7, 501, g7);
-            global::System.Span<float> e6 = global::System.MemoryExtensions.AsSpan(_deltaA, 0, batch * 500);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 500, 1000, e7, 1000, parameters.Slice(1551530, 501000), 501, e6, 500);
+            global::System.Span<float> d6 = global::System.MemoryExtensions.AsSpan(_d6, 0, batch * 500);
+            global::FishLeg.Kernels.Gemm.NN<float>(batch, 500, 1000, e7, 1000, parameters.Slice(1551530, 501000), 501, d6, 500);
 
             // Layer 6: E = D ⊙ σ'(Z), G = Eᵀ·[A | 1], D below = E·W̃.
-            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z6, 0, batch * 500), global::System.MemoryExtensions.AsSpan(_a6, 0, batch * 500), e6);
+            global::System.Span<float> e6 = global::System.MemoryExtensions.AsSpan(_e6, 0, batch * 500);
+            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z6, 0, batch * 500), global::System.MemoryExtensions.AsSpan(_a6, 0, batch * 500), d6, e6);
             global::System.Span<float> g6 = gradient.Slice(1426030, 125500);
             global::FishLeg.Kernels.Gemm.TN<float>(500, 250, batch, e6, 500, global::System.MemoryExtensions.AsSpan(_a5, 0, batch * 250), 250, g6, 251);
             global::FishLeg.Kernels.Dense.BiasGradient<float>(e6, 251, g6);
-            global::System.Span<float> e5 = global::System.MemoryExtensions.AsSpan(_deltaB, 0, batch * 250);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 250, 500, e6, 500, parameters.Slice(1426030, 125500), 251, e5, 250);
+            global::System.Span<float> d5 = global::System.MemoryExtensions.AsSpan(_d5, 0, batch * 250);
+            global::FishLeg.Kernels.Gemm.NN<float>(batch, 250, 500, e6, 500, parameters.Slice(1426030, 125500), 251, d5, 250);
 
             // Layer 5: E = D ⊙ σ'(Z), G = Eᵀ·[A | 1], D below = E·W̃.
-            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z5, 0, batch * 250), global::System.MemoryExtensions.AsSpan(_a5, 0, batch * 250), e5);
+            global::System.Span<float> e5 = global::System.MemoryExtensions.AsSpan(_e5, 0, batch * 250);
+            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z5, 0, batch * 250), global::System.MemoryExtensions.AsSpan(_a5, 0, batch * 250), d5, e5);
             global::System.Span<float> g5 = gradient.Slice(1418280, 7750);
             global::FishLeg.Kernels.Gemm.TN<float>(250, 30, batch, e5, 250, global::System.MemoryExtensions.AsSpan(_z4, 0, batch * 30), 30, g5, 31);
             global::FishLeg.Kernels.Dense.BiasGradient<float>(e5, 31, g5);
-            global::System.Span<float> e4 = global::System.MemoryExtensions.AsSpan(_deltaA, 0, batch * 30);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 30, 250, e5, 250, parameters.Slice(1418280, 7750), 31, e4, 30);
+            global::System.Span<float> d4 = global::System.MemoryExtensions.AsSpan(_d4, 0, batch * 30);
+            global::FishLeg.Kernels.Gemm.NN<float>(batch, 30, 250, e5, 250, parameters.Slice(1418280, 7750), 31, d4, 30);
 
             // Layer 4: E = D ⊙ σ'(Z), G = Eᵀ·[A | 1], D below = E·W̃.
             global::System.Span<float> g4 = gradient.Slice(1410750, 7530);
-            global::FishLeg.Kernels.Gemm.TN<float>(30, 250, batch, e4, 30, global::System.MemoryExtensions.AsSpan(_a3, 0, batch * 250), 250, g4, 251);
-            global::FishLeg.Kernels.Dense.BiasGradient<float>(e4, 251, g4);
-            global::System.Span<float> e3 = global::System.MemoryExtensions.AsSpan(_deltaB, 0, batch * 250);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 250, 30, e4, 30, parameters.Slice(1410750, 7530), 251, e3, 250);
+            global::FishLeg.Kernels.Gemm.TN<float>(30, 250, batch, d4, 30, global::System.MemoryExtensions.AsSpan(_a3, 0, batch * 250), 250, g4, 251);
+            global::FishLeg.Kernels.Dense.BiasGradient<float>(d4, 251, g4);
+            global::System.Span<float> d3 = global::System.MemoryExtensions.AsSpan(_d3, 0, batch * 250);
+            global::FishLeg.Kernels.Gemm.NN<float>(batch, 250, 30, d4, 30, parameters.Slice(1410750, 7530), 251, d3, 250);
 
             // Layer 3: E = D ⊙ σ'(Z), G = Eᵀ·[A | 1], D below = E·W̃.
-            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z3, 0, batch * 250), global::System.MemoryExtensions.AsSpan(_a3, 0, batch * 250), e3);
+            global::System.Span<float> e3 = global::System.MemoryExtensions.AsSpan(_e3, 0, batch * 250);
+            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z3, 0, batch * 250), global::System.MemoryExtensions.AsSpan(_a3, 0, batch * 250), d3, e3);
             global::System.Span<float> g3 = gradient.Slice(1285500, 125250);
             global::FishLeg.Kernels.Gemm.TN<float>(250, 500, batch, e3, 250, global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 500), 500, g3, 501);
             global::FishLeg.Kernels.Dense.BiasGradient<float>(e3, 501, g3);
-            global::System.Span<float> e2 = global::System.MemoryExtensions.AsSpan(_deltaA, 0, batch * 500);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 500, 250, e3, 250, parameters.Slice(1285500, 125250), 501, e2, 500);
+            global::System.Span<float> d2 = global::System.MemoryExtensions.AsSpan(_d2, 0, batch * 500);
+            global::FishLeg.Kernels.Gemm.NN<float>(batch, 500, 250, e3, 250, parameters.Slice(1285500, 125250), 501, d2, 500);
 
             // Layer 2: E = D ⊙ σ'(Z), G = Eᵀ·[A | 1], D below = E·W̃.
-            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z2, 0, batch * 500), global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 500), e2);
+            global::System.Span<float> e2 = global::System.MemoryExtensions.AsSpan(_e2, 0, batch * 500);
+            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z2, 0, batch * 500), global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 500), d2, e2);
             global::System.Span<float> g2 = gradient.Slice(785000, 500500);
             global::FishLeg.Kernels.Gemm.TN<float>(500, 1000, batch, e2, 500, global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 1000), 1000, g2, 1001);
             global::FishLeg.Kernels.Dense.BiasGradient<float>(e2, 1001, g2);
-            global::System.Span<float> e1 = global::System.MemoryExtensions.AsSpan(_deltaB, 0, batch * 1000);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 1000, 500, e2, 500, parameters.Slice(785000, 500500), 1001, e1, 1000);
+            global::System.Span<float> d1 = global::System.MemoryExtensions.AsSpan(_d1, 0, batch * 1000);
+            global::FishLeg.Kernels.Gemm.NN<float>(batch, 1000, 500, e2, 500, parameters.Slice(785000, 500500), 1001, d1, 1000);
 
             // Layer 1: E = D ⊙ σ'(Z), G = Eᵀ·[A | 1].
-            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z1, 0, batch * 1000), global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 1000), e1);
+            global::System.Span<float> e1 = global::System.MemoryExtensions.AsSpan(_e1, 0, batch * 1000);
+            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z1, 0, batch * 1000), global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 1000), d1, e1);
             global::System.Span<float> g1 = gradient.Slice(0, 785000);
             global::FishLeg.Kernels.Gemm.TN<float>(1000, 784, batch, e1, 1000, inputs, 784, g1, 785);
             global::FishLeg.Kernels.Dense.BiasGradient<float>(e1, 785, g1);
+        }
+
+        /// <summary>
+        /// The R-op (math note §2.1): pushes a parameter direction V through the network after Forward, keeping Ż and Ȧ
+        /// per layer, and returns Ȧ of the last layer, the output's directional derivative J·v.
+        /// </summary>
+        private global::System.ReadOnlySpan<float> TangentForward(global::System.ReadOnlySpan<float> inputs, int batch, global::System.ReadOnlySpan<float> direction)
+        {
+            global::System.ReadOnlySpan<float> parameters = _parameters;
+
+            // Layer 1: Ż = [A | 1]·Vᵀ, Ȧ = σ'(Z) ⊙ Ż.
+            global::System.ReadOnlySpan<float> v1 = direction.Slice(0, 785000);
+            global::System.Span<float> zDot1 = global::System.MemoryExtensions.AsSpan(_zDot1, 0, batch * 1000);
+            global::FishLeg.Kernels.Dense.BroadcastBias<float>(v1, 785, zDot1);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 1000, 784, inputs, 784, v1, 785, zDot1, 1000, accumulate: true);
+            global::System.Span<float> aDot1 = global::System.MemoryExtensions.AsSpan(_aDot1, 0, batch * 1000);
+            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z1, 0, batch * 1000), global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 1000), zDot1, aDot1);
+
+            // Layer 2: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż.
+            global::System.ReadOnlySpan<float> v2 = direction.Slice(785000, 500500);
+            global::System.Span<float> zDot2 = global::System.MemoryExtensions.AsSpan(_zDot2, 0, batch * 500);
+            global::FishLeg.Kernels.Dense.BroadcastBias<float>(v2, 1001, zDot2);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 500, 1000, global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 1000), 1000, v2, 1001, zDot2, 500, accumulate: true);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 500, 1000, aDot1, 1000, parameters.Slice(785000, 500500), 1001, zDot2, 500, accumulate: true);
+            global::System.Span<float> aDot2 = global::System.MemoryExtensions.AsSpan(_aDot2, 0, batch * 500);
+            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z2, 0, batch * 500), global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 500), zDot2, aDot2);
+
+            // Layer 3: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż.
+            global::System.ReadOnlySpan<float> v3 = direction.Slice(1285500, 125250);
+            global::System.Span<float> zDot3 = global::System.MemoryExtensions.AsSpan(_zDot3, 0, batch * 250);
+            global::FishLeg.Kernels.Dense.BroadcastBias<float>(v3, 501, zDot3);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 250, 500, global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 500), 500, v3, 501, zDot3, 250, accumulate: true);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 250, 500, aDot2, 500, parameters.Slice(1285500, 125250), 501, zDot3, 250, accumulate: true);
+            global::System.Span<float> aDot3 = global::System.MemoryExtensions.AsSpan(_aDot3, 0, batch * 250);
+            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z3, 0, batch * 250), global::System.MemoryExtensions.AsSpan(_a3, 0, batch * 250), zDot3, aDot3);
+
+            // Layer 4: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż.
+            global::System.ReadOnlySpan<float> v4 = direction.Slice(1410750, 7530);
+            global::System.Span<float> zDot4 = global::System.MemoryExtensions.AsSpan(_zDot4, 0, batch * 30);
+            global::FishLeg.Kernels.Dense.BroadcastBias<float>(v4, 251, zDot4);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 30, 250, global::System.MemoryExtensions.AsSpan(_a3, 0, batch * 250), 250, v4, 251, zDot4, 30, accumulate: true);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 30, 250, aDot3, 250, parameters.Slice(1410750, 7530), 251, zDot4, 30, accumulate: true);
+
+            // Layer 5: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż.
+            global::System.ReadOnlySpan<float> v5 = direction.Slice(1418280, 7750);
+            global::System.Span<float> zDot5 = global::System.MemoryExtensions.AsSpan(_zDot5, 0, batch * 250);
+            global::FishLeg.Kernels.Dense.BroadcastBias<float>(v5, 31, zDot5);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 250, 30, global::System.MemoryExtensions.AsSpan(_z4, 0, batch * 30), 30, v5, 31, zDot5, 250, accumulate: true);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 250, 30, zDot4, 30, parameters.Slice(1418280, 7750), 31, zDot5, 250, accumulate: true);
+            global::System.Span<float> aDot5 = global::System.MemoryExtensions.AsSpan(_aDot5, 0, batch * 250);
+            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z5, 0, batch * 250), global::System.MemoryExtensions.AsSpan(_a5, 0, batch * 250), zDot5, aDot5);
+
+            // Layer 6: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż.
+            global::System.ReadOnlySpan<float> v6 = direction.Slice(1426030, 125500);
+            global::System.Span<float> zDot6 = global::System.MemoryExtensions.AsSpan(_zDot6, 0, batch * 500);
+            global::FishLeg.Kernels.Dense.BroadcastBias<float>(v6, 251, zDot6);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 500, 250, global::System.MemoryExtensions.AsSpan(_a5, 0, batch * 250), 250, v6, 251, zDot6, 500, accumulate: true);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 500, 250, aDot5, 250, parameters.Slice(1426030, 125500), 251, zDot6, 500, accumulate: true);
+            global::System.Span<float> aDot6 = global::System.MemoryExtensions.AsSpan(_aDot6, 0, batch * 500);
+            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z6, 0, batch * 500), global::System.MemoryExtensions.AsSpan(_a6, 0, batch * 500), zDot6, aDot6);
+
+            // Layer 7: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż.
+            global::System.ReadOnlySpan<float> v7 = direction.Slice(1551530, 501000);
+            global::System.Span<float> zDot7 = global::System.MemoryExtensions.AsSpan(_zDot7, 0, batch * 1000);
+            global::FishLeg.Kernels.Dense.BroadcastBias<float>(v7, 501, zDot7);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 1000, 500, global::System.MemoryExtensions.AsSpan(_a6, 0, batch * 500), 500, v7, 501, zDot7, 1000, accumulate: true);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 1000, 500, aDot6, 500, parameters.Slice(1551530, 501000), 501, zDot7, 1000, accumulate: true);
+            global::System.Span<float> aDot7 = global::System.MemoryExtensions.AsSpan(_aDot7, 0, batch * 1000);
+            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z7, 0, batch * 1000), global::System.MemoryExtensions.AsSpan(_a7, 0, batch * 1000), zDot7, aDot7);
+
+            // Layer 8: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż.
+            global::System.ReadOnlySpan<float> v8 = direction.Slice(2052530, 784784);
+            global::System.Span<float> zDot8 = global::System.MemoryExtensions.AsSpan(_zDot8, 0, batch * 784);
+            global::FishLeg.Kernels.Dense.BroadcastBias<float>(v8, 1001, zDot8);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 784, 1000, global::System.MemoryExtensions.AsSpan(_a7, 0, batch * 1000), 1000, v8, 1001, zDot8, 784, accumulate: true);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 784, 1000, aDot7, 1000, parameters.Slice(2052530, 784784), 1001, zDot8, 784, accumulate: true);
+            return zDot8;
+        }
+
+        /// <summary>
+        /// Back-propagates Ḋ8 (in _tangentA) into <paramref name="product"/>. Without <paramref name="hessian"/> this is the
+        /// Gauss–Newton (Fisher) product of §2.2; with it, the terms of the primal deltas D and E are added, giving the exact
+        /// Hessian-vector product of §2.3 (Backward must have run on the same batch).
+        /// </summary>
+        private void TangentBackward(global::System.ReadOnlySpan<float> inputs, int batch, global::System.ReadOnlySpan<float> direction, global::System.Span<float> product, bool hessian)
+        {
+            global::System.ReadOnlySpan<float> parameters = _parameters;
+            global::System.Span<float> eDot8 = global::System.MemoryExtensions.AsSpan(_tangentA, 0, batch * 784);
+
+            // Layer 8: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
+            global::System.Span<float> p8 = product.Slice(2052530, 784784);
+            global::FishLeg.Kernels.Gemm.TN<float>(784, 1000, batch, eDot8, 784, global::System.MemoryExtensions.AsSpan(_a7, 0, batch * 1000), 1000, p8, 1001);
+            global::FishLeg.Kernels.Dense.BiasGradient<float>(eDot8, 1001, p8);
+            if (hessian) global::FishLeg.Kernels.Gemm.TN<float>(784, 1000, batch, global::System.MemoryExtensions.AsSpan(_d8, 0, batch * 784), 784, global::System.MemoryExtensions.AsSpan(_aDot7, 0, batch * 1000), 1000, p8, 1001, accumulate: true);
+            global::System.Span<float> eDot7 = global::System.MemoryExtensions.AsSpan(_tangentB, 0, batch * 1000);
+            global::FishLeg.Kernels.Gemm.NN<float>(batch, 1000, 784, eDot8, 784, parameters.Slice(2052530, 784784), 1001, eDot7, 1000);
+            if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 1000, 784, global::System.MemoryExtensions.AsSpan(_d8, 0, batch * 784), 784, direction.Slice(2052530, 784784), 1001, eDot7, 1000, accumulate: true);
+
+            // Layer 7: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
+            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z7, 0, batch * 1000), global::System.MemoryExtensions.AsSpan(_a7, 0, batch * 1000), eDot7, eDot7);
+            global::System.Span<float> p7 = product.Slice(1551530, 501000);
+            global::FishLeg.Kernels.Gemm.TN<float>(1000, 500, batch, eDot7, 1000, global::System.MemoryExtensions.AsSpan(_a6, 0, batch * 500), 500, p7, 501);
+            global::FishLeg.Kernels.Dense.BiasGradient<float>(eDot7, 501, p7);
+            if (hessian) global::FishLeg.Kernels.Gemm.TN<float>(1000, 500, batch, global::System.MemoryExtensions.AsSpan(_e7, 0, batch * 1000), 1000, global::System.MemoryExtensions.AsSpan(_aDot6, 0, batch * 500), 500, p7, 501, accumulate: true);
+            global::System.Span<float> eDot6 = global::System.MemoryExtensions.AsSpan(_tangentA, 0, batch * 500);
+            global::FishLeg.Kernels.Gemm.NN<float>(batch, 500, 1000, eDot7, 1000, parameters.Slice(1551530, 501000), 501, eDot6, 500);
+            if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 500, 1000, global::System.MemoryExtensions.AsSpan(_e7, 0, batch * 1000), 1000, direction.Slice(1551530, 501000), 501, eDot6, 500, accumulate: true);
+
+            // Layer 6: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
+            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z6, 0, batch * 500), global::System.MemoryExtensions.AsSpan(_a6, 0, batch * 500), eDot6, eDot6);
+            global::System.Span<float> p6 = product.Slice(1426030, 125500);
+            global::FishLeg.Kernels.Gemm.TN<float>(500, 250, batch, eDot6, 500, global::System.MemoryExtensions.AsSpan(_a5, 0, batch * 250), 250, p6, 251);
+            global::FishLeg.Kernels.Dense.BiasGradient<float>(eDot6, 251, p6);
+            if (hessian) global::FishLeg.Kernels.Gemm.TN<float>(500, 250, batch, global::System.MemoryExtensions.AsSpan(_e6, 0, batch * 500), 500, global::System.MemoryExtensions.AsSpan(_aDot5, 0, batch * 250), 250, p6, 251, accumulate: true);
+            global::System.Span<float> eDot5 = global::System.MemoryExtensions.AsSpan(_tangentB, 0, batch * 250);
+            global::FishLeg.Kernels.Gemm.NN<float>(batch, 250, 500, eDot6, 500, parameters.Slice(1426030, 125500), 251, eDot5, 250);
+            if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 250, 500, global::System.MemoryExtensions.AsSpan(_e6, 0, batch * 500), 500, direction.Slice(1426030, 125500), 251, eDot5, 250, accumulate: true);
+
+            // Layer 5: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
+            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z5, 0, batch * 250), global::System.MemoryExtensions.AsSpan(_a5, 0, batch * 250), eDot5, eDot5);
+            global::System.Span<float> p5 = product.Slice(1418280, 7750);
+            global::FishLeg.Kernels.Gemm.TN<float>(250, 30, batch, eDot5, 250, global::System.MemoryExtensions.AsSpan(_z4, 0, batch * 30), 30, p5, 31);
+            global::FishLeg.Kernels.Dense.BiasGradient<float>(eDot5, 31, p5);
+            if (hessian) global::FishLeg.Kernels.Gemm.TN<float>(250, 30, batch, global::System.MemoryExtensions.AsSpan(_e5, 0, batch * 250), 250, global::System.MemoryExtensions.AsSpan(_zDot4, 0, batch * 30), 30, p5, 31, accumulate: true);
+            global::System.Span<float> eDot4 = global::System.MemoryExtensions.AsSpan(_tangentA, 0, batch * 30);
+            global::FishLeg.Kernels.Gemm.NN<float>(batch, 30, 250, eDot5, 250, parameters.Slice(1418280, 7750), 31, eDot4, 30);
+            if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 30, 250, global::System.MemoryExtensions.AsSpan(_e5, 0, batch * 250), 250, direction.Slice(1418280, 7750), 31, eDot4, 30, accumulate: true);
+
+            // Layer 4: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
+            global::System.Span<float> p4 = product.Slice(1410750, 7530);
+            global::FishLeg.Kernels.Gemm.TN<float>(30, 250, batch, eDot4, 30, global::System.MemoryExtensions.AsSpan(_a3, 0, batch * 250), 250, p4, 251);
+            global::FishLeg.Kernels.Dense.BiasGradient<float>(eDot4, 251, p4);
+            if (hessian) global::FishLeg.Kernels.Gemm.TN<float>(30, 250, batch, global::System.MemoryExtensions.AsSpan(_d4, 0, batch * 30), 30, global::System.MemoryExtensions.AsSpan(_aDot3, 0, batch * 250), 250, p4, 251, accumulate: true);
+            global::System.Span<float> eDot3 = global::System.MemoryExtensions.AsSpan(_tangentB, 0, batch * 250);
+            global::FishLeg.Kernels.Gemm.NN<float>(batch, 250, 30, eDot4, 30, parameters.Slice(1410750, 7530), 251, eDot3, 250);
+            if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 250, 30, global::System.MemoryExtensions.AsSpan(_d4, 0, batch * 30), 30, direction.Slice(1410750, 7530), 251, eDot3, 250, accumulate: true);
+
+            // Layer 3: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
+            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z3, 0, batch * 250), global::System.MemoryExtensions.AsSpan(_a3, 0, batch * 250), eDot3, eDot3);
+            global::System.Span<float> p3 = product.Slice(1285500, 125250);
+            global::FishLeg.Kernels.Gemm.TN<float>(250, 500, batch, eDot3, 250, global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 500), 500, p3, 501);
+            global::FishLeg.Kernels.Dense.BiasGradient<float>(eDot3, 501, p3);
+            if (hessian) global::FishLeg.Kernels.Gemm.TN<float>(250, 500, batch, global::System.MemoryExtensions.AsSpan(_e3, 0, batch * 250), 250, global::System.MemoryExtensions.AsSpan(_aDot2, 0, batch * 500), 500, p3, 501, accumulate: true);
+            global::System.Span<float> eDot2 = global::System.MemoryExtensions.AsSpan(_tangentA, 0, batch * 500);
+            global::FishLeg.Kernels.Gemm.NN<float>(batch, 500, 250, eDot3, 250, parameters.Slice(1285500, 125250), 501, eDot2, 500);
+            if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 500, 250, global::System.MemoryExtensions.AsSpan(_e3, 0, batch * 250), 250, direction.Slice(1285500, 125250), 501, eDot2, 500, accumulate: true);
+
+            // Layer 2: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
+            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z2, 0, batch * 500), global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 500), eDot2, eDot2);
+            global::System.Span<float> p2 = product.Slice(785000, 500500);
+            global::FishLeg.Kernels.Gemm.TN<float>(500, 1000, batch, eDot2, 500, global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 1000), 1000, p2, 1001);
+            global::FishLeg.Kernels.Dense.BiasGradient<float>(eDot2, 1001, p2);
+            if (hessian) global::FishLeg.Kernels.Gemm.TN<float>(500, 1000, batch, global::System.MemoryExtensions.AsSpan(_e2, 0, batch * 500), 500, global::System.MemoryExtensions.AsSpan(_aDot1, 0, batch * 1000), 1000, p2, 1001, accumulate: true);
+            global::System.Span<float> eDot1 = global::System.MemoryExtensions.AsSpan(_tangentB, 0, batch * 1000);
+            global::FishLeg.Kernels.Gemm.NN<float>(batch, 1000, 500, eDot2, 500, parameters.Slice(785000, 500500), 1001, eDot1, 1000);
+            if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 1000, 500, global::System.MemoryExtensions.AsSpan(_e2, 0, batch * 500), 500, direction.Slice(785000, 500500), 1001, eDot1, 1000, accumulate: true);
+
+            // Layer 1: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1].
+            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z1, 0, batch * 1000), global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 1000), eDot1, eDot1);
+            global::System.Span<float> p1 = product.Slice(0, 785000);
+            global::FishLeg.Kernels.Gemm.TN<float>(1000, 784, batch, eDot1, 1000, inputs, 784, p1, 785);
+            global::FishLeg.Kernels.Dense.BiasGradient<float>(eDot1, 785, p1);
         }
     }
 }

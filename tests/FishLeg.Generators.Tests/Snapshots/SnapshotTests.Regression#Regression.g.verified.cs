@@ -27,15 +27,26 @@ partial class Regression : global::FishLeg.IFishLegModel<double>
     private readonly int _maxBatchSize;
     private readonly double[] _parameters = new double[ParameterCount];
     private readonly double[] _gradient = new double[ParameterCount];
-    // Workspace, sized once for the largest batch: pre-activations Z and activations A per layer
-    // (A is Z itself for identity layers), and two ping-pong buffers for the backward deltas.
+    // Workspace, sized once for the largest batch. Per layer: pre-activations Z, activations A (Z itself for
+    // identity layers), deltas D = ∂loss/∂A and E = ∂loss/∂Z (D itself for identity layers), and the tangents
+    // Ż and Ȧ of the curvature passes; two ping-pong buffers carry their backward deltas Ḋ and Ė.
     private readonly double[] _z1;
     private readonly double[] _a1;
+    private readonly double[] _d1;
+    private readonly double[] _e1;
+    private readonly double[] _zDot1;
+    private readonly double[] _aDot1;
     private readonly double[] _z2;
     private readonly double[] _a2;
+    private readonly double[] _d2;
+    private readonly double[] _e2;
+    private readonly double[] _zDot2;
+    private readonly double[] _aDot2;
     private readonly double[] _z3;
-    private readonly double[] _deltaA;
-    private readonly double[] _deltaB;
+    private readonly double[] _d3;
+    private readonly double[] _zDot3;
+    private readonly double[] _tangentA;
+    private readonly double[] _tangentB;
 
     /// <summary>Creates the model with a workspace for batches of up to <paramref name="maxBatchSize"/> examples,
     /// and parameters initialized from <paramref name="seed"/> (see <see cref="InitializeParameters"/>).</summary>
@@ -44,11 +55,21 @@ partial class Regression : global::FishLeg.IFishLegModel<double>
         _maxBatchSize = maxBatchSize;
         _z1 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
         _a1 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
+        _d1 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
+        _e1 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
+        _zDot1 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
+        _aDot1 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
         _z2 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
         _a2 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
+        _d2 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
+        _e2 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
+        _zDot2 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
+        _aDot2 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
         _z3 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1)];
-        _deltaA = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
-        _deltaB = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
+        _d3 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1)];
+        _zDot3 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1)];
+        _tangentA = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
+        _tangentB = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
         InitializeParameters(seed);
     }
 
@@ -83,7 +104,7 @@ partial class Regression : global::FishLeg.IFishLegModel<double>
     {
         int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, _maxBatchSize, nameof(inputs));
         global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, nameof(targets));
-        return global::FishLeg.Likelihoods.GaussianLikelihood.MeanLoss<double>(Forward(inputs, batch), targets, OutputCount, Sigma, global::System.MemoryExtensions.AsSpan(_deltaA, 0, batch * OutputCount));
+        return global::FishLeg.Likelihoods.GaussianLikelihood.MeanLoss<double>(Forward(inputs, batch), targets, OutputCount, Sigma, global::System.MemoryExtensions.AsSpan(_d3, 0, batch * OutputCount));
     }
 
     /// <inheritdoc/>
@@ -91,12 +112,40 @@ partial class Regression : global::FishLeg.IFishLegModel<double>
     {
         int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, _maxBatchSize, nameof(inputs));
         global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, nameof(targets));
-        double loss = global::FishLeg.Likelihoods.GaussianLikelihood.MeanLossAndResidual<double>(Forward(inputs, batch), targets, OutputCount, Sigma, global::System.MemoryExtensions.AsSpan(_deltaA, 0, batch * OutputCount));
-        Backward(inputs, batch);
+        double loss = global::FishLeg.Likelihoods.GaussianLikelihood.MeanLossAndResidual<double>(Forward(inputs, batch), targets, OutputCount, Sigma, global::System.MemoryExtensions.AsSpan(_d3, 0, batch * OutputCount));
+        Backward(inputs, batch, _gradient);
         return loss;
     }
 
-    /// <summary>Runs every layer on a batch and returns the last layer's output; keeps Z and A for the backward pass.</summary>
+    /// <inheritdoc/>
+    public void FisherVectorProduct(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> direction, global::System.Span<double> product)
+    {
+        int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, _maxBatchSize, nameof(inputs));
+        global::FishLeg.BatchShape.RequireParameterLength(direction.Length, ParameterCount, nameof(direction));
+        global::FishLeg.BatchShape.RequireParameterLength(product.Length, ParameterCount, nameof(product));
+        global::FishLeg.BatchShape.RequireSeparate(direction, product);
+        global::System.ReadOnlySpan<double> output = Forward(inputs, batch);
+        global::FishLeg.Likelihoods.GaussianLikelihood.HessianProduct<double>(output, TangentForward(inputs, batch, direction), OutputCount, Sigma, global::System.MemoryExtensions.AsSpan(_tangentA, 0, batch * OutputCount));
+        TangentBackward(inputs, batch, direction, product, hessian: false);
+    }
+
+    /// <inheritdoc/>
+    public void HessianVectorProduct(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, global::System.ReadOnlySpan<double> direction, global::System.Span<double> product)
+    {
+        int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, _maxBatchSize, nameof(inputs));
+        global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, nameof(targets));
+        global::FishLeg.BatchShape.RequireParameterLength(direction.Length, ParameterCount, nameof(direction));
+        global::FishLeg.BatchShape.RequireParameterLength(product.Length, ParameterCount, nameof(product));
+        global::FishLeg.BatchShape.RequireSeparate(direction, product);
+        global::System.ReadOnlySpan<double> output = Forward(inputs, batch);
+        global::FishLeg.Likelihoods.GaussianLikelihood.MeanLossAndResidual<double>(output, targets, OutputCount, Sigma, global::System.MemoryExtensions.AsSpan(_d3, 0, batch * OutputCount));
+        // The primal backward pass keeps every layer's D and E; its gradient is not needed, so product holds it until overwritten.
+        Backward(inputs, batch, product);
+        global::FishLeg.Likelihoods.GaussianLikelihood.HessianProduct<double>(output, TangentForward(inputs, batch, direction), OutputCount, Sigma, global::System.MemoryExtensions.AsSpan(_tangentA, 0, batch * OutputCount));
+        TangentBackward(inputs, batch, direction, product, hessian: true);
+    }
+
+    /// <summary>Runs every layer on a batch and returns the last layer's output; keeps Z and A for the other passes.</summary>
     private global::System.ReadOnlySpan<double> Forward(global::System.ReadOnlySpan<double> inputs, int batch)
     {
         global::System.ReadOnlySpan<double> parameters = _parameters;
@@ -128,32 +177,105 @@ partial class Regression : global::FishLeg.IFishLegModel<double>
         return z3;
     }
 
-    /// <summary>Back-propagates the output delta in _deltaA (∂loss/∂A of the last layer) into the gradient of every layer.</summary>
-    private void Backward(global::System.ReadOnlySpan<double> inputs, int batch)
+    /// <summary>Back-propagates D3 = ∂loss/∂A3 (in _d3) through every layer, keeping each D and E, and writes the gradient.</summary>
+    private void Backward(global::System.ReadOnlySpan<double> inputs, int batch, global::System.Span<double> gradient)
     {
         global::System.ReadOnlySpan<double> parameters = _parameters;
-        global::System.Span<double> gradient = _gradient;
-        global::System.Span<double> e3 = global::System.MemoryExtensions.AsSpan(_deltaA, 0, batch * 1);
+        global::System.Span<double> d3 = global::System.MemoryExtensions.AsSpan(_d3, 0, batch * 1);
 
         // Layer 3: E = D ⊙ σ'(Z), G = Eᵀ·[A | 1], D below = E·W̃.
         global::System.Span<double> g3 = gradient.Slice(5056, 65);
-        global::FishLeg.Kernels.Gemm.TN<double>(1, 64, batch, e3, 1, global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 64), 64, g3, 65);
-        global::FishLeg.Kernels.Dense.BiasGradient<double>(e3, 65, g3);
-        global::System.Span<double> e2 = global::System.MemoryExtensions.AsSpan(_deltaB, 0, batch * 64);
-        global::FishLeg.Kernels.Gemm.NN<double>(batch, 64, 1, e3, 1, parameters.Slice(5056, 65), 65, e2, 64);
+        global::FishLeg.Kernels.Gemm.TN<double>(1, 64, batch, d3, 1, global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 64), 64, g3, 65);
+        global::FishLeg.Kernels.Dense.BiasGradient<double>(d3, 65, g3);
+        global::System.Span<double> d2 = global::System.MemoryExtensions.AsSpan(_d2, 0, batch * 64);
+        global::FishLeg.Kernels.Gemm.NN<double>(batch, 64, 1, d3, 1, parameters.Slice(5056, 65), 65, d2, 64);
 
         // Layer 2: E = D ⊙ σ'(Z), G = Eᵀ·[A | 1], D below = E·W̃.
-        global::FishLeg.Kernels.Activations.SigmoidBackward<double>(global::System.MemoryExtensions.AsSpan(_z2, 0, batch * 64), global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 64), e2);
+        global::System.Span<double> e2 = global::System.MemoryExtensions.AsSpan(_e2, 0, batch * 64);
+        global::FishLeg.Kernels.Activations.SigmoidBackward<double>(global::System.MemoryExtensions.AsSpan(_z2, 0, batch * 64), global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 64), d2, e2);
         global::System.Span<double> g2 = gradient.Slice(896, 4160);
         global::FishLeg.Kernels.Gemm.TN<double>(64, 64, batch, e2, 64, global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 64), 64, g2, 65);
         global::FishLeg.Kernels.Dense.BiasGradient<double>(e2, 65, g2);
-        global::System.Span<double> e1 = global::System.MemoryExtensions.AsSpan(_deltaA, 0, batch * 64);
-        global::FishLeg.Kernels.Gemm.NN<double>(batch, 64, 64, e2, 64, parameters.Slice(896, 4160), 65, e1, 64);
+        global::System.Span<double> d1 = global::System.MemoryExtensions.AsSpan(_d1, 0, batch * 64);
+        global::FishLeg.Kernels.Gemm.NN<double>(batch, 64, 64, e2, 64, parameters.Slice(896, 4160), 65, d1, 64);
 
         // Layer 1: E = D ⊙ σ'(Z), G = Eᵀ·[A | 1].
-        global::FishLeg.Kernels.Activations.SoftplusBackward<double>(global::System.MemoryExtensions.AsSpan(_z1, 0, batch * 64), global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 64), e1);
+        global::System.Span<double> e1 = global::System.MemoryExtensions.AsSpan(_e1, 0, batch * 64);
+        global::FishLeg.Kernels.Activations.SoftplusBackward<double>(global::System.MemoryExtensions.AsSpan(_z1, 0, batch * 64), global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 64), d1, e1);
         global::System.Span<double> g1 = gradient.Slice(0, 896);
         global::FishLeg.Kernels.Gemm.TN<double>(64, 13, batch, e1, 64, inputs, 13, g1, 14);
         global::FishLeg.Kernels.Dense.BiasGradient<double>(e1, 14, g1);
+    }
+
+    /// <summary>
+    /// The R-op (math note §2.1): pushes a parameter direction V through the network after Forward, keeping Ż and Ȧ
+    /// per layer, and returns Ȧ of the last layer, the output's directional derivative J·v.
+    /// </summary>
+    private global::System.ReadOnlySpan<double> TangentForward(global::System.ReadOnlySpan<double> inputs, int batch, global::System.ReadOnlySpan<double> direction)
+    {
+        global::System.ReadOnlySpan<double> parameters = _parameters;
+
+        // Layer 1: Ż = [A | 1]·Vᵀ, Ȧ = σ'(Z) ⊙ Ż.
+        global::System.ReadOnlySpan<double> v1 = direction.Slice(0, 896);
+        global::System.Span<double> zDot1 = global::System.MemoryExtensions.AsSpan(_zDot1, 0, batch * 64);
+        global::FishLeg.Kernels.Dense.BroadcastBias<double>(v1, 14, zDot1);
+        global::FishLeg.Kernels.Gemm.NT<double>(batch, 64, 13, inputs, 13, v1, 14, zDot1, 64, accumulate: true);
+        global::System.Span<double> aDot1 = global::System.MemoryExtensions.AsSpan(_aDot1, 0, batch * 64);
+        global::FishLeg.Kernels.Activations.SoftplusBackward<double>(global::System.MemoryExtensions.AsSpan(_z1, 0, batch * 64), global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 64), zDot1, aDot1);
+
+        // Layer 2: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż.
+        global::System.ReadOnlySpan<double> v2 = direction.Slice(896, 4160);
+        global::System.Span<double> zDot2 = global::System.MemoryExtensions.AsSpan(_zDot2, 0, batch * 64);
+        global::FishLeg.Kernels.Dense.BroadcastBias<double>(v2, 65, zDot2);
+        global::FishLeg.Kernels.Gemm.NT<double>(batch, 64, 64, global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 64), 64, v2, 65, zDot2, 64, accumulate: true);
+        global::FishLeg.Kernels.Gemm.NT<double>(batch, 64, 64, aDot1, 64, parameters.Slice(896, 4160), 65, zDot2, 64, accumulate: true);
+        global::System.Span<double> aDot2 = global::System.MemoryExtensions.AsSpan(_aDot2, 0, batch * 64);
+        global::FishLeg.Kernels.Activations.SigmoidBackward<double>(global::System.MemoryExtensions.AsSpan(_z2, 0, batch * 64), global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 64), zDot2, aDot2);
+
+        // Layer 3: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż.
+        global::System.ReadOnlySpan<double> v3 = direction.Slice(5056, 65);
+        global::System.Span<double> zDot3 = global::System.MemoryExtensions.AsSpan(_zDot3, 0, batch * 1);
+        global::FishLeg.Kernels.Dense.BroadcastBias<double>(v3, 65, zDot3);
+        global::FishLeg.Kernels.Gemm.NT<double>(batch, 1, 64, global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 64), 64, v3, 65, zDot3, 1, accumulate: true);
+        global::FishLeg.Kernels.Gemm.NT<double>(batch, 1, 64, aDot2, 64, parameters.Slice(5056, 65), 65, zDot3, 1, accumulate: true);
+        return zDot3;
+    }
+
+    /// <summary>
+    /// Back-propagates Ḋ3 (in _tangentA) into <paramref name="product"/>. Without <paramref name="hessian"/> this is the
+    /// Gauss–Newton (Fisher) product of §2.2; with it, the terms of the primal deltas D and E are added, giving the exact
+    /// Hessian-vector product of §2.3 (Backward must have run on the same batch).
+    /// </summary>
+    private void TangentBackward(global::System.ReadOnlySpan<double> inputs, int batch, global::System.ReadOnlySpan<double> direction, global::System.Span<double> product, bool hessian)
+    {
+        global::System.ReadOnlySpan<double> parameters = _parameters;
+        global::System.Span<double> eDot3 = global::System.MemoryExtensions.AsSpan(_tangentA, 0, batch * 1);
+
+        // Layer 3: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
+        global::System.Span<double> p3 = product.Slice(5056, 65);
+        global::FishLeg.Kernels.Gemm.TN<double>(1, 64, batch, eDot3, 1, global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 64), 64, p3, 65);
+        global::FishLeg.Kernels.Dense.BiasGradient<double>(eDot3, 65, p3);
+        if (hessian) global::FishLeg.Kernels.Gemm.TN<double>(1, 64, batch, global::System.MemoryExtensions.AsSpan(_d3, 0, batch * 1), 1, global::System.MemoryExtensions.AsSpan(_aDot2, 0, batch * 64), 64, p3, 65, accumulate: true);
+        global::System.Span<double> eDot2 = global::System.MemoryExtensions.AsSpan(_tangentB, 0, batch * 64);
+        global::FishLeg.Kernels.Gemm.NN<double>(batch, 64, 1, eDot3, 1, parameters.Slice(5056, 65), 65, eDot2, 64);
+        if (hessian) global::FishLeg.Kernels.Gemm.NN<double>(batch, 64, 1, global::System.MemoryExtensions.AsSpan(_d3, 0, batch * 1), 1, direction.Slice(5056, 65), 65, eDot2, 64, accumulate: true);
+
+        // Layer 2: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
+        global::FishLeg.Kernels.Activations.SigmoidBackward<double>(global::System.MemoryExtensions.AsSpan(_z2, 0, batch * 64), global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 64), eDot2, eDot2);
+        if (hessian) global::FishLeg.Kernels.Activations.SigmoidCurvature<double>(global::System.MemoryExtensions.AsSpan(_z2, 0, batch * 64), global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 64), global::System.MemoryExtensions.AsSpan(_d2, 0, batch * 64), global::System.MemoryExtensions.AsSpan(_zDot2, 0, batch * 64), eDot2);
+        global::System.Span<double> p2 = product.Slice(896, 4160);
+        global::FishLeg.Kernels.Gemm.TN<double>(64, 64, batch, eDot2, 64, global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 64), 64, p2, 65);
+        global::FishLeg.Kernels.Dense.BiasGradient<double>(eDot2, 65, p2);
+        if (hessian) global::FishLeg.Kernels.Gemm.TN<double>(64, 64, batch, global::System.MemoryExtensions.AsSpan(_e2, 0, batch * 64), 64, global::System.MemoryExtensions.AsSpan(_aDot1, 0, batch * 64), 64, p2, 65, accumulate: true);
+        global::System.Span<double> eDot1 = global::System.MemoryExtensions.AsSpan(_tangentA, 0, batch * 64);
+        global::FishLeg.Kernels.Gemm.NN<double>(batch, 64, 64, eDot2, 64, parameters.Slice(896, 4160), 65, eDot1, 64);
+        if (hessian) global::FishLeg.Kernels.Gemm.NN<double>(batch, 64, 64, global::System.MemoryExtensions.AsSpan(_e2, 0, batch * 64), 64, direction.Slice(896, 4160), 65, eDot1, 64, accumulate: true);
+
+        // Layer 1: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1].
+        global::FishLeg.Kernels.Activations.SoftplusBackward<double>(global::System.MemoryExtensions.AsSpan(_z1, 0, batch * 64), global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 64), eDot1, eDot1);
+        if (hessian) global::FishLeg.Kernels.Activations.SoftplusCurvature<double>(global::System.MemoryExtensions.AsSpan(_z1, 0, batch * 64), global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 64), global::System.MemoryExtensions.AsSpan(_d1, 0, batch * 64), global::System.MemoryExtensions.AsSpan(_zDot1, 0, batch * 64), eDot1);
+        global::System.Span<double> p1 = product.Slice(0, 896);
+        global::FishLeg.Kernels.Gemm.TN<double>(64, 13, batch, eDot1, 64, inputs, 13, p1, 14);
+        global::FishLeg.Kernels.Dense.BiasGradient<double>(eDot1, 14, p1);
     }
 }

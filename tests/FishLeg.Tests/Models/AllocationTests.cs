@@ -38,4 +38,27 @@ public class AllocationTests
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Equal(0, allocated);
     }
+
+    [Fact]
+    public void SteadyStateCurvatureProductsAllocateNothing()
+    {
+        const int Batch = 100;
+        var model = new MnistAutoencoder(Batch, seed: 1);
+        var random = new SeededRandom(3);
+        var inputs = new float[Batch * MnistAutoencoder.InputCount];
+        for (int i = 0; i < inputs.Length; i++) inputs[i] = (float)random.NextDouble();
+        var direction = new float[MnistAutoencoder.ParameterCount];
+        for (int i = 0; i < direction.Length; i++) direction[i] = (float)random.NextGaussian();
+        var product = new float[MnistAutoencoder.ParameterCount];
+
+        void Products()
+        {
+            model.FisherVectorProduct(inputs, direction, product);
+            model.HessianVectorProduct(inputs, inputs, direction, product);
+        }
+        Products();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Products();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }

@@ -1,0 +1,163 @@
+using FishLeg.Generators.Model;
+
+namespace FishLeg.Generators;
+
+public sealed partial class FishLegGenerator
+{
+    internal static partial class Emitter
+    {
+        private static void EmitForward(SourceWriter w, ModelSpec model, Layout layout)
+        {
+            string T = layout.T;
+            w.Line("/// <summary>Runs every layer on a batch and returns the last layer's output; keeps Z and A for the other passes.</summary>");
+            w.Open($"private {ReadOnlySpan}<{T}> Forward({ReadOnlySpan}<{T}> inputs, int batch)");
+            w.Line($"{ReadOnlySpan}<{T}> parameters = _parameters;");
+            for (int l = 1; l <= model.Layers.Count; l++)
+            {
+                LayerSpec layer = model.Layers[l - 1];
+                string units = I(layer.Units), columns = I(layer.Columns);
+                w.Line();
+                w.Line($"// Layer {l}: {I(layer.Inputs)} → {units}, {layer.Activation}. W{l} is {units}×{columns} at offset {I(layout.Offsets[l - 1])}{(layer.Bias ? $", bias in column {I(layer.Inputs)}" : "")}.");
+                w.Line($"{ReadOnlySpan}<{T}> w{l} = {LayerWeights("parameters", layout, model, l)};");
+                w.Line($"{Span}<{T}> z{l} = {Slice("_z", model, l)};");
+                if (layer.Bias)
+                {
+                    w.Line("// Z = [A | 1]·Wᵀ: start from the bias in every row, then accumulate A·W̃ᵀ.");
+                    w.Line($"{Kernels}.Dense.BroadcastBias<{T}>(w{l}, {columns}, z{l});");
+                }
+                w.Line($"{Kernels}.Gemm.NT<{T}>(batch, {units}, {I(layer.Inputs)}, {LayerInput(model, l, forward: true)}, {I(layer.Inputs)}, w{l}, {columns}, z{l}, {units}, accumulate: {Bool(layer.Bias)});");
+                if (HasActivation(model, l))
+                {
+                    w.Line($"{Span}<{T}> a{l} = {Slice("_a", model, l)};");
+                    w.Line($"{Kernels}.Activations.{layer.Activation}<{T}>(z{l}, a{l});");
+                }
+            }
+            w.Line($"return {Output(model, model.Layers.Count, forward: true)};");
+            w.Close();
+            w.Line();
+        }
+
+        private static void EmitBackward(SourceWriter w, ModelSpec model, Layout layout)
+        {
+            string T = layout.T;
+            int count = model.Layers.Count;
+            w.Line($"/// <summary>Back-propagates D{I(count)} = ∂loss/∂A{I(count)} (in _d{I(count)}) through every layer, keeping each D and E, and writes the gradient.</summary>");
+            w.Open($"private void Backward({ReadOnlySpan}<{T}> inputs, int batch, {Span}<{T}> gradient)");
+            w.Line($"{ReadOnlySpan}<{T}> parameters = _parameters;");
+            w.Line($"{Span}<{T}> d{count} = {Slice("_d", model, count)};");
+            for (int l = count; l >= 1; l--)
+            {
+                LayerSpec layer = model.Layers[l - 1];
+                string units = I(layer.Units), columns = I(layer.Columns), inputs = I(layer.Inputs);
+                string e = HasActivation(model, l) ? $"e{l}" : $"d{l}";
+                w.Line();
+                w.Line($"// Layer {l}: E = D ⊙ σ'(Z), G = Eᵀ·{(layer.Bias ? "[A | 1]" : "A")}{(l > 1 ? $", D below = E·{(layer.Bias ? "W̃" : "W")}" : "")}.");
+                if (HasActivation(model, l))
+                {
+                    w.Line($"{Span}<{T}> e{l} = {Slice("_e", model, l)};");
+                    w.Line($"{Kernels}.Activations.{layer.Activation}Backward<{T}>({Slice("_z", model, l)}, {Slice("_a", model, l)}, d{l}, e{l});");
+                }
+                w.Line($"{Span}<{T}> g{l} = {LayerWeights("gradient", layout, model, l)};");
+                w.Line($"{Kernels}.Gemm.TN<{T}>({units}, {inputs}, batch, {e}, {units}, {LayerInput(model, l, forward: false)}, {inputs}, g{l}, {columns});");
+                if (layer.Bias) w.Line($"{Kernels}.Dense.BiasGradient<{T}>({e}, {columns}, g{l});");
+                if (l > 1)
+                {
+                    w.Line($"{Span}<{T}> d{l - 1} = {Slice("_d", model, l - 1)};");
+                    w.Line($"{Kernels}.Gemm.NN<{T}>(batch, {inputs}, {units}, {e}, {units}, {LayerWeights("parameters", layout, model, l)}, {columns}, d{l - 1}, {inputs});");
+                }
+            }
+            w.Close();
+            w.Line();
+        }
+
+        private static void EmitTangentForward(SourceWriter w, ModelSpec model, Layout layout)
+        {
+            string T = layout.T;
+            w.Line("/// <summary>");
+            w.Line("/// The R-op (math note §2.1): pushes a parameter direction V through the network after Forward, keeping Ż and Ȧ");
+            w.Line("/// per layer, and returns Ȧ of the last layer, the output's directional derivative J·v.");
+            w.Line("/// </summary>");
+            w.Open($"private {ReadOnlySpan}<{T}> TangentForward({ReadOnlySpan}<{T}> inputs, int batch, {ReadOnlySpan}<{T}> direction)");
+            w.Line($"{ReadOnlySpan}<{T}> parameters = _parameters;");
+            for (int l = 1; l <= model.Layers.Count; l++)
+            {
+                LayerSpec layer = model.Layers[l - 1];
+                string units = I(layer.Units), columns = I(layer.Columns), inputs = I(layer.Inputs);
+                w.Line();
+                w.Line($"// Layer {l}: Ż = {(layer.Bias ? "[A | 1]" : "A")}·Vᵀ{(l > 1 ? $" + Ȧ·{(layer.Bias ? "W̃" : "W")}ᵀ" : "")}, Ȧ = σ'(Z) ⊙ Ż.");
+                w.Line($"{ReadOnlySpan}<{T}> v{l} = {LayerWeights("direction", layout, model, l)};");
+                w.Line($"{Span}<{T}> zDot{l} = {Slice("_zDot", model, l)};");
+                if (layer.Bias) w.Line($"{Kernels}.Dense.BroadcastBias<{T}>(v{l}, {columns}, zDot{l});");
+                w.Line($"{Kernels}.Gemm.NT<{T}>(batch, {units}, {inputs}, {LayerInput(model, l, forward: false)}, {inputs}, v{l}, {columns}, zDot{l}, {units}, accumulate: {Bool(layer.Bias)});");
+                if (l > 1)
+                    w.Line($"{Kernels}.Gemm.NT<{T}>(batch, {units}, {inputs}, {TangentOutput(model, l - 1)}, {inputs}, {LayerWeights("parameters", layout, model, l)}, {columns}, zDot{l}, {units}, accumulate: true);");
+                if (HasActivation(model, l))
+                {
+                    w.Line($"{Span}<{T}> aDot{l} = {Slice("_aDot", model, l)};");
+                    w.Line($"{Kernels}.Activations.{layer.Activation}Backward<{T}>({Slice("_z", model, l)}, {Slice("_a", model, l)}, zDot{l}, aDot{l});");
+                }
+            }
+            w.Line($"return {TangentOutput(model, model.Layers.Count)};");
+            w.Close();
+            w.Line();
+        }
+
+        private static void EmitTangentBackward(SourceWriter w, ModelSpec model, Layout layout)
+        {
+            string T = layout.T;
+            int count = model.Layers.Count;
+            w.Line("/// <summary>");
+            w.Line($"/// Back-propagates Ḋ{I(count)} (in _tangentA) into <paramref name=\"product\"/>. Without <paramref name=\"hessian\"/> this is the");
+            w.Line("/// Gauss–Newton (Fisher) product of §2.2; with it, the terms of the primal deltas D and E are added, giving the exact");
+            w.Line("/// Hessian-vector product of §2.3 (Backward must have run on the same batch).");
+            w.Line("/// </summary>");
+            w.Open($"private void TangentBackward({ReadOnlySpan}<{T}> inputs, int batch, {ReadOnlySpan}<{T}> direction, {Span}<{T}> product, bool hessian)");
+            w.Line($"{ReadOnlySpan}<{T}> parameters = _parameters;");
+            w.Line($"{Span}<{T}> eDot{count} = {AsSpan}(_tangentA, 0, batch * {I(model.Outputs)});");
+            for (int l = count; l >= 1; l--)
+            {
+                LayerSpec layer = model.Layers[l - 1];
+                string units = I(layer.Units), columns = I(layer.Columns), inputs = I(layer.Inputs);
+                bool activation = HasActivation(model, l);
+                string primalE = activation ? Slice("_e", model, l) : Slice("_d", model, l);
+                w.Line();
+                w.Line($"// Layer {l}: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·{(layer.Bias ? "[A | 1]" : "A")}{(l > 1 ? $" [+ Eᵀ·Ȧ], Ḋ below = Ė·{(layer.Bias ? "W̃" : "W")} [+ E·Ṽ]" : "")}.");
+                if (activation)
+                    w.Line($"{Kernels}.Activations.{layer.Activation}Backward<{T}>({Slice("_z", model, l)}, {Slice("_a", model, l)}, eDot{l}, eDot{l});");
+                if (HasCurvature(layer.Activation))
+                    w.Line($"if (hessian) {Kernels}.Activations.{layer.Activation}Curvature<{T}>({Slice("_z", model, l)}, {Slice("_a", model, l)}, {Slice("_d", model, l)}, {Slice("_zDot", model, l)}, eDot{l});");
+                w.Line($"{Span}<{T}> p{l} = {LayerWeights("product", layout, model, l)};");
+                w.Line($"{Kernels}.Gemm.TN<{T}>({units}, {inputs}, batch, eDot{l}, {units}, {LayerInput(model, l, forward: false)}, {inputs}, p{l}, {columns});");
+                if (layer.Bias) w.Line($"{Kernels}.Dense.BiasGradient<{T}>(eDot{l}, {columns}, p{l});");
+                if (l > 1)
+                {
+                    string below = (count - l) % 2 == 0 ? "_tangentB" : "_tangentA";
+                    w.Line($"if (hessian) {Kernels}.Gemm.TN<{T}>({units}, {inputs}, batch, {primalE}, {units}, {TangentSlice(model, l - 1)}, {inputs}, p{l}, {columns}, accumulate: true);");
+                    w.Line($"{Span}<{T}> eDot{l - 1} = {AsSpan}({below}, 0, batch * {inputs});");
+                    w.Line($"{Kernels}.Gemm.NN<{T}>(batch, {inputs}, {units}, eDot{l}, {units}, {LayerWeights("parameters", layout, model, l)}, {columns}, eDot{l - 1}, {inputs});");
+                    w.Line($"if (hessian) {Kernels}.Gemm.NN<{T}>(batch, {inputs}, {units}, {primalE}, {units}, {LayerWeights("direction", layout, model, l)}, {columns}, eDot{l - 1}, {inputs}, accumulate: true);");
+                }
+            }
+            w.Close();
+        }
+
+        /// <summary>Activations whose second derivative is not identically zero.</summary>
+        private static bool HasCurvature(ActivationKind activation) => activation is not (ActivationKind.Identity or ActivationKind.Relu);
+
+        /// <summary>Layer <paramref name="l"/>'s block of a parameter-shaped span.</summary>
+        private static string LayerWeights(string span, Layout layout, ModelSpec model, int l) =>
+            $"{span}.Slice({I(layout.Offsets[l - 1])}, {I(model.Layers[l - 1].ParameterCount)})";
+
+        /// <summary>The batch rows of a per-layer workspace array.</summary>
+        private static string Slice(string field, ModelSpec model, int l) =>
+            $"{AsSpan}({field}{l}, 0, batch * {I(model.Layers[l - 1].Units)})";
+
+        /// <summary>Ȧ of layer <paramref name="l"/> inside TangentForward (a local).</summary>
+        private static string TangentOutput(ModelSpec model, int l) => HasActivation(model, l) ? $"aDot{l}" : $"zDot{l}";
+
+        /// <summary>Ȧ of layer <paramref name="l"/> after TangentForward (a workspace slice).</summary>
+        private static string TangentSlice(ModelSpec model, int l) => Slice(HasActivation(model, l) ? "_aDot" : "_zDot", model, l);
+
+        private static string Bool(bool value) => value ? "true" : "false";
+    }
+}
