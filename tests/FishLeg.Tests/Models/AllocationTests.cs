@@ -61,4 +61,30 @@ public class AllocationTests
         Products();
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
+
+    [Theory]
+    [InlineData(MomentumTarget.Gradient)]
+    [InlineData(MomentumTarget.PreconditionedGradient)]
+    public void SteadyStateFishLegStepWithAuxiliaryUpdateAllocatesNothing(MomentumTarget momentum)
+    {
+        const int Batch = 100;
+        var model = new MnistAutoencoder(Batch, seed: 1);
+        var optimizer = new FishLegOptimizer<float>(model, new FishLegOptions { UpdateAuxEvery = 2, MomentumOn = momentum });
+        var random = new SeededRandom(4);
+        var inputs = new float[Batch * MnistAutoencoder.InputCount];
+        for (int i = 0; i < inputs.Length; i++) inputs[i] = (float)random.NextDouble();
+
+        void Step()
+        {
+            model.LossAndGradient(inputs, inputs);
+            optimizer.Step(inputs);
+        }
+        Step();
+        Step();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Step(); // k = 2: with the auxiliary update
+        Step(); // k = 3: without
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(2, optimizer.AuxiliaryUpdateCount);
+    }
 }

@@ -138,3 +138,9 @@ public partial class MnistAutoencoder;
 [Dense(32, Activation.Tanh)]
 [Dense(2)]
 public partial class RegressionNet;
+
+/// <summary>A two-layer double net for checking one FishLeg step by hand.</summary>
+[FishLegModel(4, Likelihood.Gaussian, Precision = Precision.Double)]
+[Dense(3, Activation.Tanh)]
+[Dense(2)]
+public partial class TwoLayerNet;

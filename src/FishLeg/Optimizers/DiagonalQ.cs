@@ -1,0 +1,26 @@
+using System;
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace FishLeg.Optimizers;
+
+/// <summary>Q(λ)U = D ⊙ D ⊙ U with λ = D (n_o×n_i); ∂A/∂D = 2 D ⊙ U ⊙ Ξ; D₀ = √c (math note §3a).</summary>
+internal sealed class DiagonalQ<T>(int rows, int columns) : QBlock<T>(rows, columns) where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public override int LambdaCount => Rows * Columns;
+
+    public override void Initialize(Span<T> lambda, double scale) => lambda.Fill(T.CreateChecked(Math.Sqrt(scale)));
+
+    public override void Apply(ReadOnlySpan<T> lambda, ReadOnlySpan<T> u, Span<T> v)
+    {
+        TensorPrimitives.Multiply(lambda, u, v);
+        TensorPrimitives.Multiply(lambda, v, v);
+    }
+
+    public override void LambdaGradient(ReadOnlySpan<T> lambda, ReadOnlySpan<T> u, ReadOnlySpan<T> xi, Span<T> gradient)
+    {
+        TensorPrimitives.Multiply(lambda, u, gradient);
+        TensorPrimitives.Multiply(gradient, xi, gradient);
+        TensorPrimitives.Multiply(gradient, T.CreateChecked(2), gradient);
+    }
+}

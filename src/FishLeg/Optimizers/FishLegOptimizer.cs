@@ -1,0 +1,149 @@
+using System;
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace FishLeg.Optimizers;
+
+/// <summary>
+/// FishLeg (Garcia et al., ICLR 2023; math note §4): learns Q(λ) ≈ (F + γI)⁻¹, one block per layer, by Adam on the
+/// auxiliary loss A(λ) = ½ vᵀ(F + γI)v − uᵀv, v = Q(λ)u, with F·v the model's exact Fisher (Gauss–Newton) product on a
+/// separate auxiliary batch, and steps θ ← θ − η·Q(λ)·m. Every buffer is allocated here, once.
+/// </summary>
+/// <remarks>
+/// Call <see cref="Step"/> after <see cref="IFishLegModel{T}.LossAndGradient"/>. The auxiliary update runs at steps
+/// 0, T, 2T, … and uses the freshly updated λ for that step's θ update, as in the paper's Algorithm 1.
+/// </remarks>
+public sealed class FishLegOptimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly IFishLegModel<T> _model;
+    private readonly QBlock<T>[] _blocks;
+    private readonly int[] _layerOffsets, _lambdaOffsets;
+    private readonly T[] _lambda, _lambdaGradient;
+    private readonly Adam<T> _auxiliaryAdam;
+    private readonly T[] _gradient, _momentum, _u, _v, _fv, _xi, _delta;
+
+    /// <summary>Creates the optimizer for <paramref name="model"/>, with Q₀ = (η_SGDm/η)·I.</summary>
+    public FishLegOptimizer(IFishLegModel<T> model, FishLegOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        Options = options ?? new FishLegOptions();
+        Options.Validate();
+        _model = model;
+        var layers = model.Description.Layers;
+        _blocks = new QBlock<T>[layers.Count];
+        _layerOffsets = new int[layers.Count];
+        _lambdaOffsets = new int[layers.Count + 1];
+        for (int l = 0; l < layers.Count; l++)
+        {
+            _blocks[l] = QBlock<T>.Create(Options.QForm, layers[l].Outputs, layers[l].Columns);
+            _layerOffsets[l] = layers[l].Offset;
+            _lambdaOffsets[l + 1] = checked(_lambdaOffsets[l] + _blocks[l].LambdaCount);
+        }
+        _lambda = new T[_lambdaOffsets[^1]];
+        _lambdaGradient = new T[_lambda.Length];
+        double scale = Options.InitialSgdLearningRate / Options.LearningRate;
+        for (int l = 0; l < _blocks.Length; l++) _blocks[l].Initialize(Lambda(_lambda, l), scale);
+        _auxiliaryAdam = new Adam<T>(_lambda.Length, Options.AuxiliaryLearningRate, Options.AuxiliaryBeta1, Options.AuxiliaryBeta2, Options.AuxiliaryEpsilon);
+
+        int count = model.Description.ParameterCount;
+        _gradient = new T[count];
+        _momentum = new T[count];
+        _u = new T[count];
+        _v = new T[count];
+        _fv = new T[count];
+        _xi = new T[count];
+        _delta = new T[count];
+    }
+
+    /// <summary>The hyper-parameters.</summary>
+    public FishLegOptions Options { get; }
+
+    /// <summary>Steps taken so far (k).</summary>
+    public long StepCount { get; private set; }
+
+    /// <summary>Auxiliary updates made so far.</summary>
+    public long AuxiliaryUpdateCount { get; private set; }
+
+    /// <summary>A(λ) = Σ_l ⟨v, ½(Fv + γv) − u⟩ at the last auxiliary update (NaN before the first): watch it fall as Q is learned.</summary>
+    public double AuxiliaryLoss { get; private set; } = double.NaN;
+
+    /// <summary>The auxiliary parameters λ of every layer's Q block, concatenated.</summary>
+    public ReadOnlySpan<T> AuxiliaryParameters => _lambda;
+
+    /// <summary>
+    /// One FishLeg iteration on the gradient in the model (from <see cref="IFishLegModel{T}.LossAndGradient"/>):
+    /// momentum, the auxiliary update on <paramref name="auxiliaryInputs"/> when one is due, and the θ update.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The gradient is not finite; nothing was changed.</exception>
+    public void Step(ReadOnlySpan<T> auxiliaryInputs)
+    {
+        Span<T> theta = _model.Parameters;
+        ReadOnlySpan<T> raw = _model.Gradient;
+        if (!T.IsFinite(TensorPrimitives.Sum(raw)))
+            throw new InvalidOperationException($"The gradient at step {StepCount} contains NaN or infinity; the parameters and the optimizer state were left unchanged.");
+
+        bool decoupled = Options.WeightDecayMode == WeightDecayMode.Decoupled;
+        T weightDecay = T.CreateChecked(Options.WeightDecay);
+        if (!decoupled && Options.WeightDecay != 0) TensorPrimitives.MultiplyAdd(theta, weightDecay, raw, _gradient);
+        else raw.CopyTo(_gradient);
+
+        bool auxiliaryDue = StepCount % Options.UpdateAuxEvery == 0;
+        T beta = T.CreateChecked(Options.Momentum), oneMinusBeta = T.CreateChecked(1 - Options.Momentum);
+        if (Options.MomentumOn == MomentumTarget.Gradient)
+        {
+            Blend(_momentum, beta, _gradient, oneMinusBeta);
+            if (auxiliaryDue) AuxiliaryUpdate(_momentum, auxiliaryInputs);
+            ApplyQ(_momentum, _delta);
+        }
+        else
+        {
+            if (auxiliaryDue) AuxiliaryUpdate(_gradient, auxiliaryInputs);
+            ApplyQ(_gradient, _delta);
+            Blend(_momentum, beta, _delta, oneMinusBeta);
+            _momentum.CopyTo(_delta);
+        }
+
+        if (decoupled && Options.WeightDecay != 0) TensorPrimitives.MultiplyAdd(theta, weightDecay, _delta, _delta);
+        TensorPrimitives.MultiplyAdd(_delta, T.CreateChecked(-Options.LearningRate), theta, theta);
+        StepCount++;
+    }
+
+    /// <summary>One Adam step on λ along ∇A (math note §3): u = s/‖s‖, v = Q(λ)u, Ξ = (F + γI)v − u, λ̄ = (∂v/∂λ)ᵀΞ.</summary>
+    private void AuxiliaryUpdate(ReadOnlySpan<T> source, ReadOnlySpan<T> auxiliaryInputs)
+    {
+        T norm = TensorPrimitives.Norm(source);
+        if (!(norm > T.Zero)) return; // a zero direction carries no curvature information
+        TensorPrimitives.Divide(source, norm, _u);
+        ApplyQ(_u, _v);
+        _model.FisherVectorProduct(auxiliaryInputs, _v, _fv);
+
+        T gamma = T.CreateChecked(Options.Damping);
+        TensorPrimitives.MultiplyAdd(_v, gamma, _fv, _xi);
+        TensorPrimitives.Subtract(_xi, _u, _xi);
+        double vFv = double.CreateChecked(TensorPrimitives.Dot<T>(_v, _fv)), vv = double.CreateChecked(TensorPrimitives.Dot<T>(_v, _v));
+        AuxiliaryLoss = 0.5 * vFv + 0.5 * Options.Damping * vv - double.CreateChecked(TensorPrimitives.Dot<T>(_u, _v));
+
+        for (int l = 0; l < _blocks.Length; l++)
+            _blocks[l].LambdaGradient(Lambda(_lambda, l), Layer(_u, l), Layer(_xi, l), Lambda(_lambdaGradient, l));
+        _auxiliaryAdam.Step(_lambda, _lambdaGradient);
+        AuxiliaryUpdateCount++;
+    }
+
+    private void ApplyQ(ReadOnlySpan<T> input, Span<T> output)
+    {
+        for (int l = 0; l < _blocks.Length; l++) _blocks[l].Apply(Lambda(_lambda, l), Layer(input, l), Layer(output, l));
+    }
+
+    /// <summary>x ← a·x + b·y.</summary>
+    private static void Blend(Span<T> x, T a, ReadOnlySpan<T> y, T b)
+    {
+        TensorPrimitives.Multiply(x, a, x);
+        TensorPrimitives.MultiplyAdd(y, b, x, x);
+    }
+
+    private Span<T> Lambda(Span<T> all, int l) => all[_lambdaOffsets[l].._lambdaOffsets[l + 1]];
+
+    private Span<T> Layer(Span<T> all, int l) => all.Slice(_layerOffsets[l], _blocks[l].Rows * _blocks[l].Columns);
+
+    private ReadOnlySpan<T> Layer(ReadOnlySpan<T> all, int l) => all.Slice(_layerOffsets[l], _blocks[l].Rows * _blocks[l].Columns);
+}

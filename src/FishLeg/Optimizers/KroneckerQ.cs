@@ -1,0 +1,81 @@
+using System;
+using System.Numerics;
+using FishLeg.Kernels;
+
+namespace FishLeg.Optimizers;
+
+/// <summary>
+/// Q(λ)U = L Lᵀ U R Rᵀ with λ = [L (n_o×n_o), R (n_i×n_i)], row-major (math note §3b). With M = U R Rᵀ and N = L Lᵀ U:
+/// ∂A/∂L = S_L·L, S_L = Ξ Mᵀ + M Ξᵀ and ∂A/∂R = S_R·R, S_R = Nᵀ Ξ + Ξᵀ N, each taken lower-triangular when the
+/// factors are. L₀ = R₀ = c^¼·I.
+/// </summary>
+internal sealed class KroneckerQ<T> : QBlock<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly bool _triangular;
+    private readonly T[] _m, _n, _sl, _sr;
+
+    public KroneckerQ(int rows, int columns, bool triangular) : base(rows, columns)
+    {
+        _triangular = triangular;
+        _m = new T[rows * columns];
+        _n = new T[rows * columns];
+        _sl = new T[rows * rows];
+        _sr = new T[columns * columns];
+    }
+
+    public override int LambdaCount => Rows * Rows + Columns * Columns;
+
+    private ReadOnlySpan<T> L(ReadOnlySpan<T> lambda) => lambda[..(Rows * Rows)];
+
+    private ReadOnlySpan<T> R(ReadOnlySpan<T> lambda) => lambda.Slice(Rows * Rows, Columns * Columns);
+
+    public override void Initialize(Span<T> lambda, double scale)
+    {
+        lambda.Clear();
+        T diagonal = T.CreateChecked(Math.Pow(scale, 0.25));
+        for (int i = 0; i < Rows; i++) lambda[i * Rows + i] = diagonal;
+        for (int j = 0; j < Columns; j++) lambda[Rows * Rows + j * Columns + j] = diagonal;
+    }
+
+    public override void Apply(ReadOnlySpan<T> lambda, ReadOnlySpan<T> u, Span<T> v)
+    {
+        int o = Rows, i = Columns;
+        // v = L·(Lᵀ·((U·R)·Rᵀ)), through the scratch M and N.
+        Gemm.NN(o, i, i, u, i, R(lambda), i, _n, i);
+        Gemm.NT(o, i, i, _n, i, R(lambda), i, _m, i);
+        Gemm.TN(o, i, o, L(lambda), o, _m, i, _n, i);
+        Gemm.NN(o, i, o, L(lambda), o, _n, i, v, i);
+    }
+
+    public override void LambdaGradient(ReadOnlySpan<T> lambda, ReadOnlySpan<T> u, ReadOnlySpan<T> xi, Span<T> gradient)
+    {
+        int o = Rows, i = Columns;
+        ReadOnlySpan<T> l = L(lambda), r = R(lambda);
+        Span<T> gradientL = gradient[..(o * o)], gradientR = gradient.Slice(o * o, i * i);
+
+        // M = U R Rᵀ (N is scratch here), then S_L = Ξ Mᵀ + M Ξᵀ and ∂L = S_L·L.
+        Gemm.NN(o, i, i, u, i, r, i, _n, i);
+        Gemm.NT(o, i, i, _n, i, r, i, _m, i);
+        Gemm.NT(o, o, i, xi, i, _m, i, _sl, o);
+        Gemm.NT(o, o, i, _m, i, xi, i, _sl, o, accumulate: true);
+        Gemm.NN(o, o, o, _sl, o, l, o, gradientL, o);
+
+        // N = L Lᵀ U (M is scratch here), then S_R = Nᵀ Ξ + Ξᵀ N and ∂R = S_R·R.
+        Gemm.TN(o, i, o, l, o, u, i, _m, i);
+        Gemm.NN(o, i, o, l, o, _m, i, _n, i);
+        Gemm.TN(i, i, o, _n, i, xi, i, _sr, i);
+        Gemm.TN(i, i, o, xi, i, _n, i, _sr, i, accumulate: true);
+        Gemm.NN(i, i, i, _sr, i, r, i, gradientR, i);
+
+        if (_triangular)
+        {
+            ZeroUpperTriangle(gradientL, o);
+            ZeroUpperTriangle(gradientR, i);
+        }
+    }
+
+    private static void ZeroUpperTriangle(Span<T> square, int n)
+    {
+        for (int row = 0; row < n - 1; row++) square.Slice(row * n + row + 1, n - row - 1).Clear();
+    }
+}

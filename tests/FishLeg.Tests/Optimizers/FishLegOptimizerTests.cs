@@ -1,0 +1,141 @@
+using System;
+using System.Linq;
+using FishLeg.Optimizers;
+using FishLeg.Tests.Models;
+using Xunit;
+
+namespace FishLeg.Tests.Optimizers;
+
+public class FishLegOptimizerTests
+{
+    /// <summary>
+    /// The first FishLeg step (k = 0, so with an auxiliary update) on a two-layer net, redone by hand from the math
+    /// note's formulas with explicit matrices: momentum, u = m/‖m‖, v = L Lᵀ U R Rᵀ, Ξ = F v + γv − u,
+    /// ∂L = tril((ΞMᵀ + MΞᵀ)L), ∂R = tril((NᵀΞ + ΞᵀN)R), one Adam step on λ, then θ ← θ − η·Q(λ₁)·m.
+    /// </summary>
+    [Fact]
+    public void FirstStepMatchesTheFormulasComputedByHand()
+    {
+        var options = new FishLegOptions
+        {
+            LearningRate = 0.1, InitialSgdLearningRate = 0.05, Damping = 0.2, AuxiliaryLearningRate = 0.01,
+            Momentum = 0.9, WeightDecay = 0.01, UpdateAuxEvery = 1,
+        };
+        var model = new TwoLayerNet(8, seed: 1);
+        var (inputs, targets) = SmallNets.Batch(model.Description, 5, seed: 2);
+        var (auxiliary, _) = SmallNets.Batch(model.Description, 7, seed: 3);
+        double[] theta0 = model.Parameters.ToArray();
+
+        model.LossAndGradient(inputs, targets);
+        double[] g = model.Gradient.ToArray().Select((x, i) => x + 0.01 * theta0[i]).ToArray(); // coupled weight decay
+        double[] m = g.Select(x => 0.1 * x).ToArray();
+        double norm = Math.Sqrt(m.Sum(x => x * x));
+        double[] u = m.Select(x => x / norm).ToArray();
+        double c = 0.05 / 0.1, quarter = Math.Pow(c, 0.25);
+
+        // λ₀: L = R = c^¼ I, so v = c·u.
+        var layers = model.Description.Layers;
+        double[][] l0 = layers.Select(layer => Identity(layer.Outputs, quarter)).ToArray();
+        double[][] r0 = layers.Select(layer => Identity(layer.Columns, quarter)).ToArray();
+        double[] v = Apply(layers, l0, r0, u);
+        Assert.Equal(u.Select(x => c * x), v, (a, b) => Math.Abs(a - b) < 1e-15);
+
+        var fv = new double[v.Length];
+        model.FisherVectorProduct(auxiliary, v, fv);
+        double[] xi = fv.Select((x, i) => x + 0.2 * v[i] - u[i]).ToArray();
+
+        // Adam's first step moves every λ entry by −α·λ̄/(|λ̄| + ε).
+        double[][] l1 = new double[layers.Count][], r1 = new double[layers.Count][];
+        for (int k = 0; k < layers.Count; k++)
+        {
+            int o = layers[k].Outputs, n = layers[k].Columns;
+            double[] uk = Block(u, layers[k]), xik = Block(xi, layers[k]);
+            double[] mk = MatMul(MatMul(uk, o, n, r0[k], n, false), o, n, r0[k], n, true);  // U R Rᵀ
+            double[] nk = MatMul(l0[k], o, o, MatMul(l0[k], o, o, uk, n, false, transposeA: true), n, false); // L Lᵀ U
+            double[] sl = Add(MatMul(xik, o, n, mk, o, true), MatMul(mk, o, n, xik, o, true));
+            double[] sr = Add(MatMul(nk, n, o, xik, n, false, transposeA: true), MatMul(xik, n, o, nk, n, false, transposeA: true));
+            double[] gl = Tril(MatMul(sl, o, o, l0[k], o, false), o), gr = Tril(MatMul(sr, n, n, r0[k], n, false), n);
+            l1[k] = l0[k].Select((x, i) => x - 0.01 * gl[i] / (Math.Abs(gl[i]) + 1e-8)).ToArray();
+            r1[k] = r0[k].Select((x, i) => x - 0.01 * gr[i] / (Math.Abs(gr[i]) + 1e-8)).ToArray();
+        }
+        double[] delta = Apply(layers, l1, r1, m);
+        double[] expected = theta0.Select((x, i) => x - 0.1 * delta[i]).ToArray();
+
+        var optimizer = new FishLegOptimizer<double>(model, options);
+        optimizer.Step(auxiliary);
+
+        Assert.True(GradientTests.RelativeError(model.Parameters, expected) < 1e-12, "θ₁ differs from the hand computation");
+        double auxiliaryLoss = Enumerable.Range(0, v.Length).Sum(i => v[i] * (0.5 * (fv[i] + 0.2 * v[i]) - u[i]));
+        Assert.Equal(auxiliaryLoss, optimizer.AuxiliaryLoss, 12);
+        Assert.Equal(1, optimizer.AuxiliaryUpdateCount);
+    }
+
+    [Fact]
+    public void AuxiliaryUpdatesRunAtStepsZeroTAndTwoT()
+    {
+        var model = new TwoLayerNet(8, seed: 1);
+        var (inputs, targets) = SmallNets.Batch(model.Description, 5, seed: 2);
+        var optimizer = new FishLegOptimizer<double>(model, new FishLegOptions { UpdateAuxEvery = 3 });
+        var counts = new long[7];
+        for (int k = 0; k < 7; k++)
+        {
+            model.LossAndGradient(inputs, targets);
+            optimizer.Step(inputs);
+            counts[k] = optimizer.AuxiliaryUpdateCount;
+        }
+        Assert.Equal(new long[] { 1, 1, 1, 2, 2, 2, 3 }, counts);
+    }
+
+    [Fact]
+    public void NonFiniteGradientThrowsAndChangesNothing()
+    {
+        var model = new TwoLayerNet(8, seed: 1);
+        var (inputs, targets) = SmallNets.Batch(model.Description, 5, seed: 2);
+        var optimizer = new FishLegOptimizer<double>(model);
+        inputs[0] = double.NaN;
+        model.LossAndGradient(inputs, targets);
+        double[] before = model.Parameters.ToArray();
+        var error = Assert.Throws<InvalidOperationException>(() => optimizer.Step(inputs));
+        Assert.Contains("gradient at step 0 contains NaN or infinity", error.Message);
+        Assert.Equal(before, model.Parameters.ToArray());
+        Assert.Equal(0, optimizer.StepCount);
+    }
+
+    private static double[] Apply(System.Collections.Generic.IReadOnlyList<LayerDescription> layers, double[][] l, double[][] r, double[] x)
+    {
+        var y = new double[x.Length];
+        for (int k = 0; k < layers.Count; k++)
+        {
+            int o = layers[k].Outputs, n = layers[k].Columns;
+            double[] xk = Block(x, layers[k]);
+            double[] right = MatMul(MatMul(xk, o, n, r[k], n, false), o, n, r[k], n, true);
+            double[] left = MatMul(l[k], o, o, MatMul(l[k], o, o, right, n, false, transposeA: true), n, false);
+            left.CopyTo(y, layers[k].Offset);
+        }
+        return y;
+    }
+
+    private static double[] Block(double[] x, LayerDescription layer) => x.Skip(layer.Offset).Take(layer.ParameterCount).ToArray();
+
+    private static double[] Identity(int n, double scale)
+    {
+        var m = new double[n * n];
+        for (int i = 0; i < n; i++) m[i * n + i] = scale;
+        return m;
+    }
+
+    /// <summary>op(A)·op(B), op(A) rows×inner and op(B) inner×columns; a transposed operand is stored the other way round.</summary>
+    private static double[] MatMul(double[] a, int rows, int inner, double[] b, int columns, bool transposeB, bool transposeA = false)
+    {
+        var c = new double[rows * columns];
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < columns; j++)
+                for (int p = 0; p < inner; p++)
+                    c[i * columns + j] += (transposeA ? a[p * rows + i] : a[i * inner + p]) * (transposeB ? b[j * inner + p] : b[p * columns + j]);
+        return c;
+    }
+
+    private static double[] Add(double[] x, double[] y) => x.Zip(y, (a, b) => a + b).ToArray();
+
+    private static double[] Tril(double[] m, int n) => m.Select((x, i) => i % n > i / n ? 0 : x).ToArray();
+}
