@@ -161,6 +161,24 @@ public sealed partial class FishLegGenerator
             w.Line();
 
             w.Line("/// <inheritdoc/>");
+            w.Open($"public void OuterProductFisherVectorProduct({ReadOnlySpan}<{T}> inputs, {ReadOnlySpan}<{T}> targets, {ReadOnlySpan}<{T}> direction, {Span}<{T}> product)");
+            w.Line(checkBatch).Line(checkTargets);
+            foreach (string line in checkVectors.Split('\n')) w.Line(line);
+            w.Line($"{ReadOnlySpan}<{T}> output = Forward(inputs, batch);");
+            w.Line($"{likelihood}.MeanLossAndResidual<{T}>(output, targets, OutputCount{sigma}, {outputDelta});");
+            w.Line($"global::FishLeg.Likelihoods.OuterProductFisher.Seed<{T}>({outputDelta}, TangentForward(inputs, batch, direction), OutputCount, {AsSpan}(_tangentA, 0, batch * OutputCount));");
+            w.Line("TangentBackward(inputs, batch, direction, product, hessian: false);");
+            w.Close();
+            w.Line();
+
+            w.Line("/// <inheritdoc/>");
+            w.Open($"public void SampleTargets({ReadOnlySpan}<{T}> inputs, ref global::FishLeg.SeededRandom random, {Span}<{T}> targets)");
+            w.Line(checkBatch).Line(checkTargets);
+            w.Line($"{likelihood}.Sample<{T}>(Forward(inputs, batch), OutputCount{sigma}, ref random, targets);");
+            w.Close();
+            w.Line();
+
+            w.Line("/// <inheritdoc/>");
             w.Open($"public void HessianVectorProduct({ReadOnlySpan}<{T}> inputs, {ReadOnlySpan}<{T}> targets, {ReadOnlySpan}<{T}> direction, {Span}<{T}> product)");
             w.Line(checkBatch).Line(checkTargets);
             foreach (string line in checkVectors.Split('\n')) w.Line(line);

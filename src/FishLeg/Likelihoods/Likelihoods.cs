@@ -35,6 +35,13 @@ public static class GaussianLikelihood
         where T : unmanaged, IFloatingPointIeee754<T>
         => TensorPrimitives.Multiply(outputDot, T.One / (T.CreateChecked(output.Length / units) * sigma * sigma), product);
 
+    /// <summary>Draws y = a + σξ, ξ ~ N(0, I), row by row.</summary>
+    public static void Sample<T>(ReadOnlySpan<T> output, int units, T sigma, ref SeededRandom random, Span<T> targets)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < targets.Length; i++) targets[i] = output[i] + sigma * T.CreateChecked(random.NextGaussian());
+    }
+
     /// <summary>The mean of y given the output: the output itself.</summary>
     public static void Mean<T>(ReadOnlySpan<T> output, int units, Span<T> mean) where T : unmanaged, IFloatingPointIeee754<T>
         => output.CopyTo(mean);
@@ -80,6 +87,17 @@ public static class BernoulliLikelihood
         {
             T p = T.One / (T.One + T.Exp(-output[i]));
             product[i] = p * (T.One - p) * outputDot[i] * inverseBatch;
+        }
+    }
+
+    /// <summary>Draws each y_j ~ Bernoulli(sigmoid(a_j)).</summary>
+    public static void Sample<T>(ReadOnlySpan<T> output, int units, ref SeededRandom random, Span<T> targets)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < targets.Length; i++)
+        {
+            double p = 1 / (1 + Math.Exp(-double.CreateChecked(output[i])));
+            targets[i] = random.NextDouble() < p ? T.One : T.Zero;
         }
     }
 
@@ -147,10 +165,58 @@ public static class CategoricalLikelihood
         }
     }
 
+    /// <summary>Draws a one-hot row per example, its class from softmax(a); <paramref name="targets"/> also serves as scratch.</summary>
+    public static void Sample<T>(ReadOnlySpan<T> output, int units, ref SeededRandom random, Span<T> targets)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int n = 0; n < output.Length / units; n++)
+        {
+            Span<T> row = targets.Slice(n * units, units);
+            TensorPrimitives.SoftMax(output.Slice(n * units, units), row);
+            double draw = random.NextDouble(), cumulative = 0;
+            int chosen = units - 1; // rounding can leave the total a hair under 1: the last class takes the rest
+            for (int j = 0; j < units; j++)
+            {
+                cumulative += double.CreateChecked(row[j]);
+                if (draw < cumulative)
+                {
+                    chosen = j;
+                    break;
+                }
+            }
+            row.Clear();
+            row[chosen] = T.One;
+        }
+    }
+
     /// <summary>Class probabilities softmax(a), row by row.</summary>
     public static void Mean<T>(ReadOnlySpan<T> output, int units, Span<T> mean) where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int n = 0; n < output.Length / units; n++)
             TensorPrimitives.SoftMax(output.Slice(n * units, units), mean.Slice(n * units, units));
+    }
+}
+
+/// <summary>
+/// The outer-product ("sampled" or "empirical") Fisher (1/K) Σ_n s_n s_nᵀ v with s_n = J_nᵀ r_n (math note §2.4): its
+/// backward pass starts from Ḋ = (1/K) c ⊙_r R, c_n = r_n·ȧ_n.
+/// </summary>
+public static class OuterProductFisher
+{
+    /// <summary>
+    /// Writes Ḋ from the scaled residual R/K (as MeanLossAndResidual leaves it) and the output tangent Ȧ:
+    /// row n is (1/K)(r_n·ȧ_n) r_n = K (ρ_n·ȧ_n) ρ_n with ρ_n = r_n/K.
+    /// </summary>
+    public static void Seed<T>(ReadOnlySpan<T> scaledResidual, ReadOnlySpan<T> outputDot, int units, Span<T> seed)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int batch = scaledResidual.Length / units;
+        T k = T.CreateChecked(batch);
+        for (int n = 0; n < batch; n++)
+        {
+            ReadOnlySpan<T> rho = scaledResidual.Slice(n * units, units);
+            T c = k * TensorPrimitives.Dot(rho, outputDot.Slice(n * units, units));
+            TensorPrimitives.Multiply(rho, c, seed.Slice(n * units, units));
+        }
     }
 }

@@ -55,4 +55,14 @@ public interface IFishLegModel<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// With targets set to the model's own predictions it equals <see cref="FisherVectorProduct"/>.
     /// </summary>
     void HessianVectorProduct(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, ReadOnlySpan<T> direction, Span<T> product);
+
+    /// <summary>
+    /// The outer-product Fisher product (1/K) Σₙ sₙ (sₙ·v), sₙ = ∇ℓ(aₙ, yₙ) the per-example gradient (math note §2.4):
+    /// the Monte-Carlo Fisher when <paramref name="targets"/> are drawn from the model (<see cref="SampleTargets"/>), the
+    /// empirical Fisher when they are the data's labels. Rank at most K.
+    /// </summary>
+    void OuterProductFisherVectorProduct(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, ReadOnlySpan<T> direction, Span<T> product);
+
+    /// <summary>Draws targets ŷ ~ p(·|x) from the model's own likelihood, one row per input row.</summary>
+    void SampleTargets(ReadOnlySpan<T> inputs, ref SeededRandom random, Span<T> targets);
 }

@@ -10,7 +10,7 @@ namespace FishLeg.Optimizers;
 /// separate auxiliary batch, and steps θ ← θ − η·Q(λ)·m. Every buffer is allocated here, once.
 /// </summary>
 /// <remarks>
-/// Call <see cref="Step"/> after <see cref="IFishLegModel{T}.LossAndGradient"/>. The auxiliary update runs at steps
+/// Call <see cref="Step(ReadOnlySpan{T})"/> after <see cref="IFishLegModel{T}.LossAndGradient"/>. The auxiliary update runs at steps
 /// 0, T, 2T, … and uses the freshly updated λ for that step's θ update, as in the paper's Algorithm 1.
 /// </remarks>
 public sealed class FishLegOptimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -20,7 +20,8 @@ public sealed class FishLegOptimizer<T> where T : unmanaged, IFloatingPointIeee7
     private readonly int[] _layerOffsets, _lambdaOffsets;
     private readonly T[] _lambda, _lambdaGradient;
     private readonly Adam<T> _auxiliaryAdam;
-    private readonly T[] _gradient, _momentum, _u, _v, _fv, _xi, _delta;
+    private readonly T[] _gradient, _momentum, _u, _v, _fv, _xi, _delta, _sampledTargets;
+    private SeededRandom _random;
 
     /// <summary>Creates the optimizer for <paramref name="model"/>, with Q₀ = (η_SGDm/η)·I.</summary>
     public FishLegOptimizer(IFishLegModel<T> model, FishLegOptions? options = null)
@@ -53,6 +54,8 @@ public sealed class FishLegOptimizer<T> where T : unmanaged, IFloatingPointIeee7
         _fv = new T[count];
         _xi = new T[count];
         _delta = new T[count];
+        _sampledTargets = new T[BatchShape.BufferLength(model.MaxBatchSize, model.Description.Outputs)];
+        _random = new SeededRandom(Options.Seed);
     }
 
     /// <summary>The hyper-parameters.</summary>
@@ -75,8 +78,16 @@ public sealed class FishLegOptimizer<T> where T : unmanaged, IFloatingPointIeee7
     /// momentum, the auxiliary update on <paramref name="auxiliaryInputs"/> when one is due, and the θ update.
     /// </summary>
     /// <exception cref="InvalidOperationException">The gradient is not finite; nothing was changed.</exception>
-    public void Step(ReadOnlySpan<T> auxiliaryInputs)
+    public void Step(ReadOnlySpan<T> auxiliaryInputs) => Step(auxiliaryInputs, default);
+
+    /// <summary>
+    /// As <see cref="Step(ReadOnlySpan{T})"/>, with the auxiliary batch's labels, which only
+    /// <see cref="CurvatureEstimator.EmpiricalFisher"/> uses.
+    /// </summary>
+    public void Step(ReadOnlySpan<T> auxiliaryInputs, ReadOnlySpan<T> auxiliaryTargets)
     {
+        if (Options.Curvature == CurvatureEstimator.EmpiricalFisher && auxiliaryTargets.IsEmpty)
+            throw new ArgumentException("The empirical Fisher needs the auxiliary batch's labels: call Step(auxiliaryInputs, auxiliaryTargets).", nameof(auxiliaryTargets));
         Span<T> theta = _model.Parameters;
         ReadOnlySpan<T> raw = _model.Gradient;
         if (!T.IsFinite(TensorPrimitives.Sum(raw)))
@@ -92,12 +103,12 @@ public sealed class FishLegOptimizer<T> where T : unmanaged, IFloatingPointIeee7
         if (Options.MomentumOn == MomentumTarget.Gradient)
         {
             Blend(_momentum, beta, _gradient, oneMinusBeta);
-            if (auxiliaryDue) AuxiliaryUpdate(_momentum, auxiliaryInputs);
+            if (auxiliaryDue) AuxiliaryUpdate(_momentum, auxiliaryInputs, auxiliaryTargets);
             ApplyQ(_momentum, _delta);
         }
         else
         {
-            if (auxiliaryDue) AuxiliaryUpdate(_gradient, auxiliaryInputs);
+            if (auxiliaryDue) AuxiliaryUpdate(_gradient, auxiliaryInputs, auxiliaryTargets);
             ApplyQ(_gradient, _delta);
             Blend(_momentum, beta, _delta, oneMinusBeta);
             _momentum.CopyTo(_delta);
@@ -109,13 +120,13 @@ public sealed class FishLegOptimizer<T> where T : unmanaged, IFloatingPointIeee7
     }
 
     /// <summary>One Adam step on λ along ∇A (math note §3): u = s/‖s‖, v = Q(λ)u, Ξ = (F + γI)v − u, λ̄ = (∂v/∂λ)ᵀΞ.</summary>
-    private void AuxiliaryUpdate(ReadOnlySpan<T> source, ReadOnlySpan<T> auxiliaryInputs)
+    private void AuxiliaryUpdate(ReadOnlySpan<T> source, ReadOnlySpan<T> auxiliaryInputs, ReadOnlySpan<T> auxiliaryTargets)
     {
         T norm = TensorPrimitives.Norm(source);
         if (!(norm > T.Zero)) return; // a zero direction carries no curvature information
         TensorPrimitives.Divide(source, norm, _u);
         ApplyQ(_u, _v);
-        _model.FisherVectorProduct(auxiliaryInputs, _v, _fv);
+        CurvatureProduct(auxiliaryInputs, auxiliaryTargets);
 
         T gamma = T.CreateChecked(Options.Damping);
         TensorPrimitives.MultiplyAdd(_v, gamma, _fv, _xi);
@@ -127,6 +138,29 @@ public sealed class FishLegOptimizer<T> where T : unmanaged, IFloatingPointIeee7
             _blocks[l].LambdaGradient(Lambda(_lambda, l), Layer(_u, l), Layer(_xi, l), Lambda(_lambdaGradient, l));
         _auxiliaryAdam.Step(_lambda, _lambdaGradient);
         AuxiliaryUpdateCount++;
+    }
+
+    /// <summary>_fv ← C·_v for the chosen estimator C of the Fisher, on the auxiliary batch.</summary>
+    private void CurvatureProduct(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets)
+    {
+        Span<T> sampled = _sampledTargets.AsSpan(0, inputs.Length / _model.Description.Inputs * _model.Description.Outputs);
+        switch (Options.Curvature)
+        {
+            case CurvatureEstimator.Fisher:
+                _model.FisherVectorProduct(inputs, _v, _fv);
+                break;
+            case CurvatureEstimator.SampledLabelHessian:
+                _model.SampleTargets(inputs, ref _random, sampled);
+                _model.HessianVectorProduct(inputs, sampled, _v, _fv);
+                break;
+            case CurvatureEstimator.MonteCarloFisher:
+                _model.SampleTargets(inputs, ref _random, sampled);
+                _model.OuterProductFisherVectorProduct(inputs, sampled, _v, _fv);
+                break;
+            default:
+                _model.OuterProductFisherVectorProduct(inputs, targets, _v, _fv);
+                break;
+        }
     }
 
     private void ApplyQ(ReadOnlySpan<T> input, Span<T> output)

@@ -11,6 +11,19 @@ public enum MomentumTarget
     PreconditionedGradient,
 }
 
+/// <summary>The curvature product in the auxiliary gradient Ξ = (F + γI)v − u (math note §2.4).</summary>
+public enum CurvatureEstimator
+{
+    /// <summary>The exact Fisher (Gauss–Newton) product: deterministic, positive semi-definite, no labels. The default.</summary>
+    Fisher,
+    /// <summary>The exact Hessian at labels sampled from the model (paper Algorithm 1 and the authors' JAX code): F in expectation, not PSD.</summary>
+    SampledLabelHessian,
+    /// <summary>The outer-product Fisher at labels sampled from the model: F in expectation, rank ≤ K.</summary>
+    MonteCarloFisher,
+    /// <summary>The outer-product Fisher at the auxiliary batch's data labels: not F in general; pass the labels to <c>Step</c>.</summary>
+    EmpiricalFisher,
+}
+
 /// <summary>How weight decay enters the update (math note §6.6).</summary>
 public enum WeightDecayMode
 {
@@ -61,6 +74,12 @@ public sealed record FishLegOptions
 
     /// <summary>Momentum on g (default) or on Q·g.</summary>
     public MomentumTarget MomentumOn { get; init; } = MomentumTarget.Gradient;
+
+    /// <summary>The curvature product the auxiliary update uses.</summary>
+    public CurvatureEstimator Curvature { get; init; } = CurvatureEstimator.Fisher;
+
+    /// <summary>Seed of the label sampling of the sampled estimators.</summary>
+    public ulong Seed { get; init; }
 
     /// <summary>The parameterization of every layer's block of Q.</summary>
     public QForm QForm { get; init; } = QForm.KroneckerTriangular;

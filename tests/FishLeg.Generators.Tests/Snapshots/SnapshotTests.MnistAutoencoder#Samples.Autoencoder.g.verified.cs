@@ -194,6 +194,28 @@ namespace Samples
         }
 
         /// <inheritdoc/>
+        public void OuterProductFisherVectorProduct(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<float> direction, global::System.Span<float> product)
+        {
+            int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, _maxBatchSize, nameof(inputs));
+            global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, nameof(targets));
+            global::FishLeg.BatchShape.RequireParameterLength(direction.Length, ParameterCount, nameof(direction));
+            global::FishLeg.BatchShape.RequireParameterLength(product.Length, ParameterCount, nameof(product));
+            global::FishLeg.BatchShape.RequireSeparate(direction, product);
+            global::System.ReadOnlySpan<float> output = Forward(inputs, batch);
+            global::FishLeg.Likelihoods.BernoulliLikelihood.MeanLossAndResidual<float>(output, targets, OutputCount, global::System.MemoryExtensions.AsSpan(_d8, 0, batch * OutputCount));
+            global::FishLeg.Likelihoods.OuterProductFisher.Seed<float>(global::System.MemoryExtensions.AsSpan(_d8, 0, batch * OutputCount), TangentForward(inputs, batch, direction), OutputCount, global::System.MemoryExtensions.AsSpan(_tangentA, 0, batch * OutputCount));
+            TangentBackward(inputs, batch, direction, product, hessian: false);
+        }
+
+        /// <inheritdoc/>
+        public void SampleTargets(global::System.ReadOnlySpan<float> inputs, ref global::FishLeg.SeededRandom random, global::System.Span<float> targets)
+        {
+            int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, _maxBatchSize, nameof(inputs));
+            global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, nameof(targets));
+            global::FishLeg.Likelihoods.BernoulliLikelihood.Sample<float>(Forward(inputs, batch), OutputCount, ref random, targets);
+        }
+
+        /// <inheritdoc/>
         public void HessianVectorProduct(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<float> direction, global::System.Span<float> product)
         {
             int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, _maxBatchSize, nameof(inputs));

@@ -130,6 +130,28 @@ partial class Regression : global::FishLeg.IFishLegModel<double>
     }
 
     /// <inheritdoc/>
+    public void OuterProductFisherVectorProduct(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, global::System.ReadOnlySpan<double> direction, global::System.Span<double> product)
+    {
+        int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, _maxBatchSize, nameof(inputs));
+        global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, nameof(targets));
+        global::FishLeg.BatchShape.RequireParameterLength(direction.Length, ParameterCount, nameof(direction));
+        global::FishLeg.BatchShape.RequireParameterLength(product.Length, ParameterCount, nameof(product));
+        global::FishLeg.BatchShape.RequireSeparate(direction, product);
+        global::System.ReadOnlySpan<double> output = Forward(inputs, batch);
+        global::FishLeg.Likelihoods.GaussianLikelihood.MeanLossAndResidual<double>(output, targets, OutputCount, Sigma, global::System.MemoryExtensions.AsSpan(_d3, 0, batch * OutputCount));
+        global::FishLeg.Likelihoods.OuterProductFisher.Seed<double>(global::System.MemoryExtensions.AsSpan(_d3, 0, batch * OutputCount), TangentForward(inputs, batch, direction), OutputCount, global::System.MemoryExtensions.AsSpan(_tangentA, 0, batch * OutputCount));
+        TangentBackward(inputs, batch, direction, product, hessian: false);
+    }
+
+    /// <inheritdoc/>
+    public void SampleTargets(global::System.ReadOnlySpan<double> inputs, ref global::FishLeg.SeededRandom random, global::System.Span<double> targets)
+    {
+        int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, _maxBatchSize, nameof(inputs));
+        global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, nameof(targets));
+        global::FishLeg.Likelihoods.GaussianLikelihood.Sample<double>(Forward(inputs, batch), OutputCount, Sigma, ref random, targets);
+    }
+
+    /// <inheritdoc/>
     public void HessianVectorProduct(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, global::System.ReadOnlySpan<double> direction, global::System.Span<double> product)
     {
         int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, _maxBatchSize, nameof(inputs));

@@ -63,13 +63,15 @@ public class AllocationTests
     }
 
     [Theory]
-    [InlineData(MomentumTarget.Gradient)]
-    [InlineData(MomentumTarget.PreconditionedGradient)]
-    public void SteadyStateFishLegStepWithAuxiliaryUpdateAllocatesNothing(MomentumTarget momentum)
+    [InlineData(MomentumTarget.Gradient, CurvatureEstimator.Fisher)]
+    [InlineData(MomentumTarget.PreconditionedGradient, CurvatureEstimator.Fisher)]
+    [InlineData(MomentumTarget.Gradient, CurvatureEstimator.SampledLabelHessian)]
+    [InlineData(MomentumTarget.Gradient, CurvatureEstimator.MonteCarloFisher)]
+    public void SteadyStateFishLegStepWithAuxiliaryUpdateAllocatesNothing(MomentumTarget momentum, CurvatureEstimator curvature)
     {
         const int Batch = 100;
         var model = new MnistAutoencoder(Batch, seed: 1);
-        var optimizer = new FishLegOptimizer<float>(model, new FishLegOptions { UpdateAuxEvery = 2, MomentumOn = momentum });
+        var optimizer = new FishLegOptimizer<float>(model, new FishLegOptions { UpdateAuxEvery = 2, MomentumOn = momentum, Curvature = curvature });
         var random = new SeededRandom(4);
         var inputs = new float[Batch * MnistAutoencoder.InputCount];
         for (int i = 0; i < inputs.Length; i++) inputs[i] = (float)random.NextDouble();

@@ -101,6 +101,62 @@ public class FishLegOptimizerTests
         Assert.Equal(0, optimizer.StepCount);
     }
 
+    /// <summary>
+    /// Each estimator feeds its own product into the auxiliary loss: A = ½vᵀCv + ½γvᵀv − uᵀv at step 0, with C·v recomputed
+    /// here from the model's product for that estimator (and the same seeded label draw).
+    /// </summary>
+    [Theory]
+    [InlineData(CurvatureEstimator.Fisher)]
+    [InlineData(CurvatureEstimator.SampledLabelHessian)]
+    [InlineData(CurvatureEstimator.MonteCarloFisher)]
+    [InlineData(CurvatureEstimator.EmpiricalFisher)]
+    public void AuxiliaryLossUsesTheChosenEstimator(CurvatureEstimator estimator)
+    {
+        var options = new FishLegOptions { Curvature = estimator, Seed = 5, Damping = 0.2, InitialSgdLearningRate = 0.05, LearningRate = 0.1 };
+        var model = new TwoLayerNet(8, seed: 1);
+        var (inputs, targets) = SmallNets.Batch(model.Description, 5, seed: 2);
+        var (auxiliary, auxiliaryTargets) = SmallNets.Batch(model.Description, 7, seed: 3);
+        model.LossAndGradient(inputs, targets);
+        double[] m = model.Gradient.ToArray().Select((g, i) => 0.1 * (g + options.WeightDecay * model.Parameters[i])).ToArray();
+        double norm = Math.Sqrt(m.Sum(x => x * x));
+        double[] u = m.Select(x => x / norm).ToArray();
+        double[] v = u.Select(x => 0.5 * x).ToArray(); // Q₀ = (η_SGDm/η)·I = 0.5·I
+
+        var cv = new double[v.Length];
+        var random = new SeededRandom(5);
+        var sampled = new double[auxiliaryTargets.Length];
+        switch (estimator)
+        {
+            case CurvatureEstimator.Fisher: model.FisherVectorProduct(auxiliary, v, cv); break;
+            case CurvatureEstimator.SampledLabelHessian:
+                model.SampleTargets(auxiliary, ref random, sampled);
+                model.HessianVectorProduct(auxiliary, sampled, v, cv);
+                break;
+            case CurvatureEstimator.MonteCarloFisher:
+                model.SampleTargets(auxiliary, ref random, sampled);
+                model.OuterProductFisherVectorProduct(auxiliary, sampled, v, cv);
+                break;
+            default: model.OuterProductFisherVectorProduct(auxiliary, auxiliaryTargets, v, cv); break;
+        }
+        double expected = Enumerable.Range(0, v.Length).Sum(i => 0.5 * v[i] * cv[i] + 0.1 * v[i] * v[i] - u[i] * v[i]);
+
+        model.LossAndGradient(inputs, targets);
+        var optimizer = new FishLegOptimizer<double>(model, options);
+        optimizer.Step(auxiliary, auxiliaryTargets);
+        Assert.Equal(expected, optimizer.AuxiliaryLoss, 12);
+    }
+
+    [Fact]
+    public void EmpiricalFisherWithoutLabelsIsRejected()
+    {
+        var model = new TwoLayerNet(8, seed: 1);
+        var (inputs, targets) = SmallNets.Batch(model.Description, 5, seed: 2);
+        model.LossAndGradient(inputs, targets);
+        var optimizer = new FishLegOptimizer<double>(model, new FishLegOptions { Curvature = CurvatureEstimator.EmpiricalFisher });
+        var error = Assert.Throws<ArgumentException>(() => optimizer.Step(inputs));
+        Assert.Contains("needs the auxiliary batch's labels", error.Message);
+    }
+
     private static double[] Apply(System.Collections.Generic.IReadOnlyList<LayerDescription> layers, double[][] l, double[][] r, double[] x)
     {
         var y = new double[x.Length];
