@@ -7,9 +7,9 @@ namespace FishLeg.Optimizers;
 /// <summary>Q(λ)U = D ⊙ D ⊙ U with λ = D (n_o×n_i); ∂A/∂D = 2 D ⊙ U ⊙ Ξ; D₀ = √c (math note §3a).</summary>
 internal sealed class DiagonalQ<T>(int rows, int columns) : QBlock<T>(rows, columns) where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public override int LambdaCount => Rows * Columns;
+    public override LambdaSegment[] Segments { get; } = [new("D", 0, rows, columns, false)];
 
-    public override void Initialize(Span<T> lambda, double scale) => lambda.Fill(T.CreateChecked(Math.Sqrt(scale)));
+    public override void Initialize(Span<T> lambda, double scale, ref SeededRandom random) => lambda.Fill(T.CreateChecked(Math.Sqrt(scale)));
 
     public override void Apply(ReadOnlySpan<T> lambda, ReadOnlySpan<T> u, Span<T> v)
     {

@@ -43,7 +43,8 @@ public sealed class FishLegOptimizer<T> where T : unmanaged, IFloatingPointIeee7
         _lambda = new T[_lambdaOffsets[^1]];
         _lambdaGradient = new T[_lambda.Length];
         double scale = Options.InitialSgdLearningRate / Options.LearningRate;
-        for (int l = 0; l < _blocks.Length; l++) _blocks[l].Initialize(Lambda(_lambda, l), scale);
+        var initialization = new SeededRandom(Options.Seed);
+        for (int l = 0; l < _blocks.Length; l++) _blocks[l].Initialize(Lambda(_lambda, l), scale, ref initialization);
         _auxiliaryAdam = new Adam<T>(_lambda.Length, Options.AuxiliaryLearningRate, Options.AuxiliaryBeta1, Options.AuxiliaryBeta2, Options.AuxiliaryEpsilon);
 
         int count = model.Description.ParameterCount;
@@ -55,7 +56,7 @@ public sealed class FishLegOptimizer<T> where T : unmanaged, IFloatingPointIeee7
         _xi = new T[count];
         _delta = new T[count];
         _sampledTargets = new T[BatchShape.BufferLength(model.MaxBatchSize, model.Description.Outputs)];
-        _random = new SeededRandom(Options.Seed);
+        _random = initialization;
     }
 
     /// <summary>The hyper-parameters.</summary>

@@ -17,24 +17,24 @@ internal sealed class KroneckerQ<T> : QBlock<T> where T : unmanaged, IFloatingPo
     public KroneckerQ(int rows, int columns, bool triangular) : base(rows, columns)
     {
         _triangular = triangular;
+        Segments = [new("L", 0, rows, rows, triangular), new("R", rows * rows, columns, columns, triangular)];
         _m = new T[rows * columns];
         _n = new T[rows * columns];
         _sl = new T[rows * rows];
         _sr = new T[columns * columns];
     }
 
-    public override int LambdaCount => Rows * Rows + Columns * Columns;
+    public override LambdaSegment[] Segments { get; }
 
     private ReadOnlySpan<T> L(ReadOnlySpan<T> lambda) => lambda[..(Rows * Rows)];
 
     private ReadOnlySpan<T> R(ReadOnlySpan<T> lambda) => lambda.Slice(Rows * Rows, Columns * Columns);
 
-    public override void Initialize(Span<T> lambda, double scale)
+    public override void Initialize(Span<T> lambda, double scale, ref SeededRandom random)
     {
-        lambda.Clear();
         T diagonal = T.CreateChecked(Math.Pow(scale, 0.25));
-        for (int i = 0; i < Rows; i++) lambda[i * Rows + i] = diagonal;
-        for (int j = 0; j < Columns; j++) lambda[Rows * Rows + j * Columns + j] = diagonal;
+        ScaledIdentity(lambda[..(Rows * Rows)], Rows, diagonal);
+        ScaledIdentity(lambda.Slice(Rows * Rows, Columns * Columns), Columns, diagonal);
     }
 
     public override void Apply(ReadOnlySpan<T> lambda, ReadOnlySpan<T> u, Span<T> v)
@@ -72,10 +72,5 @@ internal sealed class KroneckerQ<T> : QBlock<T> where T : unmanaged, IFloatingPo
             ZeroUpperTriangle(gradientL, o);
             ZeroUpperTriangle(gradientR, i);
         }
-    }
-
-    private static void ZeroUpperTriangle(Span<T> square, int n)
-    {
-        for (int row = 0; row < n - 1; row++) square.Slice(row * n + row + 1, n - row - 1).Clear();
     }
 }

@@ -12,7 +12,16 @@ public enum QForm
     KroneckerFull,
     /// <summary>An element-wise diagonal: Q·U = D ⊙ D ⊙ U.</summary>
     Diagonal,
+    /// <summary>The official PyTorch code's form, for parity: Q·U = A ⊙ (RᵀR (A ⊙ U) L Lᵀ) with full R (output side), L (input side).</summary>
+    OfficialRescaled,
+    /// <summary>Kronecker with inner and outer diagonal rescaling (paper A.6): Q·U = A ⊙ (L (B ⊙ B ⊙ (Lᵀ (A ⊙ U) R)) Rᵀ), L and R lower-triangular.</summary>
+    KroneckerRescaled,
+    /// <summary>A sum of two triangular Kronecker terms (paper A.6): Q·U = L₁L₁ᵀ U R₁R₁ᵀ + L₂L₂ᵀ U R₂R₂ᵀ.</summary>
+    KroneckerSum,
 }
+
+/// <summary>One named matrix inside a Q block's λ: element-wise (n_o×n_i) or a square factor, maybe lower-triangular.</summary>
+internal sealed record LambdaSegment(string Name, int Offset, int Rows, int Columns, bool LowerTriangular);
 
 /// <summary>
 /// One layer's block of Q(λ) acting on an n_o×n_i matrix U (the layer's block of a parameter vector): the product
@@ -27,11 +36,17 @@ internal abstract class QBlock<T>(int rows, int columns) where T : unmanaged, IF
     /// <summary>n_i: the layer's inputs, plus one for the bias.</summary>
     public int Columns { get; } = columns;
 
-    /// <summary>Length of this block's λ.</summary>
-    public abstract int LambdaCount { get; }
+    /// <summary>The matrices λ is made of, in order.</summary>
+    public abstract LambdaSegment[] Segments { get; }
 
-    /// <summary>Sets λ so that Q(λ) = <paramref name="scale"/>·I.</summary>
-    public abstract void Initialize(Span<T> lambda, double scale);
+    /// <summary>Length of this block's λ.</summary>
+    public int LambdaCount => Segments[^1].Offset + Segments[^1].Rows * Segments[^1].Columns;
+
+    /// <summary>
+    /// Sets λ so that Q(λ) = <paramref name="scale"/>·I (for <see cref="QForm.KroneckerSum"/>, plus the small random second
+    /// term the paper prescribes, since a zero term is a stationary point).
+    /// </summary>
+    public abstract void Initialize(Span<T> lambda, double scale, ref SeededRandom random);
 
     /// <summary>V = Q(λ)·U.</summary>
     public abstract void Apply(ReadOnlySpan<T> lambda, ReadOnlySpan<T> u, Span<T> v);
@@ -39,11 +54,27 @@ internal abstract class QBlock<T>(int rows, int columns) where T : unmanaged, IF
     /// <summary>λ̄ = (∂(Q(λ)U)/∂λ)ᵀ Ξ.</summary>
     public abstract void LambdaGradient(ReadOnlySpan<T> lambda, ReadOnlySpan<T> u, ReadOnlySpan<T> xi, Span<T> gradient);
 
+    /// <summary>Sets a square factor to value·I.</summary>
+    protected static void ScaledIdentity(Span<T> square, int n, T value)
+    {
+        square.Clear();
+        for (int i = 0; i < n; i++) square[i * n + i] = value;
+    }
+
+    /// <summary>Clears the strict upper triangle of an n×n matrix: the gradient of a lower-triangular factor.</summary>
+    protected static void ZeroUpperTriangle(Span<T> square, int n)
+    {
+        for (int row = 0; row < n - 1; row++) square.Slice(row * n + row + 1, n - row - 1).Clear();
+    }
+
     public static QBlock<T> Create(QForm form, int rows, int columns) => form switch
     {
         QForm.KroneckerTriangular => new KroneckerQ<T>(rows, columns, triangular: true),
         QForm.KroneckerFull => new KroneckerQ<T>(rows, columns, triangular: false),
         QForm.Diagonal => new DiagonalQ<T>(rows, columns),
+        QForm.OfficialRescaled => new OfficialRescaledQ<T>(rows, columns),
+        QForm.KroneckerRescaled => new RescaledKroneckerQ<T>(rows, columns),
+        QForm.KroneckerSum => new KroneckerSumQ<T>(rows, columns),
         _ => throw new ArgumentOutOfRangeException(nameof(form), form, "Unknown Q form."),
     };
 }

@@ -89,4 +89,31 @@ public class AllocationTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
         Assert.Equal(2, optimizer.AuxiliaryUpdateCount);
     }
+
+    [Theory]
+    [InlineData(QForm.KroneckerTriangular)]
+    [InlineData(QForm.KroneckerFull)]
+    [InlineData(QForm.Diagonal)]
+    [InlineData(QForm.OfficialRescaled)]
+    [InlineData(QForm.KroneckerRescaled)]
+    [InlineData(QForm.KroneckerSum)]
+    public void EveryQFormStepsWithoutAllocating(QForm form)
+    {
+        const int Batch = 16;
+        var model = new RegressionNet(Batch, seed: 1);
+        var optimizer = new FishLegOptimizer<float>(model, new FishLegOptions { UpdateAuxEvery = 1, QForm = form });
+        var random = new SeededRandom(5);
+        var inputs = new float[Batch * RegressionNet.InputCount];
+        var targets = new float[Batch * RegressionNet.OutputCount];
+        for (int i = 0; i < inputs.Length; i++) inputs[i] = (float)random.NextGaussian();
+        void Step()
+        {
+            model.LossAndGradient(inputs, targets);
+            optimizer.Step(inputs);
+        }
+        Step();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Step();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }

@@ -29,7 +29,7 @@ public class QBlockTests
         double[] u = Gaussian(rows * columns, seed: 2);
         var v = new double[u.Length];
         q.Apply(lambda, u, v);
-        double[,] explicitQ = Explicit(form, rows, columns, lambda);
+        double[,] explicitQ = Explicit(q, lambda);
         double[] expected = Multiply(explicitQ, u);
         Assert.True(GradientTests.RelativeError(v, expected) < 1e-14, $"{form}: Q·U differs from the explicit matrix");
     }
@@ -39,7 +39,7 @@ public class QBlockTests
     public void ExplicitQIsSymmetricPositiveDefinite(QForm form, int rows, int columns)
     {
         var q = QBlock<double>.Create(form, rows, columns);
-        double[,] explicitQ = Explicit(form, rows, columns, RandomLambda(q, form, seed: 3));
+        double[,] explicitQ = Explicit(q, RandomLambda(q, form, seed: 3));
         int n = rows * columns;
         for (int a = 0; a < n; a++)
             for (int b = 0; b < n; b++) Assert.Equal(explicitQ[a, b], explicitQ[b, a], 12);
@@ -53,10 +53,15 @@ public class QBlockTests
         const double c = 0.2;
         var q = QBlock<double>.Create(form, rows, columns);
         var lambda = new double[q.LambdaCount];
-        q.Initialize(lambda, c);
-        double[,] explicitQ = Explicit(form, rows, columns, lambda);
+        var random = new SeededRandom(9);
+        q.Initialize(lambda, c, ref random);
+        double[,] explicitQ = Explicit(q, lambda);
+        // The sum of two Kronecker terms starts from c·I plus its small random second term, by design.
+        double tolerance = form == QForm.KroneckerSum ? 0.05 * c : 1e-14;
         for (int a = 0; a < rows * columns; a++)
-            for (int b = 0; b < rows * columns; b++) Assert.Equal(a == b ? c : 0, explicitQ[a, b], 14);
+            for (int b = 0; b < rows * columns; b++)
+                Assert.True(Math.Abs((a == b ? c : 0) - explicitQ[a, b]) <= tolerance, $"{form}: Q₀[{a},{b}] = {explicitQ[a, b]}");
+        Assert.DoesNotContain(UpperEntries(q), k => lambda[k] != 0);
     }
 
     [Theory]
@@ -100,10 +105,9 @@ public class QBlockTests
             numeric[k] = (up - down) / (2 * h);
         }
 
-        if (form == QForm.KroneckerTriangular)
         {
-            // Only the lower triangles are parameters: the upper entries of the gradient are exactly zero.
-            foreach (int k in UpperEntries(rows, columns))
+            // Only the lower triangles of triangular factors are parameters: the upper entries of the gradient are exactly zero.
+            foreach (int k in UpperEntries(q))
             {
                 Assert.Equal(0.0, analytic[k]);
                 numeric[k] = 0;
@@ -113,52 +117,108 @@ public class QBlockTests
         Assert.True(error < 1e-7, $"{form}: ∂A/∂λ differs from finite differences by {error:E2}");
     }
 
-    /// <summary>Random λ with a well-conditioned Q: factors near the identity (lower-triangular for that form).</summary>
+    /// <summary>Random λ with a well-conditioned Q: element-wise matrices near 1, factors near I (lower-triangular where declared).</summary>
     private static double[] RandomLambda(QBlock<double> q, QForm form, ulong seed)
     {
         double[] lambda = Gaussian(q.LambdaCount, seed).Select(x => 0.3 * x).ToArray();
-        if (form == QForm.Diagonal)
-        {
-            for (int k = 0; k < lambda.Length; k++) lambda[k] += 1;
-            return lambda;
-        }
-        int o = q.Rows, i = q.Columns;
-        for (int a = 0; a < o; a++) lambda[a * o + a] += 1;
-        for (int b = 0; b < i; b++) lambda[o * o + b * i + b] += 1;
-        if (form == QForm.KroneckerTriangular)
-            foreach (int k in UpperEntries(o, i)) lambda[k] = 0;
+        foreach (LambdaSegment segment in q.Segments)
+            for (int r = 0; r < segment.Rows; r++)
+                for (int c = 0; c < segment.Columns; c++)
+                {
+                    int k = segment.Offset + r * segment.Columns + c;
+                    if (segment.Rows != segment.Columns || segment.Name == "A" || segment.Name == "B" || segment.Name == "D") lambda[k] += 1;
+                    else if (r == c) lambda[k] += 1;
+                    else if (segment.LowerTriangular && c > r) lambda[k] = 0;
+                }
         return lambda;
     }
 
-    private static int[] UpperEntries(int o, int i) =>
-        Enumerable.Range(0, o * o).Where(k => k % o > k / o)
-            .Concat(Enumerable.Range(0, i * i).Where(k => k % i > k / i).Select(k => o * o + k)).ToArray();
+    private static int[] UpperEntries(QBlock<double> q) =>
+        q.Segments.Where(s => s.LowerTriangular)
+            .SelectMany(s => Enumerable.Range(0, s.Rows * s.Columns).Where(k => k % s.Columns > k / s.Columns).Select(k => s.Offset + k))
+            .ToArray();
 
-    /// <summary>The explicit (n_o·n_i)² matrix acting on vec_r(U): L Lᵀ ⊗ R Rᵀ, or diag(vec_r D²).</summary>
-    private static double[,] Explicit(QForm form, int o, int i, double[] lambda)
+    /// <summary>The explicit (n_o·n_i)² matrix acting on vec_r(U), built from the math note's Kronecker identities.</summary>
+    private static double[,] Explicit(QBlock<double> q, double[] lambda)
     {
-        int n = o * i;
-        var q = new double[n, n];
-        if (form == QForm.Diagonal)
+        int o = q.Rows, i = q.Columns, n = o * i;
+        double[] Segment(string name)
         {
-            for (int a = 0; a < n; a++) q[a, a] = lambda[a] * lambda[a];
-            return q;
+            LambdaSegment s = q.Segments.Single(x => x.Name == name);
+            return lambda.Skip(s.Offset).Take(s.Rows * s.Columns).ToArray();
         }
-        double[,] left = Gram(lambda, 0, o), right = Gram(lambda, o * o, i);
-        for (int a = 0; a < o; a++)
-            for (int b = 0; b < i; b++)
-                for (int c = 0; c < o; c++)
-                    for (int d = 0; d < i; d++) q[a * i + b, c * i + d] = left[a, c] * right[b, d];
-        return q;
+        double[,] Kron(double[,] left, double[,] right)
+        {
+            var k = new double[n, n];
+            for (int a = 0; a < o; a++)
+                for (int b = 0; b < i; b++)
+                    for (int c = 0; c < o; c++)
+                        for (int d = 0; d < i; d++) k[a * i + b, c * i + d] = left[a, c] * right[b, d];
+            return k;
+        }
+        switch (q)
+        {
+            case DiagonalQ<double>:
+            {
+                var m = new double[n, n];
+                double[] d = Segment("D");
+                for (int a = 0; a < n; a++) m[a, a] = d[a] * d[a];
+                return m;
+            }
+            case KroneckerQ<double>:
+                return Kron(Gram(Segment("L"), o), Gram(Segment("R"), i));
+            case KroneckerSumQ<double>:
+                return Add(Kron(Gram(Segment("L1"), o), Gram(Segment("R1"), i)), Kron(Gram(Segment("L2"), o), Gram(Segment("R2"), i)));
+            case OfficialRescaledQ<double>:
+                // diag(A) (RᵀR ⊗ L Lᵀ) diag(A)
+                return ScaleBoth(Kron(Gram(Transpose(Segment("R"), o), o), Gram(Segment("L"), i)), Segment("A"));
+            default:
+            {
+                // diag(A) (L ⊗ R) diag(B²) (L ⊗ R)ᵀ diag(A)
+                double[,] k = Kron(Square(Segment("L"), o), Square(Segment("R"), i));
+                double[] b = Segment("B");
+                var m = new double[n, n];
+                for (int x = 0; x < n; x++)
+                    for (int y = 0; y < n; y++)
+                        for (int z = 0; z < n; z++) m[x, y] += k[x, z] * b[z] * b[z] * k[y, z];
+                return ScaleBoth(m, Segment("A"));
+            }
+        }
     }
 
-    /// <summary>X Xᵀ for the n×n row-major matrix X at <paramref name="offset"/>.</summary>
-    private static double[,] Gram(double[] lambda, int offset, int n)
+    private static double[,] Square(double[] values, int n)
+    {
+        var m = new double[n, n];
+        for (int a = 0; a < n; a++)
+            for (int b = 0; b < n; b++) m[a, b] = values[a * n + b];
+        return m;
+    }
+
+    private static double[] Transpose(double[] values, int n) =>
+        Enumerable.Range(0, n * n).Select(k => values[(k % n) * n + k / n]).ToArray();
+
+    private static double[,] Add(double[,] x, double[,] y)
+    {
+        var m = (double[,])x.Clone();
+        for (int a = 0; a < m.GetLength(0); a++)
+            for (int b = 0; b < m.GetLength(1); b++) m[a, b] += y[a, b];
+        return m;
+    }
+
+    private static double[,] ScaleBoth(double[,] m, double[] d)
+    {
+        for (int a = 0; a < d.Length; a++)
+            for (int b = 0; b < d.Length; b++) m[a, b] *= d[a] * d[b];
+        return m;
+    }
+
+    /// <summary>X Xᵀ for an n×n row-major X.</summary>
+    private static double[,] Gram(double[] x, int n)
     {
         var g = new double[n, n];
         for (int a = 0; a < n; a++)
             for (int b = 0; b < n; b++)
-                for (int k = 0; k < n; k++) g[a, b] += lambda[offset + a * n + k] * lambda[offset + b * n + k];
+                for (int k = 0; k < n; k++) g[a, b] += x[a * n + k] * x[b * n + k];
         return g;
     }
 
