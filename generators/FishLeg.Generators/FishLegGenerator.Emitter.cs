@@ -67,7 +67,7 @@ public sealed partial class FishLegGenerator
             for (int l = 0; l < model.Layers.Count; l++)
             {
                 LayerSpec layer = model.Layers[l];
-                w.Line($"new({I(layer.Inputs)}, {I(layer.Units)}, global::FishLeg.Activation.{layer.Activation}, {(layer.Bias ? "true" : "false")}, {I(layout.Offsets[l])}),");
+                w.Line($"new({I(layer.Inputs)}, {I(layer.Units)}, global::FishLeg.Activation.{layer.Activation}, {Bool(layer.Bias)}, {I(layout.Offsets[l])}, global::FishLeg.QForm.{layer.QForm}),");
             }
             w.Close(");");
             w.Line();

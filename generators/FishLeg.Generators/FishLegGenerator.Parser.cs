@@ -52,6 +52,7 @@ public sealed partial class FishLegGenerator
 
             double sigma = 1.0;
             PrecisionKind precision = PrecisionKind.Single;
+            QFormKind modelQForm = QFormKind.KroneckerTriangular;
             foreach (var named in model.NamedArguments)
             {
                 if (named.Key == "Sigma" && named.Value.Value is double s)
@@ -64,6 +65,11 @@ public sealed partial class FishLegGenerator
                 {
                     if (Enum.IsDefined(typeof(PrecisionKind), p)) precision = (PrecisionKind)p;
                     else Report(DiagnosticDescriptors.UnknownEnumValue, ArgumentLocation(modelSyntax, "Precision", -1), "Precision", name, Format(p), "Precision");
+                }
+                else if (named.Key == "QForm" && named.Value.Value is int q)
+                {
+                    if (Enum.IsDefined(typeof(QFormKind), q)) modelQForm = (QFormKind)q;
+                    else Report(DiagnosticDescriptors.UnknownEnumValue, ArgumentLocation(modelSyntax, "QForm", -1), "QForm", name, Format(q), "QForm");
                 }
             }
 
@@ -93,9 +99,17 @@ public sealed partial class FishLegGenerator
                 if (!Enum.IsDefined(typeof(ActivationKind), activation))
                     Report(DiagnosticDescriptors.UnknownEnumValue, ArgumentLocation(syntax, "activation", 1), $"Activation of layer {index}", name, Format(activation), "Activation");
                 bool bias = true;
+                QFormKind qForm = modelQForm; // a layer without its own QForm takes the model's
                 foreach (var named in data.NamedArguments)
+                {
                     if (named.Key == "Bias" && named.Value.Value is bool b) bias = b;
-                layers.Add(new LayerSpec(previous, units, (ActivationKind)activation, bias));
+                    else if (named.Key == "QForm" && named.Value.Value is int q)
+                    {
+                        if (Enum.IsDefined(typeof(QFormKind), q)) qForm = (QFormKind)q;
+                        else Report(DiagnosticDescriptors.UnknownEnumValue, ArgumentLocation(syntax, "QForm", -1), $"QForm of layer {index}", name, Format(q), "QForm");
+                    }
+                }
+                layers.Add(new LayerSpec(previous, units, (ActivationKind)activation, bias, qForm));
                 previous = units;
             }
 

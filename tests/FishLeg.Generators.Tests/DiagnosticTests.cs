@@ -129,6 +129,14 @@ public class DiagnosticTests
         """, "FLG0007", "(Activation)42", "Activation of layer 1 of model 'Net' is 42");
 
     [Fact]
+    public void FLG0007_UndefinedLayerQForm() => AssertSingle("""
+        using FishLeg;
+        [FishLegModel(4, Likelihood.Gaussian)]
+        [Dense(2, QForm = (QForm)9)]
+        public partial class Net;
+        """, "FLG0007", "QForm = (QForm)9", "QForm of layer 1 of model 'Net' is 9");
+
+    [Fact]
     public void SeveralProblemsAreAllReported()
     {
         var (run, _) = GeneratorHarness.Run("""

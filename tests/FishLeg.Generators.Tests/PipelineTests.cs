@@ -106,6 +106,7 @@ public class PipelineTests
     [InlineData(typeof(Activation), typeof(ActivationKind))]
     [InlineData(typeof(Likelihood), typeof(LikelihoodKind))]
     [InlineData(typeof(Precision), typeof(PrecisionKind))]
+    [InlineData(typeof(QForm), typeof(QFormKind))]
     public void GeneratorEnumsMirrorTheRuntimeEnums(Type runtime, Type mirror)
     {
         Assert.Equal(Enum.GetNames(runtime), Enum.GetNames(mirror));

@@ -37,8 +37,8 @@ public class SnapshotTests
 
             namespace Samples.Vision
             {
-                [FishLegModel(784, Likelihood.Categorical)]
-                [Dense(256, Activation.GeluTanh)]
+                [FishLegModel(784, Likelihood.Categorical, QForm = QForm.KroneckerRescaled)]
+                [Dense(256, Activation.GeluTanh, QForm = QForm.Diagonal)]
                 [Dense(128, Activation.Tanh, Bias = false)]
                 [Dense(10)]
                 internal sealed partial class Classifier { }

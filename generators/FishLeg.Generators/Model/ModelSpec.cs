@@ -9,8 +9,11 @@ internal enum LikelihoodKind { Gaussian = 0, Bernoulli = 1, Categorical = 2 }
 /// <summary>Mirror of <c>FishLeg.Precision</c>: same names, same values.</summary>
 internal enum PrecisionKind { Single = 0, Double = 1 }
 
-/// <summary>One dense layer: <c>Units × (Inputs + bias)</c> weights, bias in the last column.</summary>
-internal sealed record LayerSpec(int Inputs, int Units, ActivationKind Activation, bool Bias)
+/// <summary>Mirror of <c>FishLeg.QForm</c>: same names, same values.</summary>
+internal enum QFormKind { KroneckerTriangular = 0, KroneckerFull = 1, Diagonal = 2, OfficialRescaled = 3, KroneckerRescaled = 4, KroneckerSum = 5 }
+
+/// <summary>One dense layer: <c>Units × (Inputs + bias)</c> weights, bias in the last column, and its FishLeg Q form.</summary>
+internal sealed record LayerSpec(int Inputs, int Units, ActivationKind Activation, bool Bias, QFormKind QForm)
 {
     public int Columns => Inputs + (Bias ? 1 : 0);
 

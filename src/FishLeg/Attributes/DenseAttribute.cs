@@ -25,4 +25,7 @@ public sealed class DenseAttribute : Attribute
 
     /// <summary>Whether the layer has a bias (stored as the last column of its weight matrix). Default true.</summary>
     public bool Bias { get; set; } = true;
+
+    /// <summary>FishLeg's Q form for this layer; when not set, the model's <see cref="FishLegModelAttribute.QForm"/>.</summary>
+    public QForm QForm { get; set; } = QForm.KroneckerTriangular;
 }

@@ -39,3 +39,21 @@ public enum Precision
     /// <summary>64-bit <see cref="double"/>.</summary>
     Double = 1,
 }
+
+/// <summary>The parameterization of one layer's block of FishLeg's Q(λ) ≈ (F + γI)⁻¹ (math note §3).</summary>
+/// <remarks>The numeric values are part of the generator's contract; never renumber them.</remarks>
+public enum QForm
+{
+    /// <summary>Kronecker factors L (output side) and R (input side), both lower-triangular: Q·U = L Lᵀ U R Rᵀ (paper A.5). The default.</summary>
+    KroneckerTriangular = 0,
+    /// <summary>As <see cref="KroneckerTriangular"/> with full (not triangular) factors.</summary>
+    KroneckerFull = 1,
+    /// <summary>An element-wise diagonal: Q·U = D ⊙ D ⊙ U.</summary>
+    Diagonal = 2,
+    /// <summary>The official PyTorch code's form, for parity: Q·U = A ⊙ (RᵀR (A ⊙ U) L Lᵀ) with full R (output side), L (input side).</summary>
+    OfficialRescaled = 3,
+    /// <summary>Kronecker with inner and outer diagonal rescaling (paper A.6): Q·U = A ⊙ (L (B ⊙ B ⊙ (Lᵀ (A ⊙ U) R)) Rᵀ), L and R lower-triangular.</summary>
+    KroneckerRescaled = 4,
+    /// <summary>A sum of two triangular Kronecker terms (paper A.6): Q·U = L₁L₁ᵀ U R₁R₁ᵀ + L₂L₂ᵀ U R₂R₂ᵀ.</summary>
+    KroneckerSum = 5,
+}

@@ -34,4 +34,7 @@ public sealed class FishLegModelAttribute : Attribute
 
     /// <summary>Element type of the generated model. Default <see cref="Precision.Single"/>.</summary>
     public Precision Precision { get; set; } = Precision.Single;
+
+    /// <summary>FishLeg's Q form for every layer that does not set its own. Default <see cref="QForm.KroneckerTriangular"/>.</summary>
+    public QForm QForm { get; set; } = QForm.KroneckerTriangular;
 }

@@ -55,7 +55,8 @@ public sealed class ModelDescription
 /// <param name="Activation">Nonlinearity.</param>
 /// <param name="HasBias">Whether the last column is a bias.</param>
 /// <param name="Offset">Index of the first weight in the flat parameter array.</param>
-public sealed record LayerDescription(int Inputs, int Outputs, Activation Activation, bool HasBias, int Offset)
+/// <param name="QForm">The layer's declared FishLeg Q form.</param>
+public sealed record LayerDescription(int Inputs, int Outputs, Activation Activation, bool HasBias, int Offset, QForm QForm)
 {
     /// <summary>Columns of the weight matrix: inputs, plus one for the bias.</summary>
     public int Columns => Inputs + (HasBias ? 1 : 0);

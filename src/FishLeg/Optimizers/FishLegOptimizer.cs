@@ -36,7 +36,7 @@ public sealed class FishLegOptimizer<T> where T : unmanaged, IFloatingPointIeee7
         _lambdaOffsets = new int[layers.Count + 1];
         for (int l = 0; l < layers.Count; l++)
         {
-            _blocks[l] = QBlock<T>.Create(Options.QForm, layers[l].Outputs, layers[l].Columns);
+            _blocks[l] = QBlock<T>.Create(Options.QForm ?? layers[l].QForm, layers[l].Outputs, layers[l].Columns);
             _layerOffsets[l] = layers[l].Offset;
             _lambdaOffsets[l + 1] = checked(_lambdaOffsets[l] + _blocks[l].LambdaCount);
         }

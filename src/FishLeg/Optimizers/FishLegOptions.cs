@@ -81,8 +81,11 @@ public sealed record FishLegOptions
     /// <summary>Seed of the label sampling of the sampled estimators.</summary>
     public ulong Seed { get; init; }
 
-    /// <summary>The parameterization of every layer's block of Q.</summary>
-    public QForm QForm { get; init; } = QForm.KroneckerTriangular;
+    /// <summary>
+    /// When set, the parameterization of every layer's block of Q; when null (the default), each layer's form as the
+    /// model declares it (<see cref="FishLegModelAttribute.QForm"/>, <see cref="DenseAttribute.QForm"/>).
+    /// </summary>
+    public QForm? QForm { get; init; }
 
     internal void Validate()
     {

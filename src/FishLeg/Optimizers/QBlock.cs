@@ -3,23 +3,6 @@ using System.Numerics;
 
 namespace FishLeg.Optimizers;
 
-/// <summary>The parameterization of one layer's block of Q(λ) ≈ (F + γI)⁻¹ (math note §3).</summary>
-public enum QForm
-{
-    /// <summary>Kronecker factors L (output side) and R (input side), both lower-triangular: Q·U = L Lᵀ U R Rᵀ (paper A.5). The default.</summary>
-    KroneckerTriangular,
-    /// <summary>As <see cref="KroneckerTriangular"/> with full (not triangular) factors.</summary>
-    KroneckerFull,
-    /// <summary>An element-wise diagonal: Q·U = D ⊙ D ⊙ U.</summary>
-    Diagonal,
-    /// <summary>The official PyTorch code's form, for parity: Q·U = A ⊙ (RᵀR (A ⊙ U) L Lᵀ) with full R (output side), L (input side).</summary>
-    OfficialRescaled,
-    /// <summary>Kronecker with inner and outer diagonal rescaling (paper A.6): Q·U = A ⊙ (L (B ⊙ B ⊙ (Lᵀ (A ⊙ U) R)) Rᵀ), L and R lower-triangular.</summary>
-    KroneckerRescaled,
-    /// <summary>A sum of two triangular Kronecker terms (paper A.6): Q·U = L₁L₁ᵀ U R₁R₁ᵀ + L₂L₂ᵀ U R₂R₂ᵀ.</summary>
-    KroneckerSum,
-}
-
 /// <summary>One named matrix inside a Q block's λ: element-wise (n_o×n_i) or a square factor, maybe lower-triangular.</summary>
 internal sealed record LambdaSegment(string Name, int Offset, int Rows, int Columns, bool LowerTriangular);
 

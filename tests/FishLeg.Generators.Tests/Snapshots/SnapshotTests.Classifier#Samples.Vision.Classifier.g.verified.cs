@@ -19,9 +19,9 @@ namespace Samples.Vision
 
         private static readonly global::FishLeg.ModelDescription s_description = new("Classifier", InputCount, global::FishLeg.Likelihood.Categorical, 1d, global::FishLeg.Precision.Single, new global::FishLeg.LayerDescription[]
         {
-            new(784, 256, global::FishLeg.Activation.GeluTanh, true, 0),
-            new(256, 128, global::FishLeg.Activation.Tanh, false, 200960),
-            new(128, 10, global::FishLeg.Activation.Identity, true, 233728),
+            new(784, 256, global::FishLeg.Activation.GeluTanh, true, 0, global::FishLeg.QForm.Diagonal),
+            new(256, 128, global::FishLeg.Activation.Tanh, false, 200960, global::FishLeg.QForm.KroneckerRescaled),
+            new(128, 10, global::FishLeg.Activation.Identity, true, 233728, global::FishLeg.QForm.KroneckerRescaled),
         });
 
         private readonly int _maxBatchSize;

@@ -19,14 +19,14 @@ namespace Samples
 
         private static readonly global::FishLeg.ModelDescription s_description = new("Autoencoder", InputCount, global::FishLeg.Likelihood.Bernoulli, 1d, global::FishLeg.Precision.Single, new global::FishLeg.LayerDescription[]
         {
-            new(784, 1000, global::FishLeg.Activation.Relu, true, 0),
-            new(1000, 500, global::FishLeg.Activation.Relu, true, 785000),
-            new(500, 250, global::FishLeg.Activation.Relu, true, 1285500),
-            new(250, 30, global::FishLeg.Activation.Identity, true, 1410750),
-            new(30, 250, global::FishLeg.Activation.Relu, true, 1418280),
-            new(250, 500, global::FishLeg.Activation.Relu, true, 1426030),
-            new(500, 1000, global::FishLeg.Activation.Relu, true, 1551530),
-            new(1000, 784, global::FishLeg.Activation.Identity, true, 2052530),
+            new(784, 1000, global::FishLeg.Activation.Relu, true, 0, global::FishLeg.QForm.KroneckerTriangular),
+            new(1000, 500, global::FishLeg.Activation.Relu, true, 785000, global::FishLeg.QForm.KroneckerTriangular),
+            new(500, 250, global::FishLeg.Activation.Relu, true, 1285500, global::FishLeg.QForm.KroneckerTriangular),
+            new(250, 30, global::FishLeg.Activation.Identity, true, 1410750, global::FishLeg.QForm.KroneckerTriangular),
+            new(30, 250, global::FishLeg.Activation.Relu, true, 1418280, global::FishLeg.QForm.KroneckerTriangular),
+            new(250, 500, global::FishLeg.Activation.Relu, true, 1426030, global::FishLeg.QForm.KroneckerTriangular),
+            new(500, 1000, global::FishLeg.Activation.Relu, true, 1551530, global::FishLeg.QForm.KroneckerTriangular),
+            new(1000, 784, global::FishLeg.Activation.Identity, true, 2052530, global::FishLeg.QForm.KroneckerTriangular),
         });
 
         private readonly int _maxBatchSize;

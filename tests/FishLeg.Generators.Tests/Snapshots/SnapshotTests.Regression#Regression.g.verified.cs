@@ -19,9 +19,9 @@ partial class Regression : global::FishLeg.IFishLegModel<double>
 
     private static readonly global::FishLeg.ModelDescription s_description = new("Regression", InputCount, global::FishLeg.Likelihood.Gaussian, 0.25d, global::FishLeg.Precision.Double, new global::FishLeg.LayerDescription[]
     {
-        new(13, 64, global::FishLeg.Activation.Softplus, true, 0),
-        new(64, 64, global::FishLeg.Activation.Sigmoid, true, 896),
-        new(64, 1, global::FishLeg.Activation.Identity, true, 5056),
+        new(13, 64, global::FishLeg.Activation.Softplus, true, 0, global::FishLeg.QForm.KroneckerTriangular),
+        new(64, 64, global::FishLeg.Activation.Sigmoid, true, 896, global::FishLeg.QForm.KroneckerTriangular),
+        new(64, 1, global::FishLeg.Activation.Identity, true, 5056, global::FishLeg.QForm.KroneckerTriangular),
     });
 
     private readonly int _maxBatchSize;

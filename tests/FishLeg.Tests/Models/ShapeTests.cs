@@ -19,6 +19,7 @@ public class ShapeTests
         Assert.Equal(new[] { false, true, false }, d.Layers.Select(l => l.HasBias));
         Assert.Equal(new[] { 0, 4 * 5, 4 * 5 + 6 * 5 }, d.Layers.Select(l => l.Offset));
         Assert.Equal(4 * 5 + 6 * 5 + 3 * 6, d.ParameterCount);
+        Assert.Equal(new[] { QForm.Diagonal, QForm.KroneckerSum, QForm.KroneckerSum }, d.Layers.Select(l => l.QForm));
         Assert.Equal(MixedBiasNet.ParameterCount, model.Parameters.Length);
         Assert.Equal(d.ParameterCount, model.Gradient.Length);
     }

@@ -114,8 +114,8 @@ public partial class SoftplusCategoricalNet;
 public partial class GeluTanhCategoricalNet;
 
 // Layers without bias, and a nonlinear output layer.
-[FishLegModel(5, Likelihood.Gaussian, Precision = Precision.Double)]
-[Dense(4, Activation.Tanh, Bias = false)]
+[FishLegModel(5, Likelihood.Gaussian, Precision = Precision.Double, QForm = QForm.KroneckerSum)]
+[Dense(4, Activation.Tanh, Bias = false, QForm = QForm.Diagonal)]
 [Dense(6, Activation.Softplus)]
 [Dense(3, Activation.Tanh, Bias = false)]
 public partial class MixedBiasNet;

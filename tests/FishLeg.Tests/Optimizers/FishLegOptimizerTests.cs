@@ -147,6 +147,17 @@ public class FishLegOptimizerTests
     }
 
     [Fact]
+    public void QFormsComeFromTheDeclarationUnlessTheOptionsOverrideThem()
+    {
+        // MixedBiasNet declares KroneckerSum for the model and Diagonal for its first layer (4×5, no bias).
+        var model = new MixedBiasNet(4, seed: 1);
+        int diagonal = 4 * 5, sum2 = 2 * (6 * 6 + 5 * 5), sum3 = 2 * (3 * 3 + 6 * 6);
+        Assert.Equal(diagonal + sum2 + sum3, new FishLegOptimizer<double>(model).AuxiliaryParameters.Length);
+        Assert.Equal(MixedBiasNet.ParameterCount,
+            new FishLegOptimizer<double>(model, new FishLegOptions { QForm = QForm.Diagonal }).AuxiliaryParameters.Length);
+    }
+
+    [Fact]
     public void EmpiricalFisherWithoutLabelsIsRejected()
     {
         var model = new TwoLayerNet(8, seed: 1);
