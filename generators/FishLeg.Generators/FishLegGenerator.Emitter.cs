@@ -130,9 +130,12 @@ public sealed partial class FishLegGenerator
             string outputDelta = $"{AsSpan}(_d{I(model.Layers.Count)}, 0, batch * OutputCount)";
             string checkBatch = "int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, _maxBatchSize, nameof(inputs));";
             string checkTargets = "global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, nameof(targets));";
-            string checkVectors = "global::FishLeg.BatchShape.RequireParameterLength(direction.Length, ParameterCount, nameof(direction));\n" +
-                "global::FishLeg.BatchShape.RequireParameterLength(product.Length, ParameterCount, nameof(product));\n" +
-                "global::FishLeg.BatchShape.RequireSeparate(direction, product);";
+            string[] checkVectors =
+            [
+                "global::FishLeg.BatchShape.RequireParameterLength(direction.Length, ParameterCount, nameof(direction));",
+                "global::FishLeg.BatchShape.RequireParameterLength(product.Length, ParameterCount, nameof(product));",
+                "global::FishLeg.BatchShape.RequireSeparate(direction, product);",
+            ];
 
             w.Line("/// <inheritdoc/>");
             w.Open($"public {T} Loss({ReadOnlySpan}<{T}> inputs, {ReadOnlySpan}<{T}> targets)");
@@ -153,7 +156,7 @@ public sealed partial class FishLegGenerator
             w.Line("/// <inheritdoc/>");
             w.Open($"public void FisherVectorProduct({ReadOnlySpan}<{T}> inputs, {ReadOnlySpan}<{T}> direction, {Span}<{T}> product)");
             w.Line(checkBatch);
-            foreach (string line in checkVectors.Split('\n')) w.Line(line);
+            foreach (string line in checkVectors) w.Line(line);
             w.Line($"{ReadOnlySpan}<{T}> output = Forward(inputs, batch);");
             w.Line($"{likelihood}.HessianProduct<{T}>(output, TangentForward(inputs, batch, direction), OutputCount{sigma}, {AsSpan}(_tangentA, 0, batch * OutputCount));");
             w.Line("TangentBackward(inputs, batch, direction, product, hessian: false);");
@@ -163,7 +166,7 @@ public sealed partial class FishLegGenerator
             w.Line("/// <inheritdoc/>");
             w.Open($"public void OuterProductFisherVectorProduct({ReadOnlySpan}<{T}> inputs, {ReadOnlySpan}<{T}> targets, {ReadOnlySpan}<{T}> direction, {Span}<{T}> product)");
             w.Line(checkBatch).Line(checkTargets);
-            foreach (string line in checkVectors.Split('\n')) w.Line(line);
+            foreach (string line in checkVectors) w.Line(line);
             w.Line($"{ReadOnlySpan}<{T}> output = Forward(inputs, batch);");
             w.Line($"{likelihood}.MeanLossAndResidual<{T}>(output, targets, OutputCount{sigma}, {outputDelta});");
             w.Line($"global::FishLeg.Likelihoods.OuterProductFisher.Seed<{T}>({outputDelta}, TangentForward(inputs, batch, direction), OutputCount, {AsSpan}(_tangentA, 0, batch * OutputCount));");
@@ -181,7 +184,7 @@ public sealed partial class FishLegGenerator
             w.Line("/// <inheritdoc/>");
             w.Open($"public void HessianVectorProduct({ReadOnlySpan}<{T}> inputs, {ReadOnlySpan}<{T}> targets, {ReadOnlySpan}<{T}> direction, {Span}<{T}> product)");
             w.Line(checkBatch).Line(checkTargets);
-            foreach (string line in checkVectors.Split('\n')) w.Line(line);
+            foreach (string line in checkVectors) w.Line(line);
             w.Line($"{ReadOnlySpan}<{T}> output = Forward(inputs, batch);");
             w.Line($"{likelihood}.MeanLossAndResidual<{T}>(output, targets, OutputCount{sigma}, {outputDelta});");
             w.Line("// The primal backward pass keeps every layer's D and E; its gradient is not needed, so product holds it until overwritten.");

@@ -20,7 +20,7 @@ public class CurvatureTests
         var model = SmallNets.Create(name, maxBatchSize: 8, seed: 11);
         ModelDescription d = model.Description;
         var (inputs, _) = SmallNets.Batch(d, Batch, seed: 12);
-        double[] v = Direction(d.ParameterCount, seed: 13);
+        double[] v = SmallNets.Gaussian(d.ParameterCount, seed: 13);
         var product = new double[d.ParameterCount];
         model.FisherVectorProduct(inputs, v, product);
 
@@ -67,7 +67,7 @@ public class CurvatureTests
         var model = SmallNets.Create(name, maxBatchSize: 8, seed: 21);
         ModelDescription d = model.Description;
         var (inputs, targets) = SmallNets.Batch(d, Batch, seed: 22);
-        double[] v = Direction(d.ParameterCount, seed: 23);
+        double[] v = SmallNets.Gaussian(d.ParameterCount, seed: 23);
         var product = new double[d.ParameterCount];
         model.HessianVectorProduct(inputs, targets, v, product);
 
@@ -92,7 +92,7 @@ public class CurvatureTests
         var model = SmallNets.Create(name, maxBatchSize: 8, seed: 31);
         ModelDescription d = model.Description;
         var (inputs, _) = SmallNets.Batch(d, Batch, seed: 32);
-        double[] v = Direction(d.ParameterCount, seed: 33);
+        double[] v = SmallNets.Gaussian(d.ParameterCount, seed: 33);
         var means = new double[Batch * d.Outputs];
         model.Predict(inputs, means);
         var hessian = new double[d.ParameterCount];
@@ -110,7 +110,7 @@ public class CurvatureTests
         var model = SmallNets.Create(name, maxBatchSize: 8, seed: 41);
         ModelDescription d = model.Description;
         var (inputs, _) = SmallNets.Batch(d, Batch, seed: 42);
-        double[] u = Direction(d.ParameterCount, 43), v = Direction(d.ParameterCount, 44);
+        double[] u = SmallNets.Gaussian(d.ParameterCount, 43), v = SmallNets.Gaussian(d.ParameterCount, 44);
         var fu = new double[d.ParameterCount];
         var fv = new double[d.ParameterCount];
         model.FisherVectorProduct(inputs, u, fu);
@@ -175,12 +175,6 @@ public class CurvatureTests
                 break;
         }
         return h;
-    }
-
-    private static double[] Direction(int length, ulong seed)
-    {
-        var random = new SeededRandom(seed);
-        return Enumerable.Range(0, length).Select(_ => random.NextGaussian()).ToArray();
     }
 
     private static double Dot(double[] x, double[] y) => x.Zip(y, (a, b) => a * b).Sum();

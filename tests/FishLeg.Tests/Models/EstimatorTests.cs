@@ -24,7 +24,7 @@ public class EstimatorTests(ITestOutputHelper output)
         var sampledTargets = new double[dataTargets.Length];
         var random = new SeededRandom(53);
         model.SampleTargets(inputs, ref random, sampledTargets);
-        double[] v = Gaussian(d.ParameterCount, seed: 54);
+        double[] v = SmallNets.Gaussian(d.ParameterCount, seed: 54);
 
         foreach (double[] targets in new[] { dataTargets, sampledTargets })
         {
@@ -58,7 +58,7 @@ public class EstimatorTests(ITestOutputHelper output)
         var model = SmallNets.Create(name, maxBatchSize: 8, seed: 61);
         ModelDescription d = model.Description;
         var (inputs, _) = SmallNets.Batch(d, Batch, seed: 62);
-        double[] v = Gaussian(d.ParameterCount, seed: 63);
+        double[] v = SmallNets.Gaussian(d.ParameterCount, seed: 63);
         var fisher = new double[d.ParameterCount];
         model.FisherVectorProduct(inputs, v, fisher);
 
@@ -118,11 +118,5 @@ public class EstimatorTests(ITestOutputHelper output)
             Assert.Equal(1.0, row.Sum());
             Assert.Equal(2, row.Count(value => value == 0));
         }
-    }
-
-    private static double[] Gaussian(int length, ulong seed)
-    {
-        var random = new SeededRandom(seed);
-        return Enumerable.Range(0, length).Select(_ => random.NextGaussian()).ToArray();
     }
 }

@@ -53,4 +53,11 @@ public static class SmallNets
         }
         return (inputs, targets);
     }
+
+    /// <summary>A seeded vector of standard normal draws.</summary>
+    public static double[] Gaussian(int length, ulong seed)
+    {
+        var random = new SeededRandom(seed);
+        return Enumerable.Range(0, length).Select(_ => random.NextGaussian()).ToArray();
+    }
 }

@@ -26,7 +26,7 @@ public class QBlockTests
     {
         var q = QBlock<double>.Create(form, rows, columns);
         double[] lambda = RandomLambda(q, form, seed: 1);
-        double[] u = Gaussian(rows * columns, seed: 2);
+        double[] u = SmallNets.Gaussian(rows * columns, seed: 2);
         var v = new double[u.Length];
         q.Apply(lambda, u, v);
         double[,] explicitQ = Explicit(q, lambda);
@@ -73,7 +73,7 @@ public class QBlockTests
         int n = rows * columns;
         var q = QBlock<double>.Create(form, rows, columns);
         double[] lambda = RandomLambda(q, form, seed: 4);
-        double[] u = Gaussian(n, seed: 5);
+        double[] u = SmallNets.Gaussian(n, seed: 5);
         double[,] f = RandomSpd(n, seed: 6);
         var v = new double[n];
 
@@ -120,7 +120,7 @@ public class QBlockTests
     /// <summary>Random λ with a well-conditioned Q: element-wise matrices near 1, factors near I (lower-triangular where declared).</summary>
     private static double[] RandomLambda(QBlock<double> q, QForm form, ulong seed)
     {
-        double[] lambda = Gaussian(q.LambdaCount, seed).Select(x => 0.3 * x).ToArray();
+        double[] lambda = SmallNets.Gaussian(q.LambdaCount, seed).Select(x => 0.3 * x).ToArray();
         foreach (LambdaSegment segment in q.Segments)
             for (int r = 0; r < segment.Rows; r++)
                 for (int c = 0; c < segment.Columns; c++)
@@ -232,7 +232,7 @@ public class QBlockTests
 
     private static double[,] RandomSpd(int n, ulong seed)
     {
-        double[] g = Gaussian(n * n, seed);
+        double[] g = SmallNets.Gaussian(n * n, seed);
         var f = new double[n, n];
         for (int a = 0; a < n; a++)
             for (int b = 0; b < n; b++)
@@ -259,11 +259,5 @@ public class QBlockTests
             }
         }
         return true;
-    }
-
-    private static double[] Gaussian(int length, ulong seed)
-    {
-        var random = new SeededRandom(seed);
-        return Enumerable.Range(0, length).Select(_ => random.NextGaussian()).ToArray();
     }
 }

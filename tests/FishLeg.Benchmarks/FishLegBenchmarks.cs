@@ -1,0 +1,66 @@
+using BenchmarkDotNet.Attributes;
+using FishLeg;
+using FishLeg.Kernels;
+using FishLeg.Optimizers;
+
+namespace FishLeg.Benchmarks;
+
+/// <summary>
+/// FishLeg on the autoencoder at batch 100, two threads, beside one SGD-momentum iteration in the same run: an iteration
+/// without the auxiliary update, one with it (T = 1), and the generated curvature products alone.
+/// </summary>
+[MedianColumn]
+public class FishLegBenchmarks
+{
+    private const int Batch = 100;
+    private readonly float[] _inputs = new float[Batch * Autoencoder.InputCount];
+    private readonly float[] _direction = new float[Autoencoder.ParameterCount];
+    private readonly float[] _product = new float[Autoencoder.ParameterCount];
+    private Autoencoder _model = null!;
+    private SgdMomentum<float> _sgd = null!;
+    private FishLegOptimizer<float> _withoutAuxiliary = null!, _withAuxiliary = null!;
+
+    [Params(MomentumTarget.Gradient, MomentumTarget.PreconditionedGradient)]
+    public MomentumTarget Momentum { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new SeededRandom(2);
+        for (int i = 0; i < _inputs.Length; i++) _inputs[i] = (float)random.NextDouble();
+        for (int i = 0; i < _direction.Length; i++) _direction[i] = (float)random.NextGaussian();
+        WorkerPool.Shared.Parallelism = 2;
+        _model = new Autoencoder(Batch, seed: 1);
+        _sgd = new SgdMomentum<float>(Autoencoder.ParameterCount, learningRate: 0.01);
+        // T so large that only step 0 (spent in warm-up) updates λ.
+        _withoutAuxiliary = new FishLegOptimizer<float>(_model, new FishLegOptions { MomentumOn = Momentum, UpdateAuxEvery = int.MaxValue });
+        _withAuxiliary = new FishLegOptimizer<float>(_model, new FishLegOptions { MomentumOn = Momentum, UpdateAuxEvery = 1 });
+    }
+
+    [Benchmark(Baseline = true)]
+    public void SgdMomentumIteration()
+    {
+        _model.LossAndGradient(_inputs, _inputs);
+        _sgd.Step(_model.Parameters, _model.Gradient);
+    }
+
+    [Benchmark]
+    public void FishLegIterationWithoutAuxiliaryUpdate()
+    {
+        _model.LossAndGradient(_inputs, _inputs);
+        _withoutAuxiliary.Step(_inputs);
+    }
+
+    [Benchmark]
+    public void FishLegIterationWithAuxiliaryUpdate()
+    {
+        _model.LossAndGradient(_inputs, _inputs);
+        _withAuxiliary.Step(_inputs);
+    }
+
+    [Benchmark]
+    public void FisherVectorProduct() => _model.FisherVectorProduct(_inputs, _direction, _product);
+
+    [Benchmark]
+    public void HessianVectorProduct() => _model.HessianVectorProduct(_inputs, _inputs, _direction, _product);
+}
