@@ -77,6 +77,7 @@ public sealed partial class FishLegGenerator
         {
             string T = layout.T;
             w.Line("private readonly int _maxBatchSize;");
+            w.Line("private int _gradientBatchSize;");
             w.Line($"private readonly {T}[] _parameters = new {T}[ParameterCount];");
             w.Line($"private readonly {T}[] _gradient = new {T}[ParameterCount];");
             w.Line("// Workspace, sized once for the largest batch. Per layer: pre-activations Z, activations A (Z itself for");
@@ -149,7 +150,28 @@ public sealed partial class FishLegGenerator
             w.Line(checkBatch).Line(checkTargets);
             w.Line($"{T} loss = {likelihood}.MeanLossAndResidual<{T}>(Forward(inputs, batch), targets, OutputCount{sigma}, {outputDelta});");
             w.Line("Backward(inputs, batch, _gradient);");
+            w.Line("// Keep the inputs: they are the first layer's gradient factor.");
+            w.Line($"inputs.CopyTo({AsSpan}(_x, 0, inputs.Length));");
+            w.Line("_gradientBatchSize = batch;");
             w.Line("return loss;");
+            w.Close();
+            w.Line();
+
+            w.Line("/// <inheritdoc/>");
+            w.Line("public int GradientBatchSize => _gradientBatchSize;");
+            w.Line();
+            w.Line("/// <inheritdoc/>");
+            w.Open($"public void GradientFactors(int layer, out {ReadOnlySpan}<{T}> delta, out {ReadOnlySpan}<{T}> input)");
+            w.Line("int batch = _gradientBatchSize;");
+            w.Open("switch (layer)");
+            for (int l = 1; l <= model.Layers.Count; l++)
+            {
+                string delta = Slice(HasActivation(model, l) ? "_e" : "_d", model, l);
+                string input = l == 1 ? $"{AsSpan}(_x, 0, batch * InputCount)" : Output(model, l - 1, forward: false);
+                w.Line($"case {I(l - 1)}: delta = {delta}; input = {input}; break;");
+            }
+            w.Line("default: throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, \"No such layer.\");");
+            w.Close();
             w.Close();
             w.Line();
 
@@ -221,6 +243,7 @@ public sealed partial class FishLegGenerator
                 yield return ($"_zDot{l}", units);
                 if (HasActivation(model, l)) yield return ($"_aDot{l}", units);
             }
+            yield return ("_x", model.Inputs);
             int widest = model.Layers.Max(layer => layer.Units);
             yield return ("_tangentA", widest);
             yield return ("_tangentB", widest);

@@ -32,9 +32,15 @@ public class FishLegBenchmarks
         WorkerPool.Shared.Parallelism = 2;
         _model = new Autoencoder(Batch, seed: 1);
         _sgd = new SgdMomentum<float>(Autoencoder.ParameterCount, learningRate: 0.01);
+        // Momentum on Q·g runs with decoupled weight decay, so that g stays Eᵀ·Ā and the low-rank Q·g applies.
+        var options = new FishLegOptions
+        {
+            MomentumOn = Momentum,
+            WeightDecayMode = Momentum == MomentumTarget.PreconditionedGradient ? WeightDecayMode.Decoupled : WeightDecayMode.Coupled,
+        };
         // T so large that only step 0 (spent in warm-up) updates λ.
-        _withoutAuxiliary = new FishLegOptimizer<float>(_model, new FishLegOptions { MomentumOn = Momentum, UpdateAuxEvery = int.MaxValue });
-        _withAuxiliary = new FishLegOptimizer<float>(_model, new FishLegOptions { MomentumOn = Momentum, UpdateAuxEvery = 1 });
+        _withoutAuxiliary = new FishLegOptimizer<float>(_model, options with { UpdateAuxEvery = int.MaxValue });
+        _withAuxiliary = new FishLegOptimizer<float>(_model, options with { UpdateAuxEvery = 1 });
     }
 
     [Benchmark(Baseline = true)]

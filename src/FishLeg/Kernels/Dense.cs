@@ -16,7 +16,13 @@ public static class Dense
         int rows = weights.Length / columns;
         Span<T> first = z[..rows];
         for (int r = 0; r < rows; r++) first[r] = weights[r * columns + columns - 1];
-        for (int start = rows; start < z.Length; start += rows) first.CopyTo(z.Slice(start, rows));
+        BroadcastRow<T>(first, z[rows..]);
+    }
+
+    /// <summary>Copies <paramref name="row"/> into every row of <paramref name="matrix"/>.</summary>
+    public static void BroadcastRow<T>(ReadOnlySpan<T> row, Span<T> matrix) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int start = 0; start < matrix.Length; start += row.Length) row.CopyTo(matrix.Slice(start, row.Length));
     }
 
     /// <summary>Writes the column sums of <paramref name="e"/> (batch × rows) into the bias column of <paramref name="gradient"/> (rows × columns).</summary>

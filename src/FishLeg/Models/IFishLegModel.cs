@@ -65,4 +65,15 @@ public interface IFishLegModel<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>Draws targets ŷ ~ p(·|x) from the model's own likelihood, one row per input row.</summary>
     void SampleTargets(ReadOnlySpan<T> inputs, ref SeededRandom random, Span<T> targets);
+
+    /// <summary>Examples in the batch of the last <see cref="LossAndGradient"/> call.</summary>
+    int GradientBatchSize { get; }
+
+    /// <summary>
+    /// The factors of layer <paramref name="layer"/>'s (0-based) gradient from the last <see cref="LossAndGradient"/>:
+    /// G = Eᵀ·[A | 1] (Eᵀ·A without bias), with <paramref name="delta"/> = E (batch × outputs, the 1/K included) and
+    /// <paramref name="input"/> = A (batch × inputs). G has rank at most the batch size, which FishLeg's low-rank Q·G
+    /// exploits. Valid until the next call that runs the model.
+    /// </summary>
+    void GradientFactors(int layer, out ReadOnlySpan<T> delta, out ReadOnlySpan<T> input);
 }

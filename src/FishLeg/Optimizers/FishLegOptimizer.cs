@@ -21,6 +21,11 @@ public sealed class FishLegOptimizer<T> where T : unmanaged, IFloatingPointIeee7
     private readonly T[] _lambda, _lambdaGradient;
     private readonly Adam<T> _auxiliaryAdam;
     private readonly T[] _gradient, _momentum, _u, _v, _fv, _xi, _delta, _sampledTargets;
+    // Low-rank Q·g: which layers use it, copies of their gradient factors (the auxiliary update's passes overwrite the
+    // model's), and the kernel's scratch.
+    private readonly bool[] _lowRank;
+    private readonly int[] _deltaOffsets, _inputOffsets;
+    private readonly T[] _factorDeltas, _factorInputs, _lowRankScratch;
     private SeededRandom _random;
 
     /// <summary>Creates the optimizer for <paramref name="model"/>, with Q₀ = (η_SGDm/η)·I.</summary>
@@ -56,6 +61,23 @@ public sealed class FishLegOptimizer<T> where T : unmanaged, IFloatingPointIeee7
         _xi = new T[count];
         _delta = new T[count];
         _sampledTargets = new T[BatchShape.BufferLength(model.MaxBatchSize, model.Description.Outputs)];
+
+        bool rawGradient = Options.WeightDecay == 0 || Options.WeightDecayMode == WeightDecayMode.Decoupled;
+        bool lowRankAllowed = Options.LowRankGradient && rawGradient && Options.MomentumOn == MomentumTarget.PreconditionedGradient;
+        int maxBatch = model.MaxBatchSize, scratch = 0;
+        _lowRank = new bool[layers.Count];
+        _deltaOffsets = new int[layers.Count + 1];
+        _inputOffsets = new int[layers.Count + 1];
+        for (int l = 0; l < layers.Count; l++)
+        {
+            _lowRank[l] = lowRankAllowed && _blocks[l] is KroneckerQ<T> kronecker && kronecker.OuterProductCost(maxBatch) < kronecker.DenseCost;
+            _deltaOffsets[l + 1] = _deltaOffsets[l] + (_lowRank[l] ? maxBatch * layers[l].Outputs : 0);
+            _inputOffsets[l + 1] = _inputOffsets[l] + (_lowRank[l] ? maxBatch * layers[l].Inputs : 0);
+            if (_lowRank[l]) scratch = Math.Max(scratch, ((KroneckerQ<T>)_blocks[l]).OuterProductScratch(maxBatch));
+        }
+        _factorDeltas = new T[_deltaOffsets[^1]];
+        _factorInputs = new T[_inputOffsets[^1]];
+        _lowRankScratch = new T[scratch];
         _random = initialization;
     }
 
@@ -70,6 +92,9 @@ public sealed class FishLegOptimizer<T> where T : unmanaged, IFloatingPointIeee7
 
     /// <summary>A(λ) = Σ_l ⟨v, ½(Fv + γv) − u⟩ at the last auxiliary update (NaN before the first): watch it fall as Q is learned.</summary>
     public double AuxiliaryLoss { get; private set; } = double.NaN;
+
+    /// <summary>How many layers compute Q·g from the gradient's factors (<see cref="FishLegOptions.LowRankGradient"/>).</summary>
+    public int LowRankLayerCount => Array.FindAll(_lowRank, x => x).Length;
 
     /// <summary>The auxiliary parameters λ of every layer's Q block, concatenated.</summary>
     public ReadOnlySpan<T> AuxiliaryParameters => _lambda;
@@ -109,8 +134,28 @@ public sealed class FishLegOptimizer<T> where T : unmanaged, IFloatingPointIeee7
         }
         else
         {
+            int batch = _model.GradientBatchSize;
+            for (int l = 0; l < _blocks.Length; l++)
+            {
+                if (!_lowRank[l]) continue;
+                _model.GradientFactors(l, out ReadOnlySpan<T> e, out ReadOnlySpan<T> input);
+                e.CopyTo(_factorDeltas.AsSpan(_deltaOffsets[l]));
+                input.CopyTo(_factorInputs.AsSpan(_inputOffsets[l]));
+            }
             if (auxiliaryDue) AuxiliaryUpdate(_gradient, auxiliaryInputs, auxiliaryTargets);
-            ApplyQ(_gradient, _delta);
+            Span<T> delta = _delta;
+            for (int l = 0; l < _blocks.Length; l++)
+            {
+                if (!_lowRank[l])
+                {
+                    _blocks[l].Apply(Lambda(_lambda, l), Layer(_gradient, l), Layer(delta, l));
+                    continue;
+                }
+                var layer = _model.Description.Layers[l];
+                ((KroneckerQ<T>)_blocks[l]).ApplyToOuterProduct(Lambda(_lambda, l),
+                    _factorDeltas.AsSpan(_deltaOffsets[l], batch * layer.Outputs), _factorInputs.AsSpan(_inputOffsets[l], batch * layer.Inputs),
+                    batch, layer.HasBias, _lowRankScratch, Layer(delta, l));
+            }
             Blend(_momentum, beta, _delta, oneMinusBeta);
             _momentum.CopyTo(_delta);
         }

@@ -75,6 +75,13 @@ public sealed record FishLegOptions
     /// <summary>Momentum on g (default) or on Q·g.</summary>
     public MomentumTarget MomentumOn { get; init; } = MomentumTarget.Gradient;
 
+    /// <summary>
+    /// With momentum on Q·g, computes Q·g per layer from the gradient's factors, Q·EᵀĀ = (L(LᵀEᵀ))((ĀR)Rᵀ), in O(K·N²)
+    /// rather than O(N³) (paper A.7), for Kronecker layers where that is cheaper at the model's batch size. It applies
+    /// only when g is the raw gradient, so with weight decay zero or decoupled. Default true.
+    /// </summary>
+    public bool LowRankGradient { get; init; } = true;
+
     /// <summary>The curvature product the auxiliary update uses.</summary>
     public CurvatureEstimator Curvature { get; init; } = CurvatureEstimator.Fisher;
 

@@ -73,4 +73,37 @@ internal sealed class KroneckerQ<T> : QBlock<T> where T : unmanaged, IFloatingPo
             ZeroUpperTriangle(gradientR, i);
         }
     }
+
+    /// <summary>Multiply-adds of Q·U for a dense U.</summary>
+    public long DenseCost => 2L * Rows * Columns * (Rows + Columns);
+
+    /// <summary>Multiply-adds of Q·G for G = Eᵀ·Ā of rank ≤ <paramref name="batch"/> (<see cref="ApplyToOuterProduct"/>).</summary>
+    public long OuterProductCost(int batch) => (long)batch * (2L * Rows * Rows + 2L * Columns * Columns + (long)Rows * Columns);
+
+    /// <summary>Scratch length <see cref="ApplyToOuterProduct"/> needs for a batch.</summary>
+    public int OuterProductScratch(int batch) => 2 * batch * (Rows + Columns);
+
+    /// <summary>
+    /// V = Q·G for a gradient G = Eᵀ·Ā given by its factors (paper A.7, math note §3b): V = (L (Lᵀ Eᵀ))·((Ā R) Rᵀ), in
+    /// O(K·N²) instead of O(N³). <paramref name="delta"/> is E (batch × n_o); <paramref name="input"/> is A (batch × inputs),
+    /// and Ā = [A | 1] when <paramref name="hasBias"/>.
+    /// </summary>
+    public void ApplyToOuterProduct(ReadOnlySpan<T> lambda, ReadOnlySpan<T> delta, ReadOnlySpan<T> input, int batch, bool hasBias,
+        Span<T> scratch, Span<T> v)
+    {
+        int o = Rows, i = Columns, inputs = hasBias ? i - 1 : i;
+        ReadOnlySpan<T> l = L(lambda), r = R(lambda);
+        Span<T> p = scratch[..(batch * o)], x = scratch.Slice(batch * o, batch * o);
+        Span<T> y = scratch.Slice(2 * batch * o, batch * i), z = scratch.Slice(2 * batch * o + batch * i, batch * i);
+
+        // X = L·(E·L)ᵀ = L Lᵀ Eᵀ (n_o × K).
+        Gemm.NN(batch, o, o, delta, o, l, o, p, o);
+        Gemm.NT(o, batch, o, l, o, p, o, x, batch);
+        // Z = (Ā·R)·Rᵀ (K × n_i), the bias row of R added to every row when Ā has its column of ones.
+        if (hasBias) Dense.BroadcastRow(r.Slice(inputs * i, i), y);
+        Gemm.NN(batch, i, inputs, input, inputs, r, i, y, i, accumulate: hasBias);
+        Gemm.NT(batch, i, i, y, i, r, i, z, i);
+        // V = X·Z.
+        Gemm.NN(o, i, batch, x, batch, z, i, v, i);
+    }
 }

@@ -25,6 +25,7 @@ namespace Samples.Vision
         });
 
         private readonly int _maxBatchSize;
+        private int _gradientBatchSize;
         private readonly float[] _parameters = new float[ParameterCount];
         private readonly float[] _gradient = new float[ParameterCount];
         // Workspace, sized once for the largest batch. Per layer: pre-activations Z, activations A (Z itself for
@@ -45,6 +46,7 @@ namespace Samples.Vision
         private readonly float[] _z3;
         private readonly float[] _d3;
         private readonly float[] _zDot3;
+        private readonly float[] _x;
         private readonly float[] _tangentA;
         private readonly float[] _tangentB;
 
@@ -68,6 +70,7 @@ namespace Samples.Vision
             _z3 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 10)];
             _d3 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 10)];
             _zDot3 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 10)];
+            _x = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 784)];
             _tangentA = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 256)];
             _tangentB = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 256)];
             InitializeParameters(seed);
@@ -114,7 +117,26 @@ namespace Samples.Vision
             global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, nameof(targets));
             float loss = global::FishLeg.Likelihoods.CategoricalLikelihood.MeanLossAndResidual<float>(Forward(inputs, batch), targets, OutputCount, global::System.MemoryExtensions.AsSpan(_d3, 0, batch * OutputCount));
             Backward(inputs, batch, _gradient);
+            // Keep the inputs: they are the first layer's gradient factor.
+            inputs.CopyTo(global::System.MemoryExtensions.AsSpan(_x, 0, inputs.Length));
+            _gradientBatchSize = batch;
             return loss;
+        }
+
+        /// <inheritdoc/>
+        public int GradientBatchSize => _gradientBatchSize;
+
+        /// <inheritdoc/>
+        public void GradientFactors(int layer, out global::System.ReadOnlySpan<float> delta, out global::System.ReadOnlySpan<float> input)
+        {
+            int batch = _gradientBatchSize;
+            switch (layer)
+            {
+                case 0: delta = global::System.MemoryExtensions.AsSpan(_e1, 0, batch * 256); input = global::System.MemoryExtensions.AsSpan(_x, 0, batch * InputCount); break;
+                case 1: delta = global::System.MemoryExtensions.AsSpan(_e2, 0, batch * 128); input = global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 256); break;
+                case 2: delta = global::System.MemoryExtensions.AsSpan(_d3, 0, batch * 10); input = global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 128); break;
+                default: throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "No such layer.");
+            }
         }
 
         /// <inheritdoc/>

@@ -30,6 +30,7 @@ namespace Samples
         });
 
         private readonly int _maxBatchSize;
+        private int _gradientBatchSize;
         private readonly float[] _parameters = new float[ParameterCount];
         private readonly float[] _gradient = new float[ParameterCount];
         // Workspace, sized once for the largest batch. Per layer: pre-activations Z, activations A (Z itself for
@@ -77,6 +78,7 @@ namespace Samples
         private readonly float[] _z8;
         private readonly float[] _d8;
         private readonly float[] _zDot8;
+        private readonly float[] _x;
         private readonly float[] _tangentA;
         private readonly float[] _tangentB;
 
@@ -127,6 +129,7 @@ namespace Samples
             _z8 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 784)];
             _d8 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 784)];
             _zDot8 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 784)];
+            _x = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 784)];
             _tangentA = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
             _tangentB = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
             InitializeParameters(seed);
@@ -178,7 +181,31 @@ namespace Samples
             global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, nameof(targets));
             float loss = global::FishLeg.Likelihoods.BernoulliLikelihood.MeanLossAndResidual<float>(Forward(inputs, batch), targets, OutputCount, global::System.MemoryExtensions.AsSpan(_d8, 0, batch * OutputCount));
             Backward(inputs, batch, _gradient);
+            // Keep the inputs: they are the first layer's gradient factor.
+            inputs.CopyTo(global::System.MemoryExtensions.AsSpan(_x, 0, inputs.Length));
+            _gradientBatchSize = batch;
             return loss;
+        }
+
+        /// <inheritdoc/>
+        public int GradientBatchSize => _gradientBatchSize;
+
+        /// <inheritdoc/>
+        public void GradientFactors(int layer, out global::System.ReadOnlySpan<float> delta, out global::System.ReadOnlySpan<float> input)
+        {
+            int batch = _gradientBatchSize;
+            switch (layer)
+            {
+                case 0: delta = global::System.MemoryExtensions.AsSpan(_e1, 0, batch * 1000); input = global::System.MemoryExtensions.AsSpan(_x, 0, batch * InputCount); break;
+                case 1: delta = global::System.MemoryExtensions.AsSpan(_e2, 0, batch * 500); input = global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 1000); break;
+                case 2: delta = global::System.MemoryExtensions.AsSpan(_e3, 0, batch * 250); input = global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 500); break;
+                case 3: delta = global::System.MemoryExtensions.AsSpan(_d4, 0, batch * 30); input = global::System.MemoryExtensions.AsSpan(_a3, 0, batch * 250); break;
+                case 4: delta = global::System.MemoryExtensions.AsSpan(_e5, 0, batch * 250); input = global::System.MemoryExtensions.AsSpan(_z4, 0, batch * 30); break;
+                case 5: delta = global::System.MemoryExtensions.AsSpan(_e6, 0, batch * 500); input = global::System.MemoryExtensions.AsSpan(_a5, 0, batch * 250); break;
+                case 6: delta = global::System.MemoryExtensions.AsSpan(_e7, 0, batch * 1000); input = global::System.MemoryExtensions.AsSpan(_a6, 0, batch * 500); break;
+                case 7: delta = global::System.MemoryExtensions.AsSpan(_d8, 0, batch * 784); input = global::System.MemoryExtensions.AsSpan(_a7, 0, batch * 1000); break;
+                default: throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "No such layer.");
+            }
         }
 
         /// <inheritdoc/>

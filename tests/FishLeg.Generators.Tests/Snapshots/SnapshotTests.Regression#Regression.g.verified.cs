@@ -25,6 +25,7 @@ partial class Regression : global::FishLeg.IFishLegModel<double>
     });
 
     private readonly int _maxBatchSize;
+    private int _gradientBatchSize;
     private readonly double[] _parameters = new double[ParameterCount];
     private readonly double[] _gradient = new double[ParameterCount];
     // Workspace, sized once for the largest batch. Per layer: pre-activations Z, activations A (Z itself for
@@ -45,6 +46,7 @@ partial class Regression : global::FishLeg.IFishLegModel<double>
     private readonly double[] _z3;
     private readonly double[] _d3;
     private readonly double[] _zDot3;
+    private readonly double[] _x;
     private readonly double[] _tangentA;
     private readonly double[] _tangentB;
 
@@ -68,6 +70,7 @@ partial class Regression : global::FishLeg.IFishLegModel<double>
         _z3 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1)];
         _d3 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1)];
         _zDot3 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1)];
+        _x = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 13)];
         _tangentA = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
         _tangentB = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
         InitializeParameters(seed);
@@ -114,7 +117,26 @@ partial class Regression : global::FishLeg.IFishLegModel<double>
         global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, nameof(targets));
         double loss = global::FishLeg.Likelihoods.GaussianLikelihood.MeanLossAndResidual<double>(Forward(inputs, batch), targets, OutputCount, Sigma, global::System.MemoryExtensions.AsSpan(_d3, 0, batch * OutputCount));
         Backward(inputs, batch, _gradient);
+        // Keep the inputs: they are the first layer's gradient factor.
+        inputs.CopyTo(global::System.MemoryExtensions.AsSpan(_x, 0, inputs.Length));
+        _gradientBatchSize = batch;
         return loss;
+    }
+
+    /// <inheritdoc/>
+    public int GradientBatchSize => _gradientBatchSize;
+
+    /// <inheritdoc/>
+    public void GradientFactors(int layer, out global::System.ReadOnlySpan<double> delta, out global::System.ReadOnlySpan<double> input)
+    {
+        int batch = _gradientBatchSize;
+        switch (layer)
+        {
+            case 0: delta = global::System.MemoryExtensions.AsSpan(_e1, 0, batch * 64); input = global::System.MemoryExtensions.AsSpan(_x, 0, batch * InputCount); break;
+            case 1: delta = global::System.MemoryExtensions.AsSpan(_e2, 0, batch * 64); input = global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 64); break;
+            case 2: delta = global::System.MemoryExtensions.AsSpan(_d3, 0, batch * 1); input = global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 64); break;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "No such layer.");
+        }
     }
 
     /// <inheritdoc/>

@@ -63,15 +63,16 @@ public class AllocationTests
     }
 
     [Theory]
-    [InlineData(MomentumTarget.Gradient, CurvatureEstimator.Fisher)]
-    [InlineData(MomentumTarget.PreconditionedGradient, CurvatureEstimator.Fisher)]
-    [InlineData(MomentumTarget.Gradient, CurvatureEstimator.SampledLabelHessian)]
-    [InlineData(MomentumTarget.Gradient, CurvatureEstimator.MonteCarloFisher)]
-    public void SteadyStateFishLegStepWithAuxiliaryUpdateAllocatesNothing(MomentumTarget momentum, CurvatureEstimator curvature)
+    [InlineData(MomentumTarget.Gradient, CurvatureEstimator.Fisher, WeightDecayMode.Coupled)]
+    [InlineData(MomentumTarget.PreconditionedGradient, CurvatureEstimator.Fisher, WeightDecayMode.Coupled)]
+    [InlineData(MomentumTarget.PreconditionedGradient, CurvatureEstimator.Fisher, WeightDecayMode.Decoupled)] // the low-rank Q·g
+    [InlineData(MomentumTarget.Gradient, CurvatureEstimator.SampledLabelHessian, WeightDecayMode.Coupled)]
+    [InlineData(MomentumTarget.Gradient, CurvatureEstimator.MonteCarloFisher, WeightDecayMode.Coupled)]
+    public void SteadyStateFishLegStepWithAuxiliaryUpdateAllocatesNothing(MomentumTarget momentum, CurvatureEstimator curvature, WeightDecayMode weightDecay)
     {
         const int Batch = 100;
         var model = new MnistAutoencoder(Batch, seed: 1);
-        var optimizer = new FishLegOptimizer<float>(model, new FishLegOptions { UpdateAuxEvery = 2, MomentumOn = momentum, Curvature = curvature });
+        var optimizer = new FishLegOptimizer<float>(model, new FishLegOptions { UpdateAuxEvery = 2, MomentumOn = momentum, Curvature = curvature, WeightDecayMode = weightDecay });
         var random = new SeededRandom(4);
         var inputs = new float[Batch * MnistAutoencoder.InputCount];
         for (int i = 0; i < inputs.Length; i++) inputs[i] = (float)random.NextDouble();

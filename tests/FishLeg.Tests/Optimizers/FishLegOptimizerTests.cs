@@ -157,6 +157,55 @@ public class FishLegOptimizerTests
             new FishLegOptimizer<double>(model, new FishLegOptions { QForm = QForm.Diagonal }).AuxiliaryParameters.Length);
     }
 
+    [Theory]
+    [InlineData(QForm.KroneckerTriangular)]
+    [InlineData(QForm.KroneckerFull)]
+    public void LowRankProductEqualsTheDenseProduct(QForm form)
+    {
+        // K = 2 examples: every layer's gradient Eᵀ·Ā has rank ≤ 2; layers with and without bias.
+        var model = new MixedBiasNet(2, seed: 1);
+        var (inputs, targets) = SmallNets.Batch(model.Description, 2, seed: 2);
+        model.LossAndGradient(inputs, targets);
+        foreach (var (layer, l) in model.Description.Layers.Select((layer, l) => (layer, l)))
+        {
+            var q = new KroneckerQ<double>(layer.Outputs, layer.Columns, triangular: form == QForm.KroneckerTriangular);
+            double[] lambda = SmallNets.Gaussian(q.LambdaCount, seed: (ulong)(10 + l));
+            double[] g = model.Gradient.Slice(layer.Offset, layer.ParameterCount).ToArray();
+            var dense = new double[g.Length];
+            q.Apply(lambda, g, dense);
+            model.GradientFactors(l, out ReadOnlySpan<double> e, out ReadOnlySpan<double> input);
+            var lowRank = new double[g.Length];
+            q.ApplyToOuterProduct(lambda, e, input, model.GradientBatchSize, layer.HasBias, new double[q.OuterProductScratch(2)], lowRank);
+            Assert.True(GradientTests.RelativeError(lowRank, dense) < 1e-13, $"layer {l}: low-rank Q·G differs from dense Q·G");
+        }
+    }
+
+    [Fact]
+    public void LowRankStepsMatchDenseSteps()
+    {
+        double[] Train(bool lowRank, out int lowRankLayers)
+        {
+            var model = new TanhGaussianNet(2, seed: 1);
+            var optimizer = new FishLegOptimizer<double>(model, new FishLegOptions
+            {
+                MomentumOn = MomentumTarget.PreconditionedGradient, WeightDecayMode = WeightDecayMode.Decoupled, WeightDecay = 1e-3,
+                UpdateAuxEvery = 2, LowRankGradient = lowRank, LearningRate = 0.1, AuxiliaryLearningRate = 1e-2,
+            });
+            for (int k = 0; k < 5; k++)
+            {
+                var (inputs, targets) = SmallNets.Batch(model.Description, 2, seed: (ulong)(20 + k));
+                model.LossAndGradient(inputs, targets);
+                optimizer.Step(inputs);
+            }
+            lowRankLayers = optimizer.LowRankLayerCount;
+            return model.Parameters.ToArray();
+        }
+        double[] fast = Train(lowRank: true, out int used), reference = Train(lowRank: false, out int unused);
+        Assert.Equal(3, used);
+        Assert.Equal(0, unused);
+        Assert.True(GradientTests.RelativeError(fast, reference) < 1e-12, "low-rank and dense FishLeg runs diverge");
+    }
+
     [Fact]
     public void EmpiricalFisherWithoutLabelsIsRejected()
     {
