@@ -1,0 +1,103 @@
+using System;
+using System.Linq;
+using FishLeg.Optimizers;
+using FishLeg.Tests.Models;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace FishLeg.Tests.Optimizers;
+
+/// <summary>
+/// The paper's Fig. 1, as a behavioural check: a 20-layer, width-20 deep linear network trained on 4000 examples of a
+/// random teacher of the same class (weights N(0, 1/n)) with output noise σ = 0.001, batch 40. Its curvature is
+/// extremely ill-conditioned, which FishLeg's learned Q(λ) handles and first-order methods do not.
+/// </summary>
+public class DeepLinearTests(ITestOutputHelper output)
+{
+    private const int Width = 20, TrainCount = 4000, TestCount = 1000, Batch = 40, Iterations = 20000;
+    private const double Noise = 0.001;
+
+    private sealed record Data(double[] TrainX, double[] TrainY, double[] TestX, double[] TestY, double NoiseFloor);
+
+    private static Data MakeData()
+    {
+        var teacher = new DeepLinearNet(TrainCount, seed: 0);
+        InitializeLikeTheTeacher(teacher, seed: 101);
+        var random = new SeededRandom(102);
+        double[] Inputs(int n) => Enumerable.Range(0, n * Width).Select(_ => random.NextGaussian()).ToArray();
+        double[] trainX = Inputs(TrainCount), testX = Inputs(TestCount);
+        var trainY = new double[trainX.Length];
+        var testY = new double[testX.Length];
+        teacher.Predict(trainX, trainY);
+        teacher.Predict(testX, testY);
+        for (int i = 0; i < trainY.Length; i++) trainY[i] += Noise * random.NextGaussian();
+        for (int i = 0; i < testY.Length; i++) testY[i] += Noise * random.NextGaussian();
+        // The noise floor: the teacher's own expected test loss, ½·Width·σ² per example.
+        return new Data(trainX, trainY, testX, testY, 0.5 * Width * Noise * Noise);
+    }
+
+    /// <summary>
+    /// Weights N(0, 1/n), as the paper draws teacher and student. (The default uniform(±1/√n) init shrinks the signal
+    /// by √3 per layer, 3¹⁰ over 20 layers: every optimizer would start on a flat saddle.)
+    /// </summary>
+    private static void InitializeLikeTheTeacher(DeepLinearNet model, ulong seed)
+    {
+        var random = new SeededRandom(seed);
+        foreach (ref double w in model.Parameters) w = random.NextGaussian() / Math.Sqrt(Width);
+    }
+
+    /// <summary>Test loss, as a multiple of the noise floor, after <see cref="Iterations"/> steps over the shuffled-once batches.</summary>
+    private static double FinalTestLoss(Data data, Func<DeepLinearNet, Action<double[]>> makeStep)
+    {
+        var model = new DeepLinearNet(TrainCount, seed: 0);
+        InitializeLikeTheTeacher(model, seed: 7);
+        Action<double[]> step = makeStep(model);
+        int batches = TrainCount / Batch;
+        var x = new double[Batch * Width];
+        var y = new double[Batch * Width];
+        for (int k = 0; k < Iterations; k++)
+        {
+            int b = k % batches;
+            data.TrainX.AsSpan(b * Batch * Width, Batch * Width).CopyTo(x);
+            data.TrainY.AsSpan(b * Batch * Width, Batch * Width).CopyTo(y);
+            if (!double.IsFinite(model.LossAndGradient(x, y))) return double.PositiveInfinity;
+            step(x);
+        }
+        return model.Loss(data.TestX, data.TestY) / data.NoiseFloor;
+    }
+
+    [Fact]
+    public void FishLegReachesTheNoiseFloorWhereFirstOrderMethodsDoNot()
+    {
+        Data data = MakeData();
+
+        // The paper's values for this figure (η = 0.04, α = 1e-3, β = 0.9, η_SGDm = 2e-3); γ = 1e-3, T = 1.
+        double fishLeg = FinalTestLoss(data, model =>
+        {
+            var optimizer = new FishLegOptimizer<double>(model, new FishLegOptions
+            {
+                LearningRate = 0.04, AuxiliaryLearningRate = 1e-3, Momentum = 0.9, InitialSgdLearningRate = 2e-3,
+                Damping = 1e-3, UpdateAuxEvery = 1, WeightDecay = 0,
+            });
+            return x => optimizer.Step(x);
+        });
+        double sgd = new[] { 3e-4, 1e-3, 2e-3 }.Min(lr => FinalTestLoss(data, model =>
+        {
+            var optimizer = new SgdMomentum<double>(DeepLinearNet.ParameterCount, lr, momentum: 0.9);
+            return _ => optimizer.Step(model.Parameters, model.Gradient);
+        }));
+        double adam = new[] { 1e-4, 2e-4, 5e-4 }.Min(lr => FinalTestLoss(data, model =>
+        {
+            var optimizer = new Adam<double>(DeepLinearNet.ParameterCount, lr);
+            return _ => optimizer.Step(model.Parameters, model.Gradient);
+        }));
+
+        // Measured when this test was written: FishLeg 1.63×, best SGD-momentum 175×, best Adam 26×. Breaking the Fisher
+        // product (F·v := 0: diverges) or the Q gradient (∂R := 0: 48.9×) fails the FishLeg bound; subtler errors, such as
+        // ∂L missing half its symmetrization, still converge here and are caught by the finite-difference checks instead.
+        output.WriteLine($"test loss / noise floor after {Iterations} iterations: FishLeg {fishLeg:F2}, best SGD-momentum {sgd:F1}, best Adam {adam:F1}");
+        Assert.True(fishLeg < 3, $"FishLeg ends at {fishLeg:F2}× the noise floor; expected under 3×");
+        Assert.True(sgd > 10, $"the best SGD-momentum ends at {sgd:F1}× the noise floor; expected over 10×");
+        Assert.True(adam > 10, $"the best Adam ends at {adam:F1}× the noise floor; expected over 10×");
+    }
+}
