@@ -69,4 +69,7 @@ public class FishLegBenchmarks
 
     [Benchmark]
     public void HessianVectorProduct() => _model.HessianVectorProduct(_inputs, _inputs, _direction, _product);
+
+    [Benchmark]
+    public void OuterProductFisherVectorProduct() => _model.OuterProductFisherVectorProduct(_inputs, _inputs, _direction, _product);
 }
