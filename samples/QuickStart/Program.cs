@@ -1,5 +1,5 @@
 // The smallest complete use of FishLeg.Gen: declare a model, let the generator write it, train it.
-// Task: classify points of three interleaved 2-D spirals (synthetic, seeded), with SGD-momentum and with Adam.
+// Task: classify points of three interleaved 2-D spirals (synthetic, seeded), with SGD-momentum, Adam and FishLeg.
 using System;
 using System.Diagnostics;
 using FishLeg;
@@ -11,10 +11,16 @@ ulong seed = args.Length > 0 && ulong.TryParse(args[0], out ulong s) ? s : 1;
 var (inputs, targets) = Spirals.Make(Examples, Classes, seed);
 Console.WriteLine($"QuickStart: {Examples} points on {Classes} spirals, model {SpiralNet.InputCount}-64-64-{SpiralNet.OutputCount} (tanh), batch {Batch}, {Epochs} epochs, seed {seed}.");
 
-foreach (string name in new[] { "SGD-momentum", "Adam" })
+foreach (string name in new[] { "SGD-momentum", "Adam", "FishLeg" })
 {
     var model = new SpiralNet(Batch, seed);
-    IOptimizer<float> optimizer = name == "Adam"
+    // FishLeg starts as SGD-momentum (Q₀ = (η_SGDm/η)·I) and learns Q ≈ (F + γI)⁻¹ from there. Its momentum is the
+    // paper's m ← βm + (1 − β)g, so η_SGDm = 1 with β = 0.9 starts exactly like the SGD-momentum run's lr 0.1.
+    var fishLeg = new FishLegOptimizer<float>(model, new FishLegOptions
+    {
+        LearningRate = 1, InitialSgdLearningRate = 1, Damping = 0.1, AuxiliaryLearningRate = 1e-3, WeightDecay = 0,
+    });
+    IOptimizer<float> firstOrder = name == "Adam"
         ? new Adam<float>(SpiralNet.ParameterCount, learningRate: 3e-3)
         : new SgdMomentum<float>(SpiralNet.ParameterCount, learningRate: 0.1, momentum: 0.9);
     var clock = Stopwatch.StartNew();
@@ -28,7 +34,13 @@ foreach (string name in new[] { "SGD-momentum", "Adam" })
             sum += rows * model.LossAndGradient(
                 inputs.AsSpan(start * SpiralNet.InputCount, rows * SpiralNet.InputCount),
                 targets.AsSpan(start * Classes, rows * Classes));
-            optimizer.Step(model.Parameters, model.Gradient);
+            if (name != "FishLeg") firstOrder.Step(model.Parameters, model.Gradient);
+            else
+            {
+                // FishLeg's curvature batch: the next batch's inputs (no labels needed).
+                int next = (start + Batch) % Examples;
+                fishLeg.Step(inputs.AsSpan(next * SpiralNet.InputCount, Math.Min(Batch, Examples - next) * SpiralNet.InputCount));
+            }
         }
         if (epoch % 5 == 0 || epoch == 1)
             Console.WriteLine($"  epoch {epoch,3}  loss {sum / Examples:F4}  accuracy {Spirals.Accuracy(model, inputs, targets, Batch):P1}  ({clock.Elapsed.TotalSeconds:F2} s)");

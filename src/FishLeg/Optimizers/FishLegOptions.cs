@@ -60,7 +60,10 @@ public sealed record FishLegOptions
     /// <summary>β: momentum, m ← βm + (1 − β)·(g or Q·g), without bias correction.</summary>
     public double Momentum { get; init; } = 0.9;
 
-    /// <summary>η_SGDm: Q starts as (η_SGDm/η)·I, so FishLeg starts as SGD with momentum at this learning rate.</summary>
+    /// <summary>
+    /// η_SGDm: Q starts as (η_SGDm/η)·I, so FishLeg starts as SGD with momentum at this learning rate, in the paper's
+    /// convention m ← βm + (1 − β)g (torch's SGD without dampening at lr (1 − β)·η_SGDm takes the same steps).
+    /// </summary>
     public double InitialSgdLearningRate { get; init; } = 1e-2;
 
     /// <summary>T: the auxiliary update runs at steps 0, T, 2T, …</summary>
