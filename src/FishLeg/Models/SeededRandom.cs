@@ -27,6 +27,16 @@ public struct SeededRandom
         return z ^ (z >> 31);
     }
 
+    /// <summary>The generator's whole state, to save in a checkpoint.</summary>
+    public readonly (ulong S0, ulong S1, ulong S2, ulong S3) State => (_s0, _s1, _s2, _s3);
+
+    /// <summary>Resumes a generator from a saved <see cref="State"/>.</summary>
+    public static SeededRandom FromState((ulong S0, ulong S1, ulong S2, ulong S3) state)
+    {
+        if (state == default) throw new ArgumentException("The all-zero state is not a valid xoshiro256** state.", nameof(state));
+        return new SeededRandom { _s0 = state.S0, _s1 = state.S1, _s2 = state.S2, _s3 = state.S3 };
+    }
+
     /// <summary>The next 64 random bits.</summary>
     public ulong NextUInt64()
     {

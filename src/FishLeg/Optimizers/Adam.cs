@@ -1,6 +1,10 @@
 using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
 using System.Numerics;
 using System.Numerics.Tensors;
+using FishLeg.Training;
 
 namespace FishLeg.Optimizers;
 
@@ -8,9 +12,10 @@ namespace FishLeg.Optimizers;
 /// Adam with the semantics of <c>torch.optim.Adam</c> (no AMSGrad): <c>d = g + λθ</c>, <c>m ← β₁m + (1 − β₁)d</c>,
 /// <c>v ← β₂v + (1 − β₂)d²</c>, <c>θ ← θ − (η/(1 − β₁ᵗ))·m/(√v/√(1 − β₂ᵗ) + ε)</c>.
 /// </summary>
-public sealed class Adam<T> : IOptimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class Adam<T> : IOptimizer<T>, IOptimizerState<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly T[] _m, _v, _decayed, _scratch;
+    private readonly string _prefix;
 
     /// <param name="parameterCount">Length of the parameter span this optimizer updates.</param>
     /// <param name="learningRate">η (PyTorch default 1e-3).</param>
@@ -19,7 +24,14 @@ public sealed class Adam<T> : IOptimizer<T> where T : unmanaged, IFloatingPointI
     /// <param name="epsilon">ε.</param>
     /// <param name="weightDecay">λ, coupled L2: added to the gradient.</param>
     public Adam(int parameterCount, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0)
+        : this(parameterCount, learningRate, beta1, beta2, epsilon, weightDecay, "adam")
     {
+    }
+
+    /// <summary>As the public constructor; <paramref name="prefix"/> names the state in checkpoints.</summary>
+    internal Adam(int parameterCount, double learningRate, double beta1, double beta2, double epsilon, double weightDecay, string prefix)
+    {
+        _prefix = prefix;
         ArgumentOutOfRangeException.ThrowIfLessThan(parameterCount, 1);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(learningRate);
         if (beta1 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta1), beta1, "β₁ must be in [0, 1).");
@@ -75,4 +87,14 @@ public sealed class Adam<T> : IOptimizer<T> where T : unmanaged, IFloatingPointI
         TensorPrimitives.Divide(_m, _scratch, _scratch);
         TensorPrimitives.MultiplyAdd(_scratch, T.CreateChecked(-LearningRate / correction1), parameters, parameters);
     }
+
+    /// <inheritdoc/>
+    public IEnumerable<KeyValuePair<string, T[]>> StateTensors => [new($"{_prefix}.exp_avg", _m), new($"{_prefix}.exp_avg_sq", _v)];
+
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, string> StateScalars =>
+        new Dictionary<string, string> { [$"{_prefix}.step"] = StepCount.ToString(CultureInfo.InvariantCulture) };
+
+    /// <inheritdoc/>
+    public void RestoreStateScalars(IReadOnlyDictionary<string, string> scalars) => StepCount = ScalarReader.GetInt64(scalars, $"{_prefix}.step");
 }

@@ -1,6 +1,10 @@
 using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
 using System.Numerics;
 using System.Numerics.Tensors;
+using FishLeg.Training;
 
 namespace FishLeg.Optimizers;
 
@@ -13,7 +17,7 @@ namespace FishLeg.Optimizers;
 /// Call <see cref="Step(ReadOnlySpan{T})"/> after <see cref="IFishLegModel{T}.LossAndGradient"/>. The auxiliary update runs at steps
 /// 0, T, 2T, … and uses the freshly updated λ for that step's θ update, as in the paper's Algorithm 1.
 /// </remarks>
-public sealed class FishLegOptimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly IFishLegModel<T> _model;
     private readonly QBlock<T>[] _blocks;
@@ -50,7 +54,8 @@ public sealed class FishLegOptimizer<T> where T : unmanaged, IFloatingPointIeee7
         double scale = Options.InitialSgdLearningRate / Options.LearningRate;
         var initialization = new SeededRandom(Options.Seed);
         for (int l = 0; l < _blocks.Length; l++) _blocks[l].Initialize(Lambda(_lambda, l), scale, ref initialization);
-        _auxiliaryAdam = new Adam<T>(_lambda.Length, Options.AuxiliaryLearningRate, Options.AuxiliaryBeta1, Options.AuxiliaryBeta2, Options.AuxiliaryEpsilon);
+        _auxiliaryAdam = new Adam<T>(_lambda.Length, Options.AuxiliaryLearningRate, Options.AuxiliaryBeta1, Options.AuxiliaryBeta2,
+            Options.AuxiliaryEpsilon, weightDecay: 0, prefix: "fishleg.aux_adam");
 
         int count = model.Description.ParameterCount;
         _gradient = new T[count];
@@ -226,4 +231,40 @@ public sealed class FishLegOptimizer<T> where T : unmanaged, IFloatingPointIeee7
     private Span<T> Layer(Span<T> all, int l) => all.Slice(_layerOffsets[l], _blocks[l].Rows * _blocks[l].Columns);
 
     private ReadOnlySpan<T> Layer(ReadOnlySpan<T> all, int l) => all.Slice(_layerOffsets[l], _blocks[l].Rows * _blocks[l].Columns);
+
+    /// <inheritdoc/>
+    public IEnumerable<KeyValuePair<string, T[]>> StateTensors =>
+        new KeyValuePair<string, T[]>[] { new("fishleg.momentum", _momentum), new("fishleg.lambda", _lambda) }.Concat(_auxiliaryAdam.StateTensors);
+
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, string> StateScalars
+    {
+        get
+        {
+            var (s0, s1, s2, s3) = _random.State;
+            var scalars = new Dictionary<string, string>(_auxiliaryAdam.StateScalars)
+            {
+                ["fishleg.step"] = StepCount.ToString(CultureInfo.InvariantCulture),
+                ["fishleg.aux_updates"] = AuxiliaryUpdateCount.ToString(CultureInfo.InvariantCulture),
+                ["fishleg.aux_loss"] = AuxiliaryLoss.ToString("R", CultureInfo.InvariantCulture),
+                ["fishleg.random"] = string.Create(CultureInfo.InvariantCulture, $"{s0:x16} {s1:x16} {s2:x16} {s3:x16}"),
+            };
+            return scalars;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void RestoreStateScalars(IReadOnlyDictionary<string, string> scalars)
+    {
+        _auxiliaryAdam.RestoreStateScalars(scalars);
+        StepCount = ScalarReader.GetInt64(scalars, "fishleg.step");
+        AuxiliaryUpdateCount = ScalarReader.GetInt64(scalars, "fishleg.aux_updates");
+        AuxiliaryLoss = double.TryParse(ScalarReader.Get(scalars, "fishleg.aux_loss"), NumberStyles.Float, CultureInfo.InvariantCulture, out double loss)
+            ? loss : throw new System.IO.InvalidDataException("The checkpoint's optimizer value 'fishleg.aux_loss' is not a number.");
+        string[] words = ScalarReader.Get(scalars, "fishleg.random").Split(' ');
+        var state = new ulong[4];
+        if (words.Length != 4 || !words.Select((w, i) => ulong.TryParse(w, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out state[i])).All(ok => ok))
+            throw new System.IO.InvalidDataException("The checkpoint's optimizer value 'fishleg.random' is not four hexadecimal words.");
+        _random = SeededRandom.FromState((state[0], state[1], state[2], state[3]));
+    }
 }

@@ -1,6 +1,8 @@
 using System;
+using System.Collections.Generic;
 using System.Numerics;
 using System.Numerics.Tensors;
+using FishLeg.Training;
 
 namespace FishLeg.Optimizers;
 
@@ -9,7 +11,7 @@ namespace FishLeg.Optimizers;
 /// <c>d = g + λθ</c>; <c>b = d</c> on the first step, else <c>b = μb + (1 − τ)d</c>; <c>d = d + μb</c> (Nesterov) or <c>b</c>;
 /// <c>θ ← θ − η·d</c>.
 /// </summary>
-public sealed class SgdMomentum<T> : IOptimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class SgdMomentum<T> : IOptimizer<T>, IOptimizerState<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly T[] _buffer;
     private readonly T[] _scratch;
@@ -77,4 +79,13 @@ public sealed class SgdMomentum<T> : IOptimizer<T> where T : unmanaged, IFloatin
         _started = true;
         TensorPrimitives.MultiplyAdd(direction, T.CreateChecked(-LearningRate), parameters, parameters);
     }
+
+    /// <inheritdoc/>
+    public IEnumerable<KeyValuePair<string, T[]>> StateTensors => [new("sgd.momentum_buffer", _buffer)];
+
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, string> StateScalars => new Dictionary<string, string> { ["sgd.started"] = _started ? "1" : "0" };
+
+    /// <inheritdoc/>
+    public void RestoreStateScalars(IReadOnlyDictionary<string, string> scalars) => _started = ScalarReader.GetInt64(scalars, "sgd.started") != 0;
 }
