@@ -95,6 +95,12 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
     /// <summary>Auxiliary updates made so far.</summary>
     public long AuxiliaryUpdateCount { get; private set; }
 
+    /// <summary>
+    /// Auxiliary updates skipped because the curvature product was not finite (NaN or infinity in the auxiliary batch or
+    /// its outputs); λ, and so Q, stayed as they were. <see cref="AuxiliaryLoss"/> shows the non-finite value.
+    /// </summary>
+    public long SkippedAuxiliaryUpdateCount { get; private set; }
+
     /// <summary>A(λ) = Σ_l ⟨v, ½(Fv + γv) − u⟩ at the last auxiliary update (NaN before the first): watch it fall as Q is learned.</summary>
     public double AuxiliaryLoss { get; private set; } = double.NaN;
 
@@ -184,6 +190,12 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
         TensorPrimitives.Subtract(_xi, _u, _xi);
         double vFv = double.CreateChecked(TensorPrimitives.Dot<T>(_v, _fv)), vv = double.CreateChecked(TensorPrimitives.Dot<T>(_v, _v));
         AuxiliaryLoss = 0.5 * vFv + 0.5 * Options.Damping * vv - double.CreateChecked(TensorPrimitives.Dot<T>(_u, _v));
+        if (!double.IsFinite(AuxiliaryLoss) || !T.IsFinite(TensorPrimitives.Sum<T>(_xi)))
+        {
+            // A non-finite curvature product (say, NaN in the auxiliary batch) must not poison λ: keep Q as it is.
+            SkippedAuxiliaryUpdateCount++;
+            return;
+        }
 
         for (int l = 0; l < _blocks.Length; l++)
             _blocks[l].LambdaGradient(Lambda(_lambda, l), Layer(_u, l), Layer(_xi, l), Lambda(_lambdaGradient, l));

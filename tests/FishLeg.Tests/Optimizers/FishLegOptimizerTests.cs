@@ -207,6 +207,26 @@ public class FishLegOptimizerTests
     }
 
     [Fact]
+    public void NonFiniteAuxiliaryBatchSkipsTheUpdateAndKeepsQ()
+    {
+        var model = new TwoLayerNet(8, seed: 1);
+        var (inputs, targets) = SmallNets.Batch(model.Description, 5, seed: 2);
+        var optimizer = new FishLegOptimizer<double>(model, new FishLegOptions { UpdateAuxEvery = 1 });
+        double[] lambda = optimizer.AuxiliaryParameters.ToArray();
+        double[] poisoned = (double[])inputs.Clone();
+        poisoned[3] = double.NaN;
+        model.LossAndGradient(inputs, targets);
+        optimizer.Step(poisoned);
+        Assert.Equal(1, optimizer.SkippedAuxiliaryUpdateCount);
+        Assert.Equal(0, optimizer.AuxiliaryUpdateCount);
+        Assert.Equal(lambda, optimizer.AuxiliaryParameters.ToArray());
+        Assert.All(model.Parameters.ToArray(), p => Assert.True(double.IsFinite(p)));
+        model.LossAndGradient(inputs, targets);
+        optimizer.Step(inputs);
+        Assert.Equal(1, optimizer.AuxiliaryUpdateCount);
+    }
+
+    [Fact]
     public void EmpiricalFisherWithoutLabelsIsRejected()
     {
         var model = new TwoLayerNet(8, seed: 1);
