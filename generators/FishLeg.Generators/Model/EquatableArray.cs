@@ -11,8 +11,6 @@ internal readonly struct EquatableArray<T>(ImmutableArray<T> items) : IEquatable
 {
     private readonly ImmutableArray<T> _items = items;
 
-    public static EquatableArray<T> Empty => new(ImmutableArray<T>.Empty);
-
     public ImmutableArray<T> Items => _items.IsDefault ? ImmutableArray<T>.Empty : _items;
 
     public int Count => Items.Length;
