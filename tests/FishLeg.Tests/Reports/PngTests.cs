@@ -1,0 +1,96 @@
+using System;
+using System.Buffers.Binary;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using System.Text;
+using FishLeg.Reports;
+using Xunit;
+
+namespace FishLeg.Tests.Reports;
+
+/// <summary>Decodes what the encoder wrote, chunk by chunk: signature, CRCs, header, and the pixels themselves.</summary>
+public class PngTests
+{
+    private static (int Width, int Height, byte[] Rgb) Decode(byte[] png)
+    {
+        Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }, png[..8]);
+        int at = 8, width = 0, height = 0;
+        using var idat = new MemoryStream();
+        while (true)
+        {
+            int length = BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(at));
+            string type = Encoding.ASCII.GetString(png, at + 4, 4);
+            ReadOnlySpan<byte> data = png.AsSpan(at + 8, length);
+            uint crc = BinaryPrimitives.ReadUInt32BigEndian(png.AsSpan(at + 8 + length));
+            // The well-known CRC-32 of "IEND" with no data is 0xAE426082.
+            if (type == "IEND") Assert.Equal(0xAE426082u, crc);
+            Assert.Equal(crc, Png.Crc(0xFFFFFFFFu, png.AsSpan(at + 4, 4 + length)) ^ 0xFFFFFFFFu);
+            if (type == "IHDR")
+            {
+                width = BinaryPrimitives.ReadInt32BigEndian(data);
+                height = BinaryPrimitives.ReadInt32BigEndian(data[4..]);
+                Assert.Equal(new byte[] { 8, 2, 0, 0, 0 }, data[8..].ToArray());
+            }
+            if (type == "IDAT") idat.Write(data);
+            at += 12 + length;
+            if (type == "IEND") break;
+        }
+        Assert.Equal(png.Length, at);
+        idat.Position = 0;
+        using var zlib = new ZLibStream(idat, CompressionMode.Decompress);
+        using var raw = new MemoryStream();
+        zlib.CopyTo(raw);
+        byte[] scanlines = raw.ToArray();
+        Assert.Equal(height * (1 + 3 * width), scanlines.Length);
+        var rgb = new byte[3 * width * height];
+        for (int y = 0; y < height; y++)
+        {
+            Assert.Equal(0, scanlines[y * (1 + 3 * width)]);
+            Array.Copy(scanlines, y * (1 + 3 * width) + 1, rgb, 3 * width * y, 3 * width);
+        }
+        return (width, height, rgb);
+    }
+
+    [Fact]
+    public void RoundTripsPixels()
+    {
+        byte[] rgb = Enumerable.Range(0, 3 * 7 * 5).Select(i => (byte)(i * 37)).ToArray();
+        using var stream = new MemoryStream();
+        Png.Write(stream, 7, 5, rgb);
+        var (width, height, decoded) = Decode(stream.ToArray());
+        Assert.Equal((7, 5), (width, height));
+        Assert.Equal(rgb, decoded);
+    }
+
+    [Fact]
+    public void GridPlacesEachImageInsideABorder()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"fishleg-grid-{Guid.NewGuid():N}.png");
+        try
+        {
+            // Three 2×3 images, two per row: image n is filled with n/2.
+            float[] images = Enumerable.Range(0, 3).SelectMany(n => Enumerable.Repeat(n / 2f, 6)).ToArray();
+            Png.WriteGrid(path, images, count: 3, height: 2, width: 3, columns: 2);
+            var (width, height, rgb) = Decode(File.ReadAllBytes(path));
+            Assert.Equal((2 * 4 + 1, 2 * 3 + 1), (width, height));
+            byte Pixel(int x, int y) => rgb[3 * (y * width + x)];
+            Assert.Equal(128, Pixel(0, 0));      // border
+            Assert.Equal(0, Pixel(1, 1));        // image 0
+            Assert.Equal(128, Pixel(5, 2));      // image 1 is 0.5
+            Assert.Equal(255, Pixel(1, 4));      // image 2, second grid row
+            Assert.Equal(128, Pixel(5, 4));      // the empty fourth cell stays gray
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void WrongBufferSizeIsRejected()
+    {
+        var error = Assert.Throws<ArgumentException>(() => Png.Write(Stream.Null, 4, 4, new byte[47]));
+        Assert.Contains("A 4×4 RGB image needs 48 bytes, not 47", error.Message);
+    }
+}
