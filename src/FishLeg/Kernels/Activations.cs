@@ -78,7 +78,8 @@ public static class Activations
         }
     }
 
-    private static T Logistic<T>(T z) where T : unmanaged, IFloatingPointIeee754<T> => T.One / (T.One + T.Exp(-z));
+    /// <summary>1 / (1 + e⁻ᶻ) for one value.</summary>
+    internal static T Logistic<T>(T z) where T : unmanaged, IFloatingPointIeee754<T> => T.One / (T.One + T.Exp(-z));
 
     private static readonly double GeluC = Math.Sqrt(2.0 / Math.PI);
     private const double GeluK = 0.044715;

@@ -85,7 +85,7 @@ public static class BernoulliLikelihood
         T inverseBatch = T.One / T.CreateChecked(output.Length / units);
         for (int i = 0; i < product.Length; i++)
         {
-            T p = T.One / (T.One + T.Exp(-output[i]));
+            T p = Kernels.Activations.Logistic(output[i]);
             product[i] = p * (T.One - p) * outputDot[i] * inverseBatch;
         }
     }

@@ -145,7 +145,6 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
         }
         else
         {
-            int batch = _model.GradientBatchSize;
             for (int l = 0; l < _blocks.Length; l++)
             {
                 if (!_lowRank[l]) continue;
@@ -154,19 +153,7 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
                 input.CopyTo(_factorInputs.AsSpan(_inputOffsets[l]));
             }
             if (auxiliaryDue) AuxiliaryUpdate(_gradient, auxiliaryInputs, auxiliaryTargets);
-            Span<T> delta = _delta;
-            for (int l = 0; l < _blocks.Length; l++)
-            {
-                if (!_lowRank[l])
-                {
-                    _blocks[l].Apply(Lambda(_lambda, l), Layer(_gradient, l), Layer(delta, l));
-                    continue;
-                }
-                var layer = _model.Description.Layers[l];
-                ((KroneckerQ<T>)_blocks[l]).ApplyToOuterProduct(Lambda(_lambda, l),
-                    _factorDeltas.AsSpan(_deltaOffsets[l], batch * layer.Outputs), _factorInputs.AsSpan(_inputOffsets[l], batch * layer.Inputs),
-                    batch, layer.HasBias, _lowRankScratch, Layer(delta, l));
-            }
+            ApplyQ(_gradient, _delta, fromGradientFactors: true);
             Blend(_momentum, beta, _delta, oneMinusBeta);
             _momentum.CopyTo(_delta);
         }
@@ -226,9 +213,25 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
         }
     }
 
-    private void ApplyQ(ReadOnlySpan<T> input, Span<T> output)
+    /// <summary>
+    /// output = Q(λ)·input, layer by layer. With <paramref name="fromGradientFactors"/>, input is the raw gradient and the
+    /// low-rank layers work from its saved factors instead of its dense blocks.
+    /// </summary>
+    private void ApplyQ(ReadOnlySpan<T> input, Span<T> output, bool fromGradientFactors = false)
     {
-        for (int l = 0; l < _blocks.Length; l++) _blocks[l].Apply(Lambda(_lambda, l), Layer(input, l), Layer(output, l));
+        int batch = _model.GradientBatchSize;
+        for (int l = 0; l < _blocks.Length; l++)
+        {
+            if (!(fromGradientFactors && _lowRank[l]))
+            {
+                _blocks[l].Apply(Lambda(_lambda, l), Layer(input, l), Layer(output, l));
+                continue;
+            }
+            LayerDescription layer = _model.Description.Layers[l];
+            ((KroneckerQ<T>)_blocks[l]).ApplyToOuterProduct(Lambda(_lambda, l),
+                _factorDeltas.AsSpan(_deltaOffsets[l], batch * layer.Outputs), _factorInputs.AsSpan(_inputOffsets[l], batch * layer.Inputs),
+                batch, layer.HasBias, _lowRankScratch, Layer(output, l));
+        }
     }
 
     /// <summary>x ← a·x + b·y.</summary>
