@@ -41,35 +41,6 @@ public static class Png
         WriteChunk(stream, "IEND", []);
     }
 
-    /// <summary>
-    /// Writes grayscale images (values in [0, 1], each height×width, row-major, one after another) as a grid with
-    /// <paramref name="columns"/> images per row and a 1-pixel gray border.
-    /// </summary>
-    public static void WriteGrid(string path, ReadOnlySpan<float> images, int count, int height, int width, int columns)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(columns, 1);
-        if (images.Length != count * height * width)
-            throw new ArgumentException($"{count} images of {height}×{width} need {count * height * width} values, not {images.Length}.", nameof(images));
-        int rows = (count + columns - 1) / columns;
-        int gridWidth = columns * (width + 1) + 1, gridHeight = rows * (height + 1) + 1;
-        var rgb = new byte[3 * gridWidth * gridHeight];
-        rgb.AsSpan().Fill(128);
-        for (int n = 0; n < count; n++)
-        {
-            int top = 1 + n / columns * (height + 1), left = 1 + n % columns * (width + 1);
-            for (int y = 0; y < height; y++)
-                for (int x = 0; x < width; x++)
-                {
-                    byte value = (byte)Math.Round(255 * Math.Clamp(images[(n * height + y) * width + x], 0f, 1f));
-                    int at = 3 * ((top + y) * gridWidth + left + x);
-                    rgb[at] = rgb[at + 1] = rgb[at + 2] = value;
-                }
-        }
-        using FileStream file = File.Create(path);
-        Write(file, gridWidth, gridHeight, rgb);
-    }
-
     private static void WriteChunk(Stream stream, string type, ReadOnlySpan<byte> data)
     {
         Span<byte> word = stackalloc byte[4];

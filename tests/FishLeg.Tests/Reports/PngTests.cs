@@ -12,7 +12,7 @@ namespace FishLeg.Tests.Reports;
 /// <summary>Decodes what the encoder wrote, chunk by chunk: signature, CRCs, header, and the pixels themselves.</summary>
 public class PngTests
 {
-    private static (int Width, int Height, byte[] Rgb) Decode(byte[] png)
+    internal static (int Width, int Height, byte[] Rgb) Decode(byte[] png)
     {
         Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }, png[..8]);
         int at = 8, width = 0, height = 0;
@@ -61,30 +61,6 @@ public class PngTests
         var (width, height, decoded) = Decode(stream.ToArray());
         Assert.Equal((7, 5), (width, height));
         Assert.Equal(rgb, decoded);
-    }
-
-    [Fact]
-    public void GridPlacesEachImageInsideABorder()
-    {
-        string path = Path.Combine(Path.GetTempPath(), $"fishleg-grid-{Guid.NewGuid():N}.png");
-        try
-        {
-            // Three 2×3 images, two per row: image n is filled with n/2.
-            float[] images = Enumerable.Range(0, 3).SelectMany(n => Enumerable.Repeat(n / 2f, 6)).ToArray();
-            Png.WriteGrid(path, images, count: 3, height: 2, width: 3, columns: 2);
-            var (width, height, rgb) = Decode(File.ReadAllBytes(path));
-            Assert.Equal((2 * 4 + 1, 2 * 3 + 1), (width, height));
-            byte Pixel(int x, int y) => rgb[3 * (y * width + x)];
-            Assert.Equal(128, Pixel(0, 0));      // border
-            Assert.Equal(0, Pixel(1, 1));        // image 0
-            Assert.Equal(128, Pixel(5, 2));      // image 1 is 0.5
-            Assert.Equal(255, Pixel(1, 4));      // image 2, second grid row
-            Assert.Equal(128, Pixel(5, 4));      // the empty fourth cell stays gray
-        }
-        finally
-        {
-            File.Delete(path);
-        }
     }
 
     [Fact]
