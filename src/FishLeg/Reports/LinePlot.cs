@@ -26,6 +26,12 @@ public sealed class LinePlot(string title, string xLabel, string yLabel)
     /// <summary>A logarithmic y axis (losses spanning decades).</summary>
     public bool LogY { get; init; }
 
+    /// <summary>
+    /// Caps the y axis (say, at the initial loss, so a diverging run does not squash the others); lines leaving the
+    /// plot are clipped. Null: fitted to the data.
+    /// </summary>
+    public double? YMax { get; init; }
+
     /// <summary>Adds a line through the points (x[i], y[i]); the colour follows the palette by default.</summary>
     public LinePlot AddSeries(string name, ReadOnlySpan<double> x, ReadOnlySpan<double> y, Rgb? color = null)
     {
@@ -64,7 +70,7 @@ public sealed class LinePlot(string title, string xLabel, string yLabel)
         canvas.DrawTextUpwards(YLabel, left + 6, plotTop + (plotHeight + Canvas.TextWidth(YLabel, Scale)) / 2, Rgb.Black, Scale);
 
         var (xMin, xMax) = Range(_series.SelectMany(s => s.X), log: false);
-        var (yMin, yMax) = Range(_series.SelectMany(s => s.Y).Concat(_references.Select(r => r.Y)), LogY);
+        var (yMin, yMax) = YAxis();
         double Px(double x) => plotLeft + (x - xMin) / (xMax - xMin) * (plotWidth - 1);
         double Py(double y) => plotTop + plotHeight - 1 - (Map(y) - Map(yMin)) / (Map(yMax) - Map(yMin)) * (plotHeight - 1);
 
@@ -110,6 +116,10 @@ public sealed class LinePlot(string title, string xLabel, string yLabel)
         bool Drawable(double x, double y) => double.IsFinite(x) && double.IsFinite(y) && (!LogY || y > 0);
         double Map(double y) => LogY ? Math.Log10(y) : y;
     }
+
+    /// <summary>The y axis's range: every series and reference line, without the values above <see cref="YMax"/>.</summary>
+    internal (double Min, double Max) YAxis() =>
+        Range(_series.SelectMany(s => s.Y).Where(y => !(y > YMax)).Concat(_references.Select(r => r.Y)), LogY);
 
     /// <summary>The axis range over the drawable values, padded by 5% (linear) or rounded out to 1-2-5 steps (log).</summary>
     private static (double Min, double Max) Range(IEnumerable<double> values, bool log)

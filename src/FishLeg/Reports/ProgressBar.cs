@@ -53,6 +53,14 @@ public sealed class ProgressBar
         _previousLength = line.Length;
     }
 
+    /// <summary>Prints a line of its own (an epoch's results, say) without mangling the bar, which is drawn again at the next report.</summary>
+    public void WriteLine(string message)
+    {
+        _writer.WriteLine(_inPlace ? "\r" + message.PadRight(_previousLength) : message);
+        _previousLength = 0;
+        _lastDrawn = -RedrawInterval;
+    }
+
     /// <summary>Draws the final state and ends the line.</summary>
     public void Complete(long done, string status)
     {
@@ -72,8 +80,8 @@ public sealed class ProgressBar
             $"{_label} [{new string('#', filled)}{new string('-', BarWidth - filled)}] {count}/{Total} {status}  {rate,6:F1} it/s  {(done == Total ? "took " + Clock(elapsed) : "ETA " + eta)}");
     }
 
-    /// <summary>m:ss, or h:mm:ss from an hour on.</summary>
-    internal static string Clock(TimeSpan time) =>
+    /// <summary>A duration as m:ss, or h:mm:ss from an hour on.</summary>
+    public static string Clock(TimeSpan time) =>
         time.TotalHours >= 1
             ? string.Create(CultureInfo.InvariantCulture, $"{(int)time.TotalHours}:{time.Minutes:00}:{time.Seconds:00}")
             : string.Create(CultureInfo.InvariantCulture, $"{(int)time.TotalMinutes}:{time.Seconds:00}");

@@ -144,27 +144,3 @@ public partial class RegressionNet;
 [Dense(3, Activation.Tanh)]
 [Dense(2)]
 public partial class TwoLayerNet;
-
-/// <summary>The deep linear network of the paper's Fig. 1: 20 linear layers of width 20, no bias.</summary>
-[FishLegModel(20, Likelihood.Gaussian, Precision = Precision.Double)]
-[Dense(20, Bias = false)]
-[Dense(20, Bias = false)]
-[Dense(20, Bias = false)]
-[Dense(20, Bias = false)]
-[Dense(20, Bias = false)]
-[Dense(20, Bias = false)]
-[Dense(20, Bias = false)]
-[Dense(20, Bias = false)]
-[Dense(20, Bias = false)]
-[Dense(20, Bias = false)]
-[Dense(20, Bias = false)]
-[Dense(20, Bias = false)]
-[Dense(20, Bias = false)]
-[Dense(20, Bias = false)]
-[Dense(20, Bias = false)]
-[Dense(20, Bias = false)]
-[Dense(20, Bias = false)]
-[Dense(20, Bias = false)]
-[Dense(20, Bias = false)]
-[Dense(20, Bias = false)]
-public partial class DeepLinearNet;

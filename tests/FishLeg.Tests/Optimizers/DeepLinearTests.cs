@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using FishLeg.Experiments;
 using FishLeg.Optimizers;
 using FishLeg.Tests.Models;
 using Xunit;
@@ -14,43 +15,13 @@ namespace FishLeg.Tests.Optimizers;
 /// </summary>
 public class DeepLinearTests(ITestOutputHelper output)
 {
-    private const int Width = 20, TrainCount = 4000, TestCount = 1000, Batch = 40, Iterations = 20000;
-    private const double Noise = 0.001;
-
-    private sealed record Data(double[] TrainX, double[] TrainY, double[] TestX, double[] TestY, double NoiseFloor);
-
-    private static Data MakeData()
-    {
-        var teacher = new DeepLinearNet(TrainCount, seed: 0);
-        InitializeLikeTheTeacher(teacher, seed: 101);
-        var random = new SeededRandom(102);
-        double[] Inputs(int n) => Enumerable.Range(0, n * Width).Select(_ => random.NextGaussian()).ToArray();
-        double[] trainX = Inputs(TrainCount), testX = Inputs(TestCount);
-        var trainY = new double[trainX.Length];
-        var testY = new double[testX.Length];
-        teacher.Predict(trainX, trainY);
-        teacher.Predict(testX, testY);
-        for (int i = 0; i < trainY.Length; i++) trainY[i] += Noise * random.NextGaussian();
-        for (int i = 0; i < testY.Length; i++) testY[i] += Noise * random.NextGaussian();
-        // The noise floor: the teacher's own expected test loss, ½·Width·σ² per example.
-        return new Data(trainX, trainY, testX, testY, 0.5 * Width * Noise * Noise);
-    }
-
-    /// <summary>
-    /// Weights N(0, 1/n), as the paper draws teacher and student. (The default uniform(±1/√n) init shrinks the signal
-    /// by √3 per layer, 3¹⁰ over 20 layers: every optimizer would start on a flat saddle.)
-    /// </summary>
-    private static void InitializeLikeTheTeacher(DeepLinearNet model, ulong seed)
-    {
-        var random = new SeededRandom(seed);
-        foreach (ref double w in model.Parameters) w = random.NextGaussian() / Math.Sqrt(Width);
-    }
+    private const int Width = DeepLinearProblem.Width, TrainCount = 4000, Batch = 40, Iterations = 20000;
 
     /// <summary>Test loss, as a multiple of the noise floor, after <see cref="Iterations"/> steps over the shuffled-once batches.</summary>
-    private static double FinalTestLoss(Data data, Func<DeepLinearNet, Action<double[]>> makeStep)
+    private static double FinalTestLoss(DeepLinearProblem data, Func<DeepLinearNetwork, Action<double[]>> makeStep)
     {
-        var model = new DeepLinearNet(TrainCount, seed: 0);
-        InitializeLikeTheTeacher(model, seed: 7);
+        var model = new DeepLinearNetwork(TrainCount);
+        DeepLinearProblem.InitializeLikeTheTeacher(model, seed: 7);
         Action<double[]> step = makeStep(model);
         int batches = TrainCount / Batch;
         var x = new double[Batch * Width];
@@ -58,18 +29,18 @@ public class DeepLinearTests(ITestOutputHelper output)
         for (int k = 0; k < Iterations; k++)
         {
             int b = k % batches;
-            data.TrainX.AsSpan(b * Batch * Width, Batch * Width).CopyTo(x);
-            data.TrainY.AsSpan(b * Batch * Width, Batch * Width).CopyTo(y);
+            data.Train.Inputs.AsSpan(b * Batch * Width, Batch * Width).CopyTo(x);
+            data.Train.Targets.AsSpan(b * Batch * Width, Batch * Width).CopyTo(y);
             if (!double.IsFinite(model.LossAndGradient(x, y))) return double.PositiveInfinity;
             step(x);
         }
-        return model.Loss(data.TestX, data.TestY) / data.NoiseFloor;
+        return model.Loss(data.Test.Inputs, data.Test.Targets) / data.NoiseFloor;
     }
 
     [Fact]
     public void FishLegReachesTheNoiseFloorWhereFirstOrderMethodsDoNot()
     {
-        Data data = MakeData();
+        DeepLinearProblem data = DeepLinearProblem.Create(TrainCount, noise: 0.001, seed: 101);
 
         // The paper's values for this figure (η = 0.04, α = 1e-3, β = 0.9, η_SGDm = 2e-3); γ = 1e-3, T = 1.
         double fishLeg = FinalTestLoss(data, model =>
@@ -83,12 +54,12 @@ public class DeepLinearTests(ITestOutputHelper output)
         });
         double sgd = new[] { 3e-4, 1e-3, 2e-3 }.Min(lr => FinalTestLoss(data, model =>
         {
-            var optimizer = new SgdMomentum<double>(DeepLinearNet.ParameterCount, lr, momentum: 0.9);
+            var optimizer = new SgdMomentum<double>(DeepLinearNetwork.ParameterCount, lr, momentum: 0.9);
             return _ => optimizer.Step(model.Parameters, model.Gradient);
         }));
         double adam = new[] { 1e-4, 2e-4, 5e-4 }.Min(lr => FinalTestLoss(data, model =>
         {
-            var optimizer = new Adam<double>(DeepLinearNet.ParameterCount, lr);
+            var optimizer = new Adam<double>(DeepLinearNetwork.ParameterCount, lr);
             return _ => optimizer.Step(model.Parameters, model.Gradient);
         }));
 

@@ -35,6 +35,17 @@ public class LinePlotTests
     }
 
     [Fact]
+    public void YMaxKeepsADivergingSeriesFromSquashingTheOthers()
+    {
+        var fitted = new LinePlot("t", "x", "y").AddSeries("diverged", [0, 1, 2], [500, 400, 1e22]).AddSeries("fine", [0, 1, 2], [500, 300, 250]);
+        Assert.True(fitted.YAxis().Max > 1e21);
+        var capped = new LinePlot("t", "x", "y") { YMax = 520 }.AddSeries("diverged", [0, 1, 2], [500, 400, 1e22]).AddSeries("fine", [0, 1, 2], [500, 300, 250]);
+        var (min, max) = capped.YAxis();
+        Assert.Equal(250 - 0.04 * 250, min, 1e-9);
+        Assert.Equal(500 + 0.04 * 250, max, 1e-9);
+    }
+
+    [Fact]
     public void SavesPanelsSideBySide()
     {
         string path = Path.Combine(Path.GetTempPath(), $"fishleg-plot-{Guid.NewGuid():N}.png");

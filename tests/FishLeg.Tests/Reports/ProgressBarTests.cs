@@ -38,9 +38,25 @@ public class ProgressBarTests
         var writer = new StringWriter();
         var bar = new ProgressBar(writer, "FishLeg", total: 3, inPlace: true);
         bar.Report(1, "x");
+        bar.Report(2, "x"); // within the redraw interval: not drawn
         bar.Complete(3, "y");
         string text = writer.ToString();
         Assert.Single(text.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
         Assert.Equal(2, text.Count(c => c == '\r'));
+    }
+
+    [Fact]
+    public void MessagesOverwriteTheBarAndTheBarComesBack()
+    {
+        var writer = new StringWriter();
+        var bar = new ProgressBar(writer, "FishLeg", total: 3, inPlace: true);
+        bar.Report(1, "x");
+        bar.WriteLine("epoch 1");
+        bar.Report(2, "x"); // drawn at once after a message
+        string[] lines = writer.ToString().Split(Environment.NewLine);
+        Assert.Equal(2, lines.Length);
+        Assert.StartsWith("\rFishLeg [", lines[0]);
+        Assert.Contains("\repoch 1", lines[0]);
+        Assert.StartsWith("\rFishLeg [", lines[1]);
     }
 }

@@ -1,0 +1,103 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using FishLeg.Data;
+using FishLeg.Kernels;
+using FishLeg.Optimizers;
+using FishLeg.Reports;
+
+namespace FishLeg.Experiments;
+
+/// <param name="Optimizers">The contenders, run in this order.</param>
+/// <param name="DataFolder">A folder of Fashion-MNIST (or MNIST) IDX files, or null for the default source.</param>
+public sealed record AutoencoderOptions(TrainingSettings Settings, IReadOnlyList<Contender<float>> Optimizers,
+    string? DataFolder, int? TrainSize, int? TestSize);
+
+/// <summary>
+/// The README's main job: the deep autoencoder trained on Fashion-MNIST by each optimizer in turn, compared by loss
+/// against iterations and against wall-clock time, with reconstructions to look at.
+/// </summary>
+public static class AutoencoderExperiment
+{
+    public const string Name = "autoencoder";
+
+    public static void Run(AutoencoderOptions options, TextWriter output)
+    {
+        TrainingSettings settings = options.Settings;
+        FashionMnist data = FashionMnist.Load(options.DataFolder, options.TrainSize, options.TestSize);
+        var train = new Dataset<float>(data.Train.Pixels, data.Train.Pixels, data.Train.Count);
+        var test = new Dataset<float>(data.Test.Pixels, data.Test.Pixels, data.Test.Count);
+        int iterations = train.Count / settings.BatchSize;
+
+        output.WriteLine("FishLeg.Gen: the deep autoencoder 784-1000-500-250-30-250-500-1000-784 (ReLU, linear code, Bernoulli likelihood)");
+        output.WriteLine($"Data: {data.Description}.");
+        output.WriteLine($"Training on {train.Count:N0} images, evaluating on {test.Count:N0}: {settings.Epochs} epochs of {iterations} iterations " +
+            $"at batch {settings.BatchSize}, seed {settings.Seed}, {WorkerPool.Shared.Parallelism} threads.");
+        output.WriteLine("Loss: the Bernoulli negative log-likelihood summed over the 784 pixels of an image, averaged over images " +
+            "(the benchmark's unit). Wall-clock counts training only, not the evaluations.");
+        output.WriteLine();
+
+        // One image of each class (or the first ten) to show beside the reconstructions.
+        int[] shown = Enumerable.Range(0, 10)
+            .Select(label => Array.IndexOf(data.Test.Labels, label)).Where(i => i >= 0)
+            .DefaultIfEmpty().Take(10).ToArray();
+        int pixels = data.Test.PixelsPerImage;
+        float[] originals = shown.SelectMany(i => data.Test.Pixels.AsSpan(i * pixels, pixels).ToArray()).ToArray();
+        var reconstructions = new List<(string Name, float[] Images)>();
+
+        var model = new Autoencoder(settings.BatchSize, settings.Seed);
+        IReadOnlyList<RunLog> logs = Comparison.Run(Name, model, m => m.InitializeParameters(settings.Seed), train, test,
+            options.Optimizers, settings, output, log =>
+            {
+                var predicted = new float[originals.Length];
+                model.Predict(originals, predicted);
+                reconstructions.Add((log.Optimizer, predicted));
+            });
+
+        Comparison.PrintSummary(output, logs, accuracy: false);
+        string csv = Path.Combine(settings.OutputFolder, Name + ".csv"),
+            plot = Path.Combine(settings.OutputFolder, Name + "-loss.png"),
+            grid = Path.Combine(settings.OutputFolder, Name + "-reconstructions.png");
+        Comparison.WriteCsv(csv, logs);
+        SaveLossPlot(plot, logs, window: Math.Max(1, iterations / 10));
+        SaveReconstructions(grid, originals, reconstructions, data.Test.Rows, data.Test.Columns);
+        output.WriteLine();
+        output.WriteLine($"Wrote {csv}, {plot} and {grid}.");
+    }
+
+    /// <summary>Training loss (a moving average of minibatch losses) against iterations and against wall-clock seconds.</summary>
+    private static void SaveLossPlot(string path, IReadOnlyList<RunLog> logs, int window)
+    {
+        // Capped a little above the initial loss, so a run that diverges does not flatten the others.
+        double? cap = logs.Any(l => l.Batches.Count > 0) ? 1.05 * logs.Where(l => l.Batches.Count > 0).Max(l => l.Batches[0].Loss) : null;
+        var byIteration = new LinePlot($"Training loss ({window}-batch mean)", "iteration", "loss per image") { YMax = cap };
+        var bySeconds = new LinePlot($"Training loss ({window}-batch mean)", "training time (s)", "loss per image") { YMax = cap };
+        foreach (RunLog log in logs)
+        {
+            double[] loss = Comparison.MovingAverage(log.Batches.Select(b => b.Loss).ToArray(), window);
+            byIteration.AddSeries(log.Optimizer, log.Batches.Select(b => (double)b.Iteration).ToArray(), loss);
+            bySeconds.AddSeries(log.Optimizer, log.Batches.Select(b => b.Seconds).ToArray(), loss);
+        }
+        LinePlot.Save(path, [byIteration, bySeconds]);
+    }
+
+    /// <summary>The test images in the first row, each optimizer's reconstructions of them below, labelled.</summary>
+    private static void SaveReconstructions(string path, float[] originals, List<(string Name, float[] Images)> reconstructions, int height, int width)
+    {
+        const int scale = 2, gap = 4, labelWidth = 180;
+        int count = originals.Length / (height * width), cell = width * scale + gap;
+        var rows = new List<(string, float[])> { ("test images", originals) };
+        rows.AddRange(reconstructions);
+        var canvas = new Canvas(labelWidth + count * cell + gap, rows.Count * (height * scale + gap) + gap);
+        for (int r = 0; r < rows.Count; r++)
+        {
+            var (label, images) = rows[r];
+            int top = gap + r * (height * scale + gap);
+            canvas.DrawText(label, 8, top + (height * scale - Canvas.TextHeight(2)) / 2, Rgb.Black, scale: 2);
+            for (int n = 0; n < count; n++)
+                canvas.DrawGrayImage(images.AsSpan(n * height * width, height * width), height, width, labelWidth + n * cell, top, scale);
+        }
+        canvas.Save(path);
+    }
+}

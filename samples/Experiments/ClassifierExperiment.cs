@@ -1,0 +1,55 @@
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using FishLeg.Data;
+using FishLeg.Kernels;
+using FishLeg.Reports;
+
+namespace FishLeg.Experiments;
+
+public sealed record ClassifierOptions(TrainingSettings Settings, IReadOnlyList<Contender<float>> Optimizers,
+    string? DataFolder, int? TrainSize, int? TestSize);
+
+/// <summary>The everyday use: a Fashion-MNIST classifier, with test accuracy after every epoch.</summary>
+public static class ClassifierExperiment
+{
+    public const string Name = "classifier";
+
+    public static void Run(ClassifierOptions options, TextWriter output)
+    {
+        TrainingSettings settings = options.Settings with { Accuracy = true };
+        FashionMnist data = FashionMnist.Load(options.DataFolder, options.TrainSize, options.TestSize);
+        Dataset<float> train = OneHot(data.Train), test = OneHot(data.Test);
+        output.WriteLine($"FishLeg.Gen: a Fashion-MNIST classifier 784-256-10 (ReLU, softmax)");
+        output.WriteLine($"Data: {data.Description}.");
+        output.WriteLine($"Training on {train.Count:N0} images, testing on {test.Count:N0}: {settings.Epochs} epochs at batch {settings.BatchSize}, " +
+            $"seed {settings.Seed}, {WorkerPool.Shared.Parallelism} threads. Loss: cross-entropy per image.");
+        output.WriteLine();
+
+        var model = new FashionClassifier(settings.BatchSize, settings.Seed);
+        IReadOnlyList<RunLog> logs = Comparison.Run(Name, model, m => m.InitializeParameters(settings.Seed), train, test,
+            options.Optimizers, settings, output);
+
+        Comparison.PrintSummary(output, logs, accuracy: true);
+        string csv = Path.Combine(settings.OutputFolder, Name + ".csv"), plot = Path.Combine(settings.OutputFolder, Name + "-accuracy.png");
+        Comparison.WriteCsv(csv, logs);
+        var accuracy = new LinePlot("Test accuracy", "epoch", "accuracy (%)");
+        var loss = new LinePlot("Training loss", "epoch", "cross-entropy per image");
+        foreach (RunLog log in logs)
+        {
+            double[] epochs = log.Epochs.Select(e => (double)e.Epoch).ToArray();
+            accuracy.AddSeries(log.Optimizer, epochs, log.Epochs.Select(e => 100 * e.TestAccuracy).ToArray());
+            loss.AddSeries(log.Optimizer, epochs, log.Epochs.Select(e => e.TrainLoss).ToArray());
+        }
+        LinePlot.Save(plot, [accuracy, loss]);
+        output.WriteLine();
+        output.WriteLine($"Wrote {csv} and {plot}.");
+    }
+
+    private static Dataset<float> OneHot(LabeledImages images)
+    {
+        var targets = new float[images.Count * FashionClassifier.OutputCount];
+        for (int n = 0; n < images.Count; n++) targets[n * FashionClassifier.OutputCount + images.Labels[n]] = 1;
+        return new Dataset<float>(images.Pixels, targets, images.Count);
+    }
+}

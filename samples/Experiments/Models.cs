@@ -1,0 +1,49 @@
+namespace FishLeg.Experiments;
+
+/// <summary>
+/// The deep autoencoder of the second-order optimization benchmarks (Hinton and Salakhutdinov, 2006), with ReLU
+/// units and a linear 30-unit code, as the FishLeg authors' code trains it; Bernoulli likelihood on pixel intensities.
+/// </summary>
+[FishLegModel(784, Likelihood.Bernoulli)]
+[Dense(1000, Activation.Relu)]
+[Dense(500, Activation.Relu)]
+[Dense(250, Activation.Relu)]
+[Dense(30)]
+[Dense(250, Activation.Relu)]
+[Dense(500, Activation.Relu)]
+[Dense(1000, Activation.Relu)]
+[Dense(784)]
+public partial class Autoencoder;
+
+/// <summary>
+/// The deep linear network of the paper's Fig. 1: 20 linear layers of width 20, no bias, squared error (a Gaussian
+/// likelihood with unit σ; the data's own noise is σ = 0.001). In double precision: its curvature spans many decades.
+/// </summary>
+[FishLegModel(20, Likelihood.Gaussian, Precision = Precision.Double)]
+[Dense(20, Bias = false)]
+[Dense(20, Bias = false)]
+[Dense(20, Bias = false)]
+[Dense(20, Bias = false)]
+[Dense(20, Bias = false)]
+[Dense(20, Bias = false)]
+[Dense(20, Bias = false)]
+[Dense(20, Bias = false)]
+[Dense(20, Bias = false)]
+[Dense(20, Bias = false)]
+[Dense(20, Bias = false)]
+[Dense(20, Bias = false)]
+[Dense(20, Bias = false)]
+[Dense(20, Bias = false)]
+[Dense(20, Bias = false)]
+[Dense(20, Bias = false)]
+[Dense(20, Bias = false)]
+[Dense(20, Bias = false)]
+[Dense(20, Bias = false)]
+[Dense(20, Bias = false)]
+public partial class DeepLinearNetwork;
+
+/// <summary>A Fashion-MNIST classifier: one hidden ReLU layer, softmax over the ten classes.</summary>
+[FishLegModel(784, Likelihood.Categorical)]
+[Dense(256, Activation.Relu)]
+[Dense(10)]
+public partial class FashionClassifier;

@@ -1,0 +1,183 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using FishLeg.Data;
+using FishLeg.Experiments;
+using FishLeg.Training;
+using Xunit;
+
+namespace FishLeg.Tests.Samples;
+
+/// <summary>
+/// Each sample run end to end through its command line on a few batches of the shipped data: the files appear, and
+/// every optimizer's losses are finite and fall.
+/// </summary>
+public sealed class ExperimentTests : IDisposable
+{
+    private static readonly string Shipped = Path.Combine(AppContext.BaseDirectory, "Data", "FashionMnist");
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), $"fishleg-samples-{Guid.NewGuid():N}");
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_folder)) Directory.Delete(_folder, recursive: true);
+    }
+
+    private (int ExitCode, string Output, string Error) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int exitCode = Program.Run(args, output, error);
+        return (exitCode, output.ToString(), error.ToString());
+    }
+
+    /// <summary>The CSV's epoch rows: optimizer → (epoch, train loss, test loss, test accuracy).</summary>
+    private static Dictionary<string, List<(int Epoch, double Train, double Test, double Accuracy)>> EpochRows(string csv)
+    {
+        string[] lines = File.ReadAllLines(csv);
+        Assert.Equal("optimizer,kind,epoch,iteration,seconds,batch_loss,train_loss,test_loss,test_accuracy", lines[0]);
+        double Parse(string cell) => cell.Length == 0 ? double.NaN : double.Parse(cell, CultureInfo.InvariantCulture);
+        return lines.Skip(1).Select(line => line.Split(',')).Where(cells => cells[1] == "epoch")
+            .GroupBy(cells => cells[0])
+            .ToDictionary(g => g.Key, g => g.Select(c => (int.Parse(c[2], CultureInfo.InvariantCulture), Parse(c[6]), Parse(c[7]), Parse(c[8]))).ToList());
+    }
+
+    private static void AssertLearned(Dictionary<string, List<(int Epoch, double Train, double Test, double Accuracy)>> rows, string[] optimizers, int epochs)
+    {
+        Assert.Equal(optimizers.Order(), rows.Keys.Order());
+        foreach (var (optimizer, points) in rows)
+        {
+            Assert.Equal(Enumerable.Range(0, epochs + 1), points.Select(p => p.Epoch));
+            Assert.All(points, p => Assert.True(double.IsFinite(p.Train) && double.IsFinite(p.Test), $"{optimizer}: {p}"));
+            Assert.True(points[^1].Train < points[0].Train, $"{optimizer}: train loss {points[0].Train} → {points[^1].Train}");
+            Assert.True(points[^1].Test < points[0].Test, $"{optimizer}: test loss {points[0].Test} → {points[^1].Test}");
+        }
+    }
+
+    [Fact]
+    public void AutoencoderComparesTheThreeOptimizers()
+    {
+        var (exitCode, output, error) = Run("--data", Shipped, "--train-size", "400", "--test-size", "100", "--epochs", "2",
+            "--batch", "50", "--aux-every", "2", "--out", _folder);
+        Assert.True(exitCode == 0, error);
+        Assert.Contains("no training split there, so the first 9,000 test images train and the last 1,000 are held out", output);
+        Assert.Contains("Training on 400 images, evaluating on 100", output);
+        Assert.Contains("summed over the 784 pixels", output);
+        Assert.Contains("optimizer       train loss     test loss  wall-clock  median ms/it", output);
+        AssertLearned(EpochRows(Path.Combine(_folder, "autoencoder.csv")), ["SGD-momentum", "Adam", "FishLeg"], epochs: 2);
+        Assert.Equal(2 * 8 * 3, File.ReadAllLines(Path.Combine(_folder, "autoencoder.csv")).Count(l => l.Contains(",batch,")));
+        AssertPng(Path.Combine(_folder, "autoencoder-loss.png"), 1440, 520);
+        // Four rows (the test images, then one per optimizer) of ten 56-pixel images.
+        AssertPng(Path.Combine(_folder, "autoencoder-reconstructions.png"), 180 + 10 * 60 + 4, 4 * 60 + 4);
+    }
+
+    [Fact]
+    public void AutoencoderUsesTheTrainingSplitWhenTheFolderHasOne()
+    {
+        // A small folder in the layout of the Debian package: 120 training and 60 test images, uncompressed.
+        LabeledImages images = LabeledImages.Load(Path.Combine(Shipped, "t10k-images-idx3-ubyte.gz"), Path.Combine(Shipped, "t10k-labels-idx1-ubyte.gz"));
+        string data = Path.Combine(_folder, "data");
+        Directory.CreateDirectory(data);
+        void Write(string name, int start, int count)
+        {
+            byte[] pixels = images.Pixels.AsSpan(start * 784, count * 784).ToArray().Select(p => (byte)Math.Round(255 * p)).ToArray();
+            byte[] labels = images.Labels.AsSpan(start, count).ToArray().Select(l => (byte)l).ToArray();
+            using (FileStream file = File.Create(Path.Combine(data, name + "-images-idx3-ubyte")))
+                Idx.Write(file, new IdxArray([count, 28, 28], pixels), compress: false);
+            using (FileStream file = File.Create(Path.Combine(data, name + "-labels-idx1-ubyte")))
+                Idx.Write(file, new IdxArray([count], labels), compress: false);
+        }
+        Write("train", 0, 120);
+        Write("t10k", 120, 60);
+
+        var (exitCode, output, error) = Run("--data", data, "--epochs", "1", "--batch", "40", "--optimizers", "adam", "--out", _folder);
+        Assert.True(exitCode == 0, error);
+        Assert.Contains($"Fashion-MNIST from {data}: 120 training images, 60 test images", output);
+        AssertLearned(EpochRows(Path.Combine(_folder, "autoencoder.csv")), ["Adam"], epochs: 1);
+    }
+
+    [Fact]
+    public void DeepLinearNetworkPlotsTheNoiseFloor()
+    {
+        var (exitCode, output, error) = Run("deep-linear", "--samples", "400", "--epochs", "3", "--out", _folder);
+        Assert.True(exitCode == 0, error);
+        Assert.Contains("Noise floor (the teacher's own test loss)", output);
+        AssertLearned(EpochRows(Path.Combine(_folder, "deep-linear.csv")), ["SGD-momentum", "Adam", "FishLeg"], epochs: 3);
+        AssertPng(Path.Combine(_folder, "deep-linear-loss.png"), 1440, 520);
+    }
+
+    [Fact]
+    public void ClassifierReportsTestAccuracy()
+    {
+        var (exitCode, output, error) = Run("classifier", "--data", Shipped, "--train-size", "600", "--test-size", "200",
+            "--epochs", "2", "--out", _folder);
+        Assert.True(exitCode == 0, error);
+        Assert.Contains("test accuracy", output);
+        var rows = EpochRows(Path.Combine(_folder, "classifier.csv"));
+        AssertLearned(rows, ["Adam", "FishLeg"], epochs: 2);
+        // Ten balanced classes: chance is 10%; two epochs on 600 images get well past it.
+        Assert.All(rows.Values, points => Assert.InRange(points[^1].Accuracy, 0.4, 1.0));
+        AssertPng(Path.Combine(_folder, "classifier-accuracy.png"), 1440, 520);
+    }
+
+    [Fact]
+    public void ResumingFromACheckpointIsExact()
+    {
+        string[] common = ["--data", Shipped, "--train-size", "200", "--test-size", "50", "--batch", "50", "--aux-every", "3",
+            "--optimizers", "fishleg,adam", "--save-checkpoints"];
+        string straight = Path.Combine(_folder, "straight"), resumed = Path.Combine(_folder, "resumed");
+        Assert.Equal(0, Run([.. common, "--epochs", "3", "--out", straight]).ExitCode);
+        Assert.Equal(0, Run([.. common, "--epochs", "1", "--out", resumed]).ExitCode);
+        var (exitCode, output, error) = Run([.. common, "--epochs", "3", "--resume", "--out", resumed]);
+        Assert.True(exitCode == 0, error);
+        Assert.Contains("FishLeg: resumed from", output);
+        Assert.Contains("after epoch 1 (iteration 4)", output);
+
+        foreach (string optimizer in new[] { "fishleg", "adam" })
+        {
+            var a = new Autoencoder(50);
+            var b = new Autoencoder(50);
+            IReadOnlyDictionary<string, string> metadataA = Checkpoint.Load(Path.Combine(straight, $"autoencoder-{optimizer}.safetensors"), a);
+            IReadOnlyDictionary<string, string> metadataB = Checkpoint.Load(Path.Combine(resumed, $"autoencoder-{optimizer}.safetensors"), b);
+            Assert.Equal("3", metadataA["epoch"]);
+            Assert.Equal("3", metadataB["epoch"]);
+            Assert.True(a.Parameters.SequenceEqual(b.Parameters), $"{optimizer}: resumed parameters differ from the straight run's");
+        }
+        // Epochs 2 and 3 of the resumed run log what the straight run logged.
+        var straightRows = EpochRows(Path.Combine(straight, "autoencoder.csv"));
+        var resumedRows = EpochRows(Path.Combine(resumed, "autoencoder.csv"));
+        Assert.Equal(straightRows["FishLeg"].Skip(2), resumedRows["FishLeg"]);
+    }
+
+    [Theory]
+    [InlineData("error: --optimizers: unknown optimizer 'lbfgs'; choose from sgd, adam, fishleg.", "--optimizers", "adam,lbfgs")]
+    [InlineData("error: --batch must be at least 1, not 0.", "--batch", "0")]
+    [InlineData("error: The data folder '/nonexistent/fashion' does not exist.", "--data", "/nonexistent/fashion")]
+    [InlineData("error: The batch size 100 is larger than the 30 training examples.", "--train-size", "30", "--data", null)]
+    [InlineData("error: --samples must be at least 1, not 0.", "deep-linear", "--samples", "0")]
+    public void BadOptionsAreOneClearError(string message, params string?[] args)
+    {
+        // null stands for the shipped data folder.
+        var (exitCode, _, error) = Run([.. args.Select(a => a ?? Shipped), "--out", _folder]);
+        Assert.Equal(1, exitCode);
+        Assert.Equal(message, error.Trim());
+    }
+
+    [Fact]
+    public void HelpListsTheOptionsWithTheirDefaults()
+    {
+        var (exitCode, output, _) = Run("--help");
+        Assert.Equal(0, exitCode);
+        foreach (string option in new[] { "--epochs", "--batch", "--optimizers", "--seed", "--threads", "--out", "--data", "--resume", "deep-linear", "classifier" })
+            Assert.Contains(option, output);
+        Assert.Contains("[default: sgd,adam,fishleg]", output);
+    }
+
+    private static void AssertPng(string path, int width, int height)
+    {
+        Assert.True(File.Exists(path), $"{path} was not written");
+        var (w, h, _) = Reports.PngTests.Decode(File.ReadAllBytes(path));
+        Assert.Equal((width, height), (w, h));
+    }
+}
