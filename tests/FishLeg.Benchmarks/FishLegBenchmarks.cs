@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using FishLeg;
+using FishLeg.Experiments;
 using FishLeg.Kernels;
 using FishLeg.Optimizers;
 

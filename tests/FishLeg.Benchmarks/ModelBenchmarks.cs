@@ -1,22 +1,11 @@
 using System;
 using BenchmarkDotNet.Attributes;
 using FishLeg;
+using FishLeg.Experiments;
 using FishLeg.Kernels;
 using FishLeg.Optimizers;
 
 namespace FishLeg.Benchmarks;
-
-/// <summary>The MNIST autoencoder of the second-order benchmark.</summary>
-[FishLegModel(784, Likelihood.Bernoulli)]
-[Dense(1000, Activation.Relu)]
-[Dense(500, Activation.Relu)]
-[Dense(250, Activation.Relu)]
-[Dense(30)]
-[Dense(250, Activation.Relu)]
-[Dense(500, Activation.Relu)]
-[Dense(1000, Activation.Relu)]
-[Dense(784)]
-public partial class Autoencoder;
 
 /// <summary>One forward+backward pass, and whole SGD-momentum and Adam iterations, on the autoencoder at batch 100.</summary>
 [MedianColumn]

@@ -115,21 +115,12 @@ public sealed class Canvas
     public static int TextHeight(int scale) => Font.GlyphHeight * scale;
 
     /// <summary>Draws <paramref name="text"/> with its top-left corner at (x, y), each font pixel a scale×scale block.</summary>
-    public void DrawText(string text, int x, int y, Rgb color, int scale = 1)
-    {
-        foreach (char c in text)
-        {
-            ReadOnlySpan<byte> glyph = Font.Glyph(c);
-            for (int row = 0; row < Font.GlyphHeight; row++)
-                for (int column = 0; column < Font.GlyphWidth; column++)
-                    if ((glyph[row] >> (Font.GlyphWidth - 1 - column) & 1) != 0)
-                        FillRectangle(x + column * scale, y + row * scale, scale, scale, color);
-            x += Font.Advance * scale;
-        }
-    }
+    public void DrawText(string text, int x, int y, Rgb color, int scale = 1) => DrawGlyphs(text, x, y, color, scale, upwards: false);
 
     /// <summary>Draws <paramref name="text"/> rotated a quarter turn anticlockwise (reading upwards), its bottom-left corner at (x, y).</summary>
-    public void DrawTextUpwards(string text, int x, int y, Rgb color, int scale = 1)
+    public void DrawTextUpwards(string text, int x, int y, Rgb color, int scale = 1) => DrawGlyphs(text, x, y, color, scale, upwards: true);
+
+    private void DrawGlyphs(string text, int x, int y, Rgb color, int scale, bool upwards)
     {
         foreach (char c in text)
         {
@@ -137,8 +128,12 @@ public sealed class Canvas
             for (int row = 0; row < Font.GlyphHeight; row++)
                 for (int column = 0; column < Font.GlyphWidth; column++)
                     if ((glyph[row] >> (Font.GlyphWidth - 1 - column) & 1) != 0)
-                        FillRectangle(x + row * scale, y - (column + 1) * scale, scale, scale, color);
-            y -= Font.Advance * scale;
+                    {
+                        if (upwards) FillRectangle(x + row * scale, y - (column + 1) * scale, scale, scale, color);
+                        else FillRectangle(x + column * scale, y + row * scale, scale, scale, color);
+                    }
+            if (upwards) y -= Font.Advance * scale;
+            else x += Font.Advance * scale;
         }
     }
 

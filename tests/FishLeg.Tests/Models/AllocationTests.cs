@@ -1,6 +1,7 @@
 using System;
 using FishLeg.Kernels;
 using FishLeg.Optimizers;
+using FishLeg.Experiments;
 using Xunit;
 
 namespace FishLeg.Tests.Models;
@@ -15,17 +16,17 @@ public class AllocationTests
     {
         const int Batch = 100;
         Assert.True(WorkerPool.Shared.ThreadCount >= 2 || Environment.ProcessorCount == 1);
-        var model = new MnistAutoencoder(Batch, seed: 1);
+        var model = new Autoencoder(Batch, seed: 1);
         IOptimizer<float> optimizer = optimizerName == "adam"
-            ? new Adam<float>(MnistAutoencoder.ParameterCount)
-            : new SgdMomentum<float>(MnistAutoencoder.ParameterCount, learningRate: 0.01);
+            ? new Adam<float>(Autoencoder.ParameterCount)
+            : new SgdMomentum<float>(Autoencoder.ParameterCount, learningRate: 0.01);
         var random = new SeededRandom(2);
-        var inputs = new float[Batch * MnistAutoencoder.InputCount];
+        var inputs = new float[Batch * Autoencoder.InputCount];
         for (int i = 0; i < inputs.Length; i++) inputs[i] = (float)random.NextDouble();
 
         void Step(int rows)
         {
-            ReadOnlySpan<float> x = inputs.AsSpan(0, rows * MnistAutoencoder.InputCount);
+            ReadOnlySpan<float> x = inputs.AsSpan(0, rows * Autoencoder.InputCount);
             model.LossAndGradient(x, x);
             optimizer.Step(model.Parameters, model.Gradient);
         }
@@ -43,13 +44,13 @@ public class AllocationTests
     public void SteadyStateCurvatureProductsAllocateNothing()
     {
         const int Batch = 100;
-        var model = new MnistAutoencoder(Batch, seed: 1);
+        var model = new Autoencoder(Batch, seed: 1);
         var random = new SeededRandom(3);
-        var inputs = new float[Batch * MnistAutoencoder.InputCount];
+        var inputs = new float[Batch * Autoencoder.InputCount];
         for (int i = 0; i < inputs.Length; i++) inputs[i] = (float)random.NextDouble();
-        var direction = new float[MnistAutoencoder.ParameterCount];
+        var direction = new float[Autoencoder.ParameterCount];
         for (int i = 0; i < direction.Length; i++) direction[i] = (float)random.NextGaussian();
-        var product = new float[MnistAutoencoder.ParameterCount];
+        var product = new float[Autoencoder.ParameterCount];
 
         void Products()
         {
@@ -71,10 +72,10 @@ public class AllocationTests
     public void SteadyStateFishLegStepWithAuxiliaryUpdateAllocatesNothing(MomentumTarget momentum, CurvatureEstimator curvature, WeightDecayMode weightDecay)
     {
         const int Batch = 100;
-        var model = new MnistAutoencoder(Batch, seed: 1);
+        var model = new Autoencoder(Batch, seed: 1);
         var optimizer = new FishLegOptimizer<float>(model, new FishLegOptions { UpdateAuxEvery = 2, MomentumOn = momentum, Curvature = curvature, WeightDecayMode = weightDecay });
         var random = new SeededRandom(4);
-        var inputs = new float[Batch * MnistAutoencoder.InputCount];
+        var inputs = new float[Batch * Autoencoder.InputCount];
         for (int i = 0; i < inputs.Length; i++) inputs[i] = (float)random.NextDouble();
 
         void Step()

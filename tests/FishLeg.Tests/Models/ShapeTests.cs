@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using FishLeg.Experiments;
 using Xunit;
 
 namespace FishLeg.Tests.Models;
@@ -61,9 +62,9 @@ public class ShapeTests
     [Fact]
     public void InitializationFollowsTheSeedAndTheFanInBound()
     {
-        var a = new MnistAutoencoder(1, seed: 5);
-        var b = new MnistAutoencoder(1, seed: 5);
-        var c = new MnistAutoencoder(1, seed: 6);
+        var a = new Autoencoder(1, seed: 5);
+        var b = new Autoencoder(1, seed: 5);
+        var c = new Autoencoder(1, seed: 6);
         Assert.True(a.Parameters.SequenceEqual(b.Parameters));
         Assert.False(a.Parameters.SequenceEqual(c.Parameters));
         foreach (LayerDescription layer in a.Description.Layers)

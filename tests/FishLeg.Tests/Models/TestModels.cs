@@ -120,18 +120,6 @@ public partial class GeluTanhCategoricalNet;
 [Dense(3, Activation.Tanh, Bias = false)]
 public partial class MixedBiasNet;
 
-// The second-order benchmark's MNIST autoencoder, in float as the samples train it.
-[FishLegModel(784, Likelihood.Bernoulli)]
-[Dense(1000, Activation.Relu)]
-[Dense(500, Activation.Relu)]
-[Dense(250, Activation.Relu)]
-[Dense(30)]
-[Dense(250, Activation.Relu)]
-[Dense(500, Activation.Relu)]
-[Dense(1000, Activation.Relu)]
-[Dense(784)]
-public partial class MnistAutoencoder;
-
 /// <summary>A float regression net for training tests.</summary>
 [FishLegModel(8, Likelihood.Gaussian)]
 [Dense(32, Activation.Tanh)]
