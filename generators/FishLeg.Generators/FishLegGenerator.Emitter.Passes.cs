@@ -11,6 +11,7 @@ public sealed partial class FishLegGenerator
             string T = layout.T;
             w.Line("/// <summary>Runs every layer on a batch and returns the last layer's output; keeps Z and A for the other passes.</summary>");
             w.Open($"private {ReadOnlySpan}<{T}> Forward({ReadOnlySpan}<{T}> inputs, int batch)");
+            w.Line("_productBatchSize = 0; // a new forward pass replaces the activations a Fisher product's factors refer to");
             w.Line($"{ReadOnlySpan}<{T}> parameters = _parameters;");
             for (int l = 1; l <= model.Layers.Count; l++)
             {
@@ -107,13 +108,13 @@ public sealed partial class FishLegGenerator
             string T = layout.T;
             int count = model.Layers.Count;
             w.Line("/// <summary>");
-            w.Line($"/// Back-propagates Ḋ{I(count)} (in _tangentA) into <paramref name=\"product\"/>. Without <paramref name=\"hessian\"/> this is the");
+            w.Line($"/// Back-propagates Ḋ{I(count)} (in _eDot{I(count)}) into <paramref name=\"product\"/>, keeping every layer's Ė. Without <paramref name=\"hessian\"/> this is the");
             w.Line("/// Gauss–Newton (Fisher) product of §2.2; with it, the terms of the primal deltas D and E are added, giving the exact");
             w.Line("/// Hessian-vector product of §2.3 (Backward must have run on the same batch).");
             w.Line("/// </summary>");
             w.Open($"private void TangentBackward({ReadOnlySpan}<{T}> inputs, int batch, {ReadOnlySpan}<{T}> direction, {Span}<{T}> product, bool hessian)");
             w.Line($"{ReadOnlySpan}<{T}> parameters = _parameters;");
-            w.Line($"{Span}<{T}> eDot{count} = {AsSpan}(_tangentA, 0, batch * {I(model.Outputs)});");
+            w.Line($"{Span}<{T}> eDot{count} = {Slice("_eDot", model, count)};");
             for (int l = count; l >= 1; l--)
             {
                 LayerSpec layer = model.Layers[l - 1];
@@ -131,9 +132,8 @@ public sealed partial class FishLegGenerator
                 if (layer.Bias) w.Line($"{Kernels}.Dense.BiasGradient<{T}>(eDot{l}, {columns}, p{l});");
                 if (l > 1)
                 {
-                    string below = (count - l) % 2 == 0 ? "_tangentB" : "_tangentA";
                     w.Line($"if (hessian) {Kernels}.Gemm.TN<{T}>({units}, {inputs}, batch, {primalE}, {units}, {TangentSlice(model, l - 1)}, {inputs}, p{l}, {columns}, accumulate: true);");
-                    w.Line($"{Span}<{T}> eDot{l - 1} = {AsSpan}({below}, 0, batch * {inputs});");
+                    w.Line($"{Span}<{T}> eDot{l - 1} = {Slice("_eDot", model, l - 1)};");
                     w.Line($"{Kernels}.Gemm.NN<{T}>(batch, {inputs}, {units}, eDot{l}, {units}, {LayerWeights("parameters", layout, model, l)}, {columns}, eDot{l - 1}, {inputs});");
                     w.Line($"if (hessian) {Kernels}.Gemm.NN<{T}>(batch, {inputs}, {units}, {primalE}, {units}, {LayerWeights("direction", layout, model, l)}, {columns}, eDot{l - 1}, {inputs}, accumulate: true);");
                 }

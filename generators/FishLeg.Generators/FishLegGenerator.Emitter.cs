@@ -78,6 +78,8 @@ public sealed partial class FishLegGenerator
             string T = layout.T;
             w.Line("private readonly int _maxBatchSize;");
             w.Line("private int _gradientBatchSize;");
+            w.Line("// Rows of the last Fisher product whose factors CurvatureFactors returns; 0 once another pass has run.");
+            w.Line("private int _productBatchSize;");
             w.Line($"private readonly {T}[] _parameters = new {T}[ParameterCount];");
             w.Line($"private readonly {T}[] _gradient = new {T}[ParameterCount];");
             w.Line("// Workspace, sized once for the largest batch. Per layer: pre-activations Z, activations A (Z itself for");
@@ -137,6 +139,12 @@ public sealed partial class FishLegGenerator
                 "global::FishLeg.BatchShape.RequireParameterLength(product.Length, ParameterCount, nameof(product));",
                 "global::FishLeg.BatchShape.RequireSeparate(direction, product);",
             ];
+            // After a Fisher product: its inputs are the first layer's factor, and the factors are now valid.
+            string[] keepProductFactors =
+            [
+                $"inputs.CopyTo({AsSpan}(_productX, 0, inputs.Length));",
+                "_productBatchSize = batch;",
+            ];
 
             w.Line("/// <inheritdoc/>");
             w.Open($"public {T} Loss({ReadOnlySpan}<{T}> inputs, {ReadOnlySpan}<{T}> targets)");
@@ -176,12 +184,28 @@ public sealed partial class FishLegGenerator
             w.Line();
 
             w.Line("/// <inheritdoc/>");
+            w.Open($"public void CurvatureFactors(int layer, out {ReadOnlySpan}<{T}> delta, out {ReadOnlySpan}<{T}> input)");
+            w.Line("int batch = _productBatchSize;");
+            w.Line("if (batch == 0) throw new global::System.InvalidOperationException(\"No Fisher product has run since the model last ran: call FisherVectorProduct or OuterProductFisherVectorProduct first.\");");
+            w.Open("switch (layer)");
+            for (int l = 1; l <= model.Layers.Count; l++)
+            {
+                string input = l == 1 ? $"{AsSpan}(_productX, 0, batch * InputCount)" : Output(model, l - 1, forward: false);
+                w.Line($"case {I(l - 1)}: delta = {Slice("_eDot", model, l)}; input = {input}; break;");
+            }
+            w.Line("default: throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, \"No such layer.\");");
+            w.Close();
+            w.Close();
+            w.Line();
+
+            w.Line("/// <inheritdoc/>");
             w.Open($"public void FisherVectorProduct({ReadOnlySpan}<{T}> inputs, {ReadOnlySpan}<{T}> direction, {Span}<{T}> product)");
             w.Line(checkBatch);
             foreach (string line in checkVectors) w.Line(line);
             w.Line($"{ReadOnlySpan}<{T}> output = Forward(inputs, batch);");
-            w.Line($"{likelihood}.HessianProduct<{T}>(output, TangentForward(inputs, batch, direction), OutputCount{sigma}, {AsSpan}(_tangentA, 0, batch * OutputCount));");
+            w.Line($"{likelihood}.HessianProduct<{T}>(output, TangentForward(inputs, batch, direction), OutputCount{sigma}, {AsSpan}(_eDot{I(model.Layers.Count)}, 0, batch * OutputCount));");
             w.Line("TangentBackward(inputs, batch, direction, product, hessian: false);");
+            w.Line(keepProductFactors[0]).Line(keepProductFactors[1]);
             w.Close();
             w.Line();
 
@@ -191,8 +215,9 @@ public sealed partial class FishLegGenerator
             foreach (string line in checkVectors) w.Line(line);
             w.Line($"{ReadOnlySpan}<{T}> output = Forward(inputs, batch);");
             w.Line($"{likelihood}.MeanLossAndResidual<{T}>(output, targets, OutputCount{sigma}, {outputDelta});");
-            w.Line($"global::FishLeg.Likelihoods.OuterProductFisher.Seed<{T}>({outputDelta}, TangentForward(inputs, batch, direction), OutputCount, {AsSpan}(_tangentA, 0, batch * OutputCount));");
+            w.Line($"global::FishLeg.Likelihoods.OuterProductFisher.Seed<{T}>({outputDelta}, TangentForward(inputs, batch, direction), OutputCount, {AsSpan}(_eDot{I(model.Layers.Count)}, 0, batch * OutputCount));");
             w.Line("TangentBackward(inputs, batch, direction, product, hessian: false);");
+            w.Line(keepProductFactors[0]).Line(keepProductFactors[1]);
             w.Close();
             w.Line();
 
@@ -211,7 +236,7 @@ public sealed partial class FishLegGenerator
             w.Line($"{likelihood}.MeanLossAndResidual<{T}>(output, targets, OutputCount{sigma}, {outputDelta});");
             w.Line("// The primal backward pass keeps every layer's D and E; its gradient is not needed, so product holds it until overwritten.");
             w.Line("Backward(inputs, batch, product);");
-            w.Line($"{likelihood}.HessianProduct<{T}>(output, TangentForward(inputs, batch, direction), OutputCount{sigma}, {AsSpan}(_tangentA, 0, batch * OutputCount));");
+            w.Line($"{likelihood}.HessianProduct<{T}>(output, TangentForward(inputs, batch, direction), OutputCount{sigma}, {AsSpan}(_eDot{I(model.Layers.Count)}, 0, batch * OutputCount));");
             w.Line("TangentBackward(inputs, batch, direction, product, hessian: true);");
             w.Close();
             w.Line();
@@ -242,11 +267,10 @@ public sealed partial class FishLegGenerator
                 if (HasActivation(model, l)) yield return ($"_e{l}", units);
                 yield return ($"_zDot{l}", units);
                 if (HasActivation(model, l)) yield return ($"_aDot{l}", units);
+                yield return ($"_eDot{l}", units);
             }
             yield return ("_x", model.Inputs);
-            int widest = model.Layers.Max(layer => layer.Units);
-            yield return ("_tangentA", widest);
-            yield return ("_tangentB", widest);
+            yield return ("_productX", model.Inputs);
         }
 
         private static string I(long value) => value.ToString(CultureInfo.InvariantCulture);

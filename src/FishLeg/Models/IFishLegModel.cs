@@ -76,4 +76,12 @@ public interface IFishLegModel<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// exploits. Valid until the next call that runs the model.
     /// </summary>
     void GradientFactors(int layer, out ReadOnlySpan<T> delta, out ReadOnlySpan<T> input);
+
+    /// <summary>
+    /// The factors of layer <paramref name="layer"/>'s (0-based) block of the last <see cref="FisherVectorProduct"/> or
+    /// <see cref="OuterProductFisherVectorProduct"/>: that block is Ėᵀ·[A | 1] (Ėᵀ·A without bias), with
+    /// <paramref name="delta"/> = Ė (batch × outputs) and <paramref name="input"/> = A (batch × inputs) of the product's
+    /// batch. FishLeg's factored auxiliary gradient uses them. Throws when another pass has run since.
+    /// </summary>
+    void CurvatureFactors(int layer, out ReadOnlySpan<T> delta, out ReadOnlySpan<T> input);
 }

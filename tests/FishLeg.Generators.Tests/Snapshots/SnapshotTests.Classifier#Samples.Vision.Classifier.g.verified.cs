@@ -26,6 +26,8 @@ namespace Samples.Vision
 
         private readonly int _maxBatchSize;
         private int _gradientBatchSize;
+        // Rows of the last Fisher product whose factors CurvatureFactors returns; 0 once another pass has run.
+        private int _productBatchSize;
         private readonly float[] _parameters = new float[ParameterCount];
         private readonly float[] _gradient = new float[ParameterCount];
         // Workspace, sized once for the largest batch. Per layer: pre-activations Z, activations A (Z itself for
@@ -37,18 +39,20 @@ namespace Samples.Vision
         private readonly float[] _e1;
         private readonly float[] _zDot1;
         private readonly float[] _aDot1;
+        private readonly float[] _eDot1;
         private readonly float[] _z2;
         private readonly float[] _a2;
         private readonly float[] _d2;
         private readonly float[] _e2;
         private readonly float[] _zDot2;
         private readonly float[] _aDot2;
+        private readonly float[] _eDot2;
         private readonly float[] _z3;
         private readonly float[] _d3;
         private readonly float[] _zDot3;
+        private readonly float[] _eDot3;
         private readonly float[] _x;
-        private readonly float[] _tangentA;
-        private readonly float[] _tangentB;
+        private readonly float[] _productX;
 
         /// <summary>Creates the model with a workspace for batches of up to <paramref name="maxBatchSize"/> examples,
         /// and parameters initialized from <paramref name="seed"/> (see <see cref="InitializeParameters"/>).</summary>
@@ -61,18 +65,20 @@ namespace Samples.Vision
             _e1 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 256)];
             _zDot1 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 256)];
             _aDot1 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 256)];
+            _eDot1 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 256)];
             _z2 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 128)];
             _a2 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 128)];
             _d2 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 128)];
             _e2 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 128)];
             _zDot2 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 128)];
             _aDot2 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 128)];
+            _eDot2 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 128)];
             _z3 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 10)];
             _d3 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 10)];
             _zDot3 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 10)];
+            _eDot3 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 10)];
             _x = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 784)];
-            _tangentA = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 256)];
-            _tangentB = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 256)];
+            _productX = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 784)];
             InitializeParameters(seed);
         }
 
@@ -140,6 +146,20 @@ namespace Samples.Vision
         }
 
         /// <inheritdoc/>
+        public void CurvatureFactors(int layer, out global::System.ReadOnlySpan<float> delta, out global::System.ReadOnlySpan<float> input)
+        {
+            int batch = _productBatchSize;
+            if (batch == 0) throw new global::System.InvalidOperationException("No Fisher product has run since the model last ran: call FisherVectorProduct or OuterProductFisherVectorProduct first.");
+            switch (layer)
+            {
+                case 0: delta = global::System.MemoryExtensions.AsSpan(_eDot1, 0, batch * 256); input = global::System.MemoryExtensions.AsSpan(_productX, 0, batch * InputCount); break;
+                case 1: delta = global::System.MemoryExtensions.AsSpan(_eDot2, 0, batch * 128); input = global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 256); break;
+                case 2: delta = global::System.MemoryExtensions.AsSpan(_eDot3, 0, batch * 10); input = global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 128); break;
+                default: throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "No such layer.");
+            }
+        }
+
+        /// <inheritdoc/>
         public void FisherVectorProduct(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> direction, global::System.Span<float> product)
         {
             int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, _maxBatchSize, nameof(inputs));
@@ -147,8 +167,10 @@ namespace Samples.Vision
             global::FishLeg.BatchShape.RequireParameterLength(product.Length, ParameterCount, nameof(product));
             global::FishLeg.BatchShape.RequireSeparate(direction, product);
             global::System.ReadOnlySpan<float> output = Forward(inputs, batch);
-            global::FishLeg.Likelihoods.CategoricalLikelihood.HessianProduct<float>(output, TangentForward(inputs, batch, direction), OutputCount, global::System.MemoryExtensions.AsSpan(_tangentA, 0, batch * OutputCount));
+            global::FishLeg.Likelihoods.CategoricalLikelihood.HessianProduct<float>(output, TangentForward(inputs, batch, direction), OutputCount, global::System.MemoryExtensions.AsSpan(_eDot3, 0, batch * OutputCount));
             TangentBackward(inputs, batch, direction, product, hessian: false);
+            inputs.CopyTo(global::System.MemoryExtensions.AsSpan(_productX, 0, inputs.Length));
+            _productBatchSize = batch;
         }
 
         /// <inheritdoc/>
@@ -161,8 +183,10 @@ namespace Samples.Vision
             global::FishLeg.BatchShape.RequireSeparate(direction, product);
             global::System.ReadOnlySpan<float> output = Forward(inputs, batch);
             global::FishLeg.Likelihoods.CategoricalLikelihood.MeanLossAndResidual<float>(output, targets, OutputCount, global::System.MemoryExtensions.AsSpan(_d3, 0, batch * OutputCount));
-            global::FishLeg.Likelihoods.OuterProductFisher.Seed<float>(global::System.MemoryExtensions.AsSpan(_d3, 0, batch * OutputCount), TangentForward(inputs, batch, direction), OutputCount, global::System.MemoryExtensions.AsSpan(_tangentA, 0, batch * OutputCount));
+            global::FishLeg.Likelihoods.OuterProductFisher.Seed<float>(global::System.MemoryExtensions.AsSpan(_d3, 0, batch * OutputCount), TangentForward(inputs, batch, direction), OutputCount, global::System.MemoryExtensions.AsSpan(_eDot3, 0, batch * OutputCount));
             TangentBackward(inputs, batch, direction, product, hessian: false);
+            inputs.CopyTo(global::System.MemoryExtensions.AsSpan(_productX, 0, inputs.Length));
+            _productBatchSize = batch;
         }
 
         /// <inheritdoc/>
@@ -185,13 +209,14 @@ namespace Samples.Vision
             global::FishLeg.Likelihoods.CategoricalLikelihood.MeanLossAndResidual<float>(output, targets, OutputCount, global::System.MemoryExtensions.AsSpan(_d3, 0, batch * OutputCount));
             // The primal backward pass keeps every layer's D and E; its gradient is not needed, so product holds it until overwritten.
             Backward(inputs, batch, product);
-            global::FishLeg.Likelihoods.CategoricalLikelihood.HessianProduct<float>(output, TangentForward(inputs, batch, direction), OutputCount, global::System.MemoryExtensions.AsSpan(_tangentA, 0, batch * OutputCount));
+            global::FishLeg.Likelihoods.CategoricalLikelihood.HessianProduct<float>(output, TangentForward(inputs, batch, direction), OutputCount, global::System.MemoryExtensions.AsSpan(_eDot3, 0, batch * OutputCount));
             TangentBackward(inputs, batch, direction, product, hessian: true);
         }
 
         /// <summary>Runs every layer on a batch and returns the last layer's output; keeps Z and A for the other passes.</summary>
         private global::System.ReadOnlySpan<float> Forward(global::System.ReadOnlySpan<float> inputs, int batch)
         {
+            _productBatchSize = 0; // a new forward pass replaces the activations a Fisher product's factors refer to
             global::System.ReadOnlySpan<float> parameters = _parameters;
 
             // Layer 1: 784 → 256, GeluTanh. W1 is 256×785 at offset 0, bias in column 784.
@@ -282,21 +307,21 @@ namespace Samples.Vision
         }
 
         /// <summary>
-        /// Back-propagates Ḋ3 (in _tangentA) into <paramref name="product"/>. Without <paramref name="hessian"/> this is the
+        /// Back-propagates Ḋ3 (in _eDot3) into <paramref name="product"/>, keeping every layer's Ė. Without <paramref name="hessian"/> this is the
         /// Gauss–Newton (Fisher) product of §2.2; with it, the terms of the primal deltas D and E are added, giving the exact
         /// Hessian-vector product of §2.3 (Backward must have run on the same batch).
         /// </summary>
         private void TangentBackward(global::System.ReadOnlySpan<float> inputs, int batch, global::System.ReadOnlySpan<float> direction, global::System.Span<float> product, bool hessian)
         {
             global::System.ReadOnlySpan<float> parameters = _parameters;
-            global::System.Span<float> eDot3 = global::System.MemoryExtensions.AsSpan(_tangentA, 0, batch * 10);
+            global::System.Span<float> eDot3 = global::System.MemoryExtensions.AsSpan(_eDot3, 0, batch * 10);
 
             // Layer 3: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
             global::System.Span<float> p3 = product.Slice(233728, 1290);
             global::FishLeg.Kernels.Gemm.TN<float>(10, 128, batch, eDot3, 10, global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 128), 128, p3, 129);
             global::FishLeg.Kernels.Dense.BiasGradient<float>(eDot3, 129, p3);
             if (hessian) global::FishLeg.Kernels.Gemm.TN<float>(10, 128, batch, global::System.MemoryExtensions.AsSpan(_d3, 0, batch * 10), 10, global::System.MemoryExtensions.AsSpan(_aDot2, 0, batch * 128), 128, p3, 129, accumulate: true);
-            global::System.Span<float> eDot2 = global::System.MemoryExtensions.AsSpan(_tangentB, 0, batch * 128);
+            global::System.Span<float> eDot2 = global::System.MemoryExtensions.AsSpan(_eDot2, 0, batch * 128);
             global::FishLeg.Kernels.Gemm.NN<float>(batch, 128, 10, eDot3, 10, parameters.Slice(233728, 1290), 129, eDot2, 128);
             if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 128, 10, global::System.MemoryExtensions.AsSpan(_d3, 0, batch * 10), 10, direction.Slice(233728, 1290), 129, eDot2, 128, accumulate: true);
 
@@ -306,7 +331,7 @@ namespace Samples.Vision
             global::System.Span<float> p2 = product.Slice(200960, 32768);
             global::FishLeg.Kernels.Gemm.TN<float>(128, 256, batch, eDot2, 128, global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 256), 256, p2, 256);
             if (hessian) global::FishLeg.Kernels.Gemm.TN<float>(128, 256, batch, global::System.MemoryExtensions.AsSpan(_e2, 0, batch * 128), 128, global::System.MemoryExtensions.AsSpan(_aDot1, 0, batch * 256), 256, p2, 256, accumulate: true);
-            global::System.Span<float> eDot1 = global::System.MemoryExtensions.AsSpan(_tangentA, 0, batch * 256);
+            global::System.Span<float> eDot1 = global::System.MemoryExtensions.AsSpan(_eDot1, 0, batch * 256);
             global::FishLeg.Kernels.Gemm.NN<float>(batch, 256, 128, eDot2, 128, parameters.Slice(200960, 32768), 256, eDot1, 256);
             if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 256, 128, global::System.MemoryExtensions.AsSpan(_e2, 0, batch * 128), 128, direction.Slice(200960, 32768), 256, eDot1, 256, accumulate: true);
 

@@ -31,6 +31,8 @@ namespace Samples
 
         private readonly int _maxBatchSize;
         private int _gradientBatchSize;
+        // Rows of the last Fisher product whose factors CurvatureFactors returns; 0 once another pass has run.
+        private int _productBatchSize;
         private readonly float[] _parameters = new float[ParameterCount];
         private readonly float[] _gradient = new float[ParameterCount];
         // Workspace, sized once for the largest batch. Per layer: pre-activations Z, activations A (Z itself for
@@ -42,45 +44,52 @@ namespace Samples
         private readonly float[] _e1;
         private readonly float[] _zDot1;
         private readonly float[] _aDot1;
+        private readonly float[] _eDot1;
         private readonly float[] _z2;
         private readonly float[] _a2;
         private readonly float[] _d2;
         private readonly float[] _e2;
         private readonly float[] _zDot2;
         private readonly float[] _aDot2;
+        private readonly float[] _eDot2;
         private readonly float[] _z3;
         private readonly float[] _a3;
         private readonly float[] _d3;
         private readonly float[] _e3;
         private readonly float[] _zDot3;
         private readonly float[] _aDot3;
+        private readonly float[] _eDot3;
         private readonly float[] _z4;
         private readonly float[] _d4;
         private readonly float[] _zDot4;
+        private readonly float[] _eDot4;
         private readonly float[] _z5;
         private readonly float[] _a5;
         private readonly float[] _d5;
         private readonly float[] _e5;
         private readonly float[] _zDot5;
         private readonly float[] _aDot5;
+        private readonly float[] _eDot5;
         private readonly float[] _z6;
         private readonly float[] _a6;
         private readonly float[] _d6;
         private readonly float[] _e6;
         private readonly float[] _zDot6;
         private readonly float[] _aDot6;
+        private readonly float[] _eDot6;
         private readonly float[] _z7;
         private readonly float[] _a7;
         private readonly float[] _d7;
         private readonly float[] _e7;
         private readonly float[] _zDot7;
         private readonly float[] _aDot7;
+        private readonly float[] _eDot7;
         private readonly float[] _z8;
         private readonly float[] _d8;
         private readonly float[] _zDot8;
+        private readonly float[] _eDot8;
         private readonly float[] _x;
-        private readonly float[] _tangentA;
-        private readonly float[] _tangentB;
+        private readonly float[] _productX;
 
         /// <summary>Creates the model with a workspace for batches of up to <paramref name="maxBatchSize"/> examples,
         /// and parameters initialized from <paramref name="seed"/> (see <see cref="InitializeParameters"/>).</summary>
@@ -93,45 +102,52 @@ namespace Samples
             _e1 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
             _zDot1 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
             _aDot1 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
+            _eDot1 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
             _z2 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 500)];
             _a2 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 500)];
             _d2 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 500)];
             _e2 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 500)];
             _zDot2 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 500)];
             _aDot2 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 500)];
+            _eDot2 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 500)];
             _z3 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 250)];
             _a3 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 250)];
             _d3 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 250)];
             _e3 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 250)];
             _zDot3 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 250)];
             _aDot3 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 250)];
+            _eDot3 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 250)];
             _z4 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 30)];
             _d4 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 30)];
             _zDot4 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 30)];
+            _eDot4 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 30)];
             _z5 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 250)];
             _a5 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 250)];
             _d5 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 250)];
             _e5 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 250)];
             _zDot5 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 250)];
             _aDot5 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 250)];
+            _eDot5 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 250)];
             _z6 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 500)];
             _a6 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 500)];
             _d6 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 500)];
             _e6 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 500)];
             _zDot6 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 500)];
             _aDot6 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 500)];
+            _eDot6 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 500)];
             _z7 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
             _a7 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
             _d7 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
             _e7 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
             _zDot7 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
             _aDot7 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
+            _eDot7 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
             _z8 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 784)];
             _d8 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 784)];
             _zDot8 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 784)];
+            _eDot8 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 784)];
             _x = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 784)];
-            _tangentA = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
-            _tangentB = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
+            _productX = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 784)];
             InitializeParameters(seed);
         }
 
@@ -209,6 +225,25 @@ namespace Samples
         }
 
         /// <inheritdoc/>
+        public void CurvatureFactors(int layer, out global::System.ReadOnlySpan<float> delta, out global::System.ReadOnlySpan<float> input)
+        {
+            int batch = _productBatchSize;
+            if (batch == 0) throw new global::System.InvalidOperationException("No Fisher product has run since the model last ran: call FisherVectorProduct or OuterProductFisherVectorProduct first.");
+            switch (layer)
+            {
+                case 0: delta = global::System.MemoryExtensions.AsSpan(_eDot1, 0, batch * 1000); input = global::System.MemoryExtensions.AsSpan(_productX, 0, batch * InputCount); break;
+                case 1: delta = global::System.MemoryExtensions.AsSpan(_eDot2, 0, batch * 500); input = global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 1000); break;
+                case 2: delta = global::System.MemoryExtensions.AsSpan(_eDot3, 0, batch * 250); input = global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 500); break;
+                case 3: delta = global::System.MemoryExtensions.AsSpan(_eDot4, 0, batch * 30); input = global::System.MemoryExtensions.AsSpan(_a3, 0, batch * 250); break;
+                case 4: delta = global::System.MemoryExtensions.AsSpan(_eDot5, 0, batch * 250); input = global::System.MemoryExtensions.AsSpan(_z4, 0, batch * 30); break;
+                case 5: delta = global::System.MemoryExtensions.AsSpan(_eDot6, 0, batch * 500); input = global::System.MemoryExtensions.AsSpan(_a5, 0, batch * 250); break;
+                case 6: delta = global::System.MemoryExtensions.AsSpan(_eDot7, 0, batch * 1000); input = global::System.MemoryExtensions.AsSpan(_a6, 0, batch * 500); break;
+                case 7: delta = global::System.MemoryExtensions.AsSpan(_eDot8, 0, batch * 784); input = global::System.MemoryExtensions.AsSpan(_a7, 0, batch * 1000); break;
+                default: throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "No such layer.");
+            }
+        }
+
+        /// <inheritdoc/>
         public void FisherVectorProduct(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> direction, global::System.Span<float> product)
         {
             int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, _maxBatchSize, nameof(inputs));
@@ -216,8 +251,10 @@ namespace Samples
             global::FishLeg.BatchShape.RequireParameterLength(product.Length, ParameterCount, nameof(product));
             global::FishLeg.BatchShape.RequireSeparate(direction, product);
             global::System.ReadOnlySpan<float> output = Forward(inputs, batch);
-            global::FishLeg.Likelihoods.BernoulliLikelihood.HessianProduct<float>(output, TangentForward(inputs, batch, direction), OutputCount, global::System.MemoryExtensions.AsSpan(_tangentA, 0, batch * OutputCount));
+            global::FishLeg.Likelihoods.BernoulliLikelihood.HessianProduct<float>(output, TangentForward(inputs, batch, direction), OutputCount, global::System.MemoryExtensions.AsSpan(_eDot8, 0, batch * OutputCount));
             TangentBackward(inputs, batch, direction, product, hessian: false);
+            inputs.CopyTo(global::System.MemoryExtensions.AsSpan(_productX, 0, inputs.Length));
+            _productBatchSize = batch;
         }
 
         /// <inheritdoc/>
@@ -230,8 +267,10 @@ namespace Samples
             global::FishLeg.BatchShape.RequireSeparate(direction, product);
             global::System.ReadOnlySpan<float> output = Forward(inputs, batch);
             global::FishLeg.Likelihoods.BernoulliLikelihood.MeanLossAndResidual<float>(output, targets, OutputCount, global::System.MemoryExtensions.AsSpan(_d8, 0, batch * OutputCount));
-            global::FishLeg.Likelihoods.OuterProductFisher.Seed<float>(global::System.MemoryExtensions.AsSpan(_d8, 0, batch * OutputCount), TangentForward(inputs, batch, direction), OutputCount, global::System.MemoryExtensions.AsSpan(_tangentA, 0, batch * OutputCount));
+            global::FishLeg.Likelihoods.OuterProductFisher.Seed<float>(global::System.MemoryExtensions.AsSpan(_d8, 0, batch * OutputCount), TangentForward(inputs, batch, direction), OutputCount, global::System.MemoryExtensions.AsSpan(_eDot8, 0, batch * OutputCount));
             TangentBackward(inputs, batch, direction, product, hessian: false);
+            inputs.CopyTo(global::System.MemoryExtensions.AsSpan(_productX, 0, inputs.Length));
+            _productBatchSize = batch;
         }
 
         /// <inheritdoc/>
@@ -254,13 +293,14 @@ namespace Samples
             global::FishLeg.Likelihoods.BernoulliLikelihood.MeanLossAndResidual<float>(output, targets, OutputCount, global::System.MemoryExtensions.AsSpan(_d8, 0, batch * OutputCount));
             // The primal backward pass keeps every layer's D and E; its gradient is not needed, so product holds it until overwritten.
             Backward(inputs, batch, product);
-            global::FishLeg.Likelihoods.BernoulliLikelihood.HessianProduct<float>(output, TangentForward(inputs, batch, direction), OutputCount, global::System.MemoryExtensions.AsSpan(_tangentA, 0, batch * OutputCount));
+            global::FishLeg.Likelihoods.BernoulliLikelihood.HessianProduct<float>(output, TangentForward(inputs, batch, direction), OutputCount, global::System.MemoryExtensions.AsSpan(_eDot8, 0, batch * OutputCount));
             TangentBackward(inputs, batch, direction, product, hessian: true);
         }
 
         /// <summary>Runs every layer on a batch and returns the last layer's output; keeps Z and A for the other passes.</summary>
         private global::System.ReadOnlySpan<float> Forward(global::System.ReadOnlySpan<float> inputs, int batch)
         {
+            _productBatchSize = 0; // a new forward pass replaces the activations a Fisher product's factors refer to
             global::System.ReadOnlySpan<float> parameters = _parameters;
 
             // Layer 1: 784 → 1000, Relu. W1 is 1000×785 at offset 0, bias in column 784.
@@ -484,21 +524,21 @@ namespace Samples
         }
 
         /// <summary>
-        /// Back-propagates Ḋ8 (in _tangentA) into <paramref name="product"/>. Without <paramref name="hessian"/> this is the
+        /// Back-propagates Ḋ8 (in _eDot8) into <paramref name="product"/>, keeping every layer's Ė. Without <paramref name="hessian"/> this is the
         /// Gauss–Newton (Fisher) product of §2.2; with it, the terms of the primal deltas D and E are added, giving the exact
         /// Hessian-vector product of §2.3 (Backward must have run on the same batch).
         /// </summary>
         private void TangentBackward(global::System.ReadOnlySpan<float> inputs, int batch, global::System.ReadOnlySpan<float> direction, global::System.Span<float> product, bool hessian)
         {
             global::System.ReadOnlySpan<float> parameters = _parameters;
-            global::System.Span<float> eDot8 = global::System.MemoryExtensions.AsSpan(_tangentA, 0, batch * 784);
+            global::System.Span<float> eDot8 = global::System.MemoryExtensions.AsSpan(_eDot8, 0, batch * 784);
 
             // Layer 8: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
             global::System.Span<float> p8 = product.Slice(2052530, 784784);
             global::FishLeg.Kernels.Gemm.TN<float>(784, 1000, batch, eDot8, 784, global::System.MemoryExtensions.AsSpan(_a7, 0, batch * 1000), 1000, p8, 1001);
             global::FishLeg.Kernels.Dense.BiasGradient<float>(eDot8, 1001, p8);
             if (hessian) global::FishLeg.Kernels.Gemm.TN<float>(784, 1000, batch, global::System.MemoryExtensions.AsSpan(_d8, 0, batch * 784), 784, global::System.MemoryExtensions.AsSpan(_aDot7, 0, batch * 1000), 1000, p8, 1001, accumulate: true);
-            global::System.Span<float> eDot7 = global::System.MemoryExtensions.AsSpan(_tangentB, 0, batch * 1000);
+            global::System.Span<float> eDot7 = global::System.MemoryExtensions.AsSpan(_eDot7, 0, batch * 1000);
             global::FishLeg.Kernels.Gemm.NN<float>(batch, 1000, 784, eDot8, 784, parameters.Slice(2052530, 784784), 1001, eDot7, 1000);
             if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 1000, 784, global::System.MemoryExtensions.AsSpan(_d8, 0, batch * 784), 784, direction.Slice(2052530, 784784), 1001, eDot7, 1000, accumulate: true);
 
@@ -508,7 +548,7 @@ namespace Samples
             global::FishLeg.Kernels.Gemm.TN<float>(1000, 500, batch, eDot7, 1000, global::System.MemoryExtensions.AsSpan(_a6, 0, batch * 500), 500, p7, 501);
             global::FishLeg.Kernels.Dense.BiasGradient<float>(eDot7, 501, p7);
             if (hessian) global::FishLeg.Kernels.Gemm.TN<float>(1000, 500, batch, global::System.MemoryExtensions.AsSpan(_e7, 0, batch * 1000), 1000, global::System.MemoryExtensions.AsSpan(_aDot6, 0, batch * 500), 500, p7, 501, accumulate: true);
-            global::System.Span<float> eDot6 = global::System.MemoryExtensions.AsSpan(_tangentA, 0, batch * 500);
+            global::System.Span<float> eDot6 = global::System.MemoryExtensions.AsSpan(_eDot6, 0, batch * 500);
             global::FishLeg.Kernels.Gemm.NN<float>(batch, 500, 1000, eDot7, 1000, parameters.Slice(1551530, 501000), 501, eDot6, 500);
             if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 500, 1000, global::System.MemoryExtensions.AsSpan(_e7, 0, batch * 1000), 1000, direction.Slice(1551530, 501000), 501, eDot6, 500, accumulate: true);
 
@@ -518,7 +558,7 @@ namespace Samples
             global::FishLeg.Kernels.Gemm.TN<float>(500, 250, batch, eDot6, 500, global::System.MemoryExtensions.AsSpan(_a5, 0, batch * 250), 250, p6, 251);
             global::FishLeg.Kernels.Dense.BiasGradient<float>(eDot6, 251, p6);
             if (hessian) global::FishLeg.Kernels.Gemm.TN<float>(500, 250, batch, global::System.MemoryExtensions.AsSpan(_e6, 0, batch * 500), 500, global::System.MemoryExtensions.AsSpan(_aDot5, 0, batch * 250), 250, p6, 251, accumulate: true);
-            global::System.Span<float> eDot5 = global::System.MemoryExtensions.AsSpan(_tangentB, 0, batch * 250);
+            global::System.Span<float> eDot5 = global::System.MemoryExtensions.AsSpan(_eDot5, 0, batch * 250);
             global::FishLeg.Kernels.Gemm.NN<float>(batch, 250, 500, eDot6, 500, parameters.Slice(1426030, 125500), 251, eDot5, 250);
             if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 250, 500, global::System.MemoryExtensions.AsSpan(_e6, 0, batch * 500), 500, direction.Slice(1426030, 125500), 251, eDot5, 250, accumulate: true);
 
@@ -528,7 +568,7 @@ namespace Samples
             global::FishLeg.Kernels.Gemm.TN<float>(250, 30, batch, eDot5, 250, global::System.MemoryExtensions.AsSpan(_z4, 0, batch * 30), 30, p5, 31);
             global::FishLeg.Kernels.Dense.BiasGradient<float>(eDot5, 31, p5);
             if (hessian) global::FishLeg.Kernels.Gemm.TN<float>(250, 30, batch, global::System.MemoryExtensions.AsSpan(_e5, 0, batch * 250), 250, global::System.MemoryExtensions.AsSpan(_zDot4, 0, batch * 30), 30, p5, 31, accumulate: true);
-            global::System.Span<float> eDot4 = global::System.MemoryExtensions.AsSpan(_tangentA, 0, batch * 30);
+            global::System.Span<float> eDot4 = global::System.MemoryExtensions.AsSpan(_eDot4, 0, batch * 30);
             global::FishLeg.Kernels.Gemm.NN<float>(batch, 30, 250, eDot5, 250, parameters.Slice(1418280, 7750), 31, eDot4, 30);
             if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 30, 250, global::System.MemoryExtensions.AsSpan(_e5, 0, batch * 250), 250, direction.Slice(1418280, 7750), 31, eDot4, 30, accumulate: true);
 
@@ -537,7 +577,7 @@ namespace Samples
             global::FishLeg.Kernels.Gemm.TN<float>(30, 250, batch, eDot4, 30, global::System.MemoryExtensions.AsSpan(_a3, 0, batch * 250), 250, p4, 251);
             global::FishLeg.Kernels.Dense.BiasGradient<float>(eDot4, 251, p4);
             if (hessian) global::FishLeg.Kernels.Gemm.TN<float>(30, 250, batch, global::System.MemoryExtensions.AsSpan(_d4, 0, batch * 30), 30, global::System.MemoryExtensions.AsSpan(_aDot3, 0, batch * 250), 250, p4, 251, accumulate: true);
-            global::System.Span<float> eDot3 = global::System.MemoryExtensions.AsSpan(_tangentB, 0, batch * 250);
+            global::System.Span<float> eDot3 = global::System.MemoryExtensions.AsSpan(_eDot3, 0, batch * 250);
             global::FishLeg.Kernels.Gemm.NN<float>(batch, 250, 30, eDot4, 30, parameters.Slice(1410750, 7530), 251, eDot3, 250);
             if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 250, 30, global::System.MemoryExtensions.AsSpan(_d4, 0, batch * 30), 30, direction.Slice(1410750, 7530), 251, eDot3, 250, accumulate: true);
 
@@ -547,7 +587,7 @@ namespace Samples
             global::FishLeg.Kernels.Gemm.TN<float>(250, 500, batch, eDot3, 250, global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 500), 500, p3, 501);
             global::FishLeg.Kernels.Dense.BiasGradient<float>(eDot3, 501, p3);
             if (hessian) global::FishLeg.Kernels.Gemm.TN<float>(250, 500, batch, global::System.MemoryExtensions.AsSpan(_e3, 0, batch * 250), 250, global::System.MemoryExtensions.AsSpan(_aDot2, 0, batch * 500), 500, p3, 501, accumulate: true);
-            global::System.Span<float> eDot2 = global::System.MemoryExtensions.AsSpan(_tangentA, 0, batch * 500);
+            global::System.Span<float> eDot2 = global::System.MemoryExtensions.AsSpan(_eDot2, 0, batch * 500);
             global::FishLeg.Kernels.Gemm.NN<float>(batch, 500, 250, eDot3, 250, parameters.Slice(1285500, 125250), 501, eDot2, 500);
             if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 500, 250, global::System.MemoryExtensions.AsSpan(_e3, 0, batch * 250), 250, direction.Slice(1285500, 125250), 501, eDot2, 500, accumulate: true);
 
@@ -557,7 +597,7 @@ namespace Samples
             global::FishLeg.Kernels.Gemm.TN<float>(500, 1000, batch, eDot2, 500, global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 1000), 1000, p2, 1001);
             global::FishLeg.Kernels.Dense.BiasGradient<float>(eDot2, 1001, p2);
             if (hessian) global::FishLeg.Kernels.Gemm.TN<float>(500, 1000, batch, global::System.MemoryExtensions.AsSpan(_e2, 0, batch * 500), 500, global::System.MemoryExtensions.AsSpan(_aDot1, 0, batch * 1000), 1000, p2, 1001, accumulate: true);
-            global::System.Span<float> eDot1 = global::System.MemoryExtensions.AsSpan(_tangentB, 0, batch * 1000);
+            global::System.Span<float> eDot1 = global::System.MemoryExtensions.AsSpan(_eDot1, 0, batch * 1000);
             global::FishLeg.Kernels.Gemm.NN<float>(batch, 1000, 500, eDot2, 500, parameters.Slice(785000, 500500), 1001, eDot1, 1000);
             if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 1000, 500, global::System.MemoryExtensions.AsSpan(_e2, 0, batch * 500), 500, direction.Slice(785000, 500500), 1001, eDot1, 1000, accumulate: true);
 

@@ -26,6 +26,8 @@ partial class Regression : global::FishLeg.IFishLegModel<double>
 
     private readonly int _maxBatchSize;
     private int _gradientBatchSize;
+    // Rows of the last Fisher product whose factors CurvatureFactors returns; 0 once another pass has run.
+    private int _productBatchSize;
     private readonly double[] _parameters = new double[ParameterCount];
     private readonly double[] _gradient = new double[ParameterCount];
     // Workspace, sized once for the largest batch. Per layer: pre-activations Z, activations A (Z itself for
@@ -37,18 +39,20 @@ partial class Regression : global::FishLeg.IFishLegModel<double>
     private readonly double[] _e1;
     private readonly double[] _zDot1;
     private readonly double[] _aDot1;
+    private readonly double[] _eDot1;
     private readonly double[] _z2;
     private readonly double[] _a2;
     private readonly double[] _d2;
     private readonly double[] _e2;
     private readonly double[] _zDot2;
     private readonly double[] _aDot2;
+    private readonly double[] _eDot2;
     private readonly double[] _z3;
     private readonly double[] _d3;
     private readonly double[] _zDot3;
+    private readonly double[] _eDot3;
     private readonly double[] _x;
-    private readonly double[] _tangentA;
-    private readonly double[] _tangentB;
+    private readonly double[] _productX;
 
     /// <summary>Creates the model with a workspace for batches of up to <paramref name="maxBatchSize"/> examples,
     /// and parameters initialized from <paramref name="seed"/> (see <see cref="InitializeParameters"/>).</summary>
@@ -61,18 +65,20 @@ partial class Regression : global::FishLeg.IFishLegModel<double>
         _e1 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
         _zDot1 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
         _aDot1 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
+        _eDot1 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
         _z2 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
         _a2 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
         _d2 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
         _e2 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
         _zDot2 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
         _aDot2 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
+        _eDot2 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
         _z3 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1)];
         _d3 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1)];
         _zDot3 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1)];
+        _eDot3 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1)];
         _x = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 13)];
-        _tangentA = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
-        _tangentB = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
+        _productX = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 13)];
         InitializeParameters(seed);
     }
 
@@ -140,6 +146,20 @@ partial class Regression : global::FishLeg.IFishLegModel<double>
     }
 
     /// <inheritdoc/>
+    public void CurvatureFactors(int layer, out global::System.ReadOnlySpan<double> delta, out global::System.ReadOnlySpan<double> input)
+    {
+        int batch = _productBatchSize;
+        if (batch == 0) throw new global::System.InvalidOperationException("No Fisher product has run since the model last ran: call FisherVectorProduct or OuterProductFisherVectorProduct first.");
+        switch (layer)
+        {
+            case 0: delta = global::System.MemoryExtensions.AsSpan(_eDot1, 0, batch * 64); input = global::System.MemoryExtensions.AsSpan(_productX, 0, batch * InputCount); break;
+            case 1: delta = global::System.MemoryExtensions.AsSpan(_eDot2, 0, batch * 64); input = global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 64); break;
+            case 2: delta = global::System.MemoryExtensions.AsSpan(_eDot3, 0, batch * 1); input = global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 64); break;
+            default: throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, "No such layer.");
+        }
+    }
+
+    /// <inheritdoc/>
     public void FisherVectorProduct(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> direction, global::System.Span<double> product)
     {
         int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, _maxBatchSize, nameof(inputs));
@@ -147,8 +167,10 @@ partial class Regression : global::FishLeg.IFishLegModel<double>
         global::FishLeg.BatchShape.RequireParameterLength(product.Length, ParameterCount, nameof(product));
         global::FishLeg.BatchShape.RequireSeparate(direction, product);
         global::System.ReadOnlySpan<double> output = Forward(inputs, batch);
-        global::FishLeg.Likelihoods.GaussianLikelihood.HessianProduct<double>(output, TangentForward(inputs, batch, direction), OutputCount, Sigma, global::System.MemoryExtensions.AsSpan(_tangentA, 0, batch * OutputCount));
+        global::FishLeg.Likelihoods.GaussianLikelihood.HessianProduct<double>(output, TangentForward(inputs, batch, direction), OutputCount, Sigma, global::System.MemoryExtensions.AsSpan(_eDot3, 0, batch * OutputCount));
         TangentBackward(inputs, batch, direction, product, hessian: false);
+        inputs.CopyTo(global::System.MemoryExtensions.AsSpan(_productX, 0, inputs.Length));
+        _productBatchSize = batch;
     }
 
     /// <inheritdoc/>
@@ -161,8 +183,10 @@ partial class Regression : global::FishLeg.IFishLegModel<double>
         global::FishLeg.BatchShape.RequireSeparate(direction, product);
         global::System.ReadOnlySpan<double> output = Forward(inputs, batch);
         global::FishLeg.Likelihoods.GaussianLikelihood.MeanLossAndResidual<double>(output, targets, OutputCount, Sigma, global::System.MemoryExtensions.AsSpan(_d3, 0, batch * OutputCount));
-        global::FishLeg.Likelihoods.OuterProductFisher.Seed<double>(global::System.MemoryExtensions.AsSpan(_d3, 0, batch * OutputCount), TangentForward(inputs, batch, direction), OutputCount, global::System.MemoryExtensions.AsSpan(_tangentA, 0, batch * OutputCount));
+        global::FishLeg.Likelihoods.OuterProductFisher.Seed<double>(global::System.MemoryExtensions.AsSpan(_d3, 0, batch * OutputCount), TangentForward(inputs, batch, direction), OutputCount, global::System.MemoryExtensions.AsSpan(_eDot3, 0, batch * OutputCount));
         TangentBackward(inputs, batch, direction, product, hessian: false);
+        inputs.CopyTo(global::System.MemoryExtensions.AsSpan(_productX, 0, inputs.Length));
+        _productBatchSize = batch;
     }
 
     /// <inheritdoc/>
@@ -185,13 +209,14 @@ partial class Regression : global::FishLeg.IFishLegModel<double>
         global::FishLeg.Likelihoods.GaussianLikelihood.MeanLossAndResidual<double>(output, targets, OutputCount, Sigma, global::System.MemoryExtensions.AsSpan(_d3, 0, batch * OutputCount));
         // The primal backward pass keeps every layer's D and E; its gradient is not needed, so product holds it until overwritten.
         Backward(inputs, batch, product);
-        global::FishLeg.Likelihoods.GaussianLikelihood.HessianProduct<double>(output, TangentForward(inputs, batch, direction), OutputCount, Sigma, global::System.MemoryExtensions.AsSpan(_tangentA, 0, batch * OutputCount));
+        global::FishLeg.Likelihoods.GaussianLikelihood.HessianProduct<double>(output, TangentForward(inputs, batch, direction), OutputCount, Sigma, global::System.MemoryExtensions.AsSpan(_eDot3, 0, batch * OutputCount));
         TangentBackward(inputs, batch, direction, product, hessian: true);
     }
 
     /// <summary>Runs every layer on a batch and returns the last layer's output; keeps Z and A for the other passes.</summary>
     private global::System.ReadOnlySpan<double> Forward(global::System.ReadOnlySpan<double> inputs, int batch)
     {
+        _productBatchSize = 0; // a new forward pass replaces the activations a Fisher product's factors refer to
         global::System.ReadOnlySpan<double> parameters = _parameters;
 
         // Layer 1: 13 → 64, Softplus. W1 is 64×14 at offset 0, bias in column 13.
@@ -286,21 +311,21 @@ partial class Regression : global::FishLeg.IFishLegModel<double>
     }
 
     /// <summary>
-    /// Back-propagates Ḋ3 (in _tangentA) into <paramref name="product"/>. Without <paramref name="hessian"/> this is the
+    /// Back-propagates Ḋ3 (in _eDot3) into <paramref name="product"/>, keeping every layer's Ė. Without <paramref name="hessian"/> this is the
     /// Gauss–Newton (Fisher) product of §2.2; with it, the terms of the primal deltas D and E are added, giving the exact
     /// Hessian-vector product of §2.3 (Backward must have run on the same batch).
     /// </summary>
     private void TangentBackward(global::System.ReadOnlySpan<double> inputs, int batch, global::System.ReadOnlySpan<double> direction, global::System.Span<double> product, bool hessian)
     {
         global::System.ReadOnlySpan<double> parameters = _parameters;
-        global::System.Span<double> eDot3 = global::System.MemoryExtensions.AsSpan(_tangentA, 0, batch * 1);
+        global::System.Span<double> eDot3 = global::System.MemoryExtensions.AsSpan(_eDot3, 0, batch * 1);
 
         // Layer 3: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
         global::System.Span<double> p3 = product.Slice(5056, 65);
         global::FishLeg.Kernels.Gemm.TN<double>(1, 64, batch, eDot3, 1, global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 64), 64, p3, 65);
         global::FishLeg.Kernels.Dense.BiasGradient<double>(eDot3, 65, p3);
         if (hessian) global::FishLeg.Kernels.Gemm.TN<double>(1, 64, batch, global::System.MemoryExtensions.AsSpan(_d3, 0, batch * 1), 1, global::System.MemoryExtensions.AsSpan(_aDot2, 0, batch * 64), 64, p3, 65, accumulate: true);
-        global::System.Span<double> eDot2 = global::System.MemoryExtensions.AsSpan(_tangentB, 0, batch * 64);
+        global::System.Span<double> eDot2 = global::System.MemoryExtensions.AsSpan(_eDot2, 0, batch * 64);
         global::FishLeg.Kernels.Gemm.NN<double>(batch, 64, 1, eDot3, 1, parameters.Slice(5056, 65), 65, eDot2, 64);
         if (hessian) global::FishLeg.Kernels.Gemm.NN<double>(batch, 64, 1, global::System.MemoryExtensions.AsSpan(_d3, 0, batch * 1), 1, direction.Slice(5056, 65), 65, eDot2, 64, accumulate: true);
 
@@ -311,7 +336,7 @@ partial class Regression : global::FishLeg.IFishLegModel<double>
         global::FishLeg.Kernels.Gemm.TN<double>(64, 64, batch, eDot2, 64, global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 64), 64, p2, 65);
         global::FishLeg.Kernels.Dense.BiasGradient<double>(eDot2, 65, p2);
         if (hessian) global::FishLeg.Kernels.Gemm.TN<double>(64, 64, batch, global::System.MemoryExtensions.AsSpan(_e2, 0, batch * 64), 64, global::System.MemoryExtensions.AsSpan(_aDot1, 0, batch * 64), 64, p2, 65, accumulate: true);
-        global::System.Span<double> eDot1 = global::System.MemoryExtensions.AsSpan(_tangentA, 0, batch * 64);
+        global::System.Span<double> eDot1 = global::System.MemoryExtensions.AsSpan(_eDot1, 0, batch * 64);
         global::FishLeg.Kernels.Gemm.NN<double>(batch, 64, 64, eDot2, 64, parameters.Slice(896, 4160), 65, eDot1, 64);
         if (hessian) global::FishLeg.Kernels.Gemm.NN<double>(batch, 64, 64, global::System.MemoryExtensions.AsSpan(_e2, 0, batch * 64), 64, direction.Slice(896, 4160), 65, eDot1, 64, accumulate: true);
 

@@ -60,6 +60,43 @@ public class CurvatureTests
         Assert.True(error < 1e-6, $"{name}: F·v differs from (1/K)ΣJᵀHJ·v by {error:E2}");
     }
 
+    /// <summary>Each layer's block of a Fisher product is Ėᵀ·[A | 1] of the factors the model keeps (for both Fisher products).</summary>
+    [Theory]
+    [MemberData(nameof(SmallNets.Names), MemberType = typeof(SmallNets))]
+    public void CurvatureFactorsRebuildEachLayersBlockOfTheFisherProduct(string name)
+    {
+        var model = SmallNets.Create(name, maxBatchSize: 8, seed: 11);
+        ModelDescription d = model.Description;
+        var (inputs, targets) = SmallNets.Batch(d, Batch, seed: 12);
+        double[] v = SmallNets.Gaussian(d.ParameterCount, seed: 13);
+        var product = new double[d.ParameterCount];
+        for (int pass = 0; pass < 2; pass++)
+        {
+            if (pass == 0) model.FisherVectorProduct(inputs, v, product);
+            else model.OuterProductFisherVectorProduct(inputs, targets, v, product);
+            for (int l = 0; l < d.Layers.Count; l++)
+            {
+                LayerDescription layer = d.Layers[l];
+                model.CurvatureFactors(l, out ReadOnlySpan<double> delta, out ReadOnlySpan<double> input);
+                Assert.Equal(Batch * layer.Outputs, delta.Length);
+                Assert.Equal(Batch * layer.Inputs, input.Length);
+                int columns = layer.Inputs + (layer.HasBias ? 1 : 0);
+                for (int r = 0; r < layer.Outputs; r++)
+                    for (int c = 0; c < columns; c++)
+                    {
+                        double sum = 0;
+                        for (int n = 0; n < Batch; n++) sum += delta[n * layer.Outputs + r] * (c < layer.Inputs ? input[n * layer.Inputs + c] : 1);
+                        Assert.Equal(product[layer.Offset + r * columns + c], sum, 1e-12);
+                    }
+            }
+        }
+
+        // Any other pass replaces the activations the factors refer to.
+        model.Loss(inputs, targets);
+        var error = Assert.Throws<InvalidOperationException>(() => model.CurvatureFactors(0, out _, out _));
+        Assert.Contains("call FisherVectorProduct or OuterProductFisherVectorProduct first", error.Message);
+    }
+
     [Theory]
     [MemberData(nameof(SmallNets.Names), MemberType = typeof(SmallNets))]
     public void HessianProductMatchesFiniteDifferencesOfTheGradient(string name)
