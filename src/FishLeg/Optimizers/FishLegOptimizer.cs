@@ -29,7 +29,9 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
     // model's), and the kernel's scratch.
     private readonly bool[] _lowRank;
     private readonly int[] _deltaOffsets, _inputOffsets;
-    private readonly T[] _factorDeltas, _factorInputs, _lowRankScratch;
+    private readonly T[] _factorDeltas, _factorInputs, _lowRankScratch, _factoredScratch;
+    // Layers whose auxiliary gradient is taken from the factors of g and of the Fisher product (FactoredAuxiliaryLayerCount).
+    private readonly bool[] _factored;
     private SeededRandom _random;
 
     /// <summary>Creates the optimizer for <paramref name="model"/>, with Q₀ = (η_SGDm/η)·I.</summary>
@@ -69,8 +71,11 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
 
         bool rawGradient = Options.WeightDecay == 0 || Options.WeightDecayMode == WeightDecayMode.Decoupled;
         bool lowRankAllowed = Options.LowRankGradient && rawGradient && Options.MomentumOn == MomentumTarget.PreconditionedGradient;
-        int maxBatch = model.MaxBatchSize, scratch = 0;
+        // The Fisher estimators whose product blocks are ĖᵀĀ′ (rank ≤ K′): the factored auxiliary gradient needs that.
+        bool factoredAllowed = Options.Curvature != CurvatureEstimator.SampledLabelHessian;
+        int maxBatch = model.MaxBatchSize, scratch = 0, factoredScratch = 0;
         _lowRank = new bool[layers.Count];
+        _factored = new bool[layers.Count];
         _deltaOffsets = new int[layers.Count + 1];
         _inputOffsets = new int[layers.Count + 1];
         for (int l = 0; l < layers.Count; l++)
@@ -78,8 +83,14 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
             _lowRank[l] = lowRankAllowed && _blocks[l] is KroneckerQ<T> kronecker && kronecker.OuterProductCost(maxBatch) < kronecker.DenseCost;
             _deltaOffsets[l + 1] = _deltaOffsets[l] + (_lowRank[l] ? maxBatch * layers[l].Outputs : 0);
             _inputOffsets[l + 1] = _inputOffsets[l] + (_lowRank[l] ? maxBatch * layers[l].Inputs : 0);
-            if (_lowRank[l]) scratch = Math.Max(scratch, ((KroneckerQ<T>)_blocks[l]).OuterProductScratch(maxBatch));
+            if (!_lowRank[l]) continue;
+            var q = (KroneckerQ<T>)_blocks[l];
+            scratch = Math.Max(scratch, q.OuterProductScratch(maxBatch));
+            // Priced at the largest auxiliary batch: v from the factors plus the factored gradient, against both dense.
+            _factored[l] = factoredAllowed && q.OuterProductCost(maxBatch) + q.FactoredGradientCost(maxBatch, maxBatch) < q.DenseCost + q.DenseGradientCost;
+            if (_factored[l]) factoredScratch = Math.Max(factoredScratch, q.FactoredGradientScratch(maxBatch, maxBatch));
         }
+        _factoredScratch = new T[factoredScratch];
         _factorDeltas = new T[_deltaOffsets[^1]];
         _factorInputs = new T[_inputOffsets[^1]];
         _lowRankScratch = new T[scratch];
@@ -106,6 +117,12 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
 
     /// <summary>How many layers compute Q·g from the gradient's factors (<see cref="FishLegOptions.LowRankGradient"/>).</summary>
     public int LowRankLayerCount => Array.FindAll(_lowRank, x => x).Length;
+
+    /// <summary>
+    /// How many layers take the auxiliary gradient in factored form, O(K·N²) instead of O(N³): Kronecker layers on the
+    /// low-rank path whose Fisher product has rank ≤ K′ (every estimator but the sampled-label Hessian), where cheaper.
+    /// </summary>
+    public int FactoredAuxiliaryLayerCount => Array.FindAll(_factored, x => x).Length;
 
     /// <summary>The auxiliary parameters λ of every layer's Q block, concatenated.</summary>
     public ReadOnlySpan<T> AuxiliaryParameters => _lambda;
@@ -152,7 +169,7 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
                 e.CopyTo(_factorDeltas.AsSpan(_deltaOffsets[l]));
                 input.CopyTo(_factorInputs.AsSpan(_inputOffsets[l]));
             }
-            if (auxiliaryDue) AuxiliaryUpdate(_gradient, auxiliaryInputs, auxiliaryTargets);
+            if (auxiliaryDue) AuxiliaryUpdate(_gradient, auxiliaryInputs, auxiliaryTargets, fromGradientFactors: true);
             ApplyQ(_gradient, _delta, fromGradientFactors: true);
             Blend(_momentum, beta, _delta, oneMinusBeta);
             _momentum.CopyTo(_delta);
@@ -163,13 +180,17 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
         StepCount++;
     }
 
-    /// <summary>One Adam step on λ along ∇A (math note §3): u = s/‖s‖, v = Q(λ)u, Ξ = (F + γI)v − u, λ̄ = (∂v/∂λ)ᵀΞ.</summary>
-    private void AuxiliaryUpdate(ReadOnlySpan<T> source, ReadOnlySpan<T> auxiliaryInputs, ReadOnlySpan<T> auxiliaryTargets)
+    /// <summary>
+    /// One Adam step on λ along ∇A (math note §3): u = s/‖s‖, v = Q(λ)u, Ξ = (F + γI)v − u, λ̄ = (∂v/∂λ)ᵀΞ. With
+    /// <paramref name="fromGradientFactors"/>, s is the raw gradient, and the low-rank layers form v from its factors and
+    /// the factored layers their λ̄ from the factors of s and of the Fisher product.
+    /// </summary>
+    private void AuxiliaryUpdate(ReadOnlySpan<T> source, ReadOnlySpan<T> auxiliaryInputs, ReadOnlySpan<T> auxiliaryTargets, bool fromGradientFactors = false)
     {
         T norm = TensorPrimitives.Norm(source);
         if (!(norm > T.Zero)) return; // a zero direction carries no curvature information
         TensorPrimitives.Divide(source, norm, _u);
-        ApplyQ(_u, _v);
+        ApplyQ(_u, _v, fromGradientFactors, scale: T.One / norm);
         CurvatureProduct(auxiliaryInputs, auxiliaryTargets);
 
         T gamma = T.CreateChecked(Options.Damping);
@@ -184,8 +205,20 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
             return;
         }
 
+        int batch = _model.GradientBatchSize, productBatch = auxiliaryInputs.Length / _model.Description.Inputs;
         for (int l = 0; l < _blocks.Length; l++)
-            _blocks[l].LambdaGradient(Lambda(_lambda, l), Layer(_u, l), Layer(_xi, l), Lambda(_lambdaGradient, l));
+        {
+            if (!(fromGradientFactors && _factored[l]))
+            {
+                _blocks[l].LambdaGradient(Lambda(_lambda, l), Layer(_u, l), Layer(_xi, l), Lambda(_lambdaGradient, l));
+                continue;
+            }
+            LayerDescription layer = _model.Description.Layers[l];
+            _model.CurvatureFactors(l, out ReadOnlySpan<T> productDelta, out ReadOnlySpan<T> productInput);
+            ((KroneckerQ<T>)_blocks[l]).LambdaGradientFromFactors(Lambda(_lambda, l),
+                _factorDeltas.AsSpan(_deltaOffsets[l], batch * layer.Outputs), _factorInputs.AsSpan(_inputOffsets[l], batch * layer.Inputs), batch,
+                T.One / norm, productDelta, productInput, productBatch, gamma, layer.HasBias, _factoredScratch, Lambda(_lambdaGradient, l));
+        }
         _auxiliaryAdam.Step(_lambda, _lambdaGradient);
         AuxiliaryUpdateCount++;
     }
@@ -214,10 +247,10 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
     }
 
     /// <summary>
-    /// output = Q(λ)·input, layer by layer. With <paramref name="fromGradientFactors"/>, input is the raw gradient and the
-    /// low-rank layers work from its saved factors instead of its dense blocks.
+    /// output = Q(λ)·input, layer by layer. With <paramref name="fromGradientFactors"/>, input is <paramref name="scale"/>
+    /// times the raw gradient and the low-rank layers work from its saved factors instead of its dense blocks.
     /// </summary>
-    private void ApplyQ(ReadOnlySpan<T> input, Span<T> output, bool fromGradientFactors = false)
+    private void ApplyQ(ReadOnlySpan<T> input, Span<T> output, bool fromGradientFactors = false, T? scale = null)
     {
         int batch = _model.GradientBatchSize;
         for (int l = 0; l < _blocks.Length; l++)
@@ -231,6 +264,7 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
             ((KroneckerQ<T>)_blocks[l]).ApplyToOuterProduct(Lambda(_lambda, l),
                 _factorDeltas.AsSpan(_deltaOffsets[l], batch * layer.Outputs), _factorInputs.AsSpan(_inputOffsets[l], batch * layer.Inputs),
                 batch, layer.HasBias, _lowRankScratch, Layer(output, l));
+            if (scale is T s) TensorPrimitives.Multiply(Layer(output, l), s, Layer(output, l));
         }
     }
 

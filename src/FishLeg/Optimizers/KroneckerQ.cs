@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Numerics.Tensors;
 using FishLeg.Kernels;
 
 namespace FishLeg.Optimizers;
@@ -105,5 +106,101 @@ internal sealed class KroneckerQ<T> : QBlock<T> where T : unmanaged, IFloatingPo
         Gemm.NT(batch, i, i, y, i, r, i, z, i);
         // V = X·Z.
         Gemm.NN(o, i, batch, x, batch, z, i, v, i);
+    }
+
+    /// <summary>Multiply-adds of <see cref="LambdaGradient"/> for a dense U and Ξ.</summary>
+    public long DenseGradientCost => (long)Rows * Rows * Rows + (long)Columns * Columns * Columns + 4L * Rows * Columns * (Rows + Columns);
+
+    /// <summary>Multiply-adds of <see cref="LambdaGradientFromFactors"/> for a gradient of rank ≤ <paramref name="batch"/> and a Fisher product of rank ≤ <paramref name="productBatch"/>.</summary>
+    public long FactoredGradientCost(int batch, int productBatch)
+    {
+        long k = batch, kc = productBatch + 2L * batch, o = Rows, i = Columns;
+        return (o * o + i * i) * (3 * k + 2 * kc) + 3 * kc * k * (o + i);
+    }
+
+    /// <summary>Scratch length <see cref="LambdaGradientFromFactors"/> needs.</summary>
+    public int FactoredGradientScratch(int batch, int productBatch)
+    {
+        int kc = productBatch + 2 * batch, o = Rows, i = Columns;
+        return 3 * kc * (o + i) + 2 * batch * o + batch * i + 2 * kc * batch;
+    }
+
+    /// <summary>
+    /// ∂A/∂λ without an n×n×n product, for U = s·Eᵀ·Ā (the normalized raw gradient, rank ≤ K) and a Fisher product
+    /// block Ėᵀ·Ā′ (rank ≤ K′): with X = P L Lᵀ and Y = Ā R Rᵀ (P = s·E), every term of Ξ = Ėᵀ·Ā′ + γ·XᵀY − PᵀĀ is an
+    /// outer product, so Ξ = CᵀD with C = [Ė; γX; −P] and D = [Ā′; Y; Ā] (K_c = K′ + 2K rows). Then, with W = D Yᵀ and
+    /// Z = X Cᵀ, S_L·L = Cᵀ(W(PL)) + Pᵀ(Wᵀ(CL)) and S_R·R = Āᵀ(Z(DR)) + Dᵀ(Zᵀ(ĀR)): O(K_c·N²) in all (math note §3b).
+    /// Inputs come without the bias column; Ā = [A | 1] when <paramref name="hasBias"/>.
+    /// </summary>
+    public void LambdaGradientFromFactors(ReadOnlySpan<T> lambda, ReadOnlySpan<T> delta, ReadOnlySpan<T> input, int batch, T scale,
+        ReadOnlySpan<T> productDelta, ReadOnlySpan<T> productInput, int productBatch, T damping, bool hasBias, Span<T> scratch, Span<T> gradient)
+    {
+        int o = Rows, i = Columns, inputs = hasBias ? i - 1 : i, k = batch, kp = productBatch, kc = kp + 2 * k;
+        ReadOnlySpan<T> l = L(lambda), r = R(lambda);
+        Span<T> gradientL = gradient[..(o * o)], gradientR = gradient.Slice(o * o, i * i);
+        Span<T> rest = scratch;
+        Span<T> c = Take(ref rest, kc * o), d = Take(ref rest, kc * i), x = Take(ref rest, k * o), pl = Take(ref rest, k * o);
+        Span<T> br = Take(ref rest, k * i), w = Take(ref rest, kc * k), z = Take(ref rest, k * kc);
+        Span<T> wide = Take(ref rest, kc * o), wide2 = Take(ref rest, kc * o), tall = Take(ref rest, kc * i), tall2 = Take(ref rest, kc * i);
+
+        // C = [Ė; γX; −P] and D = [Ā′; Y; Ā], with P = s·E, X = P L Lᵀ, Y = Ā R Rᵀ.
+        Span<T> cF = c[..(kp * o)], cX = c.Slice(kp * o, k * o), cP = c.Slice((kp + k) * o, k * o);
+        Span<T> dF = d[..(kp * i)], dY = d.Slice(kp * i, k * i), dB = d.Slice((kp + k) * i, k * i);
+        productDelta[..(kp * o)].CopyTo(cF);
+        WithBias(productInput, kp, inputs, hasBias, dF);
+        WithBias(input, k, inputs, hasBias, dB);
+        TensorPrimitives.Multiply(delta[..(k * o)], scale, cP);
+        Gemm.NN(k, o, o, cP, o, l, o, pl, o);
+        Gemm.NT(k, o, o, pl, o, l, o, x, o);
+        Gemm.NN(k, i, i, dB, i, r, i, br, i);
+        Gemm.NT(k, i, i, br, i, r, i, dY, i);
+        TensorPrimitives.Multiply(x, damping, cX);
+        TensorPrimitives.Negate(cP, cP);
+
+        // ∂L = Cᵀ(W(PL)) + Pᵀ(Wᵀ(CL)), W = D Yᵀ.
+        Gemm.NT(kc, k, i, d, i, dY, i, w, k);
+        Gemm.NN(kc, o, k, w, k, pl, o, wide, o);
+        Gemm.TN(o, o, kc, c, o, wide, o, gradientL, o);
+        Gemm.NN(kc, o, o, c, o, l, o, wide, o);
+        Gemm.TN(k, o, kc, w, k, wide, o, wide2, o);
+        TensorPrimitives.Negate(cP, cP); // P again for this product, then back to −P for C
+        Gemm.TN(o, o, k, cP, o, wide2[..(k * o)], o, gradientL, o, accumulate: true);
+        TensorPrimitives.Negate(cP, cP);
+
+        // ∂R = Āᵀ(Z(DR)) + Dᵀ(Zᵀ(ĀR)), Z = X Cᵀ.
+        Gemm.NT(k, kc, o, x, o, c, o, z, kc);
+        Gemm.NN(kc, i, i, d, i, r, i, tall, i);
+        Gemm.NN(k, i, kc, z, kc, tall, i, tall2, i);
+        Gemm.TN(i, i, k, dB, i, tall2[..(k * i)], i, gradientR, i);
+        Gemm.TN(kc, i, k, z, kc, br, i, tall, i);
+        Gemm.TN(i, i, kc, d, i, tall, i, gradientR, i, accumulate: true);
+
+        if (_triangular)
+        {
+            ZeroUpperTriangle(gradientL, o);
+            ZeroUpperTriangle(gradientR, i);
+        }
+    }
+
+    private static Span<T> Take(ref Span<T> rest, int length)
+    {
+        Span<T> taken = rest[..length];
+        rest = rest[length..];
+        return taken;
+    }
+
+    /// <summary>Copies the rows × inputs matrix A into Ā (rows × (inputs + 1 when hasBias)), ones in the bias column.</summary>
+    private static void WithBias(ReadOnlySpan<T> a, int rows, int inputs, bool hasBias, Span<T> destination)
+    {
+        if (!hasBias)
+        {
+            a[..(rows * inputs)].CopyTo(destination);
+            return;
+        }
+        for (int n = 0; n < rows; n++)
+        {
+            a.Slice(n * inputs, inputs).CopyTo(destination.Slice(n * (inputs + 1), inputs));
+            destination[n * (inputs + 1) + inputs] = T.One;
+        }
     }
 }

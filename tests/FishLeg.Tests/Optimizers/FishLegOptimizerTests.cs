@@ -180,30 +180,43 @@ public class FishLegOptimizerTests
         }
     }
 
-    [Fact]
-    public void LowRankStepsMatchDenseSteps()
+    /// <summary>
+    /// The low-rank Q·g and the factored auxiliary gradient (from the factors of g and of the Fisher product) give the
+    /// dense run's parameters, for every estimator; the sampled-label Hessian has no rank-K′ factors and stays dense.
+    /// At K = K′ = 2 the first two layers (4×6, 4×5) take the factored gradient and the 3×5 output layer, where it
+    /// costs more, the dense one: both paths in one run.
+    /// </summary>
+    [Theory]
+    [InlineData(CurvatureEstimator.Fisher, 2)]
+    [InlineData(CurvatureEstimator.MonteCarloFisher, 2)]
+    [InlineData(CurvatureEstimator.EmpiricalFisher, 2)]
+    [InlineData(CurvatureEstimator.SampledLabelHessian, 0)]
+    public void LowRankStepsMatchDenseSteps(CurvatureEstimator curvature, int factoredLayers)
     {
-        double[] Train(bool lowRank, out int lowRankLayers)
+        double[] Train(bool lowRank, out int lowRankLayers, out int factored)
         {
             var model = new TanhGaussianNet(2, seed: 1);
             var optimizer = new FishLegOptimizer<double>(model, new FishLegOptions
             {
                 MomentumOn = MomentumTarget.PreconditionedGradient, WeightDecayMode = WeightDecayMode.Decoupled, WeightDecay = 1e-3,
-                UpdateAuxEvery = 2, LowRankGradient = lowRank, LearningRate = 0.1, AuxiliaryLearningRate = 1e-2,
+                UpdateAuxEvery = 2, LowRankGradient = lowRank, LearningRate = 0.1, AuxiliaryLearningRate = 1e-2, Curvature = curvature,
             });
             for (int k = 0; k < 5; k++)
             {
                 var (inputs, targets) = SmallNets.Batch(model.Description, 2, seed: (ulong)(20 + k));
+                var (auxiliary, auxiliaryTargets) = SmallNets.Batch(model.Description, 2, seed: (ulong)(40 + k));
                 model.LossAndGradient(inputs, targets);
-                optimizer.Step(inputs);
+                optimizer.Step(auxiliary, auxiliaryTargets);
             }
             lowRankLayers = optimizer.LowRankLayerCount;
+            factored = optimizer.FactoredAuxiliaryLayerCount;
             return model.Parameters.ToArray();
         }
-        double[] fast = Train(lowRank: true, out int used), reference = Train(lowRank: false, out int unused);
-        Assert.Equal(3, used);
-        Assert.Equal(0, unused);
-        Assert.True(GradientTests.RelativeError(fast, reference) < 1e-12, "low-rank and dense FishLeg runs diverge");
+        double[] fast = Train(lowRank: true, out int used, out int factored), reference = Train(lowRank: false, out int unused, out int none);
+        Assert.Equal((3, factoredLayers), (used, factored));
+        Assert.Equal((0, 0), (unused, none));
+        double error = GradientTests.RelativeError(fast, reference);
+        Assert.True(error < 1e-12, $"low-rank and dense FishLeg runs differ by {error:E2}");
     }
 
     [Fact]

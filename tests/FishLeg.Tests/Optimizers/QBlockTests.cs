@@ -118,6 +118,49 @@ public class QBlockTests
     }
 
     /// <summary>Random λ with a well-conditioned Q: element-wise matrices near 1, factors near I (lower-triangular where declared).</summary>
+    /// <summary>
+    /// The factored auxiliary gradient (U = s·EᵀĀ, Fisher block ĖᵀĀ′) equals the dense one with U and
+    /// Ξ = ĖᵀĀ′ + γ·Q(λ)U − U formed explicitly: triangular and full factors, with and without bias, gradient rank K
+    /// below, equal to and above the layer sizes.
+    /// </summary>
+    [Theory]
+    [InlineData(true, true, 2, 3)]
+    [InlineData(true, false, 3, 2)]
+    [InlineData(false, true, 7, 5)]
+    [InlineData(false, false, 1, 9)]
+    public void FactoredAuxiliaryGradientEqualsTheDenseOne(bool triangular, bool hasBias, int batch, int productBatch)
+    {
+        const int rows = 5, inputs = 4;
+        int columns = inputs + (hasBias ? 1 : 0);
+        var q = new KroneckerQ<double>(rows, columns, triangular);
+        double[] lambda = RandomLambda(q, triangular ? QForm.KroneckerTriangular : QForm.KroneckerFull, seed: 31);
+        double[] e = SmallNets.Gaussian(batch * rows, 32), a = SmallNets.Gaussian(batch * inputs, 33);
+        double[] eDot = SmallNets.Gaussian(productBatch * rows, 34), aDot = SmallNets.Gaussian(productBatch * inputs, 35);
+        const double scale = 0.37, damping = 0.21;
+
+        double[] OuterProduct(double[] left, double[] right, int k, double factor)
+        {
+            var m = new double[rows * columns];
+            for (int n = 0; n < k; n++)
+                for (int r = 0; r < rows; r++)
+                    for (int c = 0; c < columns; c++)
+                        m[r * columns + c] += factor * left[n * rows + r] * (c < inputs ? right[n * inputs + c] : 1);
+            return m;
+        }
+        double[] u = OuterProduct(e, a, batch, scale), fv = OuterProduct(eDot, aDot, productBatch, 1);
+        var v = new double[u.Length];
+        q.Apply(lambda, u, v);
+        double[] xi = fv.Select((f, k) => f + damping * v[k] - u[k]).ToArray();
+        var expected = new double[q.LambdaCount];
+        q.LambdaGradient(lambda, u, xi, expected);
+
+        var actual = new double[q.LambdaCount];
+        q.LambdaGradientFromFactors(lambda, e, a, batch, scale, eDot, aDot, productBatch, damping, hasBias,
+            new double[q.FactoredGradientScratch(batch, productBatch)], actual);
+        double error = GradientTests.RelativeError(actual, expected);
+        Assert.True(error < 1e-13, $"the factored gradient differs from the dense one by {error:E2}");
+    }
+
     private static double[] RandomLambda(QBlock<double> q, QForm form, ulong seed)
     {
         double[] lambda = SmallNets.Gaussian(q.LambdaCount, seed).Select(x => 0.3 * x).ToArray();
