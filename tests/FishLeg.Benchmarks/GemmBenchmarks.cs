@@ -20,8 +20,9 @@ public sealed record GemmShape(string Name, bool TransposeA, bool TransposeB, in
 }
 
 /// <summary>
-/// Our GEMM at the autoencoder's batch-100 shapes, on 1 and 2 threads, beside a plain row-update baseline
-/// (C row i += A[i,p]·B row p with TensorPrimitives.MultiplyAdd) in the same run. GFLOP/s = 2·m·n·k / median.
+/// Our GEMM at the autoencoder's batch-100 shapes, on 1 and 2 threads, beside the system OpenBLAS's sgemm on the same
+/// threads and a plain row-update baseline (C row i += A[i,p]·B row p with TensorPrimitives.MultiplyAdd) in the same
+/// run. GFLOP/s = 2·m·n·k / median. The OpenBLAS rows need Debian's libopenblas0 (apt-get install libopenblas0).
 /// </summary>
 [Config(typeof(GflopsConfig))]
 [MedianColumn]
@@ -53,6 +54,7 @@ public class GemmBenchmarks
         _b = Enumerable.Range(0, Shape.K * Shape.N).Select(_ => (float)random.NextDouble()).ToArray();
         _c = new float[Shape.M * Shape.N];
         WorkerPool.Shared.Parallelism = Threads;
+        OpenBlas.SetThreads(Threads);
     }
 
     [Benchmark]
@@ -60,6 +62,14 @@ public class GemmBenchmarks
     {
         int lda = Shape.TransposeA ? Shape.M : Shape.K, ldb = Shape.TransposeB ? Shape.K : Shape.N;
         Gemm.Multiply<float>(Shape.TransposeA, Shape.TransposeB, Shape.M, Shape.N, Shape.K, _a, lda, _b, ldb, _c, Shape.N);
+    }
+
+    /// <summary>The reference: OpenBLAS's sgemm (row-major, the same transpositions and leading dimensions).</summary>
+    [Benchmark]
+    public void OpenBlasSgemm()
+    {
+        int lda = Shape.TransposeA ? Shape.M : Shape.K, ldb = Shape.TransposeB ? Shape.K : Shape.N;
+        OpenBlas.Sgemm(Shape.TransposeA, Shape.TransposeB, Shape.M, Shape.N, Shape.K, _a, lda, _b, ldb, _c, Shape.N);
     }
 
     /// <summary>The naive vectorized baseline, single-threaded, on the same data read as op(A)·B (B untransposed).</summary>

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using System.Numerics;
 using System.Numerics.Tensors;
+using FishLeg.Kernels;
 using FishLeg.Training;
 
 namespace FishLeg.Optimizers;
@@ -14,7 +15,8 @@ namespace FishLeg.Optimizers;
 /// </summary>
 public sealed class Adam<T> : IOptimizer<T>, IOptimizerState<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly T[] _m, _v, _decayed, _scratch;
+    private readonly T[] _m, _v;
+    private readonly AdamKernel<T> _kernel = new();
     private readonly string _prefix;
 
     /// <param name="parameterCount">Length of the parameter span this optimizer updates.</param>
@@ -45,8 +47,6 @@ public sealed class Adam<T> : IOptimizer<T>, IOptimizerState<T> where T : unmana
         WeightDecay = weightDecay;
         _m = new T[parameterCount];
         _v = new T[parameterCount];
-        _decayed = new T[parameterCount];
-        _scratch = new T[parameterCount];
     }
 
     /// <summary>η.</summary>
@@ -67,25 +67,7 @@ public sealed class Adam<T> : IOptimizer<T>, IOptimizerState<T> where T : unmana
     {
         OptimizerGuard.CheckLengths(_m.Length, parameters.Length, gradient.Length);
         StepCount++;
-        ReadOnlySpan<T> d = gradient;
-        if (WeightDecay != 0)
-        {
-            TensorPrimitives.MultiplyAdd(parameters, T.CreateChecked(WeightDecay), gradient, _decayed);
-            d = _decayed;
-        }
-        TensorPrimitives.Multiply(_m, T.CreateChecked(Beta1), _m);
-        TensorPrimitives.MultiplyAdd(d, T.CreateChecked(1 - Beta1), _m, _m);
-        TensorPrimitives.Multiply(_v, T.CreateChecked(Beta2), _v);
-        TensorPrimitives.Multiply(d, T.CreateChecked(1 - Beta2), _scratch);
-        TensorPrimitives.MultiplyAdd(_scratch, d, _v, _v);
-
-        double correction1 = 1 - Math.Pow(Beta1, StepCount);
-        double correction2 = 1 - Math.Pow(Beta2, StepCount);
-        TensorPrimitives.Sqrt<T>(_v, _scratch);
-        TensorPrimitives.Multiply(_scratch, T.CreateChecked(1 / Math.Sqrt(correction2)), _scratch);
-        TensorPrimitives.Add(_scratch, T.CreateChecked(Epsilon), _scratch);
-        TensorPrimitives.Divide(_m, _scratch, _scratch);
-        TensorPrimitives.MultiplyAdd(_scratch, T.CreateChecked(-LearningRate / correction1), parameters, parameters);
+        _kernel.Step(parameters, gradient, _m, _v, LearningRate, Beta1, Beta2, Epsilon, WeightDecay, StepCount);
     }
 
     /// <inheritdoc/>

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Numerics;
 using System.Numerics.Tensors;
+using FishLeg.Kernels;
 using FishLeg.Training;
 
 namespace FishLeg.Optimizers;
@@ -14,7 +15,7 @@ namespace FishLeg.Optimizers;
 public sealed class SgdMomentum<T> : IOptimizer<T>, IOptimizerState<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly T[] _buffer;
-    private readonly T[] _scratch;
+    private readonly SgdMomentumKernel<T> _kernel = new();
     private bool _started;
 
     /// <param name="parameterCount">Length of the parameter span this optimizer updates.</param>
@@ -37,7 +38,6 @@ public sealed class SgdMomentum<T> : IOptimizer<T>, IOptimizerState<T> where T :
         WeightDecay = weightDecay;
         Nesterov = nesterov;
         _buffer = new T[parameterCount];
-        _scratch = new T[parameterCount];
     }
 
     /// <summary>η.</summary>
@@ -55,29 +55,9 @@ public sealed class SgdMomentum<T> : IOptimizer<T>, IOptimizerState<T> where T :
     public void Step(Span<T> parameters, ReadOnlySpan<T> gradient)
     {
         OptimizerGuard.CheckLengths(_buffer.Length, parameters.Length, gradient.Length);
-        ReadOnlySpan<T> direction = gradient;
-        if (WeightDecay != 0)
-        {
-            TensorPrimitives.MultiplyAdd(parameters, T.CreateChecked(WeightDecay), gradient, _scratch);
-            direction = _scratch;
-        }
-        if (Momentum != 0)
-        {
-            if (!_started) direction.CopyTo(_buffer);
-            else
-            {
-                TensorPrimitives.Multiply(_buffer, T.CreateChecked(Momentum), _buffer);
-                TensorPrimitives.MultiplyAdd(direction, T.CreateChecked(1 - Dampening), _buffer, _buffer);
-            }
-            if (Nesterov)
-            {
-                TensorPrimitives.MultiplyAdd(_buffer, T.CreateChecked(Momentum), direction, _scratch);
-                direction = _scratch;
-            }
-            else direction = _buffer;
-        }
+        // Without momentum the buffer just holds d each step: θ −= lr·d, as torch.
+        _kernel.Step(parameters, gradient, _buffer, LearningRate, Momentum, Dampening, WeightDecay, first: !_started || Momentum == 0, Nesterov);
         _started = true;
-        TensorPrimitives.MultiplyAdd(direction, T.CreateChecked(-LearningRate), parameters, parameters);
     }
 
     /// <inheritdoc/>

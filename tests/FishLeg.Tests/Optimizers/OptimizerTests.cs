@@ -1,5 +1,6 @@
 using System;
 using FishLeg.Optimizers;
+using FishLeg.Tests.Models;
 using Xunit;
 
 namespace FishLeg.Tests.Optimizers;
@@ -43,6 +44,62 @@ public class OptimizerTests
         var adam = new Adam<double>(2, learningRate: 0.1, weightDecay: 0.01);
         AssertTrajectory(adam, [0.9000000019607843, -2.0999999964285716], [0.8633641380701821, -2.1996648976436743]);
         Assert.Equal(2, adam.StepCount);
+    }
+
+    /// <summary>
+    /// The fused update kernels on a vector long enough to be split over the workers (with an odd tail): every element
+    /// follows the torch formulas written out per element, and one thread and two give the same bits.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void LongVectorsFollowThePerElementFormulasOnAnyThreadCount(bool adam)
+    {
+        const int n = 70_001, steps = 3;
+        const double lr = 0.01, momentum = 0.9, dampening = 0.1, decay = 0.01, beta1 = 0.9, beta2 = 0.99, epsilon = 1e-8;
+        double[] start = SmallNets.Gaussian(n, 1), gradients = SmallNets.Gaussian(steps * n, 2);
+        double[] Run(int threads)
+        {
+            FishLeg.Kernels.WorkerPool.Shared.Parallelism = threads;
+            try
+            {
+                double[] theta = (double[])start.Clone();
+                IOptimizer<double> optimizer = adam
+                    ? new Adam<double>(n, lr, beta1, beta2, epsilon, decay)
+                    : new SgdMomentum<double>(n, lr, momentum, dampening, decay);
+                for (int k = 0; k < steps; k++) optimizer.Step(theta, gradients.AsSpan(k * n, n));
+                return theta;
+            }
+            finally
+            {
+                FishLeg.Kernels.WorkerPool.Shared.Parallelism = Environment.ProcessorCount;
+            }
+        }
+
+        var expected = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            double theta = start[i], b = 0, m = 0, v = 0;
+            for (int k = 0; k < steps; k++)
+            {
+                double d = gradients[k * n + i] + decay * theta;
+                if (adam)
+                {
+                    m = beta1 * m + (1 - beta1) * d;
+                    v = beta2 * v + (1 - beta2) * d * d;
+                    theta -= lr / (1 - Math.Pow(beta1, k + 1)) * m / (Math.Sqrt(v) / Math.Sqrt(1 - Math.Pow(beta2, k + 1)) + epsilon);
+                }
+                else
+                {
+                    b = k == 0 ? d : momentum * b + (1 - dampening) * d;
+                    theta -= lr * b;
+                }
+            }
+            expected[i] = theta;
+        }
+        double[] serial = Run(1), parallel = Run(2);
+        Assert.Equal(serial, parallel);
+        Assert.True(GradientTests.RelativeError(parallel, expected) < 1e-14, "the fused update differs from the per-element formulas");
     }
 
     [Fact]

@@ -1,0 +1,151 @@
+using System;
+using System.Numerics;
+
+namespace FishLeg.Kernels;
+
+/// <summary>
+/// An optimizer's whole element-wise update in one pass over its arrays, split over the worker pool. Parameter updates
+/// are memory-bound: one fused pass reads and writes each array once, where a chain of TensorPrimitives calls reads and
+/// writes them once per operation. Pointers are only valid during <see cref="Run"/>, inside the caller's fixed block.
+/// </summary>
+internal abstract unsafe class UpdateKernel<T> : IParallelWork where T : unmanaged, IFloatingPointIeee754<T>
+{
+    // Below this many elements, waking a worker costs more than it saves.
+    private const int ParallelThreshold = 1 << 16;
+
+    protected int Length;
+
+    /// <summary>Runs <see cref="Update"/> over [0, length), in two or more parts when it is long enough.</summary>
+    protected void Run(int length)
+    {
+        Length = length;
+        int parts = length >= ParallelThreshold ? WorkerPool.Shared.Parallelism : 1;
+        WorkerPool.Shared.Run(this, parts);
+    }
+
+    public void Execute(int part, int parts)
+    {
+        // Part boundaries on whole vectors, so every part but the last is vector-only.
+        int vectors = Length / Vector<T>.Count, perPart = (vectors + parts - 1) / parts;
+        int start = Math.Min(part * perPart, vectors) * Vector<T>.Count;
+        int end = part == parts - 1 ? Length : Math.Min((part + 1) * perPart, vectors) * Vector<T>.Count;
+        if (start < end) Update(start, end);
+    }
+
+    /// <summary>Updates elements [start, end).</summary>
+    protected abstract void Update(int start, int end);
+}
+
+/// <summary>torch.optim.SGD's update: d = g + wd·θ; b = μ·b + (1 − dampening)·d (b = d at the first step); θ −= lr·(Nesterov ? d + μ·b : b).</summary>
+internal sealed unsafe class SgdMomentumKernel<T> : UpdateKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private T* _theta, _gradient, _buffer;
+    private T _learningRate, _momentum, _undamped, _weightDecay;
+    private bool _first, _nesterov;
+
+    public void Step(Span<T> parameters, ReadOnlySpan<T> gradient, Span<T> buffer, double learningRate, double momentum,
+        double dampening, double weightDecay, bool first, bool nesterov)
+    {
+        fixed (T* theta = parameters, g = gradient, b = buffer)
+        {
+            _theta = theta;
+            _gradient = g;
+            _buffer = b;
+            _learningRate = T.CreateChecked(learningRate);
+            _momentum = T.CreateChecked(momentum);
+            _undamped = T.CreateChecked(1 - dampening);
+            _weightDecay = T.CreateChecked(weightDecay);
+            (_first, _nesterov) = (first, nesterov);
+            Run(parameters.Length);
+            _theta = _gradient = _buffer = null;
+        }
+    }
+
+    protected override void Update(int start, int end)
+    {
+        int i = start;
+        var lr = new Vector<T>(_learningRate);
+        var mu = new Vector<T>(_momentum);
+        var undamped = new Vector<T>(_undamped);
+        var decay = new Vector<T>(_weightDecay);
+        for (; i <= end - Vector<T>.Count; i += Vector<T>.Count)
+        {
+            Vector<T> theta = Vector.Load(_theta + i);
+            Vector<T> d = Vector.Load(_gradient + i) + decay * theta;
+            Vector<T> b = _first ? d : mu * Vector.Load(_buffer + i) + undamped * d;
+            b.Store(_buffer + i);
+            (theta - lr * (_nesterov ? d + mu * b : b)).Store(_theta + i);
+        }
+        for (; i < end; i++)
+        {
+            T d = _gradient[i] + _weightDecay * _theta[i];
+            T b = _first ? d : _momentum * _buffer[i] + _undamped * d;
+            _buffer[i] = b;
+            _theta[i] -= _learningRate * (_nesterov ? d + _momentum * b : b);
+        }
+    }
+}
+
+/// <summary>
+/// torch.optim.Adam's update: d = g + wd·θ; m = β₁m + (1 − β₁)d; v = β₂v + (1 − β₂)d²;
+/// θ −= (lr/c₁)·m / (√v/√c₂ + ε), with the bias corrections c = 1 − βᵗ.
+/// </summary>
+internal sealed unsafe class AdamKernel<T> : UpdateKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private T* _theta, _gradient, _m, _v;
+    private T _beta1, _oneMinusBeta1, _beta2, _oneMinusBeta2, _weightDecay, _stepSize, _inverseRootCorrection2, _epsilon;
+
+    public void Step(Span<T> parameters, ReadOnlySpan<T> gradient, Span<T> m, Span<T> v, double learningRate, double beta1,
+        double beta2, double epsilon, double weightDecay, long step)
+    {
+        fixed (T* theta = parameters, g = gradient, pm = m, pv = v)
+        {
+            _theta = theta;
+            _gradient = g;
+            _m = pm;
+            _v = pv;
+            _beta1 = T.CreateChecked(beta1);
+            _oneMinusBeta1 = T.CreateChecked(1 - beta1);
+            _beta2 = T.CreateChecked(beta2);
+            _oneMinusBeta2 = T.CreateChecked(1 - beta2);
+            _weightDecay = T.CreateChecked(weightDecay);
+            _stepSize = T.CreateChecked(learningRate / (1 - Math.Pow(beta1, step)));
+            _inverseRootCorrection2 = T.CreateChecked(1 / Math.Sqrt(1 - Math.Pow(beta2, step)));
+            _epsilon = T.CreateChecked(epsilon);
+            Run(parameters.Length);
+            _theta = _gradient = _m = _v = null;
+        }
+    }
+
+    protected override void Update(int start, int end)
+    {
+        int i = start;
+        var beta1 = new Vector<T>(_beta1);
+        var oneMinusBeta1 = new Vector<T>(_oneMinusBeta1);
+        var beta2 = new Vector<T>(_beta2);
+        var oneMinusBeta2 = new Vector<T>(_oneMinusBeta2);
+        var decay = new Vector<T>(_weightDecay);
+        var stepSize = new Vector<T>(_stepSize);
+        var inverseRoot = new Vector<T>(_inverseRootCorrection2);
+        var epsilon = new Vector<T>(_epsilon);
+        for (; i <= end - Vector<T>.Count; i += Vector<T>.Count)
+        {
+            Vector<T> theta = Vector.Load(_theta + i);
+            Vector<T> d = Vector.Load(_gradient + i) + decay * theta;
+            Vector<T> m = beta1 * Vector.Load(_m + i) + oneMinusBeta1 * d;
+            Vector<T> v = beta2 * Vector.Load(_v + i) + oneMinusBeta2 * (d * d);
+            m.Store(_m + i);
+            v.Store(_v + i);
+            (theta - stepSize * m / (Vector.SquareRoot(v) * inverseRoot + epsilon)).Store(_theta + i);
+        }
+        for (; i < end; i++)
+        {
+            T d = _gradient[i] + _weightDecay * _theta[i];
+            T m = _beta1 * _m[i] + _oneMinusBeta1 * d;
+            T v = _beta2 * _v[i] + _oneMinusBeta2 * (d * d);
+            _m[i] = m;
+            _v[i] = v;
+            _theta[i] -= _stepSize * m / (T.Sqrt(v) * _inverseRootCorrection2 + _epsilon);
+        }
+    }
+}

@@ -1,0 +1,42 @@
+using System;
+using System.Runtime.InteropServices;
+
+namespace FishLeg.Benchmarks;
+
+/// <summary>
+/// The system OpenBLAS (Debian's libopenblas0), the benchmarks' reference for GEMM speed. The library itself stays
+/// managed; only the benchmark project calls this.
+/// </summary>
+internal static unsafe partial class OpenBlas
+{
+    private const string Library = "libopenblas.so.0";
+    private const int RowMajor = 101, NoTranspose = 111, Transpose = 112;
+
+    /// <summary>Limits OpenBLAS to <paramref name="threads"/> threads; says how to install it when it is missing.</summary>
+    public static void SetThreads(int threads)
+    {
+        try
+        {
+            openblas_set_num_threads(threads);
+        }
+        catch (DllNotFoundException e)
+        {
+            throw new InvalidOperationException("The OpenBLAS baseline needs the system OpenBLAS: apt-get install libopenblas0.", e);
+        }
+    }
+
+    /// <summary>Row-major C = op(A)·op(B), as <see cref="Kernels.Gemm.Multiply{T}"/>.</summary>
+    public static void Sgemm(bool transposeA, bool transposeB, int m, int n, int k, float[] a, int lda, float[] b, int ldb, float[] c, int ldc)
+    {
+        fixed (float* pa = a, pb = b, pc = c)
+            cblas_sgemm(RowMajor, transposeA ? Transpose : NoTranspose, transposeB ? Transpose : NoTranspose, m, n, k,
+                1f, pa, lda, pb, ldb, 0f, pc, ldc);
+    }
+
+    [LibraryImport(Library)]
+    private static partial void openblas_set_num_threads(int threads);
+
+    [LibraryImport(Library)]
+    private static partial void cblas_sgemm(int order, int transposeA, int transposeB, int m, int n, int k,
+        float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc);
+}
