@@ -149,3 +149,57 @@ internal sealed unsafe class AdamKernel<T> : UpdateKernel<T> where T : unmanaged
         }
     }
 }
+
+/// <summary>
+/// FishLeg's θ update (math note §4) in one pass: with momentum on Q·g, m = βm + (1 − β)Δ first; then
+/// θ −= η·(d + wd·θ) with d = m (momentum on Q·g) or d = Δ = Q·m (momentum on g), wd the decoupled weight decay.
+/// </summary>
+internal sealed unsafe class FishLegUpdateKernel<T> : UpdateKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private T* _theta, _delta, _momentum;
+    private T _learningRate, _beta, _oneMinusBeta, _weightDecay;
+    private bool _blend;
+
+    /// <summary>Updates <paramref name="parameters"/>; with <paramref name="blend"/>, folds <paramref name="delta"/> into <paramref name="momentum"/> first and steps along the momentum.</summary>
+    public void Step(Span<T> parameters, ReadOnlySpan<T> delta, Span<T> momentum, double learningRate, double beta, double weightDecay, bool blend)
+    {
+        fixed (T* theta = parameters, d = delta, m = momentum)
+        {
+            _theta = theta;
+            _delta = d;
+            _momentum = m;
+            _learningRate = T.CreateChecked(learningRate);
+            _beta = T.CreateChecked(beta);
+            _oneMinusBeta = T.CreateChecked(1 - beta);
+            _weightDecay = T.CreateChecked(weightDecay);
+            _blend = blend;
+            Run(parameters.Length);
+            _theta = _delta = _momentum = null;
+        }
+    }
+
+    protected override void Update(int start, int end)
+    {
+        int i = start;
+        var lr = new Vector<T>(_learningRate);
+        var beta = new Vector<T>(_beta);
+        var oneMinusBeta = new Vector<T>(_oneMinusBeta);
+        var decay = new Vector<T>(_weightDecay);
+        for (; i <= end - Vector<T>.Count; i += Vector<T>.Count)
+        {
+            Vector<T> theta = Vector.Load(_theta + i), d = Vector.Load(_delta + i);
+            if (_blend)
+            {
+                d = beta * Vector.Load(_momentum + i) + oneMinusBeta * d;
+                d.Store(_momentum + i);
+            }
+            (theta - lr * (d + decay * theta)).Store(_theta + i);
+        }
+        for (; i < end; i++)
+        {
+            T d = _delta[i];
+            if (_blend) _momentum[i] = d = _beta * _momentum[i] + _oneMinusBeta * d;
+            _theta[i] -= _learningRate * (d + _weightDecay * _theta[i]);
+        }
+    }
+}

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using System.Numerics;
 using System.Numerics.Tensors;
+using FishLeg.Kernels;
 using FishLeg.Training;
 
 namespace FishLeg.Optimizers;
@@ -32,6 +33,7 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
     private readonly T[] _factorDeltas, _factorInputs, _lowRankScratch, _factoredScratch;
     // Layers whose auxiliary gradient is taken from the factors of g and of the Fisher product (FactoredAuxiliaryLayerCount).
     private readonly bool[] _factored;
+    private readonly FishLegUpdateKernel<T> _update = new();
     private SeededRandom _random;
 
     /// <summary>Creates the optimizer for <paramref name="model"/>, with Q₀ = (η_SGDm/η)·I.</summary>
@@ -149,14 +151,17 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
 
         bool decoupled = Options.WeightDecayMode == WeightDecayMode.Decoupled;
         T weightDecay = T.CreateChecked(Options.WeightDecay);
-        if (!decoupled && Options.WeightDecay != 0) TensorPrimitives.MultiplyAdd(theta, weightDecay, raw, _gradient);
-        else raw.CopyTo(_gradient);
+        // The model's gradient stays intact through the auxiliary update (its products write our buffers), so it is only
+        // copied when coupled weight decay changes it.
+        bool coupled = !decoupled && Options.WeightDecay != 0;
+        if (coupled) TensorPrimitives.MultiplyAdd(theta, weightDecay, raw, _gradient);
+        ReadOnlySpan<T> g = coupled ? _gradient : raw;
 
         bool auxiliaryDue = StepCount % Options.UpdateAuxEvery == 0;
         T beta = T.CreateChecked(Options.Momentum), oneMinusBeta = T.CreateChecked(1 - Options.Momentum);
         if (Options.MomentumOn == MomentumTarget.Gradient)
         {
-            Blend(_momentum, beta, _gradient, oneMinusBeta);
+            Blend(_momentum, beta, g, oneMinusBeta);
             if (auxiliaryDue) AuxiliaryUpdate(_momentum, auxiliaryInputs, auxiliaryTargets);
             ApplyQ(_momentum, _delta);
         }
@@ -169,14 +174,13 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
                 e.CopyTo(_factorDeltas.AsSpan(_deltaOffsets[l]));
                 input.CopyTo(_factorInputs.AsSpan(_inputOffsets[l]));
             }
-            if (auxiliaryDue) AuxiliaryUpdate(_gradient, auxiliaryInputs, auxiliaryTargets, fromGradientFactors: true);
-            ApplyQ(_gradient, _delta, fromGradientFactors: true);
-            Blend(_momentum, beta, _delta, oneMinusBeta);
-            _momentum.CopyTo(_delta);
+            if (auxiliaryDue) AuxiliaryUpdate(g, auxiliaryInputs, auxiliaryTargets, fromGradientFactors: true);
+            ApplyQ(g, _delta, fromGradientFactors: true);
         }
 
-        if (decoupled && Options.WeightDecay != 0) TensorPrimitives.MultiplyAdd(theta, weightDecay, _delta, _delta);
-        TensorPrimitives.MultiplyAdd(_delta, T.CreateChecked(-Options.LearningRate), theta, theta);
+        // θ −= η·(Δ + wd·θ), Δ = Q·m; or, with momentum on Q·g, m = βm + (1 − β)Q·g and θ −= η·(m + wd·θ): one pass.
+        _update.Step(theta, _delta, _momentum, Options.LearningRate, Options.Momentum, decoupled ? Options.WeightDecay : 0,
+            blend: Options.MomentumOn == MomentumTarget.PreconditionedGradient);
         StepCount++;
     }
 

@@ -90,6 +90,8 @@ public class AllocationTests
         Step(); // k = 3: without
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
         Assert.Equal(2, optimizer.AuxiliaryUpdateCount);
+        // The low-rank case takes the factored auxiliary gradient on the wide layers.
+        Assert.Equal(weightDecay == WeightDecayMode.Decoupled, optimizer.FactoredAuxiliaryLayerCount > 0);
     }
 
     [Theory]
