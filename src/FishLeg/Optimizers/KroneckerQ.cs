@@ -206,18 +206,13 @@ internal sealed class KroneckerQ<T> : QBlock<T> where T : unmanaged, IFloatingPo
 
     // Products with a square factor F (n×n). Triangular factors skip their zero upper triangle: the product is taken in
     // eight column (or row) blocks, each against only the part of F below (or left of) the diagonal, about 56% of the
-    // dense work. Full factors take one GEMM.
+    // dense work. Full factors take one block: one GEMM.
 
-    private static int Block(int n) => (n + 7) / 8;
+    private int Block(int n) => _triangular ? (n + 7) / 8 : n;
 
     /// <summary>C (m×n) (=|+=) A·F, where A (m×depth, stride lda) meets only the first depth ≤ n rows of F.</summary>
     private void TimesLower(int m, int n, ReadOnlySpan<T> a, int lda, int depth, ReadOnlySpan<T> f, Span<T> c, int ldc, bool accumulate = false)
     {
-        if (!_triangular)
-        {
-            Gemm.NN(m, n, depth, a, lda, f, n, c, ldc, accumulate);
-            return;
-        }
         // Column block J of C only needs rows j0.. of F (F[k, j] = 0 for k < j).
         for (int j0 = 0, block = Block(n); j0 < n; j0 += block)
         {
@@ -229,11 +224,6 @@ internal sealed class KroneckerQ<T> : QBlock<T> where T : unmanaged, IFloatingPo
     /// <summary>C (m×n) = A·Fᵀ for A m×n (stride lda).</summary>
     private void TimesLowerTransposed(int m, int n, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> f, Span<T> c, int ldc)
     {
-        if (!_triangular)
-        {
-            Gemm.NT(m, n, n, a, lda, f, n, c, ldc);
-            return;
-        }
         // Column block J of C = A·F[J, :]ᵀ, and row j of F ends at column j.
         for (int j0 = 0, block = Block(n); j0 < n; j0 += block)
         {
@@ -245,11 +235,6 @@ internal sealed class KroneckerQ<T> : QBlock<T> where T : unmanaged, IFloatingPo
     /// <summary>C (n×m) = F·B for B n×m (stride ldb).</summary>
     private void LowerTimes(int n, int m, ReadOnlySpan<T> f, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc)
     {
-        if (!_triangular)
-        {
-            Gemm.NN(n, m, n, f, n, b, ldb, c, ldc);
-            return;
-        }
         // Row block I of C = F[I, 0..i1]·B[0..i1, :].
         for (int i0 = 0, block = Block(n); i0 < n; i0 += block)
         {
@@ -261,11 +246,6 @@ internal sealed class KroneckerQ<T> : QBlock<T> where T : unmanaged, IFloatingPo
     /// <summary>C (n×m) = F·Bᵀ for B m×n (stride ldb).</summary>
     private void LowerTimesTransposed(int n, int m, ReadOnlySpan<T> f, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc)
     {
-        if (!_triangular)
-        {
-            Gemm.NT(n, m, n, f, n, b, ldb, c, ldc);
-            return;
-        }
         for (int i0 = 0, block = Block(n); i0 < n; i0 += block)
         {
             int height = Math.Min(block, n - i0);
@@ -276,11 +256,6 @@ internal sealed class KroneckerQ<T> : QBlock<T> where T : unmanaged, IFloatingPo
     /// <summary>C (n×m) = Fᵀ·B for B n×m (stride ldb).</summary>
     private void LowerTransposedTimes(int n, int m, ReadOnlySpan<T> f, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc)
     {
-        if (!_triangular)
-        {
-            Gemm.TN(n, m, n, f, n, b, ldb, c, ldc);
-            return;
-        }
         // Row block I of C = (F[i0.., I])ᵀ·B[i0.., :]: column i of F starts at row i.
         for (int i0 = 0, block = Block(n); i0 < n; i0 += block)
         {
