@@ -205,10 +205,13 @@ internal sealed class KroneckerQ<T> : QBlock<T> where T : unmanaged, IFloatingPo
     }
 
     // Products with a square factor F (n×n). Triangular factors skip their zero upper triangle: the product is taken in
-    // eight column (or row) blocks, each against only the part of F below (or left of) the diagonal, about 56% of the
-    // dense work. Full factors take one block: one GEMM.
+    // up to eight column (or row) blocks, each against only the part of F below (or left of) the diagonal, about 56% of
+    // the dense work. Blocks are at least MinimumBlock wide (narrower GEMM calls cost more than they save: on 20×20
+    // factors eight blocks doubled the step time); full factors take one block, one GEMM.
 
-    private int Block(int n) => _triangular ? (n + 7) / 8 : n;
+    internal const int MinimumBlock = 32;
+
+    private int Block(int n) => _triangular ? Math.Max(MinimumBlock, (n + 7) / 8) : n;
 
     /// <summary>C (m×n) (=|+=) A·F, where A (m×depth, stride lda) meets only the first depth ≤ n rows of F.</summary>
     private void TimesLower(int m, int n, ReadOnlySpan<T> a, int lda, int depth, ReadOnlySpan<T> f, Span<T> c, int ldc, bool accumulate = false)

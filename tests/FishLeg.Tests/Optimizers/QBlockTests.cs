@@ -161,6 +161,57 @@ public class QBlockTests
         Assert.True(error < 1e-13, $"the factored gradient differs from the dense one by {error:E2}");
     }
 
+    /// <summary>
+    /// Triangular factors take their products in blocks that skip the zero upper triangle: every product equals the one
+    /// with the same factors held as full matrices (zeros above the diagonal), at sizes of several blocks.
+    /// </summary>
+    [Theory]
+    [InlineData(3 * KroneckerQ<double>.MinimumBlock + 5, 2 * KroneckerQ<double>.MinimumBlock - 3, true)]
+    [InlineData(2 * KroneckerQ<double>.MinimumBlock + 1, 3 * KroneckerQ<double>.MinimumBlock, false)]
+    public void BlockedTriangularProductsEqualTheFullOnes(int rows, int inputs, bool hasBias)
+    {
+        int columns = inputs + (hasBias ? 1 : 0);
+        var triangular = new KroneckerQ<double>(rows, columns, triangular: true);
+        var full = new KroneckerQ<double>(rows, columns, triangular: false);
+        double[] lambda = RandomLambda(triangular, QForm.KroneckerTriangular, seed: 41);
+        double[] u = SmallNets.Gaussian(rows * columns, 42), xi = SmallNets.Gaussian(rows * columns, 43);
+        const int batch = 3, productBatch = 4;
+        double[] e = SmallNets.Gaussian(batch * rows, 44), a = SmallNets.Gaussian(batch * inputs, 45);
+        double[] eDot = SmallNets.Gaussian(productBatch * rows, 46), aDot = SmallNets.Gaussian(productBatch * inputs, 47);
+
+        double[] Apply(KroneckerQ<double> q) { var v = new double[u.Length]; q.Apply(lambda, u, v); return v; }
+        double[] Gradient(KroneckerQ<double> q) { var g = new double[q.LambdaCount]; q.LambdaGradient(lambda, u, xi, g); return Lower(q, g); }
+        double[] OuterProduct(KroneckerQ<double> q)
+        {
+            var v = new double[u.Length];
+            q.ApplyToOuterProduct(lambda, e, a, batch, hasBias, new double[q.OuterProductScratch(batch)], v);
+            return v;
+        }
+        double[] Factored(KroneckerQ<double> q)
+        {
+            var g = new double[q.LambdaCount];
+            q.LambdaGradientFromFactors(lambda, e, a, batch, 0.5, eDot, aDot, productBatch, 0.1, hasBias,
+                new double[q.FactoredGradientScratch(batch, productBatch)], g);
+            return Lower(q, g);
+        }
+        foreach (var (name, product) in new (string, Func<KroneckerQ<double>, double[]>)[]
+                 { ("Q·U", Apply), ("∂A/∂λ", Gradient), ("Q·EᵀĀ", OuterProduct), ("factored ∂A/∂λ", Factored) })
+        {
+            double error = GradientTests.RelativeError(product(triangular), product(full));
+            Assert.True(error < 1e-13, $"{name}: blocked triangular and full products differ by {error:E2}");
+        }
+    }
+
+    /// <summary>The gradient with its upper triangles cleared: what a triangular factor's gradient keeps.</summary>
+    private static double[] Lower(KroneckerQ<double> q, double[] gradient)
+    {
+        double[] lower = (double[])gradient.Clone();
+        foreach (LambdaSegment segment in q.Segments)
+            for (int r = 0; r < segment.Rows; r++)
+                for (int c = r + 1; c < segment.Columns; c++) lower[segment.Offset + r * segment.Columns + c] = 0;
+        return lower;
+    }
+
     private static double[] RandomLambda(QBlock<double> q, QForm form, ulong seed)
     {
         double[] lambda = SmallNets.Gaussian(q.LambdaCount, seed).Select(x => 0.3 * x).ToArray();
