@@ -32,7 +32,7 @@ public static class AutoencoderExperiment
 
         output.WriteLine("FishLeg.Gen: the deep autoencoder 784-1000-500-250-30-250-500-1000-784 (ReLU, linear code, Bernoulli likelihood)");
         output.WriteLine($"Data: {data.Description}.");
-        output.WriteLine($"Training on {train.Count:N0} images, evaluating on {test.Count:N0}: {settings.Epochs} epochs of {iterations} iterations " +
+        output.WriteLine($"Training on {train.Count:N0} images, evaluating on {test.Count:N0}: {Comparison.Count(settings.Epochs, "epoch")} of {Comparison.Count(iterations, "iteration")} " +
             $"at batch {settings.BatchSize}, seed {settings.Seed}, {WorkerPool.Shared.Parallelism} threads.");
         output.WriteLine("Loss: the Bernoulli negative log-likelihood summed over the 784 pixels of an image, averaged over images " +
             "(the benchmark's unit). Wall-clock counts training only, not the evaluations.");

@@ -22,7 +22,7 @@ public static class ClassifierExperiment
         Dataset<float> train = OneHot(data.Train), test = OneHot(data.Test);
         output.WriteLine($"FishLeg.Gen: a Fashion-MNIST classifier 784-256-10 (ReLU, softmax)");
         output.WriteLine($"Data: {data.Description}.");
-        output.WriteLine($"Training on {train.Count:N0} images, testing on {test.Count:N0}: {settings.Epochs} epochs at batch {settings.BatchSize}, " +
+        output.WriteLine($"Training on {train.Count:N0} images, testing on {test.Count:N0}: {Comparison.Count(settings.Epochs, "epoch")} at batch {settings.BatchSize}, " +
             $"seed {settings.Seed}, {WorkerPool.Shared.Parallelism} threads. Loss: cross-entropy per image.");
         output.WriteLine();
 

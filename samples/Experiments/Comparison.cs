@@ -289,6 +289,9 @@ public static class Comparison
         return result;
     }
 
+    /// <summary>"1 epoch", "10 epochs".</summary>
+    public static string Count(int count, string noun) => count.ToString(CultureInfo.InvariantCulture) + " " + noun + (count == 1 ? "" : "s");
+
     /// <summary>"SGD-momentum" → "sgd-momentum": the optimizer's part of a file name.</summary>
     public static string Slug(string name) => name.ToLowerInvariant().Replace(' ', '-');
 }

@@ -61,7 +61,7 @@ public static class DeepLinearExperiment
         output.WriteLine($"FishLeg.Gen: the deep linear network of the paper's Fig. 1 ({DeepLinearNetwork.LayerCount} linear layers of width {DeepLinearProblem.Width}, no bias, squared error)");
         output.WriteLine($"Data: a random teacher of the same class (weights N(0, 1/n), seed {options.ProblemSeed}), {options.Samples} training and " +
             $"{DeepLinearProblem.TestSamples} test inputs N(0, I), output noise sigma = {options.Noise}.");
-        output.WriteLine($"Noise floor (the teacher's own test loss): {problem.NoiseFloor:G4}. {settings.Epochs} epochs at batch {settings.BatchSize}, seed {settings.Seed}.");
+        output.WriteLine($"Noise floor (the teacher's own test loss): {problem.NoiseFloor:G4}. {Comparison.Count(settings.Epochs, "epoch")} at batch {settings.BatchSize}, seed {settings.Seed}.");
         output.WriteLine("Loss: half the squared error summed over the 20 outputs, averaged over examples. Wall-clock counts training only.");
         output.WriteLine();
 
