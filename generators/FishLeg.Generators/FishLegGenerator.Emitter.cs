@@ -171,15 +171,7 @@ public sealed partial class FishLegGenerator
             w.Line("/// <inheritdoc/>");
             w.Open($"public void GradientFactors(int layer, out {ReadOnlySpan}<{T}> delta, out {ReadOnlySpan}<{T}> input)");
             w.Line("int batch = _gradientBatchSize;");
-            w.Open("switch (layer)");
-            for (int l = 1; l <= model.Layers.Count; l++)
-            {
-                string delta = Slice(HasActivation(model, l) ? "_e" : "_d", model, l);
-                string input = l == 1 ? $"{AsSpan}(_x, 0, batch * InputCount)" : Output(model, l - 1, forward: false);
-                w.Line($"case {I(l - 1)}: delta = {delta}; input = {input}; break;");
-            }
-            w.Line("default: throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, \"No such layer.\");");
-            w.Close();
+            EmitFactorSwitch(w, model, l => Slice(HasActivation(model, l) ? "_e" : "_d", model, l), "_x");
             w.Close();
             w.Line();
 
@@ -187,14 +179,7 @@ public sealed partial class FishLegGenerator
             w.Open($"public void CurvatureFactors(int layer, out {ReadOnlySpan}<{T}> delta, out {ReadOnlySpan}<{T}> input)");
             w.Line("int batch = _productBatchSize;");
             w.Line("if (batch == 0) throw new global::System.InvalidOperationException(\"No Fisher product has run since the model last ran: call FisherVectorProduct or OuterProductFisherVectorProduct first.\");");
-            w.Open("switch (layer)");
-            for (int l = 1; l <= model.Layers.Count; l++)
-            {
-                string input = l == 1 ? $"{AsSpan}(_productX, 0, batch * InputCount)" : Output(model, l - 1, forward: false);
-                w.Line($"case {I(l - 1)}: delta = {Slice("_eDot", model, l)}; input = {input}; break;");
-            }
-            w.Line("default: throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, \"No such layer.\");");
-            w.Close();
+            EmitFactorSwitch(w, model, l => Slice("_eDot", model, l), "_productX");
             w.Close();
             w.Line();
 
@@ -240,6 +225,22 @@ public sealed partial class FishLegGenerator
             w.Line("TangentBackward(inputs, batch, direction, product, hessian: true);");
             w.Close();
             w.Line();
+        }
+
+        /// <summary>
+        /// The switch that hands out layer <c>layer</c>'s factors: <paramref name="delta"/> names each layer's delta slice,
+        /// <paramref name="firstInputs"/> the copy of the batch's inputs (the first layer's input factor).
+        /// </summary>
+        private static void EmitFactorSwitch(SourceWriter w, ModelSpec model, System.Func<int, string> delta, string firstInputs)
+        {
+            w.Open("switch (layer)");
+            for (int l = 1; l <= model.Layers.Count; l++)
+            {
+                string input = l == 1 ? $"{AsSpan}({firstInputs}, 0, batch * InputCount)" : Output(model, l - 1, forward: false);
+                w.Line($"case {I(l - 1)}: delta = {delta(l)}; input = {input}; break;");
+            }
+            w.Line("default: throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, \"No such layer.\");");
+            w.Close();
         }
 
         /// <summary>The input of layer <paramref name="l"/> as the forward pass (locals) or the backward pass (workspace slices) names it: the model input or the previous layer's output.</summary>
