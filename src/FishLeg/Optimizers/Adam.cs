@@ -1,9 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.Linq;
 using System.Numerics;
-using System.Numerics.Tensors;
 using FishLeg.Kernels;
 using FishLeg.Training;
 

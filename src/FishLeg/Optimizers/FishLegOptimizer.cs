@@ -34,6 +34,8 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
     // Layers whose auxiliary gradient is taken from the factors of g and of the Fisher product (FactoredAuxiliaryLayerCount).
     private readonly bool[] _factored;
     private readonly FishLegUpdateKernel<T> _update = new();
+    // Coupled weight decay changes g (g + wd·θ goes into _gradient); otherwise the model's gradient is used as it is.
+    private readonly bool _coupledWeightDecay;
     private SeededRandom _random;
 
     /// <summary>Creates the optimizer for <paramref name="model"/>, with Q₀ = (η_SGDm/η)·I.</summary>
@@ -62,7 +64,8 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
             Options.AuxiliaryEpsilon, weightDecay: 0, prefix: "fishleg.aux_adam");
 
         int count = model.Description.ParameterCount;
-        _gradient = new T[count];
+        _coupledWeightDecay = Options.WeightDecay != 0 && Options.WeightDecayMode == WeightDecayMode.Coupled;
+        _gradient = new T[_coupledWeightDecay ? count : 0];
         _momentum = new T[count];
         _u = new T[count];
         _v = new T[count];
@@ -71,8 +74,7 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
         _delta = new T[count];
         _sampledTargets = new T[BatchShape.BufferLength(model.MaxBatchSize, model.Description.Outputs)];
 
-        bool rawGradient = Options.WeightDecay == 0 || Options.WeightDecayMode == WeightDecayMode.Decoupled;
-        bool lowRankAllowed = Options.LowRankGradient && rawGradient && Options.MomentumOn == MomentumTarget.PreconditionedGradient;
+        bool lowRankAllowed = Options.LowRankGradient && !_coupledWeightDecay && Options.MomentumOn == MomentumTarget.PreconditionedGradient;
         // The Fisher estimators whose product blocks are ĖᵀĀ′ (rank ≤ K′): the factored auxiliary gradient needs that.
         bool factoredAllowed = Options.Curvature != CurvatureEstimator.SampledLabelHessian;
         int maxBatch = model.MaxBatchSize, scratch = 0, factoredScratch = 0;
@@ -149,13 +151,10 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
         if (!T.IsFinite(TensorPrimitives.Sum(raw)))
             throw new InvalidOperationException($"The gradient at step {StepCount} contains NaN or infinity; the parameters and the optimizer state were left unchanged.");
 
-        bool decoupled = Options.WeightDecayMode == WeightDecayMode.Decoupled;
-        T weightDecay = T.CreateChecked(Options.WeightDecay);
         // The model's gradient stays intact through the auxiliary update (its products write our buffers), so it is only
         // copied when coupled weight decay changes it.
-        bool coupled = !decoupled && Options.WeightDecay != 0;
-        if (coupled) TensorPrimitives.MultiplyAdd(theta, weightDecay, raw, _gradient);
-        ReadOnlySpan<T> g = coupled ? _gradient : raw;
+        if (_coupledWeightDecay) TensorPrimitives.MultiplyAdd(theta, T.CreateChecked(Options.WeightDecay), raw, _gradient);
+        ReadOnlySpan<T> g = _coupledWeightDecay ? _gradient : raw;
 
         bool auxiliaryDue = StepCount % Options.UpdateAuxEvery == 0;
         T beta = T.CreateChecked(Options.Momentum), oneMinusBeta = T.CreateChecked(1 - Options.Momentum);
@@ -179,6 +178,7 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
         }
 
         // θ −= η·(Δ + wd·θ), Δ = Q·m; or, with momentum on Q·g, m = βm + (1 − β)Q·g and θ −= η·(m + wd·θ): one pass.
+        bool decoupled = Options.WeightDecayMode == WeightDecayMode.Decoupled;
         _update.Step(theta, _delta, _momentum, Options.LearningRate, Options.Momentum, decoupled ? Options.WeightDecay : 0,
             blend: Options.MomentumOn == MomentumTarget.PreconditionedGradient);
         StepCount++;

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Numerics;
-using System.Numerics.Tensors;
 using FishLeg.Kernels;
 using FishLeg.Training;
 
