@@ -104,12 +104,8 @@ internal static unsafe class GemmBlocked<T> where T : unmanaged, IFloatingPointI
             }
             else
             {
-                for (int p = 0; p < kc; p++)
-                {
-                    T* src = g.B + (long)(pc + p) * g.Ldb + jc + j0;
-                    new ReadOnlySpan<T>(src, width).CopyTo(new Span<T>(panel + p * nr, width));
-                    new Span<T>(panel + p * nr + width, nr - width).Clear();
-                }
+                T* src = g.B + (long)pc * g.Ldb + jc + j0;
+                for (int p = 0; p < kc; p++, src += g.Ldb) CopyPadded(src, width, panel + p * nr, nr);
             }
         }
     }
@@ -145,24 +141,38 @@ internal static unsafe class GemmBlocked<T> where T : unmanaged, IFloatingPointI
             if (g.TransposeA)
             {
                 // op(A)(i, p) = A[p, i]: the MR values of one column of the panel are contiguous in A.
-                for (int p = 0; p < kc; p++)
-                {
-                    T* src = g.A + (long)(pc + p) * g.Lda + ic + i0;
-                    new ReadOnlySpan<T>(src, height).CopyTo(new Span<T>(panel + p * mr, height));
-                    new Span<T>(panel + p * mr + height, mr - height).Clear();
-                }
+                T* src = g.A + (long)pc * g.Lda + ic + i0;
+                for (int p = 0; p < kc; p++, src += g.Lda) CopyPadded(src, height, panel + p * mr, mr);
             }
             else
             {
-                for (int i = 0; i < height; i++)
+                // op(A)(i, p) = A[i, p]: a full 8-row float panel is transposed 8×8 in registers, like PackB's.
+                T* src = g.A + (long)(ic + i0) * g.Lda + pc;
+                int p = 0;
+                if (typeof(T) == typeof(float) && Avx.IsSupported && mr == 8 && height == 8)
+                    for (; p + 8 <= kc; p += 8) Transpose8x8((float*)(src + p), g.Lda, (float*)(panel + p * mr), mr);
+                for (; p < kc; p++)
                 {
-                    T* src = g.A + (long)(ic + i0 + i) * g.Lda + pc;
-                    for (int p = 0; p < kc; p++) panel[p * mr + i] = src[p];
+                    int i = 0;
+                    for (; i < height; i++) panel[p * mr + i] = src[(long)i * g.Lda + p];
+                    for (; i < mr; i++) panel[p * mr + i] = T.Zero;
                 }
-                for (int i = height; i < mr; i++)
-                    for (int p = 0; p < kc; p++) panel[p * mr + i] = T.Zero;
             }
         }
+    }
+
+    /// <summary>Copies <paramref name="count"/> ≤ <paramref name="width"/> values and zero-fills the rest of the panel row: full rows in vector moves, since a Memmove call per 8–32 values cost more than the copy.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyPadded(T* src, int count, T* dst, int width)
+    {
+        if (count == width && width % Vector256<T>.Count == 0)
+        {
+            for (int q = 0; q < width; q += Vector256<T>.Count) Vector256.Store(Vector256.Load(src + q), dst + q);
+            return;
+        }
+        int j = 0;
+        for (; j < count; j++) dst[j] = src[j];
+        for (; j < width; j++) dst[j] = T.Zero;
     }
 
     private static void StoreEdge(T* tile, int nr, T* c, int ldc, int rows, int columns, bool accumulate)
