@@ -12,6 +12,37 @@ namespace FishLeg.Kernels;
 /// </summary>
 public static class Activations
 {
+    /// <summary>a = σ(z) for an activation chosen at run time (a GEMM epilogue runs this per tile row).</summary>
+    public static void Apply<T>(Activation activation, ReadOnlySpan<T> z, Span<T> a) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        switch (activation)
+        {
+            case Activation.Identity: z.CopyTo(a); break;
+            case Activation.Relu: Relu(z, a); break;
+            case Activation.Tanh: Tanh(z, a); break;
+            case Activation.Sigmoid: Sigmoid(z, a); break;
+            case Activation.Softplus: Softplus(z, a); break;
+            case Activation.GeluTanh: GeluTanh(z, a); break;
+            default: throw new ArgumentOutOfRangeException(nameof(activation), activation, "Unknown activation.");
+        }
+    }
+
+    /// <summary>e = d ⊙ σ'(z), given z and a = σ(z), for an activation chosen at run time; e may be d.</summary>
+    public static void Differentiate<T>(Activation activation, ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> d, Span<T> e)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        switch (activation)
+        {
+            case Activation.Identity: d.CopyTo(e); break;
+            case Activation.Relu: ReluBackward(z, a, d, e); break;
+            case Activation.Tanh: TanhBackward(z, a, d, e); break;
+            case Activation.Sigmoid: SigmoidBackward(z, a, d, e); break;
+            case Activation.Softplus: SoftplusBackward(z, a, d, e); break;
+            case Activation.GeluTanh: GeluTanhBackward(z, a, d, e); break;
+            default: throw new ArgumentOutOfRangeException(nameof(activation), activation, "Unknown activation.");
+        }
+    }
+
     /// <summary>a = max(z, 0).</summary>
     public static void Relu<T>(ReadOnlySpan<T> z, Span<T> a) where T : unmanaged, IFloatingPointIeee754<T>
         => TensorPrimitives.Max(z, T.Zero, a);
@@ -19,7 +50,14 @@ public static class Activations
     /// <summary>e = d ⊙ 1[z &gt; 0].</summary>
     public static void ReluBackward<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> d, Span<T> e) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < e.Length; i++) e[i] = z[i] > T.Zero ? d[i] : T.Zero;
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+            for (; i + Vector<T>.Count <= e.Length; i += Vector<T>.Count)
+            {
+                var positive = Vector.GreaterThan(new Vector<T>(z[i..]), Vector<T>.Zero);
+                Vector.ConditionalSelect(positive, new Vector<T>(d[i..]), Vector<T>.Zero).CopyTo(e[i..]);
+            }
+        for (; i < e.Length; i++) e[i] = z[i] > T.Zero ? d[i] : T.Zero;
     }
 
     /// <summary>a = tanh(z).</summary>

@@ -21,50 +21,64 @@ public static unsafe class Gemm
     private const long ParallelThreshold = 1 << 17;
 
     /// <summary><c>C[m×n] (=|+=) A[m×k]·B[k×n]</c>.</summary>
-    public static void NN<T>(int m, int n, int k, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, bool accumulate = false)
+    public static void NN<T>(int m, int n, int k, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, bool accumulate = false,
+        OnesColumn ones = OnesColumn.None, GemmEpilogue<T> epilogue = default)
         where T : unmanaged, IFloatingPointIeee754<T>
-        => Multiply(false, false, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+        => Multiply(false, false, m, n, k, a, lda, b, ldb, c, ldc, accumulate, ones, epilogue);
 
     /// <summary><c>C[m×n] (=|+=) A[m×k]·B[n×k]ᵀ</c>.</summary>
-    public static void NT<T>(int m, int n, int k, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, bool accumulate = false)
+    public static void NT<T>(int m, int n, int k, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, bool accumulate = false,
+        OnesColumn ones = OnesColumn.None, GemmEpilogue<T> epilogue = default)
         where T : unmanaged, IFloatingPointIeee754<T>
-        => Multiply(false, true, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+        => Multiply(false, true, m, n, k, a, lda, b, ldb, c, ldc, accumulate, ones, epilogue);
 
     /// <summary><c>C[m×n] (=|+=) A[k×m]ᵀ·B[k×n]</c>.</summary>
-    public static void TN<T>(int m, int n, int k, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, bool accumulate = false)
+    public static void TN<T>(int m, int n, int k, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, bool accumulate = false,
+        OnesColumn ones = OnesColumn.None, GemmEpilogue<T> epilogue = default)
         where T : unmanaged, IFloatingPointIeee754<T>
-        => Multiply(true, false, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+        => Multiply(true, false, m, n, k, a, lda, b, ldb, c, ldc, accumulate, ones, epilogue);
 
     /// <summary>
     /// <c>C[m×n] (=|+=) op(A)·op(B)</c> where op(A) is m×k and op(B) is k×n. <paramref name="lda"/>, <paramref name="ldb"/>
     /// and <paramref name="ldc"/> are the row strides of the matrices as stored (A is stored k×m when transposed).
+    /// <paramref name="ones"/> says whether an operand's last column is an implicit column of ones; <paramref name="epilogue"/>
+    /// runs on each tile of C once it is final.
     /// </summary>
     public static void Multiply<T>(bool transposeA, bool transposeB, int m, int n, int k,
-        ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, bool accumulate = false)
+        ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, bool accumulate = false,
+        OnesColumn ones = OnesColumn.None, GemmEpilogue<T> epilogue = default)
         where T : unmanaged, IFloatingPointIeee754<T>
-        => Multiply(Kernel, WorkerPool.Shared, transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+        => Multiply(Kernel, WorkerPool.Shared, transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, ones, epilogue);
 
     internal static void Multiply<T>(GemmKernel kernel, WorkerPool pool, bool transposeA, bool transposeB, int m, int n, int k,
-        ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, bool accumulate)
+        ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, bool accumulate,
+        OnesColumn ones = OnesColumn.None, GemmEpilogue<T> epilogue = default)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentOutOfRangeException.ThrowIfNegative(m);
         ArgumentOutOfRangeException.ThrowIfNegative(n);
         ArgumentOutOfRangeException.ThrowIfNegative(k);
+        if (ones == OnesColumn.A && k == 0 || ones == OnesColumn.B && n == 0)
+            throw new ArgumentException($"An operand with an implicit column of ones ({ones}) needs at least that column.", nameof(ones));
         if (m == 0 || n == 0) return;
         CheckOperand(nameof(c), c.Length, m, n, ldc);
-        if (k == 0)
-        {
-            if (!accumulate) for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
-            return;
-        }
-        if (transposeA) CheckOperand(nameof(a), a.Length, k, m, lda); else CheckOperand(nameof(a), a.Length, m, k, lda);
-        if (transposeB) CheckOperand(nameof(b), b.Length, n, k, ldb); else CheckOperand(nameof(b), b.Length, k, n, ldb);
+        CheckEpilogue(epilogue, m, n, ldc);
+        int storedK = ones == OnesColumn.A ? k - 1 : k, storedN = ones == OnesColumn.B ? n - 1 : n;
+        if (transposeA) CheckOperand(nameof(a), a.Length, storedK, m, lda); else CheckOperand(nameof(a), a.Length, m, storedK, lda);
+        if (transposeB) CheckOperand(nameof(b), b.Length, storedN, k, ldb); else CheckOperand(nameof(b), b.Length, k, storedN, ldb);
 
-        fixed (T* pa = a, pb = b, pc = c)
+        fixed (T* pa = a, pb = b, pc = c, pz = epilogue.Z, pActivated = epilogue.A, pOutput = epilogue.Output)
         {
+            var args = new GemmArgs<T>(kernel, transposeA, transposeB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate, ones,
+                new EpilogueArgs<T>(epilogue.Kind, epilogue.Activation, pz, pActivated, pOutput));
+            if (k == 0)
+            {
+                if (!accumulate) for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
+                GemmBlocked<T>.Finish(in args, 0, m, 0, n);
+                return;
+            }
             var job = GemmJob<T>.ForThisThread;
-            job.Args = new GemmArgs<T>(kernel, transposeA, transposeB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate);
+            job.Args = args;
             long work = (long)m * n * k;
             int parts = work < ParallelThreshold ? 1 : pool.Parallelism;
             pool.Run(job, parts);
@@ -72,8 +86,18 @@ public static unsafe class Gemm
         }
     }
 
+    private static void CheckEpilogue<T>(in GemmEpilogue<T> epilogue, int m, int n, int ldc) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (epilogue.Kind == EpilogueKind.None) return;
+        CheckOperand("epilogue output", epilogue.Output.Length, m, n, ldc);
+        if (epilogue.Kind != EpilogueKind.Differentiate) return;
+        CheckOperand("epilogue Z", epilogue.Z.Length, m, n, ldc);
+        CheckOperand("epilogue A", epilogue.A.Length, m, n, ldc);
+    }
+
     private static void CheckOperand(string name, int length, int rows, int columns, int stride)
     {
+        if (rows == 0 || columns == 0) return;
         if (stride < columns)
             throw new ArgumentException($"Row stride {stride} of matrix '{name}' is smaller than its {columns} columns.", name);
         long needed = (long)(rows - 1) * stride + columns;
@@ -94,12 +118,23 @@ public enum GemmKernel
 }
 
 internal readonly unsafe struct GemmArgs<T>(GemmKernel kernel, bool transposeA, bool transposeB, int m, int n, int k,
-    T* a, int lda, T* b, int ldb, T* c, int ldc, bool accumulate) where T : unmanaged
+    T* a, int lda, T* b, int ldb, T* c, int ldc, bool accumulate, OnesColumn ones, EpilogueArgs<T> epilogue) where T : unmanaged
 {
     public readonly GemmKernel Kernel = kernel;
     public readonly bool TransposeA = transposeA, TransposeB = transposeB, Accumulate = accumulate;
     public readonly int M = m, N = n, K = k, Lda = lda, Ldb = ldb, Ldc = ldc;
+    /// <summary>Columns of op(A) and op(B) read from memory; any beyond are the implicit ones.</summary>
+    public readonly int StoredK = ones == OnesColumn.A ? k - 1 : k, StoredN = ones == OnesColumn.B ? n - 1 : n;
     public readonly T* A = a, B = b, C = c;
+    public readonly EpilogueArgs<T> Epilogue = epilogue;
+}
+
+/// <summary><see cref="GemmEpilogue{T}"/> with its spans pinned, for the worker threads.</summary>
+internal readonly unsafe struct EpilogueArgs<T>(EpilogueKind kind, Activation activation, T* z, T* a, T* output) where T : unmanaged
+{
+    public readonly EpilogueKind Kind = kind;
+    public readonly Activation Activation = activation;
+    public readonly T* Z = z, A = a, Output = output;
 }
 
 /// <summary>One GEMM call split over threads: each part takes a band of C's columns (or rows, when C is tall).</summary>

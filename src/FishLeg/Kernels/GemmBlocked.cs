@@ -35,7 +35,7 @@ internal static unsafe class GemmBlocked<T> where T : unmanaged, IFloatingPointI
             for (int pc = 0; pc < g.K; pc += KC)
             {
                 int kc = Math.Min(KC, g.K - pc);
-                bool accumulate = g.Accumulate || pc > 0;
+                bool accumulate = g.Accumulate || pc > 0, last = pc + kc == g.K && g.Epilogue.Kind != EpilogueKind.None;
                 PackB(in g, pc, kc, jc, nc, nr, packB);
                 for (int ic = rowStart; ic < rowEnd; ic += MC)
                 {
@@ -59,6 +59,7 @@ internal static unsafe class GemmBlocked<T> where T : unmanaged, IFloatingPointI
                                 MicroKernel<T>.Run(g.Kernel, kc, aPanel, bPanel, edge, nr, accumulate: false);
                                 StoreEdge(edge, nr, cTile, g.Ldc, mrValid, nrValid, accumulate);
                             }
+                            if (last) Finish(in g, ic + ir, mrValid, jc + jr, nrValid);
                         }
                     }
                 }
@@ -77,7 +78,8 @@ internal static unsafe class GemmBlocked<T> where T : unmanaged, IFloatingPointI
     {
         for (int j0 = 0; j0 < nc; j0 += nr)
         {
-            int width = Math.Min(nr, nc - j0);
+            int valid = Math.Min(nr, nc - j0);
+            int width = Math.Min(valid, g.StoredN - jc - j0); // stored columns; the rest of the valid ones are ones
             T* panel = dst + j0 * kc;
             if (g.TransposeB)
             {
@@ -100,12 +102,15 @@ internal static unsafe class GemmBlocked<T> where T : unmanaged, IFloatingPointI
                     for (int p = 0; p < kc; p++) panel[p * nr + j] = src[p];
                 }
                 for (; j < nr; j++)
-                    for (int p = 0; p < kc; p++) panel[p * nr + j] = T.Zero;
+                {
+                    T fill = j < valid ? T.One : T.Zero;
+                    for (int p = 0; p < kc; p++) panel[p * nr + j] = fill;
+                }
             }
             else
             {
                 T* src = g.B + (long)pc * g.Ldb + jc + j0;
-                for (int p = 0; p < kc; p++, src += g.Ldb) CopyPadded(src, width, panel + p * nr, nr);
+                for (int p = 0; p < kc; p++, src += g.Ldb) CopyPadded(src, width, valid, panel + p * nr, nr);
             }
         }
     }
@@ -137,12 +142,13 @@ internal static unsafe class GemmBlocked<T> where T : unmanaged, IFloatingPointI
         for (int i0 = 0; i0 < mc; i0 += mr)
         {
             int height = Math.Min(mr, mc - i0);
+            int stored = Math.Min(kc, g.StoredK - pc); // columns read from A; any after are the implicit ones
             T* panel = dst + i0 * kc;
             if (g.TransposeA)
             {
                 // op(A)(i, p) = A[p, i]: the MR values of one column of the panel are contiguous in A.
                 T* src = g.A + (long)pc * g.Lda + ic + i0;
-                for (int p = 0; p < kc; p++, src += g.Lda) CopyPadded(src, height, panel + p * mr, mr);
+                for (int p = 0; p < stored; p++, src += g.Lda) CopyPadded(src, height, height, panel + p * mr, mr);
             }
             else
             {
@@ -150,20 +156,26 @@ internal static unsafe class GemmBlocked<T> where T : unmanaged, IFloatingPointI
                 T* src = g.A + (long)(ic + i0) * g.Lda + pc;
                 int p = 0;
                 if (typeof(T) == typeof(float) && Avx.IsSupported && mr == 8 && height == 8)
-                    for (; p + 8 <= kc; p += 8) Transpose8x8((float*)(src + p), g.Lda, (float*)(panel + p * mr), mr);
-                for (; p < kc; p++)
+                    for (; p + 8 <= stored; p += 8) Transpose8x8((float*)(src + p), g.Lda, (float*)(panel + p * mr), mr);
+                for (; p < stored; p++)
                 {
                     int i = 0;
                     for (; i < height; i++) panel[p * mr + i] = src[(long)i * g.Lda + p];
                     for (; i < mr; i++) panel[p * mr + i] = T.Zero;
                 }
             }
+            for (int p = Math.Max(stored, 0); p < kc; p++)
+                for (int i = 0; i < mr; i++) panel[p * mr + i] = i < height ? T.One : T.Zero;
         }
     }
 
-    /// <summary>Copies <paramref name="count"/> ≤ <paramref name="width"/> values and zero-fills the rest of the panel row: full rows in vector moves, since a Memmove call per 8–32 values cost more than the copy.</summary>
+    /// <summary>
+    /// One panel row: copies <paramref name="count"/> stored values, writes ones up to <paramref name="valid"/> (an implicit
+    /// ones column) and zeros up to <paramref name="width"/>. Full rows move as vectors: a Memmove call per 8–32 values cost
+    /// more than the copy.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void CopyPadded(T* src, int count, T* dst, int width)
+    private static void CopyPadded(T* src, int count, int valid, T* dst, int width)
     {
         if (count == width && width % Vector256<T>.Count == 0)
         {
@@ -172,7 +184,23 @@ internal static unsafe class GemmBlocked<T> where T : unmanaged, IFloatingPointI
         }
         int j = 0;
         for (; j < count; j++) dst[j] = src[j];
+        for (; j < valid; j++) dst[j] = T.One;
         for (; j < width; j++) dst[j] = T.Zero;
+    }
+
+    /// <summary>Runs the epilogue on the final rows × columns block of C at (<paramref name="row"/>, <paramref name="column"/>).</summary>
+    public static void Finish(in GemmArgs<T> g, int row, int rows, int column, int columns)
+    {
+        ref readonly EpilogueArgs<T> e = ref g.Epilogue;
+        if (e.Kind == EpilogueKind.None) return;
+        for (int i = 0; i < rows; i++)
+        {
+            long at = (long)(row + i) * g.Ldc + column;
+            var c = new ReadOnlySpan<T>(g.C + at, columns);
+            var output = new Span<T>(e.Output + at, columns);
+            if (e.Kind == EpilogueKind.Activate) Activations.Apply(e.Activation, c, output);
+            else Activations.Differentiate(e.Activation, new ReadOnlySpan<T>(e.Z + at, columns), new ReadOnlySpan<T>(e.A + at, columns), c, output);
+        }
     }
 
     private static void StoreEdge(T* tile, int nr, T* c, int ldc, int rows, int columns, bool accumulate)

@@ -52,6 +52,85 @@ public class GemmTests
         Check<double>(kernel, transposeA, transposeB, 17, 1100, 785, tolerance: 1e-13);
     }
 
+    [Theory]
+    [MemberData(nameof(Configurations))]
+    public void ImplicitOnesColumnEqualsAStoredOne(GemmKernel kernel, bool transposeA, bool transposeB)
+    {
+        // Odd sizes put the ones column in an edge tile, a second KC block (k = 300) and a second NC block (n = 1100).
+        foreach ((int m, int n, int k) in new[] { (1, 1, 1), (17, 3, 64), (100, 785, 300), (9, 1100, 17) })
+        {
+            CheckOnes<double>(kernel, transposeA, transposeB, m, n, k, OnesColumn.A);
+            CheckOnes<double>(kernel, transposeA, transposeB, m, n, k, OnesColumn.B);
+            CheckOnes<float>(kernel, transposeA, transposeB, m, n, k, OnesColumn.A);
+            CheckOnes<float>(kernel, transposeA, transposeB, m, n, k, OnesColumn.B);
+        }
+    }
+
+    [Theory]
+    [InlineData(Activation.Identity)]
+    [InlineData(Activation.Relu)]
+    [InlineData(Activation.Tanh)]
+    [InlineData(Activation.Sigmoid)]
+    [InlineData(Activation.Softplus)]
+    [InlineData(Activation.GeluTanh)]
+    public void EpilogueEqualsASeparatePassBitForBit(Activation activation)
+    {
+        // Sizes with edge tiles, two KC blocks and a parallel split; C has padded rows the epilogue must not touch.
+        foreach ((int m, int n, int k) in new[] { (3, 5, 2), (100, 785, 300), (785, 100, 17) })
+        {
+            int ldc = n + 3;
+            float[] a = Random(m * k, 21), b = Random(n * k, 22), z = Random(m * ldc, 23);
+            foreach (bool accumulate in new[] { false, true })
+            {
+                // Activate: C = A·Bᵀ, then σ(C) in the epilogue vs in a pass of its own.
+                var c = (float[])z.Clone();
+                var fused = Random(m * ldc, 24);
+                var separate = (float[])fused.Clone();
+                Gemm.NT<float>(m, n, k, a, k, b, k, c, ldc, accumulate, epilogue: GemmEpilogue<float>.Activate(activation, fused));
+                var reference = (float[])z.Clone();
+                Gemm.NT<float>(m, n, k, a, k, b, k, reference, ldc, accumulate);
+                Assert.Equal(reference, c);
+                for (int i = 0; i < m; i++)
+                    Activations.Apply<float>(activation, reference.AsSpan(i * ldc, n), separate.AsSpan(i * ldc, n));
+                Assert.Equal(separate, fused);
+
+                // Differentiate in place: C ⊙ σ'(Z) with A = σ(Z) written over C.
+                var activated = new float[z.Length];
+                Activations.Apply<float>(activation, z, activated);
+                c = Random(m * ldc, 25);
+                Gemm.NT<float>(m, n, k, a, k, b, k, c, ldc, accumulate, epilogue: GemmEpilogue<float>.Differentiate(activation, z, activated, c));
+                reference = Random(m * ldc, 25);
+                Gemm.NT<float>(m, n, k, a, k, b, k, reference, ldc, accumulate);
+                for (int i = 0; i < m; i++)
+                {
+                    Span<float> row = reference.AsSpan(i * ldc, n);
+                    Activations.Differentiate<float>(activation, z.AsSpan(i * ldc, n), activated.AsSpan(i * ldc, n), row, row);
+                }
+                Assert.Equal(reference, c);
+            }
+        }
+    }
+
+    [Fact]
+    public void EpilogueRunsWhenDepthIsZero()
+    {
+        var c = new float[] { -1, 2, -3, 4 };
+        var a = new float[4];
+        Gemm.NN<float>(2, 2, 0, [], 1, [], 2, c, 2, accumulate: true, epilogue: GemmEpilogue<float>.Activate(Activation.Relu, a));
+        Assert.Equal(new float[] { 0, 2, 0, 4 }, a);
+    }
+
+    [Fact]
+    public void ShortEpilogueOperandIsNamed()
+    {
+        var error = Assert.Throws<ArgumentException>(() =>
+            Gemm.NN<float>(2, 2, 2, new float[4], 2, new float[4], 2, new float[4], 2, epilogue: GemmEpilogue<float>.Activate(Activation.Relu, new float[3])));
+        Assert.Contains("Matrix 'epilogue output' (2×2, row stride 2) needs 4 elements but the span holds 3", error.Message);
+        error = Assert.Throws<ArgumentException>(() =>
+            Gemm.NN<float>(2, 2, 2, new float[4], 2, new float[4], 2, new float[4], 2, epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, new float[4], new float[1], new float[4])));
+        Assert.Contains("Matrix 'epilogue A'", error.Message);
+    }
+
     [Fact]
     public void ParallelSplitMatchesSerialBitForBit()
     {
@@ -118,6 +197,31 @@ public class GemmTests
                 for (int j = n; j < ldc && i * ldc + j < c.Length; j++) Assert.Equal(c0[i * ldc + j], c[i * ldc + j]);
             }
         }
+    }
+
+    /// <summary>The product with an implicit ones column equals the one with the ones stored (padded strides again).</summary>
+    private static void CheckOnes<T>(GemmKernel kernel, bool transposeA, bool transposeB, int m, int n, int k, OnesColumn ones)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int lda = (transposeA ? m : k) + 3, ldb = (transposeB ? k : n) + 2;
+        T[] a = Random<T>((transposeA ? k : m) * lda, 31), b = Random<T>((transposeB ? n : k) * ldb, 32);
+        // The explicit operands: the last column of op(A) (or op(B)) set to ones.
+        T[] explicitA = (T[])a.Clone(), explicitB = (T[])b.Clone();
+        if (ones == OnesColumn.A)
+            for (int i = 0; i < m; i++) explicitA[transposeA ? (k - 1) * lda + i : i * lda + k - 1] = T.One;
+        else
+            for (int p = 0; p < k; p++) explicitB[transposeB ? (n - 1) * ldb + p : p * ldb + n - 1] = T.One;
+        // The implicit operands hold garbage where the ones would be: it must never be read.
+        T[] storedA = (T[])a.Clone(), storedB = (T[])b.Clone();
+        if (ones == OnesColumn.A)
+            for (int i = 0; i < m; i++) storedA[transposeA ? (k - 1) * lda + i : i * lda + k - 1] = T.CreateChecked(1e6);
+        else
+            for (int p = 0; p < k; p++) storedB[transposeB ? (n - 1) * ldb + p : p * ldb + n - 1] = T.CreateChecked(1e6);
+        var expected = new T[m * n];
+        var actual = new T[m * n];
+        Gemm.Multiply<T>(kernel, WorkerPool.Shared, transposeA, transposeB, m, n, k, explicitA, lda, explicitB, ldb, expected, n, false);
+        Gemm.Multiply<T>(kernel, WorkerPool.Shared, transposeA, transposeB, m, n, k, storedA, lda, storedB, ldb, actual, n, false, ones);
+        Assert.Equal(expected, actual);
     }
 
     private static float[] Random(int length, ulong seed) => Random<float>(length, seed);
