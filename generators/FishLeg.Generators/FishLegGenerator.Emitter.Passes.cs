@@ -19,19 +19,16 @@ public sealed partial class FishLegGenerator
                 string units = I(layer.Units), columns = I(layer.Columns);
                 w.Line();
                 w.Line($"// Layer {l}: {I(layer.Inputs)} → {units}, {layer.Activation}. W{l} is {units}×{columns} at offset {I(layout.Offsets[l - 1])}{(layer.Bias ? $", bias in column {I(layer.Inputs)}" : "")}.");
+                w.Line($"// Z = {(layer.Bias ? "[A | 1]" : "A")}·Wᵀ{(HasActivation(model, l) ? ", and A = σ(Z) on each finished tile" : "")}.");
                 w.Line($"{ReadOnlySpan}<{T}> w{l} = {LayerWeights("parameters", layout, model, l)};");
                 w.Line($"{Span}<{T}> z{l} = {Slice("_z", model, l)};");
-                if (layer.Bias)
-                {
-                    w.Line("// Z = [A | 1]·Wᵀ: start from the bias in every row, then accumulate A·W̃ᵀ.");
-                    w.Line($"{Kernels}.Dense.BroadcastBias<{T}>(w{l}, {columns}, z{l});");
-                }
-                w.Line($"{Kernels}.Gemm.NT<{T}>(batch, {units}, {I(layer.Inputs)}, {LayerInput(model, l, forward: true)}, {I(layer.Inputs)}, w{l}, {columns}, z{l}, {units}, accumulate: {Bool(layer.Bias)});");
+                string epilogue = "";
                 if (HasActivation(model, l))
                 {
                     w.Line($"{Span}<{T}> a{l} = {Slice("_a", model, l)};");
-                    w.Line($"{Kernels}.Activations.{layer.Activation}<{T}>(z{l}, a{l});");
+                    epilogue = $", epilogue: {Epilogue(T)}.Activate({ActivationName(layer)}, a{l})";
                 }
+                w.Line($"{Kernels}.Gemm.NT<{T}>(batch, {units}, {columns}, {LayerInput(model, l, forward: true)}, {I(layer.Inputs)}, w{l}, {columns}, z{l}, {units}{Ones(layer, "A")}{epilogue});");
             }
             w.Line($"return {Output(model, model.Layers.Count, forward: true)};");
             w.Close();
@@ -46,25 +43,31 @@ public sealed partial class FishLegGenerator
             w.Open($"private void Backward({ReadOnlySpan}<{T}> inputs, int batch, {Span}<{T}> gradient)");
             w.Line($"{ReadOnlySpan}<{T}> parameters = _parameters;");
             w.Line($"{Span}<{T}> d{count} = {Slice("_d", model, count)};");
+            if (HasActivation(model, count))
+            {
+                LayerSpec top = model.Layers[count - 1];
+                w.Line($"{Span}<{T}> e{count} = {Slice("_e", model, count)};");
+                w.Line($"{Kernels}.Activations.{top.Activation}Backward<{T}>({Slice("_z", model, count)}, {Slice("_a", model, count)}, d{count}, e{count});");
+            }
             for (int l = count; l >= 1; l--)
             {
                 LayerSpec layer = model.Layers[l - 1];
                 string units = I(layer.Units), columns = I(layer.Columns), inputs = I(layer.Inputs);
                 string e = HasActivation(model, l) ? $"e{l}" : $"d{l}";
                 w.Line();
-                w.Line($"// Layer {l}: E = D ⊙ σ'(Z), G = Eᵀ·{(layer.Bias ? "[A | 1]" : "A")}{(l > 1 ? $", D below = E·{(layer.Bias ? "W̃" : "W")}" : "")}.");
-                if (HasActivation(model, l))
-                {
-                    w.Line($"{Span}<{T}> e{l} = {Slice("_e", model, l)};");
-                    w.Line($"{Kernels}.Activations.{layer.Activation}Backward<{T}>({Slice("_z", model, l)}, {Slice("_a", model, l)}, d{l}, e{l});");
-                }
+                w.Line($"// Layer {l}: G = Eᵀ·{(layer.Bias ? "[A | 1]" : "A")}{(l > 1 ? $", D below = E·{(layer.Bias ? "W̃" : "W")}{(HasActivation(model, l - 1) ? " and E below = D ⊙ σ'(Z) on each finished tile" : "")}" : "")}.");
                 w.Line($"{Span}<{T}> g{l} = {LayerWeights("gradient", layout, model, l)};");
-                w.Line($"{Kernels}.Gemm.TN<{T}>({units}, {inputs}, batch, {e}, {units}, {LayerInput(model, l, forward: false)}, {inputs}, g{l}, {columns});");
-                if (layer.Bias) w.Line($"{Kernels}.Dense.BiasGradient<{T}>({e}, {columns}, g{l});");
+                w.Line($"{Kernels}.Gemm.TN<{T}>({units}, {columns}, batch, {e}, {units}, {LayerInput(model, l, forward: false)}, {inputs}, g{l}, {columns}{Ones(layer, "B")});");
                 if (l > 1)
                 {
                     w.Line($"{Span}<{T}> d{l - 1} = {Slice("_d", model, l - 1)};");
-                    w.Line($"{Kernels}.Gemm.NN<{T}>(batch, {inputs}, {units}, {e}, {units}, {LayerWeights("parameters", layout, model, l)}, {columns}, d{l - 1}, {inputs});");
+                    string epilogue = "";
+                    if (HasActivation(model, l - 1))
+                    {
+                        w.Line($"{Span}<{T}> e{l - 1} = {Slice("_e", model, l - 1)};");
+                        epilogue = $", epilogue: {Differentiate(model, l - 1, T, $"e{l - 1}")}";
+                    }
+                    w.Line($"{Kernels}.Gemm.NN<{T}>(batch, {inputs}, {units}, {e}, {units}, {LayerWeights("parameters", layout, model, l)}, {columns}, d{l - 1}, {inputs}{epilogue});");
                 }
             }
             w.Close();
@@ -85,18 +88,18 @@ public sealed partial class FishLegGenerator
                 LayerSpec layer = model.Layers[l - 1];
                 string units = I(layer.Units), columns = I(layer.Columns), inputs = I(layer.Inputs);
                 w.Line();
-                w.Line($"// Layer {l}: Ż = {(layer.Bias ? "[A | 1]" : "A")}·Vᵀ{(l > 1 ? $" + Ȧ·{(layer.Bias ? "W̃" : "W")}ᵀ" : "")}, Ȧ = σ'(Z) ⊙ Ż.");
+                w.Line($"// Layer {l}: Ż = {(layer.Bias ? "[A | 1]" : "A")}·Vᵀ{(l > 1 ? $" + Ȧ·{(layer.Bias ? "W̃" : "W")}ᵀ" : "")}{(HasActivation(model, l) ? ", Ȧ = σ'(Z) ⊙ Ż on each finished tile of the last product" : "")}.");
                 w.Line($"{ReadOnlySpan}<{T}> v{l} = {LayerWeights("direction", layout, model, l)};");
                 w.Line($"{Span}<{T}> zDot{l} = {Slice("_zDot", model, l)};");
-                if (layer.Bias) w.Line($"{Kernels}.Dense.BroadcastBias<{T}>(v{l}, {columns}, zDot{l});");
-                w.Line($"{Kernels}.Gemm.NT<{T}>(batch, {units}, {inputs}, {LayerInput(model, l, forward: false)}, {inputs}, v{l}, {columns}, zDot{l}, {units}, accumulate: {Bool(layer.Bias)});");
-                if (l > 1)
-                    w.Line($"{Kernels}.Gemm.NT<{T}>(batch, {units}, {inputs}, {TangentOutput(model, l - 1)}, {inputs}, {LayerWeights("parameters", layout, model, l)}, {columns}, zDot{l}, {units}, accumulate: true);");
+                string epilogue = "";
                 if (HasActivation(model, l))
                 {
                     w.Line($"{Span}<{T}> aDot{l} = {Slice("_aDot", model, l)};");
-                    w.Line($"{Kernels}.Activations.{layer.Activation}Backward<{T}>({Slice("_z", model, l)}, {Slice("_a", model, l)}, zDot{l}, aDot{l});");
+                    epilogue = $", epilogue: {Differentiate(model, l, T, $"aDot{l}")}";
                 }
+                w.Line($"{Kernels}.Gemm.NT<{T}>(batch, {units}, {columns}, {LayerInput(model, l, forward: false)}, {inputs}, v{l}, {columns}, zDot{l}, {units}{Ones(layer, "A")}{(l == 1 ? epilogue : "")});");
+                if (l > 1)
+                    w.Line($"{Kernels}.Gemm.NT<{T}>(batch, {units}, {inputs}, {TangentOutput(model, l - 1)}, {inputs}, {LayerWeights("parameters", layout, model, l)}, {columns}, zDot{l}, {units}, accumulate: true{epilogue});");
             }
             w.Line($"return {TangentOutput(model, model.Layers.Count)};");
             w.Close();
@@ -115,31 +118,52 @@ public sealed partial class FishLegGenerator
             w.Open($"private void TangentBackward({ReadOnlySpan}<{T}> inputs, int batch, {ReadOnlySpan}<{T}> direction, {Span}<{T}> product, bool hessian)");
             w.Line($"{ReadOnlySpan}<{T}> parameters = _parameters;");
             w.Line($"{Span}<{T}> eDot{count} = {Slice("_eDot", model, count)};");
+            if (HasActivation(model, count))
+                w.Line($"{Kernels}.Activations.{model.Layers[count - 1].Activation}Backward<{T}>({Slice("_z", model, count)}, {Slice("_a", model, count)}, eDot{count}, eDot{count});");
             for (int l = count; l >= 1; l--)
             {
                 LayerSpec layer = model.Layers[l - 1];
                 string units = I(layer.Units), columns = I(layer.Columns), inputs = I(layer.Inputs);
-                bool activation = HasActivation(model, l);
-                string primalE = activation ? Slice("_e", model, l) : Slice("_d", model, l);
+                string primalE = HasActivation(model, l) ? Slice("_e", model, l) : Slice("_d", model, l);
                 w.Line();
                 w.Line($"// Layer {l}: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·{(layer.Bias ? "[A | 1]" : "A")}{(l > 1 ? $" [+ Eᵀ·Ȧ], Ḋ below = Ė·{(layer.Bias ? "W̃" : "W")} [+ E·Ṽ]" : "")}.");
-                if (activation)
-                    w.Line($"{Kernels}.Activations.{layer.Activation}Backward<{T}>({Slice("_z", model, l)}, {Slice("_a", model, l)}, eDot{l}, eDot{l});");
                 if (HasCurvature(layer.Activation))
                     w.Line($"if (hessian) {Kernels}.Activations.{layer.Activation}Curvature<{T}>({Slice("_z", model, l)}, {Slice("_a", model, l)}, {Slice("_d", model, l)}, {Slice("_zDot", model, l)}, eDot{l});");
                 w.Line($"{Span}<{T}> p{l} = {LayerWeights("product", layout, model, l)};");
-                w.Line($"{Kernels}.Gemm.TN<{T}>({units}, {inputs}, batch, eDot{l}, {units}, {LayerInput(model, l, forward: false)}, {inputs}, p{l}, {columns});");
-                if (layer.Bias) w.Line($"{Kernels}.Dense.BiasGradient<{T}>(eDot{l}, {columns}, p{l});");
+                w.Line($"{Kernels}.Gemm.TN<{T}>({units}, {columns}, batch, eDot{l}, {units}, {LayerInput(model, l, forward: false)}, {inputs}, p{l}, {columns}{Ones(layer, "B")});");
                 if (l > 1)
                 {
                     w.Line($"if (hessian) {Kernels}.Gemm.TN<{T}>({units}, {inputs}, batch, {primalE}, {units}, {TangentSlice(model, l - 1)}, {inputs}, p{l}, {columns}, accumulate: true);");
                     w.Line($"{Span}<{T}> eDot{l - 1} = {Slice("_eDot", model, l - 1)};");
-                    w.Line($"{Kernels}.Gemm.NN<{T}>(batch, {inputs}, {units}, eDot{l}, {units}, {LayerWeights("parameters", layout, model, l)}, {columns}, eDot{l - 1}, {inputs});");
-                    w.Line($"if (hessian) {Kernels}.Gemm.NN<{T}>(batch, {inputs}, {units}, {primalE}, {units}, {LayerWeights("direction", layout, model, l)}, {columns}, eDot{l - 1}, {inputs}, accumulate: true);");
+                    string below = Kernels + ".Gemm.NN<" + T + ">(batch, " + inputs + ", " + units + ", ";
+                    string into = $", {columns}, eDot{l - 1}, {inputs}";
+                    if (HasActivation(model, l - 1))
+                    {
+                        // Ḋ ⊙ σ'(Z) below runs on the tiles of the last product into Ḋ: the second one when the Hessian adds E·Ṽ.
+                        string differentiate = Differentiate(model, l - 1, T, $"eDot{l - 1}");
+                        w.Line($"{below}eDot{l}, {units}, {LayerWeights("parameters", layout, model, l)}{into}, epilogue: hessian ? default : {differentiate});");
+                        w.Line($"if (hessian) {below}{primalE}, {units}, {LayerWeights("direction", layout, model, l)}{into}, accumulate: true, epilogue: {differentiate});");
+                    }
+                    else
+                    {
+                        w.Line($"{below}eDot{l}, {units}, {LayerWeights("parameters", layout, model, l)}{into});");
+                        w.Line($"if (hessian) {below}{primalE}, {units}, {LayerWeights("direction", layout, model, l)}{into}, accumulate: true);");
+                    }
                 }
             }
             w.Close();
         }
+
+        /// <summary>The GEMM argument that makes op(A) or op(B) end in the bias's column of ones, for a layer with a bias.</summary>
+        private static string Ones(LayerSpec layer, string operand) => layer.Bias ? $", ones: {Kernels}.OnesColumn.{operand}" : "";
+
+        private static string Epilogue(string T) => $"{Kernels}.GemmEpilogue<{T}>";
+
+        private static string ActivationName(LayerSpec layer) => $"global::FishLeg.Activation.{layer.Activation}";
+
+        /// <summary>The epilogue writing C ⊙ σ'(Z) of layer <paramref name="l"/> into <paramref name="output"/>.</summary>
+        private static string Differentiate(ModelSpec model, int l, string T, string output) =>
+            $"{Epilogue(T)}.Differentiate({ActivationName(model.Layers[l - 1])}, {Slice("_z", model, l)}, {Slice("_a", model, l)}, {output})";
 
         /// <summary>Activations whose second derivative is not identically zero.</summary>
         private static bool HasCurvature(ActivationKind activation) => activation is not (ActivationKind.Identity or ActivationKind.Relu);

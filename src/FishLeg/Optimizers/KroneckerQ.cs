@@ -42,7 +42,7 @@ internal sealed class KroneckerQ<T> : QBlock<T> where T : unmanaged, IFloatingPo
     {
         int o = Rows, i = Columns;
         // v = L·(Lᵀ·((U·R)·Rᵀ)), through the scratch M and N.
-        TimesLower(o, i, u, i, i, R(lambda), _n, i);
+        TimesLower(o, i, u, i, R(lambda), _n, i);
         TimesLowerTransposed(o, i, _n, i, R(lambda), _m, i);
         LowerTransposedTimes(o, i, L(lambda), _m, i, _n, i);
         LowerTimes(o, i, L(lambda), _n, i, v, i);
@@ -55,7 +55,7 @@ internal sealed class KroneckerQ<T> : QBlock<T> where T : unmanaged, IFloatingPo
         Span<T> gradientL = gradient[..(o * o)], gradientR = gradient.Slice(o * o, i * i);
 
         // M = U R Rᵀ (N is scratch here), then S_L = Ξ Mᵀ + M Ξᵀ and ∂L = S_L·L.
-        TimesLower(o, i, u, i, i, r, _n, i);
+        TimesLower(o, i, u, i, r, _n, i);
         TimesLowerTransposed(o, i, _n, i, r, _m, i);
         Gemm.NT(o, o, i, xi, i, _m, i, _sl, o);
         Gemm.NT(o, o, i, _m, i, xi, i, _sl, o, accumulate: true);
@@ -98,11 +98,10 @@ internal sealed class KroneckerQ<T> : QBlock<T> where T : unmanaged, IFloatingPo
         Span<T> y = scratch.Slice(2 * batch * o, batch * i), z = scratch.Slice(2 * batch * o + batch * i, batch * i);
 
         // X = L·(E·L)ᵀ = L Lᵀ Eᵀ (n_o × K).
-        TimesLower(batch, o, delta, o, o, l, p, o);
+        TimesLower(batch, o, delta, o, l, p, o);
         LowerTimesTransposed(o, batch, l, p, o, x, batch);
-        // Z = (Ā·R)·Rᵀ (K × n_i), the bias row of R added to every row when Ā has its column of ones.
-        if (hasBias) Dense.BroadcastRow(r.Slice(inputs * i, i), y);
-        TimesLower(batch, i, input, inputs, inputs, r, y, i, accumulate: hasBias);
+        // Z = (Ā·R)·Rᵀ (K × n_i), Ā's column of ones implicit in the GEMM.
+        TimesLower(batch, i, input, inputs, r, y, i, hasBias ? OnesColumn.A : OnesColumn.None);
         TimesLowerTransposed(batch, i, y, i, r, z, i);
         // V = X·Z.
         Gemm.NN(o, i, batch, x, batch, z, i, v, i);
@@ -150,9 +149,9 @@ internal sealed class KroneckerQ<T> : QBlock<T> where T : unmanaged, IFloatingPo
         WithBias(productInput, kp, inputs, hasBias, dF);
         WithBias(input, k, inputs, hasBias, dB);
         TensorPrimitives.Multiply(delta[..(k * o)], scale, cP);
-        TimesLower(k, o, cP, o, o, l, pl, o);
+        TimesLower(k, o, cP, o, l, pl, o);
         TimesLowerTransposed(k, o, pl, o, l, x, o);
-        TimesLower(k, i, dB, i, i, r, br, i);
+        TimesLower(k, i, dB, i, r, br, i);
         TimesLowerTransposed(k, i, br, i, r, dY, i);
         TensorPrimitives.Multiply(x, damping, cX);
         TensorPrimitives.Negate(cP, cP);
@@ -161,7 +160,7 @@ internal sealed class KroneckerQ<T> : QBlock<T> where T : unmanaged, IFloatingPo
         Gemm.NT(kc, k, i, d, i, dY, i, w, k);
         Gemm.NN(kc, o, k, w, k, pl, o, wide, o);
         Gemm.TN(o, o, kc, c, o, wide, o, gradientL, o);
-        TimesLower(kc, o, c, o, o, l, wide, o);
+        TimesLower(kc, o, c, o, l, wide, o);
         Gemm.TN(k, o, kc, w, k, wide, o, wide2, o);
         TensorPrimitives.Negate(cP, cP); // P again for this product, then back to −P for C
         Gemm.TN(o, o, k, cP, o, wide2[..(k * o)], o, gradientL, o, accumulate: true);
@@ -169,7 +168,7 @@ internal sealed class KroneckerQ<T> : QBlock<T> where T : unmanaged, IFloatingPo
 
         // ∂R = Āᵀ(Z(DR)) + Dᵀ(Zᵀ(ĀR)), Z = X Cᵀ.
         Gemm.NT(k, kc, o, x, o, c, o, z, kc);
-        TimesLower(kc, i, d, i, i, r, tall, i);
+        TimesLower(kc, i, d, i, r, tall, i);
         Gemm.NN(k, i, kc, z, kc, tall, i, tall2, i);
         Gemm.TN(i, i, k, dB, i, tall2[..(k * i)], i, gradientR, i);
         Gemm.TN(kc, i, k, z, kc, br, i, tall, i);
@@ -213,15 +212,15 @@ internal sealed class KroneckerQ<T> : QBlock<T> where T : unmanaged, IFloatingPo
 
     private int Block(int n) => _triangular ? Math.Max(MinimumBlock, (n + 7) / 8) : n;
 
-    /// <summary>C (m×n) (=|+=) A·F, where A (m×depth, stride lda) meets only the first depth ≤ n rows of F.</summary>
-    private void TimesLower(int m, int n, ReadOnlySpan<T> a, int lda, int depth, ReadOnlySpan<T> f, Span<T> c, int ldc, bool accumulate = false)
+    /// <summary>
+    /// C (m×n) = A·F for A m×n (stride lda); with <paramref name="ones"/> A's last column is an implicit column of ones
+    /// (A holds n − 1).
+    /// </summary>
+    private void TimesLower(int m, int n, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> f, Span<T> c, int ldc, OnesColumn ones = OnesColumn.None)
     {
         // Column block J of C only needs rows j0.. of F (F[k, j] = 0 for k < j).
         for (int j0 = 0, block = Block(n); j0 < n; j0 += block)
-        {
-            int start = Math.Min(j0, depth);
-            Gemm.NN(m, Math.Min(block, n - j0), depth - start, a[start..], lda, f[(start * n + j0)..], n, c[j0..], ldc, accumulate);
-        }
+            Gemm.NN(m, Math.Min(block, n - j0), n - j0, a[j0..], lda, f[(j0 * n + j0)..], n, c[j0..], ldc, ones: ones);
     }
 
     /// <summary>C (m×n) = A·Fᵀ for A m×n (stride lda).</summary>

@@ -220,27 +220,24 @@ namespace Samples.Vision
             global::System.ReadOnlySpan<float> parameters = _parameters;
 
             // Layer 1: 784 → 256, GeluTanh. W1 is 256×785 at offset 0, bias in column 784.
+            // Z = [A | 1]·Wᵀ, and A = σ(Z) on each finished tile.
             global::System.ReadOnlySpan<float> w1 = parameters.Slice(0, 200960);
             global::System.Span<float> z1 = global::System.MemoryExtensions.AsSpan(_z1, 0, batch * 256);
-            // Z = [A | 1]·Wᵀ: start from the bias in every row, then accumulate A·W̃ᵀ.
-            global::FishLeg.Kernels.Dense.BroadcastBias<float>(w1, 785, z1);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 256, 784, inputs, 784, w1, 785, z1, 256, accumulate: true);
             global::System.Span<float> a1 = global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 256);
-            global::FishLeg.Kernels.Activations.GeluTanh<float>(z1, a1);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 256, 785, inputs, 784, w1, 785, z1, 256, ones: global::FishLeg.Kernels.OnesColumn.A, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Activate(global::FishLeg.Activation.GeluTanh, a1));
 
             // Layer 2: 256 → 128, Tanh. W2 is 128×256 at offset 200960.
+            // Z = A·Wᵀ, and A = σ(Z) on each finished tile.
             global::System.ReadOnlySpan<float> w2 = parameters.Slice(200960, 32768);
             global::System.Span<float> z2 = global::System.MemoryExtensions.AsSpan(_z2, 0, batch * 128);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 128, 256, a1, 256, w2, 256, z2, 128, accumulate: false);
             global::System.Span<float> a2 = global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 128);
-            global::FishLeg.Kernels.Activations.Tanh<float>(z2, a2);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 128, 256, a1, 256, w2, 256, z2, 128, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Activate(global::FishLeg.Activation.Tanh, a2));
 
             // Layer 3: 128 → 10, Identity. W3 is 10×129 at offset 233728, bias in column 128.
+            // Z = [A | 1]·Wᵀ.
             global::System.ReadOnlySpan<float> w3 = parameters.Slice(233728, 1290);
             global::System.Span<float> z3 = global::System.MemoryExtensions.AsSpan(_z3, 0, batch * 10);
-            // Z = [A | 1]·Wᵀ: start from the bias in every row, then accumulate A·W̃ᵀ.
-            global::FishLeg.Kernels.Dense.BroadcastBias<float>(w3, 129, z3);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 10, 128, a2, 128, w3, 129, z3, 10, accumulate: true);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 10, 129, a2, 128, w3, 129, z3, 10, ones: global::FishLeg.Kernels.OnesColumn.A);
             return z3;
         }
 
@@ -250,27 +247,23 @@ namespace Samples.Vision
             global::System.ReadOnlySpan<float> parameters = _parameters;
             global::System.Span<float> d3 = global::System.MemoryExtensions.AsSpan(_d3, 0, batch * 10);
 
-            // Layer 3: E = D ⊙ σ'(Z), G = Eᵀ·[A | 1], D below = E·W̃.
+            // Layer 3: G = Eᵀ·[A | 1], D below = E·W̃ and E below = D ⊙ σ'(Z) on each finished tile.
             global::System.Span<float> g3 = gradient.Slice(233728, 1290);
-            global::FishLeg.Kernels.Gemm.TN<float>(10, 128, batch, d3, 10, global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 128), 128, g3, 129);
-            global::FishLeg.Kernels.Dense.BiasGradient<float>(d3, 129, g3);
+            global::FishLeg.Kernels.Gemm.TN<float>(10, 129, batch, d3, 10, global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 128), 128, g3, 129, ones: global::FishLeg.Kernels.OnesColumn.B);
             global::System.Span<float> d2 = global::System.MemoryExtensions.AsSpan(_d2, 0, batch * 128);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 128, 10, d3, 10, parameters.Slice(233728, 1290), 129, d2, 128);
-
-            // Layer 2: E = D ⊙ σ'(Z), G = Eᵀ·A, D below = E·W.
             global::System.Span<float> e2 = global::System.MemoryExtensions.AsSpan(_e2, 0, batch * 128);
-            global::FishLeg.Kernels.Activations.TanhBackward<float>(global::System.MemoryExtensions.AsSpan(_z2, 0, batch * 128), global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 128), d2, e2);
+            global::FishLeg.Kernels.Gemm.NN<float>(batch, 128, 10, d3, 10, parameters.Slice(233728, 1290), 129, d2, 128, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Tanh, global::System.MemoryExtensions.AsSpan(_z2, 0, batch * 128), global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 128), e2));
+
+            // Layer 2: G = Eᵀ·A, D below = E·W and E below = D ⊙ σ'(Z) on each finished tile.
             global::System.Span<float> g2 = gradient.Slice(200960, 32768);
             global::FishLeg.Kernels.Gemm.TN<float>(128, 256, batch, e2, 128, global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 256), 256, g2, 256);
             global::System.Span<float> d1 = global::System.MemoryExtensions.AsSpan(_d1, 0, batch * 256);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 256, 128, e2, 128, parameters.Slice(200960, 32768), 256, d1, 256);
-
-            // Layer 1: E = D ⊙ σ'(Z), G = Eᵀ·[A | 1].
             global::System.Span<float> e1 = global::System.MemoryExtensions.AsSpan(_e1, 0, batch * 256);
-            global::FishLeg.Kernels.Activations.GeluTanhBackward<float>(global::System.MemoryExtensions.AsSpan(_z1, 0, batch * 256), global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 256), d1, e1);
+            global::FishLeg.Kernels.Gemm.NN<float>(batch, 256, 128, e2, 128, parameters.Slice(200960, 32768), 256, d1, 256, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.GeluTanh, global::System.MemoryExtensions.AsSpan(_z1, 0, batch * 256), global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 256), e1));
+
+            // Layer 1: G = Eᵀ·[A | 1].
             global::System.Span<float> g1 = gradient.Slice(0, 200960);
-            global::FishLeg.Kernels.Gemm.TN<float>(256, 784, batch, e1, 256, inputs, 784, g1, 785);
-            global::FishLeg.Kernels.Dense.BiasGradient<float>(e1, 785, g1);
+            global::FishLeg.Kernels.Gemm.TN<float>(256, 785, batch, e1, 256, inputs, 784, g1, 785, ones: global::FishLeg.Kernels.OnesColumn.B);
         }
 
         /// <summary>
@@ -281,27 +274,23 @@ namespace Samples.Vision
         {
             global::System.ReadOnlySpan<float> parameters = _parameters;
 
-            // Layer 1: Ż = [A | 1]·Vᵀ, Ȧ = σ'(Z) ⊙ Ż.
+            // Layer 1: Ż = [A | 1]·Vᵀ, Ȧ = σ'(Z) ⊙ Ż on each finished tile of the last product.
             global::System.ReadOnlySpan<float> v1 = direction.Slice(0, 200960);
             global::System.Span<float> zDot1 = global::System.MemoryExtensions.AsSpan(_zDot1, 0, batch * 256);
-            global::FishLeg.Kernels.Dense.BroadcastBias<float>(v1, 785, zDot1);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 256, 784, inputs, 784, v1, 785, zDot1, 256, accumulate: true);
             global::System.Span<float> aDot1 = global::System.MemoryExtensions.AsSpan(_aDot1, 0, batch * 256);
-            global::FishLeg.Kernels.Activations.GeluTanhBackward<float>(global::System.MemoryExtensions.AsSpan(_z1, 0, batch * 256), global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 256), zDot1, aDot1);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 256, 785, inputs, 784, v1, 785, zDot1, 256, ones: global::FishLeg.Kernels.OnesColumn.A, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.GeluTanh, global::System.MemoryExtensions.AsSpan(_z1, 0, batch * 256), global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 256), aDot1));
 
-            // Layer 2: Ż = A·Vᵀ + Ȧ·Wᵀ, Ȧ = σ'(Z) ⊙ Ż.
+            // Layer 2: Ż = A·Vᵀ + Ȧ·Wᵀ, Ȧ = σ'(Z) ⊙ Ż on each finished tile of the last product.
             global::System.ReadOnlySpan<float> v2 = direction.Slice(200960, 32768);
             global::System.Span<float> zDot2 = global::System.MemoryExtensions.AsSpan(_zDot2, 0, batch * 128);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 128, 256, global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 256), 256, v2, 256, zDot2, 128, accumulate: false);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 128, 256, aDot1, 256, parameters.Slice(200960, 32768), 256, zDot2, 128, accumulate: true);
             global::System.Span<float> aDot2 = global::System.MemoryExtensions.AsSpan(_aDot2, 0, batch * 128);
-            global::FishLeg.Kernels.Activations.TanhBackward<float>(global::System.MemoryExtensions.AsSpan(_z2, 0, batch * 128), global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 128), zDot2, aDot2);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 128, 256, global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 256), 256, v2, 256, zDot2, 128);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 128, 256, aDot1, 256, parameters.Slice(200960, 32768), 256, zDot2, 128, accumulate: true, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Tanh, global::System.MemoryExtensions.AsSpan(_z2, 0, batch * 128), global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 128), aDot2));
 
-            // Layer 3: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż.
+            // Layer 3: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ.
             global::System.ReadOnlySpan<float> v3 = direction.Slice(233728, 1290);
             global::System.Span<float> zDot3 = global::System.MemoryExtensions.AsSpan(_zDot3, 0, batch * 10);
-            global::FishLeg.Kernels.Dense.BroadcastBias<float>(v3, 129, zDot3);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 10, 128, global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 128), 128, v3, 129, zDot3, 10, accumulate: true);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 10, 129, global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 128), 128, v3, 129, zDot3, 10, ones: global::FishLeg.Kernels.OnesColumn.A);
             global::FishLeg.Kernels.Gemm.NT<float>(batch, 10, 128, aDot2, 128, parameters.Slice(233728, 1290), 129, zDot3, 10, accumulate: true);
             return zDot3;
         }
@@ -318,29 +307,25 @@ namespace Samples.Vision
 
             // Layer 3: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
             global::System.Span<float> p3 = product.Slice(233728, 1290);
-            global::FishLeg.Kernels.Gemm.TN<float>(10, 128, batch, eDot3, 10, global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 128), 128, p3, 129);
-            global::FishLeg.Kernels.Dense.BiasGradient<float>(eDot3, 129, p3);
+            global::FishLeg.Kernels.Gemm.TN<float>(10, 129, batch, eDot3, 10, global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 128), 128, p3, 129, ones: global::FishLeg.Kernels.OnesColumn.B);
             if (hessian) global::FishLeg.Kernels.Gemm.TN<float>(10, 128, batch, global::System.MemoryExtensions.AsSpan(_d3, 0, batch * 10), 10, global::System.MemoryExtensions.AsSpan(_aDot2, 0, batch * 128), 128, p3, 129, accumulate: true);
             global::System.Span<float> eDot2 = global::System.MemoryExtensions.AsSpan(_eDot2, 0, batch * 128);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 128, 10, eDot3, 10, parameters.Slice(233728, 1290), 129, eDot2, 128);
-            if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 128, 10, global::System.MemoryExtensions.AsSpan(_d3, 0, batch * 10), 10, direction.Slice(233728, 1290), 129, eDot2, 128, accumulate: true);
+            global::FishLeg.Kernels.Gemm.NN<float>(batch, 128, 10, eDot3, 10, parameters.Slice(233728, 1290), 129, eDot2, 128, epilogue: hessian ? default : global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Tanh, global::System.MemoryExtensions.AsSpan(_z2, 0, batch * 128), global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 128), eDot2));
+            if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 128, 10, global::System.MemoryExtensions.AsSpan(_d3, 0, batch * 10), 10, direction.Slice(233728, 1290), 129, eDot2, 128, accumulate: true, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Tanh, global::System.MemoryExtensions.AsSpan(_z2, 0, batch * 128), global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 128), eDot2));
 
             // Layer 2: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·A [+ Eᵀ·Ȧ], Ḋ below = Ė·W [+ E·Ṽ].
-            global::FishLeg.Kernels.Activations.TanhBackward<float>(global::System.MemoryExtensions.AsSpan(_z2, 0, batch * 128), global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 128), eDot2, eDot2);
             if (hessian) global::FishLeg.Kernels.Activations.TanhCurvature<float>(global::System.MemoryExtensions.AsSpan(_z2, 0, batch * 128), global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 128), global::System.MemoryExtensions.AsSpan(_d2, 0, batch * 128), global::System.MemoryExtensions.AsSpan(_zDot2, 0, batch * 128), eDot2);
             global::System.Span<float> p2 = product.Slice(200960, 32768);
             global::FishLeg.Kernels.Gemm.TN<float>(128, 256, batch, eDot2, 128, global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 256), 256, p2, 256);
             if (hessian) global::FishLeg.Kernels.Gemm.TN<float>(128, 256, batch, global::System.MemoryExtensions.AsSpan(_e2, 0, batch * 128), 128, global::System.MemoryExtensions.AsSpan(_aDot1, 0, batch * 256), 256, p2, 256, accumulate: true);
             global::System.Span<float> eDot1 = global::System.MemoryExtensions.AsSpan(_eDot1, 0, batch * 256);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 256, 128, eDot2, 128, parameters.Slice(200960, 32768), 256, eDot1, 256);
-            if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 256, 128, global::System.MemoryExtensions.AsSpan(_e2, 0, batch * 128), 128, direction.Slice(200960, 32768), 256, eDot1, 256, accumulate: true);
+            global::FishLeg.Kernels.Gemm.NN<float>(batch, 256, 128, eDot2, 128, parameters.Slice(200960, 32768), 256, eDot1, 256, epilogue: hessian ? default : global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.GeluTanh, global::System.MemoryExtensions.AsSpan(_z1, 0, batch * 256), global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 256), eDot1));
+            if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 256, 128, global::System.MemoryExtensions.AsSpan(_e2, 0, batch * 128), 128, direction.Slice(200960, 32768), 256, eDot1, 256, accumulate: true, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.GeluTanh, global::System.MemoryExtensions.AsSpan(_z1, 0, batch * 256), global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 256), eDot1));
 
             // Layer 1: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1].
-            global::FishLeg.Kernels.Activations.GeluTanhBackward<float>(global::System.MemoryExtensions.AsSpan(_z1, 0, batch * 256), global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 256), eDot1, eDot1);
             if (hessian) global::FishLeg.Kernels.Activations.GeluTanhCurvature<float>(global::System.MemoryExtensions.AsSpan(_z1, 0, batch * 256), global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 256), global::System.MemoryExtensions.AsSpan(_d1, 0, batch * 256), global::System.MemoryExtensions.AsSpan(_zDot1, 0, batch * 256), eDot1);
             global::System.Span<float> p1 = product.Slice(0, 200960);
-            global::FishLeg.Kernels.Gemm.TN<float>(256, 784, batch, eDot1, 256, inputs, 784, p1, 785);
-            global::FishLeg.Kernels.Dense.BiasGradient<float>(eDot1, 785, p1);
+            global::FishLeg.Kernels.Gemm.TN<float>(256, 785, batch, eDot1, 256, inputs, 784, p1, 785, ones: global::FishLeg.Kernels.OnesColumn.B);
         }
     }
 }

@@ -304,72 +304,58 @@ namespace Samples
             global::System.ReadOnlySpan<float> parameters = _parameters;
 
             // Layer 1: 784 → 1000, Relu. W1 is 1000×785 at offset 0, bias in column 784.
+            // Z = [A | 1]·Wᵀ, and A = σ(Z) on each finished tile.
             global::System.ReadOnlySpan<float> w1 = parameters.Slice(0, 785000);
             global::System.Span<float> z1 = global::System.MemoryExtensions.AsSpan(_z1, 0, batch * 1000);
-            // Z = [A | 1]·Wᵀ: start from the bias in every row, then accumulate A·W̃ᵀ.
-            global::FishLeg.Kernels.Dense.BroadcastBias<float>(w1, 785, z1);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 1000, 784, inputs, 784, w1, 785, z1, 1000, accumulate: true);
             global::System.Span<float> a1 = global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 1000);
-            global::FishLeg.Kernels.Activations.Relu<float>(z1, a1);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 1000, 785, inputs, 784, w1, 785, z1, 1000, ones: global::FishLeg.Kernels.OnesColumn.A, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Activate(global::FishLeg.Activation.Relu, a1));
 
             // Layer 2: 1000 → 500, Relu. W2 is 500×1001 at offset 785000, bias in column 1000.
+            // Z = [A | 1]·Wᵀ, and A = σ(Z) on each finished tile.
             global::System.ReadOnlySpan<float> w2 = parameters.Slice(785000, 500500);
             global::System.Span<float> z2 = global::System.MemoryExtensions.AsSpan(_z2, 0, batch * 500);
-            // Z = [A | 1]·Wᵀ: start from the bias in every row, then accumulate A·W̃ᵀ.
-            global::FishLeg.Kernels.Dense.BroadcastBias<float>(w2, 1001, z2);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 500, 1000, a1, 1000, w2, 1001, z2, 500, accumulate: true);
             global::System.Span<float> a2 = global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 500);
-            global::FishLeg.Kernels.Activations.Relu<float>(z2, a2);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 500, 1001, a1, 1000, w2, 1001, z2, 500, ones: global::FishLeg.Kernels.OnesColumn.A, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Activate(global::FishLeg.Activation.Relu, a2));
 
             // Layer 3: 500 → 250, Relu. W3 is 250×501 at offset 1285500, bias in column 500.
+            // Z = [A | 1]·Wᵀ, and A = σ(Z) on each finished tile.
             global::System.ReadOnlySpan<float> w3 = parameters.Slice(1285500, 125250);
             global::System.Span<float> z3 = global::System.MemoryExtensions.AsSpan(_z3, 0, batch * 250);
-            // Z = [A | 1]·Wᵀ: start from the bias in every row, then accumulate A·W̃ᵀ.
-            global::FishLeg.Kernels.Dense.BroadcastBias<float>(w3, 501, z3);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 250, 500, a2, 500, w3, 501, z3, 250, accumulate: true);
             global::System.Span<float> a3 = global::System.MemoryExtensions.AsSpan(_a3, 0, batch * 250);
-            global::FishLeg.Kernels.Activations.Relu<float>(z3, a3);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 250, 501, a2, 500, w3, 501, z3, 250, ones: global::FishLeg.Kernels.OnesColumn.A, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Activate(global::FishLeg.Activation.Relu, a3));
 
             // Layer 4: 250 → 30, Identity. W4 is 30×251 at offset 1410750, bias in column 250.
+            // Z = [A | 1]·Wᵀ.
             global::System.ReadOnlySpan<float> w4 = parameters.Slice(1410750, 7530);
             global::System.Span<float> z4 = global::System.MemoryExtensions.AsSpan(_z4, 0, batch * 30);
-            // Z = [A | 1]·Wᵀ: start from the bias in every row, then accumulate A·W̃ᵀ.
-            global::FishLeg.Kernels.Dense.BroadcastBias<float>(w4, 251, z4);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 30, 250, a3, 250, w4, 251, z4, 30, accumulate: true);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 30, 251, a3, 250, w4, 251, z4, 30, ones: global::FishLeg.Kernels.OnesColumn.A);
 
             // Layer 5: 30 → 250, Relu. W5 is 250×31 at offset 1418280, bias in column 30.
+            // Z = [A | 1]·Wᵀ, and A = σ(Z) on each finished tile.
             global::System.ReadOnlySpan<float> w5 = parameters.Slice(1418280, 7750);
             global::System.Span<float> z5 = global::System.MemoryExtensions.AsSpan(_z5, 0, batch * 250);
-            // Z = [A | 1]·Wᵀ: start from the bias in every row, then accumulate A·W̃ᵀ.
-            global::FishLeg.Kernels.Dense.BroadcastBias<float>(w5, 31, z5);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 250, 30, z4, 30, w5, 31, z5, 250, accumulate: true);
             global::System.Span<float> a5 = global::System.MemoryExtensions.AsSpan(_a5, 0, batch * 250);
-            global::FishLeg.Kernels.Activations.Relu<float>(z5, a5);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 250, 31, z4, 30, w5, 31, z5, 250, ones: global::FishLeg.Kernels.OnesColumn.A, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Activate(global::FishLeg.Activation.Relu, a5));
 
             // Layer 6: 250 → 500, Relu. W6 is 500×251 at offset 1426030, bias in column 250.
+            // Z = [A | 1]·Wᵀ, and A = σ(Z) on each finished tile.
             global::System.ReadOnlySpan<float> w6 = parameters.Slice(1426030, 125500);
             global::System.Span<float> z6 = global::System.MemoryExtensions.AsSpan(_z6, 0, batch * 500);
-            // Z = [A | 1]·Wᵀ: start from the bias in every row, then accumulate A·W̃ᵀ.
-            global::FishLeg.Kernels.Dense.BroadcastBias<float>(w6, 251, z6);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 500, 250, a5, 250, w6, 251, z6, 500, accumulate: true);
             global::System.Span<float> a6 = global::System.MemoryExtensions.AsSpan(_a6, 0, batch * 500);
-            global::FishLeg.Kernels.Activations.Relu<float>(z6, a6);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 500, 251, a5, 250, w6, 251, z6, 500, ones: global::FishLeg.Kernels.OnesColumn.A, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Activate(global::FishLeg.Activation.Relu, a6));
 
             // Layer 7: 500 → 1000, Relu. W7 is 1000×501 at offset 1551530, bias in column 500.
+            // Z = [A | 1]·Wᵀ, and A = σ(Z) on each finished tile.
             global::System.ReadOnlySpan<float> w7 = parameters.Slice(1551530, 501000);
             global::System.Span<float> z7 = global::System.MemoryExtensions.AsSpan(_z7, 0, batch * 1000);
-            // Z = [A | 1]·Wᵀ: start from the bias in every row, then accumulate A·W̃ᵀ.
-            global::FishLeg.Kernels.Dense.BroadcastBias<float>(w7, 501, z7);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 1000, 500, a6, 500, w7, 501, z7, 1000, accumulate: true);
             global::System.Span<float> a7 = global::System.MemoryExtensions.AsSpan(_a7, 0, batch * 1000);
-            global::FishLeg.Kernels.Activations.Relu<float>(z7, a7);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 1000, 501, a6, 500, w7, 501, z7, 1000, ones: global::FishLeg.Kernels.OnesColumn.A, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Activate(global::FishLeg.Activation.Relu, a7));
 
             // Layer 8: 1000 → 784, Identity. W8 is 784×1001 at offset 2052530, bias in column 1000.
+            // Z = [A | 1]·Wᵀ.
             global::System.ReadOnlySpan<float> w8 = parameters.Slice(2052530, 784784);
             global::System.Span<float> z8 = global::System.MemoryExtensions.AsSpan(_z8, 0, batch * 784);
-            // Z = [A | 1]·Wᵀ: start from the bias in every row, then accumulate A·W̃ᵀ.
-            global::FishLeg.Kernels.Dense.BroadcastBias<float>(w8, 1001, z8);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 784, 1000, a7, 1000, w8, 1001, z8, 784, accumulate: true);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 784, 1001, a7, 1000, w8, 1001, z8, 784, ones: global::FishLeg.Kernels.OnesColumn.A);
             return z8;
         }
 
@@ -379,71 +365,57 @@ namespace Samples
             global::System.ReadOnlySpan<float> parameters = _parameters;
             global::System.Span<float> d8 = global::System.MemoryExtensions.AsSpan(_d8, 0, batch * 784);
 
-            // Layer 8: E = D ⊙ σ'(Z), G = Eᵀ·[A | 1], D below = E·W̃.
+            // Layer 8: G = Eᵀ·[A | 1], D below = E·W̃ and E below = D ⊙ σ'(Z) on each finished tile.
             global::System.Span<float> g8 = gradient.Slice(2052530, 784784);
-            global::FishLeg.Kernels.Gemm.TN<float>(784, 1000, batch, d8, 784, global::System.MemoryExtensions.AsSpan(_a7, 0, batch * 1000), 1000, g8, 1001);
-            global::FishLeg.Kernels.Dense.BiasGradient<float>(d8, 1001, g8);
+            global::FishLeg.Kernels.Gemm.TN<float>(784, 1001, batch, d8, 784, global::System.MemoryExtensions.AsSpan(_a7, 0, batch * 1000), 1000, g8, 1001, ones: global::FishLeg.Kernels.OnesColumn.B);
             global::System.Span<float> d7 = global::System.MemoryExtensions.AsSpan(_d7, 0, batch * 1000);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 1000, 784, d8, 784, parameters.Slice(2052530, 784784), 1001, d7, 1000);
-
-            // Layer 7: E = D ⊙ σ'(Z), G = Eᵀ·[A | 1], D below = E·W̃.
             global::System.Span<float> e7 = global::System.MemoryExtensions.AsSpan(_e7, 0, batch * 1000);
-            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z7, 0, batch * 1000), global::System.MemoryExtensions.AsSpan(_a7, 0, batch * 1000), d7, e7);
+            global::FishLeg.Kernels.Gemm.NN<float>(batch, 1000, 784, d8, 784, parameters.Slice(2052530, 784784), 1001, d7, 1000, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(_z7, 0, batch * 1000), global::System.MemoryExtensions.AsSpan(_a7, 0, batch * 1000), e7));
+
+            // Layer 7: G = Eᵀ·[A | 1], D below = E·W̃ and E below = D ⊙ σ'(Z) on each finished tile.
             global::System.Span<float> g7 = gradient.Slice(1551530, 501000);
-            global::FishLeg.Kernels.Gemm.TN<float>(1000, 500, batch, e7, 1000, global::System.MemoryExtensions.AsSpan(_a6, 0, batch * 500), 500, g7, 501);
-            global::FishLeg.Kernels.Dense.BiasGradient<float>(e7, 501, g7);
+            global::FishLeg.Kernels.Gemm.TN<float>(1000, 501, batch, e7, 1000, global::System.MemoryExtensions.AsSpan(_a6, 0, batch * 500), 500, g7, 501, ones: global::FishLeg.Kernels.OnesColumn.B);
             global::System.Span<float> d6 = global::System.MemoryExtensions.AsSpan(_d6, 0, batch * 500);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 500, 1000, e7, 1000, parameters.Slice(1551530, 501000), 501, d6, 500);
-
-            // Layer 6: E = D ⊙ σ'(Z), G = Eᵀ·[A | 1], D below = E·W̃.
             global::System.Span<float> e6 = global::System.MemoryExtensions.AsSpan(_e6, 0, batch * 500);
-            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z6, 0, batch * 500), global::System.MemoryExtensions.AsSpan(_a6, 0, batch * 500), d6, e6);
-            global::System.Span<float> g6 = gradient.Slice(1426030, 125500);
-            global::FishLeg.Kernels.Gemm.TN<float>(500, 250, batch, e6, 500, global::System.MemoryExtensions.AsSpan(_a5, 0, batch * 250), 250, g6, 251);
-            global::FishLeg.Kernels.Dense.BiasGradient<float>(e6, 251, g6);
-            global::System.Span<float> d5 = global::System.MemoryExtensions.AsSpan(_d5, 0, batch * 250);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 250, 500, e6, 500, parameters.Slice(1426030, 125500), 251, d5, 250);
+            global::FishLeg.Kernels.Gemm.NN<float>(batch, 500, 1000, e7, 1000, parameters.Slice(1551530, 501000), 501, d6, 500, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(_z6, 0, batch * 500), global::System.MemoryExtensions.AsSpan(_a6, 0, batch * 500), e6));
 
-            // Layer 5: E = D ⊙ σ'(Z), G = Eᵀ·[A | 1], D below = E·W̃.
+            // Layer 6: G = Eᵀ·[A | 1], D below = E·W̃ and E below = D ⊙ σ'(Z) on each finished tile.
+            global::System.Span<float> g6 = gradient.Slice(1426030, 125500);
+            global::FishLeg.Kernels.Gemm.TN<float>(500, 251, batch, e6, 500, global::System.MemoryExtensions.AsSpan(_a5, 0, batch * 250), 250, g6, 251, ones: global::FishLeg.Kernels.OnesColumn.B);
+            global::System.Span<float> d5 = global::System.MemoryExtensions.AsSpan(_d5, 0, batch * 250);
             global::System.Span<float> e5 = global::System.MemoryExtensions.AsSpan(_e5, 0, batch * 250);
-            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z5, 0, batch * 250), global::System.MemoryExtensions.AsSpan(_a5, 0, batch * 250), d5, e5);
+            global::FishLeg.Kernels.Gemm.NN<float>(batch, 250, 500, e6, 500, parameters.Slice(1426030, 125500), 251, d5, 250, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(_z5, 0, batch * 250), global::System.MemoryExtensions.AsSpan(_a5, 0, batch * 250), e5));
+
+            // Layer 5: G = Eᵀ·[A | 1], D below = E·W̃.
             global::System.Span<float> g5 = gradient.Slice(1418280, 7750);
-            global::FishLeg.Kernels.Gemm.TN<float>(250, 30, batch, e5, 250, global::System.MemoryExtensions.AsSpan(_z4, 0, batch * 30), 30, g5, 31);
-            global::FishLeg.Kernels.Dense.BiasGradient<float>(e5, 31, g5);
+            global::FishLeg.Kernels.Gemm.TN<float>(250, 31, batch, e5, 250, global::System.MemoryExtensions.AsSpan(_z4, 0, batch * 30), 30, g5, 31, ones: global::FishLeg.Kernels.OnesColumn.B);
             global::System.Span<float> d4 = global::System.MemoryExtensions.AsSpan(_d4, 0, batch * 30);
             global::FishLeg.Kernels.Gemm.NN<float>(batch, 30, 250, e5, 250, parameters.Slice(1418280, 7750), 31, d4, 30);
 
-            // Layer 4: E = D ⊙ σ'(Z), G = Eᵀ·[A | 1], D below = E·W̃.
+            // Layer 4: G = Eᵀ·[A | 1], D below = E·W̃ and E below = D ⊙ σ'(Z) on each finished tile.
             global::System.Span<float> g4 = gradient.Slice(1410750, 7530);
-            global::FishLeg.Kernels.Gemm.TN<float>(30, 250, batch, d4, 30, global::System.MemoryExtensions.AsSpan(_a3, 0, batch * 250), 250, g4, 251);
-            global::FishLeg.Kernels.Dense.BiasGradient<float>(d4, 251, g4);
+            global::FishLeg.Kernels.Gemm.TN<float>(30, 251, batch, d4, 30, global::System.MemoryExtensions.AsSpan(_a3, 0, batch * 250), 250, g4, 251, ones: global::FishLeg.Kernels.OnesColumn.B);
             global::System.Span<float> d3 = global::System.MemoryExtensions.AsSpan(_d3, 0, batch * 250);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 250, 30, d4, 30, parameters.Slice(1410750, 7530), 251, d3, 250);
-
-            // Layer 3: E = D ⊙ σ'(Z), G = Eᵀ·[A | 1], D below = E·W̃.
             global::System.Span<float> e3 = global::System.MemoryExtensions.AsSpan(_e3, 0, batch * 250);
-            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z3, 0, batch * 250), global::System.MemoryExtensions.AsSpan(_a3, 0, batch * 250), d3, e3);
+            global::FishLeg.Kernels.Gemm.NN<float>(batch, 250, 30, d4, 30, parameters.Slice(1410750, 7530), 251, d3, 250, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(_z3, 0, batch * 250), global::System.MemoryExtensions.AsSpan(_a3, 0, batch * 250), e3));
+
+            // Layer 3: G = Eᵀ·[A | 1], D below = E·W̃ and E below = D ⊙ σ'(Z) on each finished tile.
             global::System.Span<float> g3 = gradient.Slice(1285500, 125250);
-            global::FishLeg.Kernels.Gemm.TN<float>(250, 500, batch, e3, 250, global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 500), 500, g3, 501);
-            global::FishLeg.Kernels.Dense.BiasGradient<float>(e3, 501, g3);
+            global::FishLeg.Kernels.Gemm.TN<float>(250, 501, batch, e3, 250, global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 500), 500, g3, 501, ones: global::FishLeg.Kernels.OnesColumn.B);
             global::System.Span<float> d2 = global::System.MemoryExtensions.AsSpan(_d2, 0, batch * 500);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 500, 250, e3, 250, parameters.Slice(1285500, 125250), 501, d2, 500);
-
-            // Layer 2: E = D ⊙ σ'(Z), G = Eᵀ·[A | 1], D below = E·W̃.
             global::System.Span<float> e2 = global::System.MemoryExtensions.AsSpan(_e2, 0, batch * 500);
-            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z2, 0, batch * 500), global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 500), d2, e2);
-            global::System.Span<float> g2 = gradient.Slice(785000, 500500);
-            global::FishLeg.Kernels.Gemm.TN<float>(500, 1000, batch, e2, 500, global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 1000), 1000, g2, 1001);
-            global::FishLeg.Kernels.Dense.BiasGradient<float>(e2, 1001, g2);
-            global::System.Span<float> d1 = global::System.MemoryExtensions.AsSpan(_d1, 0, batch * 1000);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 1000, 500, e2, 500, parameters.Slice(785000, 500500), 1001, d1, 1000);
+            global::FishLeg.Kernels.Gemm.NN<float>(batch, 500, 250, e3, 250, parameters.Slice(1285500, 125250), 501, d2, 500, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(_z2, 0, batch * 500), global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 500), e2));
 
-            // Layer 1: E = D ⊙ σ'(Z), G = Eᵀ·[A | 1].
+            // Layer 2: G = Eᵀ·[A | 1], D below = E·W̃ and E below = D ⊙ σ'(Z) on each finished tile.
+            global::System.Span<float> g2 = gradient.Slice(785000, 500500);
+            global::FishLeg.Kernels.Gemm.TN<float>(500, 1001, batch, e2, 500, global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 1000), 1000, g2, 1001, ones: global::FishLeg.Kernels.OnesColumn.B);
+            global::System.Span<float> d1 = global::System.MemoryExtensions.AsSpan(_d1, 0, batch * 1000);
             global::System.Span<float> e1 = global::System.MemoryExtensions.AsSpan(_e1, 0, batch * 1000);
-            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z1, 0, batch * 1000), global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 1000), d1, e1);
+            global::FishLeg.Kernels.Gemm.NN<float>(batch, 1000, 500, e2, 500, parameters.Slice(785000, 500500), 1001, d1, 1000, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(_z1, 0, batch * 1000), global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 1000), e1));
+
+            // Layer 1: G = Eᵀ·[A | 1].
             global::System.Span<float> g1 = gradient.Slice(0, 785000);
-            global::FishLeg.Kernels.Gemm.TN<float>(1000, 784, batch, e1, 1000, inputs, 784, g1, 785);
-            global::FishLeg.Kernels.Dense.BiasGradient<float>(e1, 785, g1);
+            global::FishLeg.Kernels.Gemm.TN<float>(1000, 785, batch, e1, 1000, inputs, 784, g1, 785, ones: global::FishLeg.Kernels.OnesColumn.B);
         }
 
         /// <summary>
@@ -454,71 +426,57 @@ namespace Samples
         {
             global::System.ReadOnlySpan<float> parameters = _parameters;
 
-            // Layer 1: Ż = [A | 1]·Vᵀ, Ȧ = σ'(Z) ⊙ Ż.
+            // Layer 1: Ż = [A | 1]·Vᵀ, Ȧ = σ'(Z) ⊙ Ż on each finished tile of the last product.
             global::System.ReadOnlySpan<float> v1 = direction.Slice(0, 785000);
             global::System.Span<float> zDot1 = global::System.MemoryExtensions.AsSpan(_zDot1, 0, batch * 1000);
-            global::FishLeg.Kernels.Dense.BroadcastBias<float>(v1, 785, zDot1);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 1000, 784, inputs, 784, v1, 785, zDot1, 1000, accumulate: true);
             global::System.Span<float> aDot1 = global::System.MemoryExtensions.AsSpan(_aDot1, 0, batch * 1000);
-            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z1, 0, batch * 1000), global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 1000), zDot1, aDot1);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 1000, 785, inputs, 784, v1, 785, zDot1, 1000, ones: global::FishLeg.Kernels.OnesColumn.A, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(_z1, 0, batch * 1000), global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 1000), aDot1));
 
-            // Layer 2: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż.
+            // Layer 2: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż on each finished tile of the last product.
             global::System.ReadOnlySpan<float> v2 = direction.Slice(785000, 500500);
             global::System.Span<float> zDot2 = global::System.MemoryExtensions.AsSpan(_zDot2, 0, batch * 500);
-            global::FishLeg.Kernels.Dense.BroadcastBias<float>(v2, 1001, zDot2);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 500, 1000, global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 1000), 1000, v2, 1001, zDot2, 500, accumulate: true);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 500, 1000, aDot1, 1000, parameters.Slice(785000, 500500), 1001, zDot2, 500, accumulate: true);
             global::System.Span<float> aDot2 = global::System.MemoryExtensions.AsSpan(_aDot2, 0, batch * 500);
-            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z2, 0, batch * 500), global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 500), zDot2, aDot2);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 500, 1001, global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 1000), 1000, v2, 1001, zDot2, 500, ones: global::FishLeg.Kernels.OnesColumn.A);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 500, 1000, aDot1, 1000, parameters.Slice(785000, 500500), 1001, zDot2, 500, accumulate: true, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(_z2, 0, batch * 500), global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 500), aDot2));
 
-            // Layer 3: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż.
+            // Layer 3: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż on each finished tile of the last product.
             global::System.ReadOnlySpan<float> v3 = direction.Slice(1285500, 125250);
             global::System.Span<float> zDot3 = global::System.MemoryExtensions.AsSpan(_zDot3, 0, batch * 250);
-            global::FishLeg.Kernels.Dense.BroadcastBias<float>(v3, 501, zDot3);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 250, 500, global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 500), 500, v3, 501, zDot3, 250, accumulate: true);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 250, 500, aDot2, 500, parameters.Slice(1285500, 125250), 501, zDot3, 250, accumulate: true);
             global::System.Span<float> aDot3 = global::System.MemoryExtensions.AsSpan(_aDot3, 0, batch * 250);
-            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z3, 0, batch * 250), global::System.MemoryExtensions.AsSpan(_a3, 0, batch * 250), zDot3, aDot3);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 250, 501, global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 500), 500, v3, 501, zDot3, 250, ones: global::FishLeg.Kernels.OnesColumn.A);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 250, 500, aDot2, 500, parameters.Slice(1285500, 125250), 501, zDot3, 250, accumulate: true, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(_z3, 0, batch * 250), global::System.MemoryExtensions.AsSpan(_a3, 0, batch * 250), aDot3));
 
-            // Layer 4: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż.
+            // Layer 4: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ.
             global::System.ReadOnlySpan<float> v4 = direction.Slice(1410750, 7530);
             global::System.Span<float> zDot4 = global::System.MemoryExtensions.AsSpan(_zDot4, 0, batch * 30);
-            global::FishLeg.Kernels.Dense.BroadcastBias<float>(v4, 251, zDot4);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 30, 250, global::System.MemoryExtensions.AsSpan(_a3, 0, batch * 250), 250, v4, 251, zDot4, 30, accumulate: true);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 30, 251, global::System.MemoryExtensions.AsSpan(_a3, 0, batch * 250), 250, v4, 251, zDot4, 30, ones: global::FishLeg.Kernels.OnesColumn.A);
             global::FishLeg.Kernels.Gemm.NT<float>(batch, 30, 250, aDot3, 250, parameters.Slice(1410750, 7530), 251, zDot4, 30, accumulate: true);
 
-            // Layer 5: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż.
+            // Layer 5: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż on each finished tile of the last product.
             global::System.ReadOnlySpan<float> v5 = direction.Slice(1418280, 7750);
             global::System.Span<float> zDot5 = global::System.MemoryExtensions.AsSpan(_zDot5, 0, batch * 250);
-            global::FishLeg.Kernels.Dense.BroadcastBias<float>(v5, 31, zDot5);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 250, 30, global::System.MemoryExtensions.AsSpan(_z4, 0, batch * 30), 30, v5, 31, zDot5, 250, accumulate: true);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 250, 30, zDot4, 30, parameters.Slice(1418280, 7750), 31, zDot5, 250, accumulate: true);
             global::System.Span<float> aDot5 = global::System.MemoryExtensions.AsSpan(_aDot5, 0, batch * 250);
-            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z5, 0, batch * 250), global::System.MemoryExtensions.AsSpan(_a5, 0, batch * 250), zDot5, aDot5);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 250, 31, global::System.MemoryExtensions.AsSpan(_z4, 0, batch * 30), 30, v5, 31, zDot5, 250, ones: global::FishLeg.Kernels.OnesColumn.A);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 250, 30, zDot4, 30, parameters.Slice(1418280, 7750), 31, zDot5, 250, accumulate: true, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(_z5, 0, batch * 250), global::System.MemoryExtensions.AsSpan(_a5, 0, batch * 250), aDot5));
 
-            // Layer 6: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż.
+            // Layer 6: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż on each finished tile of the last product.
             global::System.ReadOnlySpan<float> v6 = direction.Slice(1426030, 125500);
             global::System.Span<float> zDot6 = global::System.MemoryExtensions.AsSpan(_zDot6, 0, batch * 500);
-            global::FishLeg.Kernels.Dense.BroadcastBias<float>(v6, 251, zDot6);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 500, 250, global::System.MemoryExtensions.AsSpan(_a5, 0, batch * 250), 250, v6, 251, zDot6, 500, accumulate: true);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 500, 250, aDot5, 250, parameters.Slice(1426030, 125500), 251, zDot6, 500, accumulate: true);
             global::System.Span<float> aDot6 = global::System.MemoryExtensions.AsSpan(_aDot6, 0, batch * 500);
-            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z6, 0, batch * 500), global::System.MemoryExtensions.AsSpan(_a6, 0, batch * 500), zDot6, aDot6);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 500, 251, global::System.MemoryExtensions.AsSpan(_a5, 0, batch * 250), 250, v6, 251, zDot6, 500, ones: global::FishLeg.Kernels.OnesColumn.A);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 500, 250, aDot5, 250, parameters.Slice(1426030, 125500), 251, zDot6, 500, accumulate: true, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(_z6, 0, batch * 500), global::System.MemoryExtensions.AsSpan(_a6, 0, batch * 500), aDot6));
 
-            // Layer 7: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż.
+            // Layer 7: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż on each finished tile of the last product.
             global::System.ReadOnlySpan<float> v7 = direction.Slice(1551530, 501000);
             global::System.Span<float> zDot7 = global::System.MemoryExtensions.AsSpan(_zDot7, 0, batch * 1000);
-            global::FishLeg.Kernels.Dense.BroadcastBias<float>(v7, 501, zDot7);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 1000, 500, global::System.MemoryExtensions.AsSpan(_a6, 0, batch * 500), 500, v7, 501, zDot7, 1000, accumulate: true);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 1000, 500, aDot6, 500, parameters.Slice(1551530, 501000), 501, zDot7, 1000, accumulate: true);
             global::System.Span<float> aDot7 = global::System.MemoryExtensions.AsSpan(_aDot7, 0, batch * 1000);
-            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z7, 0, batch * 1000), global::System.MemoryExtensions.AsSpan(_a7, 0, batch * 1000), zDot7, aDot7);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 1000, 501, global::System.MemoryExtensions.AsSpan(_a6, 0, batch * 500), 500, v7, 501, zDot7, 1000, ones: global::FishLeg.Kernels.OnesColumn.A);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 1000, 500, aDot6, 500, parameters.Slice(1551530, 501000), 501, zDot7, 1000, accumulate: true, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(_z7, 0, batch * 1000), global::System.MemoryExtensions.AsSpan(_a7, 0, batch * 1000), aDot7));
 
-            // Layer 8: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż.
+            // Layer 8: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ.
             global::System.ReadOnlySpan<float> v8 = direction.Slice(2052530, 784784);
             global::System.Span<float> zDot8 = global::System.MemoryExtensions.AsSpan(_zDot8, 0, batch * 784);
-            global::FishLeg.Kernels.Dense.BroadcastBias<float>(v8, 1001, zDot8);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 784, 1000, global::System.MemoryExtensions.AsSpan(_a7, 0, batch * 1000), 1000, v8, 1001, zDot8, 784, accumulate: true);
+            global::FishLeg.Kernels.Gemm.NT<float>(batch, 784, 1001, global::System.MemoryExtensions.AsSpan(_a7, 0, batch * 1000), 1000, v8, 1001, zDot8, 784, ones: global::FishLeg.Kernels.OnesColumn.A);
             global::FishLeg.Kernels.Gemm.NT<float>(batch, 784, 1000, aDot7, 1000, parameters.Slice(2052530, 784784), 1001, zDot8, 784, accumulate: true);
             return zDot8;
         }
@@ -535,38 +493,31 @@ namespace Samples
 
             // Layer 8: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
             global::System.Span<float> p8 = product.Slice(2052530, 784784);
-            global::FishLeg.Kernels.Gemm.TN<float>(784, 1000, batch, eDot8, 784, global::System.MemoryExtensions.AsSpan(_a7, 0, batch * 1000), 1000, p8, 1001);
-            global::FishLeg.Kernels.Dense.BiasGradient<float>(eDot8, 1001, p8);
+            global::FishLeg.Kernels.Gemm.TN<float>(784, 1001, batch, eDot8, 784, global::System.MemoryExtensions.AsSpan(_a7, 0, batch * 1000), 1000, p8, 1001, ones: global::FishLeg.Kernels.OnesColumn.B);
             if (hessian) global::FishLeg.Kernels.Gemm.TN<float>(784, 1000, batch, global::System.MemoryExtensions.AsSpan(_d8, 0, batch * 784), 784, global::System.MemoryExtensions.AsSpan(_aDot7, 0, batch * 1000), 1000, p8, 1001, accumulate: true);
             global::System.Span<float> eDot7 = global::System.MemoryExtensions.AsSpan(_eDot7, 0, batch * 1000);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 1000, 784, eDot8, 784, parameters.Slice(2052530, 784784), 1001, eDot7, 1000);
-            if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 1000, 784, global::System.MemoryExtensions.AsSpan(_d8, 0, batch * 784), 784, direction.Slice(2052530, 784784), 1001, eDot7, 1000, accumulate: true);
+            global::FishLeg.Kernels.Gemm.NN<float>(batch, 1000, 784, eDot8, 784, parameters.Slice(2052530, 784784), 1001, eDot7, 1000, epilogue: hessian ? default : global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(_z7, 0, batch * 1000), global::System.MemoryExtensions.AsSpan(_a7, 0, batch * 1000), eDot7));
+            if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 1000, 784, global::System.MemoryExtensions.AsSpan(_d8, 0, batch * 784), 784, direction.Slice(2052530, 784784), 1001, eDot7, 1000, accumulate: true, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(_z7, 0, batch * 1000), global::System.MemoryExtensions.AsSpan(_a7, 0, batch * 1000), eDot7));
 
             // Layer 7: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
-            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z7, 0, batch * 1000), global::System.MemoryExtensions.AsSpan(_a7, 0, batch * 1000), eDot7, eDot7);
             global::System.Span<float> p7 = product.Slice(1551530, 501000);
-            global::FishLeg.Kernels.Gemm.TN<float>(1000, 500, batch, eDot7, 1000, global::System.MemoryExtensions.AsSpan(_a6, 0, batch * 500), 500, p7, 501);
-            global::FishLeg.Kernels.Dense.BiasGradient<float>(eDot7, 501, p7);
+            global::FishLeg.Kernels.Gemm.TN<float>(1000, 501, batch, eDot7, 1000, global::System.MemoryExtensions.AsSpan(_a6, 0, batch * 500), 500, p7, 501, ones: global::FishLeg.Kernels.OnesColumn.B);
             if (hessian) global::FishLeg.Kernels.Gemm.TN<float>(1000, 500, batch, global::System.MemoryExtensions.AsSpan(_e7, 0, batch * 1000), 1000, global::System.MemoryExtensions.AsSpan(_aDot6, 0, batch * 500), 500, p7, 501, accumulate: true);
             global::System.Span<float> eDot6 = global::System.MemoryExtensions.AsSpan(_eDot6, 0, batch * 500);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 500, 1000, eDot7, 1000, parameters.Slice(1551530, 501000), 501, eDot6, 500);
-            if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 500, 1000, global::System.MemoryExtensions.AsSpan(_e7, 0, batch * 1000), 1000, direction.Slice(1551530, 501000), 501, eDot6, 500, accumulate: true);
+            global::FishLeg.Kernels.Gemm.NN<float>(batch, 500, 1000, eDot7, 1000, parameters.Slice(1551530, 501000), 501, eDot6, 500, epilogue: hessian ? default : global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(_z6, 0, batch * 500), global::System.MemoryExtensions.AsSpan(_a6, 0, batch * 500), eDot6));
+            if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 500, 1000, global::System.MemoryExtensions.AsSpan(_e7, 0, batch * 1000), 1000, direction.Slice(1551530, 501000), 501, eDot6, 500, accumulate: true, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(_z6, 0, batch * 500), global::System.MemoryExtensions.AsSpan(_a6, 0, batch * 500), eDot6));
 
             // Layer 6: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
-            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z6, 0, batch * 500), global::System.MemoryExtensions.AsSpan(_a6, 0, batch * 500), eDot6, eDot6);
             global::System.Span<float> p6 = product.Slice(1426030, 125500);
-            global::FishLeg.Kernels.Gemm.TN<float>(500, 250, batch, eDot6, 500, global::System.MemoryExtensions.AsSpan(_a5, 0, batch * 250), 250, p6, 251);
-            global::FishLeg.Kernels.Dense.BiasGradient<float>(eDot6, 251, p6);
+            global::FishLeg.Kernels.Gemm.TN<float>(500, 251, batch, eDot6, 500, global::System.MemoryExtensions.AsSpan(_a5, 0, batch * 250), 250, p6, 251, ones: global::FishLeg.Kernels.OnesColumn.B);
             if (hessian) global::FishLeg.Kernels.Gemm.TN<float>(500, 250, batch, global::System.MemoryExtensions.AsSpan(_e6, 0, batch * 500), 500, global::System.MemoryExtensions.AsSpan(_aDot5, 0, batch * 250), 250, p6, 251, accumulate: true);
             global::System.Span<float> eDot5 = global::System.MemoryExtensions.AsSpan(_eDot5, 0, batch * 250);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 250, 500, eDot6, 500, parameters.Slice(1426030, 125500), 251, eDot5, 250);
-            if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 250, 500, global::System.MemoryExtensions.AsSpan(_e6, 0, batch * 500), 500, direction.Slice(1426030, 125500), 251, eDot5, 250, accumulate: true);
+            global::FishLeg.Kernels.Gemm.NN<float>(batch, 250, 500, eDot6, 500, parameters.Slice(1426030, 125500), 251, eDot5, 250, epilogue: hessian ? default : global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(_z5, 0, batch * 250), global::System.MemoryExtensions.AsSpan(_a5, 0, batch * 250), eDot5));
+            if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 250, 500, global::System.MemoryExtensions.AsSpan(_e6, 0, batch * 500), 500, direction.Slice(1426030, 125500), 251, eDot5, 250, accumulate: true, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(_z5, 0, batch * 250), global::System.MemoryExtensions.AsSpan(_a5, 0, batch * 250), eDot5));
 
             // Layer 5: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
-            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z5, 0, batch * 250), global::System.MemoryExtensions.AsSpan(_a5, 0, batch * 250), eDot5, eDot5);
             global::System.Span<float> p5 = product.Slice(1418280, 7750);
-            global::FishLeg.Kernels.Gemm.TN<float>(250, 30, batch, eDot5, 250, global::System.MemoryExtensions.AsSpan(_z4, 0, batch * 30), 30, p5, 31);
-            global::FishLeg.Kernels.Dense.BiasGradient<float>(eDot5, 31, p5);
+            global::FishLeg.Kernels.Gemm.TN<float>(250, 31, batch, eDot5, 250, global::System.MemoryExtensions.AsSpan(_z4, 0, batch * 30), 30, p5, 31, ones: global::FishLeg.Kernels.OnesColumn.B);
             if (hessian) global::FishLeg.Kernels.Gemm.TN<float>(250, 30, batch, global::System.MemoryExtensions.AsSpan(_e5, 0, batch * 250), 250, global::System.MemoryExtensions.AsSpan(_zDot4, 0, batch * 30), 30, p5, 31, accumulate: true);
             global::System.Span<float> eDot4 = global::System.MemoryExtensions.AsSpan(_eDot4, 0, batch * 30);
             global::FishLeg.Kernels.Gemm.NN<float>(batch, 30, 250, eDot5, 250, parameters.Slice(1418280, 7750), 31, eDot4, 30);
@@ -574,38 +525,31 @@ namespace Samples
 
             // Layer 4: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
             global::System.Span<float> p4 = product.Slice(1410750, 7530);
-            global::FishLeg.Kernels.Gemm.TN<float>(30, 250, batch, eDot4, 30, global::System.MemoryExtensions.AsSpan(_a3, 0, batch * 250), 250, p4, 251);
-            global::FishLeg.Kernels.Dense.BiasGradient<float>(eDot4, 251, p4);
+            global::FishLeg.Kernels.Gemm.TN<float>(30, 251, batch, eDot4, 30, global::System.MemoryExtensions.AsSpan(_a3, 0, batch * 250), 250, p4, 251, ones: global::FishLeg.Kernels.OnesColumn.B);
             if (hessian) global::FishLeg.Kernels.Gemm.TN<float>(30, 250, batch, global::System.MemoryExtensions.AsSpan(_d4, 0, batch * 30), 30, global::System.MemoryExtensions.AsSpan(_aDot3, 0, batch * 250), 250, p4, 251, accumulate: true);
             global::System.Span<float> eDot3 = global::System.MemoryExtensions.AsSpan(_eDot3, 0, batch * 250);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 250, 30, eDot4, 30, parameters.Slice(1410750, 7530), 251, eDot3, 250);
-            if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 250, 30, global::System.MemoryExtensions.AsSpan(_d4, 0, batch * 30), 30, direction.Slice(1410750, 7530), 251, eDot3, 250, accumulate: true);
+            global::FishLeg.Kernels.Gemm.NN<float>(batch, 250, 30, eDot4, 30, parameters.Slice(1410750, 7530), 251, eDot3, 250, epilogue: hessian ? default : global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(_z3, 0, batch * 250), global::System.MemoryExtensions.AsSpan(_a3, 0, batch * 250), eDot3));
+            if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 250, 30, global::System.MemoryExtensions.AsSpan(_d4, 0, batch * 30), 30, direction.Slice(1410750, 7530), 251, eDot3, 250, accumulate: true, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(_z3, 0, batch * 250), global::System.MemoryExtensions.AsSpan(_a3, 0, batch * 250), eDot3));
 
             // Layer 3: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
-            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z3, 0, batch * 250), global::System.MemoryExtensions.AsSpan(_a3, 0, batch * 250), eDot3, eDot3);
             global::System.Span<float> p3 = product.Slice(1285500, 125250);
-            global::FishLeg.Kernels.Gemm.TN<float>(250, 500, batch, eDot3, 250, global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 500), 500, p3, 501);
-            global::FishLeg.Kernels.Dense.BiasGradient<float>(eDot3, 501, p3);
+            global::FishLeg.Kernels.Gemm.TN<float>(250, 501, batch, eDot3, 250, global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 500), 500, p3, 501, ones: global::FishLeg.Kernels.OnesColumn.B);
             if (hessian) global::FishLeg.Kernels.Gemm.TN<float>(250, 500, batch, global::System.MemoryExtensions.AsSpan(_e3, 0, batch * 250), 250, global::System.MemoryExtensions.AsSpan(_aDot2, 0, batch * 500), 500, p3, 501, accumulate: true);
             global::System.Span<float> eDot2 = global::System.MemoryExtensions.AsSpan(_eDot2, 0, batch * 500);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 500, 250, eDot3, 250, parameters.Slice(1285500, 125250), 501, eDot2, 500);
-            if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 500, 250, global::System.MemoryExtensions.AsSpan(_e3, 0, batch * 250), 250, direction.Slice(1285500, 125250), 501, eDot2, 500, accumulate: true);
+            global::FishLeg.Kernels.Gemm.NN<float>(batch, 500, 250, eDot3, 250, parameters.Slice(1285500, 125250), 501, eDot2, 500, epilogue: hessian ? default : global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(_z2, 0, batch * 500), global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 500), eDot2));
+            if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 500, 250, global::System.MemoryExtensions.AsSpan(_e3, 0, batch * 250), 250, direction.Slice(1285500, 125250), 501, eDot2, 500, accumulate: true, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(_z2, 0, batch * 500), global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 500), eDot2));
 
             // Layer 2: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
-            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z2, 0, batch * 500), global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 500), eDot2, eDot2);
             global::System.Span<float> p2 = product.Slice(785000, 500500);
-            global::FishLeg.Kernels.Gemm.TN<float>(500, 1000, batch, eDot2, 500, global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 1000), 1000, p2, 1001);
-            global::FishLeg.Kernels.Dense.BiasGradient<float>(eDot2, 1001, p2);
+            global::FishLeg.Kernels.Gemm.TN<float>(500, 1001, batch, eDot2, 500, global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 1000), 1000, p2, 1001, ones: global::FishLeg.Kernels.OnesColumn.B);
             if (hessian) global::FishLeg.Kernels.Gemm.TN<float>(500, 1000, batch, global::System.MemoryExtensions.AsSpan(_e2, 0, batch * 500), 500, global::System.MemoryExtensions.AsSpan(_aDot1, 0, batch * 1000), 1000, p2, 1001, accumulate: true);
             global::System.Span<float> eDot1 = global::System.MemoryExtensions.AsSpan(_eDot1, 0, batch * 1000);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 1000, 500, eDot2, 500, parameters.Slice(785000, 500500), 1001, eDot1, 1000);
-            if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 1000, 500, global::System.MemoryExtensions.AsSpan(_e2, 0, batch * 500), 500, direction.Slice(785000, 500500), 1001, eDot1, 1000, accumulate: true);
+            global::FishLeg.Kernels.Gemm.NN<float>(batch, 1000, 500, eDot2, 500, parameters.Slice(785000, 500500), 1001, eDot1, 1000, epilogue: hessian ? default : global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(_z1, 0, batch * 1000), global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 1000), eDot1));
+            if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 1000, 500, global::System.MemoryExtensions.AsSpan(_e2, 0, batch * 500), 500, direction.Slice(785000, 500500), 1001, eDot1, 1000, accumulate: true, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(_z1, 0, batch * 1000), global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 1000), eDot1));
 
             // Layer 1: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1].
-            global::FishLeg.Kernels.Activations.ReluBackward<float>(global::System.MemoryExtensions.AsSpan(_z1, 0, batch * 1000), global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 1000), eDot1, eDot1);
             global::System.Span<float> p1 = product.Slice(0, 785000);
-            global::FishLeg.Kernels.Gemm.TN<float>(1000, 784, batch, eDot1, 1000, inputs, 784, p1, 785);
-            global::FishLeg.Kernels.Dense.BiasGradient<float>(eDot1, 785, p1);
+            global::FishLeg.Kernels.Gemm.TN<float>(1000, 785, batch, eDot1, 1000, inputs, 784, p1, 785, ones: global::FishLeg.Kernels.OnesColumn.B);
         }
     }
 }

@@ -220,29 +220,24 @@ partial class Regression : global::FishLeg.IFishLegModel<double>
         global::System.ReadOnlySpan<double> parameters = _parameters;
 
         // Layer 1: 13 → 64, Softplus. W1 is 64×14 at offset 0, bias in column 13.
+        // Z = [A | 1]·Wᵀ, and A = σ(Z) on each finished tile.
         global::System.ReadOnlySpan<double> w1 = parameters.Slice(0, 896);
         global::System.Span<double> z1 = global::System.MemoryExtensions.AsSpan(_z1, 0, batch * 64);
-        // Z = [A | 1]·Wᵀ: start from the bias in every row, then accumulate A·W̃ᵀ.
-        global::FishLeg.Kernels.Dense.BroadcastBias<double>(w1, 14, z1);
-        global::FishLeg.Kernels.Gemm.NT<double>(batch, 64, 13, inputs, 13, w1, 14, z1, 64, accumulate: true);
         global::System.Span<double> a1 = global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 64);
-        global::FishLeg.Kernels.Activations.Softplus<double>(z1, a1);
+        global::FishLeg.Kernels.Gemm.NT<double>(batch, 64, 14, inputs, 13, w1, 14, z1, 64, ones: global::FishLeg.Kernels.OnesColumn.A, epilogue: global::FishLeg.Kernels.GemmEpilogue<double>.Activate(global::FishLeg.Activation.Softplus, a1));
 
         // Layer 2: 64 → 64, Sigmoid. W2 is 64×65 at offset 896, bias in column 64.
+        // Z = [A | 1]·Wᵀ, and A = σ(Z) on each finished tile.
         global::System.ReadOnlySpan<double> w2 = parameters.Slice(896, 4160);
         global::System.Span<double> z2 = global::System.MemoryExtensions.AsSpan(_z2, 0, batch * 64);
-        // Z = [A | 1]·Wᵀ: start from the bias in every row, then accumulate A·W̃ᵀ.
-        global::FishLeg.Kernels.Dense.BroadcastBias<double>(w2, 65, z2);
-        global::FishLeg.Kernels.Gemm.NT<double>(batch, 64, 64, a1, 64, w2, 65, z2, 64, accumulate: true);
         global::System.Span<double> a2 = global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 64);
-        global::FishLeg.Kernels.Activations.Sigmoid<double>(z2, a2);
+        global::FishLeg.Kernels.Gemm.NT<double>(batch, 64, 65, a1, 64, w2, 65, z2, 64, ones: global::FishLeg.Kernels.OnesColumn.A, epilogue: global::FishLeg.Kernels.GemmEpilogue<double>.Activate(global::FishLeg.Activation.Sigmoid, a2));
 
         // Layer 3: 64 → 1, Identity. W3 is 1×65 at offset 5056, bias in column 64.
+        // Z = [A | 1]·Wᵀ.
         global::System.ReadOnlySpan<double> w3 = parameters.Slice(5056, 65);
         global::System.Span<double> z3 = global::System.MemoryExtensions.AsSpan(_z3, 0, batch * 1);
-        // Z = [A | 1]·Wᵀ: start from the bias in every row, then accumulate A·W̃ᵀ.
-        global::FishLeg.Kernels.Dense.BroadcastBias<double>(w3, 65, z3);
-        global::FishLeg.Kernels.Gemm.NT<double>(batch, 1, 64, a2, 64, w3, 65, z3, 1, accumulate: true);
+        global::FishLeg.Kernels.Gemm.NT<double>(batch, 1, 65, a2, 64, w3, 65, z3, 1, ones: global::FishLeg.Kernels.OnesColumn.A);
         return z3;
     }
 
@@ -252,28 +247,23 @@ partial class Regression : global::FishLeg.IFishLegModel<double>
         global::System.ReadOnlySpan<double> parameters = _parameters;
         global::System.Span<double> d3 = global::System.MemoryExtensions.AsSpan(_d3, 0, batch * 1);
 
-        // Layer 3: E = D ⊙ σ'(Z), G = Eᵀ·[A | 1], D below = E·W̃.
+        // Layer 3: G = Eᵀ·[A | 1], D below = E·W̃ and E below = D ⊙ σ'(Z) on each finished tile.
         global::System.Span<double> g3 = gradient.Slice(5056, 65);
-        global::FishLeg.Kernels.Gemm.TN<double>(1, 64, batch, d3, 1, global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 64), 64, g3, 65);
-        global::FishLeg.Kernels.Dense.BiasGradient<double>(d3, 65, g3);
+        global::FishLeg.Kernels.Gemm.TN<double>(1, 65, batch, d3, 1, global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 64), 64, g3, 65, ones: global::FishLeg.Kernels.OnesColumn.B);
         global::System.Span<double> d2 = global::System.MemoryExtensions.AsSpan(_d2, 0, batch * 64);
-        global::FishLeg.Kernels.Gemm.NN<double>(batch, 64, 1, d3, 1, parameters.Slice(5056, 65), 65, d2, 64);
-
-        // Layer 2: E = D ⊙ σ'(Z), G = Eᵀ·[A | 1], D below = E·W̃.
         global::System.Span<double> e2 = global::System.MemoryExtensions.AsSpan(_e2, 0, batch * 64);
-        global::FishLeg.Kernels.Activations.SigmoidBackward<double>(global::System.MemoryExtensions.AsSpan(_z2, 0, batch * 64), global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 64), d2, e2);
-        global::System.Span<double> g2 = gradient.Slice(896, 4160);
-        global::FishLeg.Kernels.Gemm.TN<double>(64, 64, batch, e2, 64, global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 64), 64, g2, 65);
-        global::FishLeg.Kernels.Dense.BiasGradient<double>(e2, 65, g2);
-        global::System.Span<double> d1 = global::System.MemoryExtensions.AsSpan(_d1, 0, batch * 64);
-        global::FishLeg.Kernels.Gemm.NN<double>(batch, 64, 64, e2, 64, parameters.Slice(896, 4160), 65, d1, 64);
+        global::FishLeg.Kernels.Gemm.NN<double>(batch, 64, 1, d3, 1, parameters.Slice(5056, 65), 65, d2, 64, epilogue: global::FishLeg.Kernels.GemmEpilogue<double>.Differentiate(global::FishLeg.Activation.Sigmoid, global::System.MemoryExtensions.AsSpan(_z2, 0, batch * 64), global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 64), e2));
 
-        // Layer 1: E = D ⊙ σ'(Z), G = Eᵀ·[A | 1].
+        // Layer 2: G = Eᵀ·[A | 1], D below = E·W̃ and E below = D ⊙ σ'(Z) on each finished tile.
+        global::System.Span<double> g2 = gradient.Slice(896, 4160);
+        global::FishLeg.Kernels.Gemm.TN<double>(64, 65, batch, e2, 64, global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 64), 64, g2, 65, ones: global::FishLeg.Kernels.OnesColumn.B);
+        global::System.Span<double> d1 = global::System.MemoryExtensions.AsSpan(_d1, 0, batch * 64);
         global::System.Span<double> e1 = global::System.MemoryExtensions.AsSpan(_e1, 0, batch * 64);
-        global::FishLeg.Kernels.Activations.SoftplusBackward<double>(global::System.MemoryExtensions.AsSpan(_z1, 0, batch * 64), global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 64), d1, e1);
+        global::FishLeg.Kernels.Gemm.NN<double>(batch, 64, 64, e2, 64, parameters.Slice(896, 4160), 65, d1, 64, epilogue: global::FishLeg.Kernels.GemmEpilogue<double>.Differentiate(global::FishLeg.Activation.Softplus, global::System.MemoryExtensions.AsSpan(_z1, 0, batch * 64), global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 64), e1));
+
+        // Layer 1: G = Eᵀ·[A | 1].
         global::System.Span<double> g1 = gradient.Slice(0, 896);
-        global::FishLeg.Kernels.Gemm.TN<double>(64, 13, batch, e1, 64, inputs, 13, g1, 14);
-        global::FishLeg.Kernels.Dense.BiasGradient<double>(e1, 14, g1);
+        global::FishLeg.Kernels.Gemm.TN<double>(64, 14, batch, e1, 64, inputs, 13, g1, 14, ones: global::FishLeg.Kernels.OnesColumn.B);
     }
 
     /// <summary>
@@ -284,28 +274,23 @@ partial class Regression : global::FishLeg.IFishLegModel<double>
     {
         global::System.ReadOnlySpan<double> parameters = _parameters;
 
-        // Layer 1: Ż = [A | 1]·Vᵀ, Ȧ = σ'(Z) ⊙ Ż.
+        // Layer 1: Ż = [A | 1]·Vᵀ, Ȧ = σ'(Z) ⊙ Ż on each finished tile of the last product.
         global::System.ReadOnlySpan<double> v1 = direction.Slice(0, 896);
         global::System.Span<double> zDot1 = global::System.MemoryExtensions.AsSpan(_zDot1, 0, batch * 64);
-        global::FishLeg.Kernels.Dense.BroadcastBias<double>(v1, 14, zDot1);
-        global::FishLeg.Kernels.Gemm.NT<double>(batch, 64, 13, inputs, 13, v1, 14, zDot1, 64, accumulate: true);
         global::System.Span<double> aDot1 = global::System.MemoryExtensions.AsSpan(_aDot1, 0, batch * 64);
-        global::FishLeg.Kernels.Activations.SoftplusBackward<double>(global::System.MemoryExtensions.AsSpan(_z1, 0, batch * 64), global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 64), zDot1, aDot1);
+        global::FishLeg.Kernels.Gemm.NT<double>(batch, 64, 14, inputs, 13, v1, 14, zDot1, 64, ones: global::FishLeg.Kernels.OnesColumn.A, epilogue: global::FishLeg.Kernels.GemmEpilogue<double>.Differentiate(global::FishLeg.Activation.Softplus, global::System.MemoryExtensions.AsSpan(_z1, 0, batch * 64), global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 64), aDot1));
 
-        // Layer 2: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż.
+        // Layer 2: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż on each finished tile of the last product.
         global::System.ReadOnlySpan<double> v2 = direction.Slice(896, 4160);
         global::System.Span<double> zDot2 = global::System.MemoryExtensions.AsSpan(_zDot2, 0, batch * 64);
-        global::FishLeg.Kernels.Dense.BroadcastBias<double>(v2, 65, zDot2);
-        global::FishLeg.Kernels.Gemm.NT<double>(batch, 64, 64, global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 64), 64, v2, 65, zDot2, 64, accumulate: true);
-        global::FishLeg.Kernels.Gemm.NT<double>(batch, 64, 64, aDot1, 64, parameters.Slice(896, 4160), 65, zDot2, 64, accumulate: true);
         global::System.Span<double> aDot2 = global::System.MemoryExtensions.AsSpan(_aDot2, 0, batch * 64);
-        global::FishLeg.Kernels.Activations.SigmoidBackward<double>(global::System.MemoryExtensions.AsSpan(_z2, 0, batch * 64), global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 64), zDot2, aDot2);
+        global::FishLeg.Kernels.Gemm.NT<double>(batch, 64, 65, global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 64), 64, v2, 65, zDot2, 64, ones: global::FishLeg.Kernels.OnesColumn.A);
+        global::FishLeg.Kernels.Gemm.NT<double>(batch, 64, 64, aDot1, 64, parameters.Slice(896, 4160), 65, zDot2, 64, accumulate: true, epilogue: global::FishLeg.Kernels.GemmEpilogue<double>.Differentiate(global::FishLeg.Activation.Sigmoid, global::System.MemoryExtensions.AsSpan(_z2, 0, batch * 64), global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 64), aDot2));
 
-        // Layer 3: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż.
+        // Layer 3: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ.
         global::System.ReadOnlySpan<double> v3 = direction.Slice(5056, 65);
         global::System.Span<double> zDot3 = global::System.MemoryExtensions.AsSpan(_zDot3, 0, batch * 1);
-        global::FishLeg.Kernels.Dense.BroadcastBias<double>(v3, 65, zDot3);
-        global::FishLeg.Kernels.Gemm.NT<double>(batch, 1, 64, global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 64), 64, v3, 65, zDot3, 1, accumulate: true);
+        global::FishLeg.Kernels.Gemm.NT<double>(batch, 1, 65, global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 64), 64, v3, 65, zDot3, 1, ones: global::FishLeg.Kernels.OnesColumn.A);
         global::FishLeg.Kernels.Gemm.NT<double>(batch, 1, 64, aDot2, 64, parameters.Slice(5056, 65), 65, zDot3, 1, accumulate: true);
         return zDot3;
     }
@@ -322,29 +307,24 @@ partial class Regression : global::FishLeg.IFishLegModel<double>
 
         // Layer 3: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
         global::System.Span<double> p3 = product.Slice(5056, 65);
-        global::FishLeg.Kernels.Gemm.TN<double>(1, 64, batch, eDot3, 1, global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 64), 64, p3, 65);
-        global::FishLeg.Kernels.Dense.BiasGradient<double>(eDot3, 65, p3);
+        global::FishLeg.Kernels.Gemm.TN<double>(1, 65, batch, eDot3, 1, global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 64), 64, p3, 65, ones: global::FishLeg.Kernels.OnesColumn.B);
         if (hessian) global::FishLeg.Kernels.Gemm.TN<double>(1, 64, batch, global::System.MemoryExtensions.AsSpan(_d3, 0, batch * 1), 1, global::System.MemoryExtensions.AsSpan(_aDot2, 0, batch * 64), 64, p3, 65, accumulate: true);
         global::System.Span<double> eDot2 = global::System.MemoryExtensions.AsSpan(_eDot2, 0, batch * 64);
-        global::FishLeg.Kernels.Gemm.NN<double>(batch, 64, 1, eDot3, 1, parameters.Slice(5056, 65), 65, eDot2, 64);
-        if (hessian) global::FishLeg.Kernels.Gemm.NN<double>(batch, 64, 1, global::System.MemoryExtensions.AsSpan(_d3, 0, batch * 1), 1, direction.Slice(5056, 65), 65, eDot2, 64, accumulate: true);
+        global::FishLeg.Kernels.Gemm.NN<double>(batch, 64, 1, eDot3, 1, parameters.Slice(5056, 65), 65, eDot2, 64, epilogue: hessian ? default : global::FishLeg.Kernels.GemmEpilogue<double>.Differentiate(global::FishLeg.Activation.Sigmoid, global::System.MemoryExtensions.AsSpan(_z2, 0, batch * 64), global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 64), eDot2));
+        if (hessian) global::FishLeg.Kernels.Gemm.NN<double>(batch, 64, 1, global::System.MemoryExtensions.AsSpan(_d3, 0, batch * 1), 1, direction.Slice(5056, 65), 65, eDot2, 64, accumulate: true, epilogue: global::FishLeg.Kernels.GemmEpilogue<double>.Differentiate(global::FishLeg.Activation.Sigmoid, global::System.MemoryExtensions.AsSpan(_z2, 0, batch * 64), global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 64), eDot2));
 
         // Layer 2: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
-        global::FishLeg.Kernels.Activations.SigmoidBackward<double>(global::System.MemoryExtensions.AsSpan(_z2, 0, batch * 64), global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 64), eDot2, eDot2);
         if (hessian) global::FishLeg.Kernels.Activations.SigmoidCurvature<double>(global::System.MemoryExtensions.AsSpan(_z2, 0, batch * 64), global::System.MemoryExtensions.AsSpan(_a2, 0, batch * 64), global::System.MemoryExtensions.AsSpan(_d2, 0, batch * 64), global::System.MemoryExtensions.AsSpan(_zDot2, 0, batch * 64), eDot2);
         global::System.Span<double> p2 = product.Slice(896, 4160);
-        global::FishLeg.Kernels.Gemm.TN<double>(64, 64, batch, eDot2, 64, global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 64), 64, p2, 65);
-        global::FishLeg.Kernels.Dense.BiasGradient<double>(eDot2, 65, p2);
+        global::FishLeg.Kernels.Gemm.TN<double>(64, 65, batch, eDot2, 64, global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 64), 64, p2, 65, ones: global::FishLeg.Kernels.OnesColumn.B);
         if (hessian) global::FishLeg.Kernels.Gemm.TN<double>(64, 64, batch, global::System.MemoryExtensions.AsSpan(_e2, 0, batch * 64), 64, global::System.MemoryExtensions.AsSpan(_aDot1, 0, batch * 64), 64, p2, 65, accumulate: true);
         global::System.Span<double> eDot1 = global::System.MemoryExtensions.AsSpan(_eDot1, 0, batch * 64);
-        global::FishLeg.Kernels.Gemm.NN<double>(batch, 64, 64, eDot2, 64, parameters.Slice(896, 4160), 65, eDot1, 64);
-        if (hessian) global::FishLeg.Kernels.Gemm.NN<double>(batch, 64, 64, global::System.MemoryExtensions.AsSpan(_e2, 0, batch * 64), 64, direction.Slice(896, 4160), 65, eDot1, 64, accumulate: true);
+        global::FishLeg.Kernels.Gemm.NN<double>(batch, 64, 64, eDot2, 64, parameters.Slice(896, 4160), 65, eDot1, 64, epilogue: hessian ? default : global::FishLeg.Kernels.GemmEpilogue<double>.Differentiate(global::FishLeg.Activation.Softplus, global::System.MemoryExtensions.AsSpan(_z1, 0, batch * 64), global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 64), eDot1));
+        if (hessian) global::FishLeg.Kernels.Gemm.NN<double>(batch, 64, 64, global::System.MemoryExtensions.AsSpan(_e2, 0, batch * 64), 64, direction.Slice(896, 4160), 65, eDot1, 64, accumulate: true, epilogue: global::FishLeg.Kernels.GemmEpilogue<double>.Differentiate(global::FishLeg.Activation.Softplus, global::System.MemoryExtensions.AsSpan(_z1, 0, batch * 64), global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 64), eDot1));
 
         // Layer 1: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1].
-        global::FishLeg.Kernels.Activations.SoftplusBackward<double>(global::System.MemoryExtensions.AsSpan(_z1, 0, batch * 64), global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 64), eDot1, eDot1);
         if (hessian) global::FishLeg.Kernels.Activations.SoftplusCurvature<double>(global::System.MemoryExtensions.AsSpan(_z1, 0, batch * 64), global::System.MemoryExtensions.AsSpan(_a1, 0, batch * 64), global::System.MemoryExtensions.AsSpan(_d1, 0, batch * 64), global::System.MemoryExtensions.AsSpan(_zDot1, 0, batch * 64), eDot1);
         global::System.Span<double> p1 = product.Slice(0, 896);
-        global::FishLeg.Kernels.Gemm.TN<double>(64, 13, batch, eDot1, 64, inputs, 13, p1, 14);
-        global::FishLeg.Kernels.Dense.BiasGradient<double>(eDot1, 14, p1);
+        global::FishLeg.Kernels.Gemm.TN<double>(64, 14, batch, eDot1, 64, inputs, 13, p1, 14, ones: global::FishLeg.Kernels.OnesColumn.B);
     }
 }
