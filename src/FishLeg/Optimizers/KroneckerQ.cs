@@ -110,7 +110,7 @@ internal sealed class KroneckerQ<T> : QBlock<T> where T : unmanaged, IFloatingPo
     /// <summary>Multiply-adds of <see cref="LambdaGradient"/> for a dense U and Ξ.</summary>
     public long DenseGradientCost => (long)Rows * Rows * Rows + (long)Columns * Columns * Columns + 4L * Rows * Columns * (Rows + Columns);
 
-    /// <summary>Multiply-adds of <see cref="LambdaGradientFromFactors"/> for a gradient of rank ≤ <paramref name="batch"/> and a Fisher product of rank ≤ <paramref name="productBatch"/>.</summary>
+    /// <summary>Multiply-adds of <see cref="LambdaGradientFromFactors"/> for a gradient of rank ≤ <paramref name="batch"/> and a Fisher product of rank ≤ <paramref name="productBatch"/>, counted for full factors (triangular ones skip about half the N² terms of both methods).</summary>
     public long FactoredGradientCost(int batch, int productBatch)
     {
         long k = batch, kc = productBatch + 2L * batch, o = Rows, i = Columns;
@@ -159,20 +159,20 @@ internal sealed class KroneckerQ<T> : QBlock<T> where T : unmanaged, IFloatingPo
         // ∂L = Cᵀ(W(PL)) + Pᵀ(Wᵀ(CL)), W = D Yᵀ.
         Gemm.NT(kc, k, i, d, i, dY, i, w, k);
         Gemm.NN(kc, o, k, w, k, pl, o, wide, o);
-        Gemm.TN(o, o, kc, c, o, wide, o, gradientL, o);
+        LowerOfTransposedTimes(o, kc, c, wide, gradientL, accumulate: false);
         TimesLower(kc, o, c, o, l, wide, o);
         Gemm.TN(k, o, kc, w, k, wide, o, wide2, o);
         TensorPrimitives.Negate(cP, cP); // P again for this product, then back to −P for C
-        Gemm.TN(o, o, k, cP, o, wide2[..(k * o)], o, gradientL, o, accumulate: true);
+        LowerOfTransposedTimes(o, k, cP, wide2, gradientL, accumulate: true);
         TensorPrimitives.Negate(cP, cP);
 
         // ∂R = Āᵀ(Z(DR)) + Dᵀ(Zᵀ(ĀR)), Z = X Cᵀ.
         Gemm.NT(k, kc, o, x, o, c, o, z, kc);
         TimesLower(kc, i, d, i, r, tall, i);
         Gemm.NN(k, i, kc, z, kc, tall, i, tall2, i);
-        Gemm.TN(i, i, k, dB, i, tall2[..(k * i)], i, gradientR, i);
+        LowerOfTransposedTimes(i, k, dB, tall2, gradientR, accumulate: false);
         Gemm.TN(kc, i, k, z, kc, br, i, tall, i);
-        Gemm.TN(i, i, kc, d, i, tall, i, gradientR, i, accumulate: true);
+        LowerOfTransposedTimes(i, kc, d, tall, gradientR, accumulate: true);
 
         if (_triangular)
         {
@@ -252,6 +252,20 @@ internal sealed class KroneckerQ<T> : QBlock<T> where T : unmanaged, IFloatingPo
         {
             int height = Math.Min(block, n - i0);
             Gemm.NT(height, m, i0 + height, f[(i0 * n)..], n, b, ldb, c[(i0 * ldc)..], ldc);
+        }
+    }
+
+    /// <summary>
+    /// The part of C (n×n) a triangular factor's gradient keeps, C (=|+=) Aᵀ·B for A and B depth×n: blocks above the
+    /// diagonal are skipped, blocks on it computed whole (the caller zeroes their upper part). Full factors take all of C.
+    /// </summary>
+    private void LowerOfTransposedTimes(int n, int depth, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, bool accumulate)
+    {
+        // Row block I of C up to its diagonal = A[:, I]ᵀ·B[:, 0..i1].
+        for (int i0 = 0, block = Block(n); i0 < n; i0 += block)
+        {
+            int height = Math.Min(block, n - i0);
+            Gemm.TN(height, i0 + height, depth, a[i0..], n, b, n, c[(i0 * n)..], n, accumulate);
         }
     }
 
