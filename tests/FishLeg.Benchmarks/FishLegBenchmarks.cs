@@ -1,4 +1,6 @@
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Running;
 using FishLeg;
 using FishLeg.Experiments;
 using FishLeg.Kernels;
@@ -9,8 +11,10 @@ namespace FishLeg.Benchmarks;
 /// <summary>
 /// FishLeg on the autoencoder at batch 100, two threads, beside one SGD-momentum iteration in the same run: an iteration
 /// without the auxiliary update, one with it (T = 1), the mean iteration at T = 10, and the generated curvature
-/// products alone. Allocated bytes per operation must read 0 (or "-").
+/// products alone. Allocated bytes per operation must read 0 (or "-"). With momentum on Q·g, GFLOP/s counts the
+/// multiply-adds of <see cref="FlopModel"/>.
 /// </summary>
+[Config(typeof(FlopModelConfig))]
 [MedianColumn]
 [MemoryDiagnoser]
 public class FishLegBenchmarks
@@ -87,4 +91,24 @@ public class FishLegBenchmarks
 
     [Benchmark]
     public void OuterProductFisherVectorProduct() => _model.OuterProductFisherVectorProduct(_inputs, _inputs, _direction, _product);
+
+    private sealed class FlopModelConfig : ManualConfig
+    {
+        public FlopModelConfig() => AddColumn(new GflopsColumn("2 × the FLOP model's multiply-adds / median time (momentum on Q·g)", MultiplyAdds));
+
+        private static double? MultiplyAdds(BenchmarkCase benchmark)
+        {
+            if ((MomentumTarget)benchmark.Parameters["Momentum"] != MomentumTarget.PreconditionedGradient) return null;
+            ModelDescription model = new Autoencoder(maxBatchSize: 1).Description;
+            return benchmark.Descriptor.WorkloadMethod.Name switch
+            {
+                nameof(SgdMomentumIteration) => FlopModel.ForwardBackward(model, Batch),
+                nameof(FishLegIterationWithoutAuxiliaryUpdate) => FlopModel.FishLegIteration(model, Batch, updateAuxEvery: 0),
+                nameof(FishLegIterationWithAuxiliaryUpdate) => FlopModel.FishLegIteration(model, Batch, updateAuxEvery: 1),
+                nameof(FishLegIterationAtTEqualsTen) => FlopModel.FishLegIteration(model, Batch, updateAuxEvery: 10),
+                nameof(FisherVectorProduct) => FlopModel.FisherVectorProduct(model, Batch),
+                _ => null,
+            };
+        }
+    }
 }

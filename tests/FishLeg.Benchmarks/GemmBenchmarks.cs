@@ -92,28 +92,6 @@ public class GemmBenchmarks
 
     private sealed class GflopsConfig : ManualConfig
     {
-        public GflopsConfig() => AddColumn(new GflopsColumn());
-    }
-
-    private sealed class GflopsColumn : IColumn
-    {
-        public string Id => "GFLOPs";
-        public string ColumnName => "GFLOP/s";
-        public bool AlwaysShow => true;
-        public ColumnCategory Category => ColumnCategory.Custom;
-        public int PriorityInCategory => 0;
-        public bool IsNumeric => true;
-        public UnitType UnitType => UnitType.Dimensionless;
-        public string Legend => "2·m·n·k / median time";
-        public bool IsAvailable(Summary summary) => true;
-        public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
-
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
-        {
-            var shape = (GemmShape)benchmarkCase.Parameters["Shape"];
-            double? median = summary[benchmarkCase]?.ResultStatistics?.Median;
-            return median is double ns ? (2 * shape.MultiplyAdds / ns).ToString("F1", System.Globalization.CultureInfo.InvariantCulture) : "-";
-        }
+        public GflopsConfig() => AddColumn(new GflopsColumn("2·m·n·k / median time", c => ((GemmShape)c.Parameters["Shape"]).MultiplyAdds));
     }
 }
