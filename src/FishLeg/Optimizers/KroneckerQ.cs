@@ -114,7 +114,7 @@ internal sealed class KroneckerQ<T> : QBlock<T> where T : unmanaged, IFloatingPo
     public long FactoredGradientCost(int batch, int productBatch)
     {
         long k = batch, kc = productBatch + 2L * batch, o = Rows, i = Columns;
-        return (o * o + i * i) * (3 * k + 2 * kc) + 3 * kc * k * (o + i);
+        return (o * o + i * i) * (2 * k + 2 * kc) + 3 * kc * k * (o + i);
     }
 
     /// <summary>Scratch length <see cref="LambdaGradientFromFactors"/> needs.</summary>
@@ -160,7 +160,9 @@ internal sealed class KroneckerQ<T> : QBlock<T> where T : unmanaged, IFloatingPo
         Gemm.NT(kc, k, i, d, i, dY, i, w, k);
         Gemm.NN(kc, o, k, w, k, pl, o, wide, o);
         LowerOfTransposedTimes(o, kc, c, wide, gradientL, accumulate: false);
-        TimesLower(kc, o, c, o, l, wide, o);
+        // C·L = [Ė·L; γX·L; −P·L], and P·L is known.
+        TimesLower(kp + k, o, c, o, l, wide, o);
+        TensorPrimitives.Negate(pl, wide.Slice((kp + k) * o, k * o));
         Gemm.TN(k, o, kc, w, k, wide, o, wide2, o);
         TensorPrimitives.Negate(cP, cP); // P again for this product, then back to −P for C
         LowerOfTransposedTimes(o, k, cP, wide2, gradientL, accumulate: true);
@@ -168,7 +170,9 @@ internal sealed class KroneckerQ<T> : QBlock<T> where T : unmanaged, IFloatingPo
 
         // ∂R = Āᵀ(Z(DR)) + Dᵀ(Zᵀ(ĀR)), Z = X Cᵀ.
         Gemm.NT(k, kc, o, x, o, c, o, z, kc);
-        TimesLower(kc, i, d, i, r, tall, i);
+        // D·R = [Ā′·R; Y·R; Ā·R], and Ā·R is known.
+        TimesLower(kp + k, i, d, i, r, tall, i);
+        br.CopyTo(tall.Slice((kp + k) * i, k * i));
         Gemm.NN(k, i, kc, z, kc, tall, i, tall2, i);
         LowerOfTransposedTimes(i, k, dB, tall2, gradientR, accumulate: false);
         Gemm.TN(kc, i, k, z, kc, br, i, tall, i);
