@@ -24,14 +24,14 @@ internal static class FlopModel
         model.Layers.Select((layer, l) => k * (3.0 * layer.Outputs * layer.Columns + (l > 0 ? 2.0 * layer.Outputs * layer.Inputs : 0))).Sum();
 
     /// <summary>
-    /// <c>KroneckerQ.LambdaGradientFromFactors</c> with K′ = K (K_c = 3K): (o² + i²)(K + K_c) for the products with the
-    /// factors and the lower-triangular gradients, 3·K_c·K·(o + i) for the thin ones.
+    /// <c>KroneckerQ.LambdaGradientFromFactors</c> with K′ = K (K_c = 3K), reusing Q·u's products: (o² + i²)·K_c for the
+    /// products with the factors and the lower-triangular gradients, 3·K_c·K·(o + i) for the thin ones.
     /// </summary>
     public static double FactoredAuxiliaryGradient(ModelDescription model, int k) =>
         model.Layers.Sum(layer =>
         {
             double o = layer.Outputs, i = layer.Columns, kc = 3.0 * k;
-            return (o * o + i * i) * (k + kc) + 3 * kc * k * (o + i);
+            return (o * o + i * i) * kc + 3 * kc * k * (o + i);
         });
 
     /// <summary>

@@ -27,10 +27,10 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
     private readonly Adam<T> _auxiliaryAdam;
     private readonly T[] _gradient, _momentum, _u, _v, _fv, _xi, _delta, _sampledTargets;
     // Low-rank Q·g: which layers use it, copies of their gradient factors (the auxiliary update's passes overwrite the
-    // model's), and the kernel's scratch.
+    // model's), and each layer's intermediate products (the factored auxiliary gradient reuses them).
     private readonly bool[] _lowRank;
-    private readonly int[] _deltaOffsets, _inputOffsets;
-    private readonly T[] _factorDeltas, _factorInputs, _lowRankScratch, _factoredScratch;
+    private readonly int[] _deltaOffsets, _inputOffsets, _productOffsets;
+    private readonly T[] _factorDeltas, _factorInputs, _outerProducts, _factoredScratch;
     // Layers whose auxiliary gradient is taken from the factors of g and of the Fisher product (FactoredAuxiliaryLayerCount).
     private readonly bool[] _factored;
     private readonly FishLegUpdateKernel<T> _update = new();
@@ -77,19 +77,20 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
         bool lowRankAllowed = Options.LowRankGradient && !_coupledWeightDecay && Options.MomentumOn == MomentumTarget.PreconditionedGradient;
         // The Fisher estimators whose product blocks are ĖᵀĀ′ (rank ≤ K′): the factored auxiliary gradient needs that.
         bool factoredAllowed = Options.Curvature != CurvatureEstimator.SampledLabelHessian;
-        int maxBatch = model.MaxBatchSize, scratch = 0, factoredScratch = 0;
+        int maxBatch = model.MaxBatchSize, factoredScratch = 0;
         _lowRank = new bool[layers.Count];
         _factored = new bool[layers.Count];
         _deltaOffsets = new int[layers.Count + 1];
         _inputOffsets = new int[layers.Count + 1];
+        _productOffsets = new int[layers.Count + 1];
         for (int l = 0; l < layers.Count; l++)
         {
             _lowRank[l] = lowRankAllowed && _blocks[l] is KroneckerQ<T> kronecker && kronecker.OuterProductCost(maxBatch) < kronecker.DenseCost;
             _deltaOffsets[l + 1] = _deltaOffsets[l] + (_lowRank[l] ? maxBatch * layers[l].Outputs : 0);
             _inputOffsets[l + 1] = _inputOffsets[l] + (_lowRank[l] ? maxBatch * layers[l].Inputs : 0);
+            _productOffsets[l + 1] = _productOffsets[l] + (_lowRank[l] ? ((KroneckerQ<T>)_blocks[l]).OuterProductScratch(maxBatch) : 0);
             if (!_lowRank[l]) continue;
             var q = (KroneckerQ<T>)_blocks[l];
-            scratch = Math.Max(scratch, q.OuterProductScratch(maxBatch));
             // Priced at the largest auxiliary batch: v from the factors plus the factored gradient, against both dense.
             _factored[l] = factoredAllowed && q.OuterProductCost(maxBatch) + q.FactoredGradientCost(maxBatch, maxBatch) < q.DenseCost + q.DenseGradientCost;
             if (_factored[l]) factoredScratch = Math.Max(factoredScratch, q.FactoredGradientScratch(maxBatch, maxBatch));
@@ -97,7 +98,7 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
         _factoredScratch = new T[factoredScratch];
         _factorDeltas = new T[_deltaOffsets[^1]];
         _factorInputs = new T[_inputOffsets[^1]];
-        _lowRankScratch = new T[scratch];
+        _outerProducts = new T[_productOffsets[^1]];
         _random = initialization;
     }
 
@@ -221,7 +222,7 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
             _model.CurvatureFactors(l, out ReadOnlySpan<T> productDelta, out ReadOnlySpan<T> productInput);
             ((KroneckerQ<T>)_blocks[l]).LambdaGradientFromFactors(Lambda(_lambda, l),
                 _factorDeltas.AsSpan(_deltaOffsets[l], batch * layer.Outputs), _factorInputs.AsSpan(_inputOffsets[l], batch * layer.Inputs), batch,
-                T.One / norm, productDelta, productInput, productBatch, gamma, layer.HasBias, _factoredScratch, Lambda(_lambdaGradient, l));
+                T.One / norm, OuterProducts(l), productDelta, productInput, productBatch, gamma, layer.HasBias, _factoredScratch, Lambda(_lambdaGradient, l));
         }
         _auxiliaryAdam.Step(_lambda, _lambdaGradient);
         AuxiliaryUpdateCount++;
@@ -267,7 +268,7 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
             LayerDescription layer = _model.Description.Layers[l];
             ((KroneckerQ<T>)_blocks[l]).ApplyToOuterProduct(Lambda(_lambda, l),
                 _factorDeltas.AsSpan(_deltaOffsets[l], batch * layer.Outputs), _factorInputs.AsSpan(_inputOffsets[l], batch * layer.Inputs),
-                batch, layer.HasBias, _lowRankScratch, Layer(output, l));
+                batch, layer.HasBias, OuterProducts(l), Layer(output, l));
             if (scale is T s) TensorPrimitives.Multiply(Layer(output, l), s, Layer(output, l));
         }
     }
@@ -278,6 +279,9 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
         TensorPrimitives.Multiply(x, a, x);
         TensorPrimitives.MultiplyAdd(y, b, x, x);
     }
+
+    /// <summary>Layer l's products from its last <see cref="KroneckerQ{T}.ApplyToOuterProduct"/>.</summary>
+    private Span<T> OuterProducts(int l) => _outerProducts.AsSpan(_productOffsets[l].._productOffsets[l + 1]);
 
     private Span<T> Lambda(Span<T> all, int l) => all[_lambdaOffsets[l].._lambdaOffsets[l + 1]];
 

@@ -81,30 +81,31 @@ internal sealed class KroneckerQ<T> : QBlock<T> where T : unmanaged, IFloatingPo
     /// <summary>Multiply-adds of Q·G for G = Eᵀ·Ā of rank ≤ <paramref name="batch"/> (<see cref="ApplyToOuterProduct"/>).</summary>
     public long OuterProductCost(int batch) => (long)batch * (2L * Rows * Rows + 2L * Columns * Columns + (long)Rows * Columns);
 
-    /// <summary>Scratch length <see cref="ApplyToOuterProduct"/> needs for a batch.</summary>
+    /// <summary>Length of the products <see cref="ApplyToOuterProduct"/> leaves for a batch.</summary>
     public int OuterProductScratch(int batch) => 2 * batch * (Rows + Columns);
 
     /// <summary>
     /// V = Q·G for a gradient G = Eᵀ·Ā given by its factors (paper A.7, math note §3b): V = (L (Lᵀ Eᵀ))·((Ā R) Rᵀ), in
     /// O(K·N²) instead of O(N³). <paramref name="delta"/> is E (batch × n_o); <paramref name="input"/> is A (batch × inputs),
-    /// and Ā = [A | 1] when <paramref name="hasBias"/>.
+    /// and Ā = [A | 1] when <paramref name="hasBias"/>. Leaves P = E·L and X = P·Lᵀ (K × n_o), Y = Ā·R and Z = Y·Rᵀ
+    /// (K × n_i) in <paramref name="products"/>, which <see cref="LambdaGradientFromFactors"/> reuses.
     /// </summary>
     public void ApplyToOuterProduct(ReadOnlySpan<T> lambda, ReadOnlySpan<T> delta, ReadOnlySpan<T> input, int batch, bool hasBias,
-        Span<T> scratch, Span<T> v)
+        Span<T> products, Span<T> v)
     {
         int o = Rows, i = Columns, inputs = hasBias ? i - 1 : i;
         ReadOnlySpan<T> l = L(lambda), r = R(lambda);
-        Span<T> p = scratch[..(batch * o)], x = scratch.Slice(batch * o, batch * o);
-        Span<T> y = scratch.Slice(2 * batch * o, batch * i), z = scratch.Slice(2 * batch * o + batch * i, batch * i);
+        Span<T> p = products[..(batch * o)], x = products.Slice(batch * o, batch * o);
+        Span<T> y = products.Slice(2 * batch * o, batch * i), z = products.Slice(2 * batch * o + batch * i, batch * i);
 
-        // X = L·(E·L)ᵀ = L Lᵀ Eᵀ (n_o × K).
+        // X = (E·L)·Lᵀ, whose transpose is L Lᵀ Eᵀ.
         TimesLower(batch, o, delta, o, l, p, o);
-        LowerTimesTransposed(o, batch, l, p, o, x, batch);
-        // Z = (Ā·R)·Rᵀ (K × n_i), Ā's column of ones implicit in the GEMM.
+        TimesLowerTransposed(batch, o, p, o, l, x, o);
+        // Z = (Ā·R)·Rᵀ, Ā's column of ones implicit in the GEMM.
         TimesLower(batch, i, input, inputs, r, y, i, hasBias ? OnesColumn.A : OnesColumn.None);
         TimesLowerTransposed(batch, i, y, i, r, z, i);
-        // V = X·Z.
-        Gemm.NN(o, i, batch, x, batch, z, i, v, i);
+        // V = Xᵀ·Z.
+        Gemm.TN(o, i, batch, x, o, z, i, v, i);
     }
 
     /// <summary>Multiply-adds of <see cref="LambdaGradient"/> for a dense U and Ξ.</summary>
@@ -114,14 +115,14 @@ internal sealed class KroneckerQ<T> : QBlock<T> where T : unmanaged, IFloatingPo
     public long FactoredGradientCost(int batch, int productBatch)
     {
         long k = batch, kc = productBatch + 2L * batch, o = Rows, i = Columns;
-        return (o * o + i * i) * (2 * k + 2 * kc) + 3 * kc * k * (o + i);
+        return (o * o + i * i) * 2 * kc + 3 * kc * k * (o + i);
     }
 
     /// <summary>Scratch length <see cref="LambdaGradientFromFactors"/> needs.</summary>
     public int FactoredGradientScratch(int batch, int productBatch)
     {
         int kc = productBatch + 2 * batch, o = Rows, i = Columns;
-        return 3 * kc * (o + i) + 2 * batch * o + batch * i + 2 * kc * batch;
+        return 3 * kc * (o + i) + 2 * batch * o + 2 * kc * batch;
     }
 
     /// <summary>
@@ -129,18 +130,21 @@ internal sealed class KroneckerQ<T> : QBlock<T> where T : unmanaged, IFloatingPo
     /// block Ėᵀ·Ā′ (rank ≤ K′): with X = P L Lᵀ and Y = Ā R Rᵀ (P = s·E), every term of Ξ = Ėᵀ·Ā′ + γ·XᵀY − PᵀĀ is an
     /// outer product, so Ξ = CᵀD with C = [Ė; γX; −P] and D = [Ā′; Y; Ā] (K_c = K′ + 2K rows). Then, with W = D Yᵀ and
     /// Z = X Cᵀ, S_L·L = Cᵀ(W(PL)) + Pᵀ(Wᵀ(CL)) and S_R·R = Āᵀ(Z(DR)) + Dᵀ(Zᵀ(ĀR)): O(K_c·N²) in all (math note §3b).
-    /// Inputs come without the bias column; Ā = [A | 1] when <paramref name="hasBias"/>.
+    /// Inputs come without the bias column; Ā = [A | 1] when <paramref name="hasBias"/>. <paramref name="products"/> is what
+    /// <see cref="ApplyToOuterProduct"/> left for the same λ and unscaled factors: E·L, E·L·Lᵀ, Ā·R and Ā·R·Rᵀ.
     /// </summary>
     public void LambdaGradientFromFactors(ReadOnlySpan<T> lambda, ReadOnlySpan<T> delta, ReadOnlySpan<T> input, int batch, T scale,
-        ReadOnlySpan<T> productDelta, ReadOnlySpan<T> productInput, int productBatch, T damping, bool hasBias, Span<T> scratch, Span<T> gradient)
+        ReadOnlySpan<T> products, ReadOnlySpan<T> productDelta, ReadOnlySpan<T> productInput, int productBatch, T damping, bool hasBias,
+        Span<T> scratch, Span<T> gradient)
     {
         int o = Rows, i = Columns, inputs = hasBias ? i - 1 : i, k = batch, kp = productBatch, kc = kp + 2 * k;
         ReadOnlySpan<T> l = L(lambda), r = R(lambda);
         Span<T> gradientL = gradient[..(o * o)], gradientR = gradient.Slice(o * o, i * i);
         Span<T> rest = scratch;
         Span<T> c = Take(ref rest, kc * o), d = Take(ref rest, kc * i), x = Take(ref rest, k * o), pl = Take(ref rest, k * o);
-        Span<T> br = Take(ref rest, k * i), w = Take(ref rest, kc * k), z = Take(ref rest, k * kc);
+        Span<T> w = Take(ref rest, kc * k), z = Take(ref rest, k * kc);
         Span<T> wide = Take(ref rest, kc * o), wide2 = Take(ref rest, kc * o), tall = Take(ref rest, kc * i), tall2 = Take(ref rest, kc * i);
+        ReadOnlySpan<T> br = products.Slice(2 * k * o, k * i); // Ā·R
 
         // C = [Ė; γX; −P] and D = [Ā′; Y; Ā], with P = s·E, X = P L Lᵀ, Y = Ā R Rᵀ.
         Span<T> cF = c[..(kp * o)], cX = c.Slice(kp * o, k * o), cP = c.Slice((kp + k) * o, k * o);
@@ -149,10 +153,9 @@ internal sealed class KroneckerQ<T> : QBlock<T> where T : unmanaged, IFloatingPo
         WithBias(productInput, kp, inputs, hasBias, dF);
         WithBias(input, k, inputs, hasBias, dB);
         TensorPrimitives.Multiply(delta[..(k * o)], scale, cP);
-        TimesLower(k, o, cP, o, l, pl, o);
-        TimesLowerTransposed(k, o, pl, o, l, x, o);
-        TimesLower(k, i, dB, i, r, br, i);
-        TimesLowerTransposed(k, i, br, i, r, dY, i);
+        TensorPrimitives.Multiply(products[..(k * o)], scale, pl);
+        TensorPrimitives.Multiply(products.Slice(k * o, k * o), scale, x);
+        products.Slice(2 * k * o + k * i, k * i).CopyTo(dY);
         TensorPrimitives.Multiply(x, damping, cX);
         TensorPrimitives.Negate(cP, cP);
 

@@ -132,3 +132,13 @@ public partial class RegressionNet;
 [Dense(3, Activation.Tanh)]
 [Dense(2)]
 public partial class TwoLayerNet;
+
+/// <summary>
+/// A narrowing double net whose last layer (3 × (3 + 1)) is the one where, at batch 2, the factored auxiliary gradient
+/// costs more than the dense one: FishLeg runs on it take both paths.
+/// </summary>
+[FishLegModel(5, Likelihood.Gaussian, Precision = Precision.Double, Sigma = 0.7)]
+[Dense(4, Activation.Tanh)]
+[Dense(3, Activation.Tanh)]
+[Dense(3)]
+public partial class NarrowingTanhNet;

@@ -183,7 +183,7 @@ public class FishLegOptimizerTests
     /// <summary>
     /// The low-rank Q·g and the factored auxiliary gradient (from the factors of g and of the Fisher product) give the
     /// dense run's parameters, for every estimator; the sampled-label Hessian has no rank-K′ factors and stays dense.
-    /// At K = K′ = 2 the first two layers (4×6, 4×5) take the factored gradient and the 3×5 output layer, where it
+    /// At K = K′ = 2 the first two layers (4×6, 3×5) take the factored gradient and the 3×4 output layer, where it
     /// costs more, the dense one: both paths in one run.
     /// </summary>
     [Theory]
@@ -195,7 +195,7 @@ public class FishLegOptimizerTests
     {
         double[] Train(bool lowRank, out int lowRankLayers, out int factored)
         {
-            var model = new TanhGaussianNet(2, seed: 1);
+            var model = new NarrowingTanhNet(2, seed: 1);
             var optimizer = new FishLegOptimizer<double>(model, new FishLegOptions
             {
                 MomentumOn = MomentumTarget.PreconditionedGradient, WeightDecayMode = WeightDecayMode.Decoupled, WeightDecay = 1e-3,

@@ -154,8 +154,11 @@ public class QBlockTests
         var expected = new double[q.LambdaCount];
         q.LambdaGradient(lambda, u, xi, expected);
 
+        // The factored gradient reuses the products Q·EᵀĀ leaves (from the unscaled factors, as the optimizer does).
+        var products = new double[q.OuterProductScratch(batch)];
+        q.ApplyToOuterProduct(lambda, e, a, batch, hasBias, products, new double[u.Length]);
         var actual = new double[q.LambdaCount];
-        q.LambdaGradientFromFactors(lambda, e, a, batch, scale, eDot, aDot, productBatch, damping, hasBias,
+        q.LambdaGradientFromFactors(lambda, e, a, batch, scale, products, eDot, aDot, productBatch, damping, hasBias,
             new double[q.FactoredGradientScratch(batch, productBatch)], actual);
         double error = GradientTests.RelativeError(actual, expected);
         Assert.True(error < 1e-13, $"the factored gradient differs from the dense one by {error:E2}");
@@ -189,8 +192,10 @@ public class QBlockTests
         }
         double[] Factored(KroneckerQ<double> q)
         {
+            var products = new double[q.OuterProductScratch(batch)];
+            q.ApplyToOuterProduct(lambda, e, a, batch, hasBias, products, new double[u.Length]);
             var g = new double[q.LambdaCount];
-            q.LambdaGradientFromFactors(lambda, e, a, batch, 0.5, eDot, aDot, productBatch, 0.1, hasBias,
+            q.LambdaGradientFromFactors(lambda, e, a, batch, 0.5, products, eDot, aDot, productBatch, 0.1, hasBias,
                 new double[q.FactoredGradientScratch(batch, productBatch)], g);
             return Lower(q, g);
         }
