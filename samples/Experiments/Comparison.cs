@@ -249,12 +249,22 @@ public static class Comparison
         foreach (RunLog log in logs)
         {
             EpochResult? last = log.Epochs.Count > 0 ? log.Epochs[^1] : null;
-            string Number(double? value) => value is double v ? v.ToString("G6", CultureInfo.InvariantCulture) : "-";
+            string Number(double? value) => value is double v ? SixDigits(v) : "-";
             string testAccuracy = !accuracy ? "" : "  " + (last is null ? "-" : string.Create(CultureInfo.InvariantCulture, $"{100 * last.TestAccuracy:F2}%")).PadLeft(13);
             string wallClock = ProgressBar.Clock(TimeSpan.FromSeconds(log.Batches.Count > 0 ? log.Batches[^1].Seconds : 0));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{log.Optimizer.PadRight(width)}  {Number(last?.TrainLoss),12}  {Number(last?.TestLoss),12}{testAccuracy}  {wallClock,10}  {log.MedianIterationMilliseconds,12:F1}{(log.Failure is null ? "" : "  (diverged)")}"));
         }
+    }
+
+    /// <summary>Six significant digits with trailing zeros kept, so a column of losses lines up (G6 prints 241.900 as 241.9).</summary>
+    public static string SixDigits(double value)
+    {
+        if (value == 0 || !double.IsFinite(value)) return value.ToString(CultureInfo.InvariantCulture);
+        int exponent = (int)Math.Floor(Math.Log10(Math.Abs(value)));
+        return exponent is < -4 or >= 6
+            ? value.ToString("0.00000E+00", CultureInfo.InvariantCulture)
+            : value.ToString("F" + (5 - exponent), CultureInfo.InvariantCulture);
     }
 
     /// <summary>

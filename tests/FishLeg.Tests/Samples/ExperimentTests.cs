@@ -121,6 +121,18 @@ public sealed class ExperimentTests : IDisposable
         AssertPng(Path.Combine(_folder, "classifier-accuracy.png"), 1440, 520);
     }
 
+    [Theory]
+    [InlineData(241.9, "241.900")]
+    [InlineData(235.8564, "235.856")]
+    [InlineData(0.000366446, "0.000366446")]
+    [InlineData(1.374171e-5, "1.37417E-05")]
+    [InlineData(-2.5, "-2.50000")]
+    [InlineData(1234567.0, "1.23457E+06")]
+    [InlineData(0.0, "0")]
+    [InlineData(double.NaN, "NaN")]
+    public void SummaryLossesKeepSixSignificantDigits(double value, string expected) =>
+        Assert.Equal(expected, Comparison.SixDigits(value));
+
     [Fact]
     public void ResumingFromACheckpointIsExact()
     {
