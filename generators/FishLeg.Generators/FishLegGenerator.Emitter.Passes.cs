@@ -137,18 +137,12 @@ public sealed partial class FishLegGenerator
                     w.Line($"{Span}<{T}> eDot{l - 1} = {Slice("_eDot", model, l - 1)};");
                     string below = Kernels + ".Gemm.NN<" + T + ">(batch, " + inputs + ", " + units + ", ";
                     string into = $", {columns}, eDot{l - 1}, {inputs}";
-                    if (HasActivation(model, l - 1))
-                    {
-                        // Ḋ ⊙ σ'(Z) below runs on the tiles of the last product into Ḋ: the second one when the Hessian adds E·Ṽ.
-                        string differentiate = Differentiate(model, l - 1, T, $"eDot{l - 1}");
-                        w.Line($"{below}eDot{l}, {units}, {LayerWeights("parameters", layout, model, l)}{into}, epilogue: hessian ? default : {differentiate});");
-                        w.Line($"if (hessian) {below}{primalE}, {units}, {LayerWeights("direction", layout, model, l)}{into}, accumulate: true, epilogue: {differentiate});");
-                    }
-                    else
-                    {
-                        w.Line($"{below}eDot{l}, {units}, {LayerWeights("parameters", layout, model, l)}{into});");
-                        w.Line($"if (hessian) {below}{primalE}, {units}, {LayerWeights("direction", layout, model, l)}{into}, accumulate: true);");
-                    }
+                    // Ḋ ⊙ σ'(Z) below runs on the tiles of the last product into Ḋ: the second one when the Hessian adds E·Ṽ.
+                    string? differentiate = HasActivation(model, l - 1) ? Differentiate(model, l - 1, T, $"eDot{l - 1}") : null;
+                    string first = differentiate is null ? "" : $", epilogue: hessian ? default : {differentiate}";
+                    string second = differentiate is null ? "" : $", epilogue: {differentiate}";
+                    w.Line($"{below}eDot{l}, {units}, {LayerWeights("parameters", layout, model, l)}{into}{first});");
+                    w.Line($"if (hessian) {below}{primalE}, {units}, {LayerWeights("direction", layout, model, l)}{into}, accumulate: true{second});");
                 }
             }
             w.Close();

@@ -164,7 +164,7 @@ internal static unsafe class GemmBlocked<T> where T : unmanaged, IFloatingPointI
                     for (; i < mr; i++) panel[p * mr + i] = T.Zero;
                 }
             }
-            for (int p = Math.Max(stored, 0); p < kc; p++)
+            for (int p = stored; p < kc; p++)
                 for (int i = 0; i < mr; i++) panel[p * mr + i] = i < height ? T.One : T.Zero;
         }
     }

@@ -85,12 +85,12 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
         _productOffsets = new int[layers.Count + 1];
         for (int l = 0; l < layers.Count; l++)
         {
-            _lowRank[l] = lowRankAllowed && _blocks[l] is KroneckerQ<T> kronecker && kronecker.OuterProductCost(maxBatch) < kronecker.DenseCost;
+            var q = _blocks[l] as KroneckerQ<T>;
+            _lowRank[l] = lowRankAllowed && q is not null && q.OuterProductCost(maxBatch) < q.DenseCost;
             _deltaOffsets[l + 1] = _deltaOffsets[l] + (_lowRank[l] ? maxBatch * layers[l].Outputs : 0);
             _inputOffsets[l + 1] = _inputOffsets[l] + (_lowRank[l] ? maxBatch * layers[l].Inputs : 0);
-            _productOffsets[l + 1] = _productOffsets[l] + (_lowRank[l] ? ((KroneckerQ<T>)_blocks[l]).OuterProductScratch(maxBatch) : 0);
-            if (!_lowRank[l]) continue;
-            var q = (KroneckerQ<T>)_blocks[l];
+            _productOffsets[l + 1] = _productOffsets[l] + (_lowRank[l] ? q!.OuterProductLength(maxBatch) : 0);
+            if (!_lowRank[l] || q is null) continue;
             // Priced at the largest auxiliary batch: v from the factors plus the factored gradient, against both dense.
             _factored[l] = factoredAllowed && q.OuterProductCost(maxBatch) + q.FactoredGradientCost(maxBatch, maxBatch) < q.DenseCost + q.DenseGradientCost;
             if (_factored[l]) factoredScratch = Math.Max(factoredScratch, q.FactoredGradientScratch(maxBatch, maxBatch));

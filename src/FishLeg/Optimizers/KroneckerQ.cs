@@ -82,7 +82,7 @@ internal sealed class KroneckerQ<T> : QBlock<T> where T : unmanaged, IFloatingPo
     public long OuterProductCost(int batch) => (long)batch * (2L * Rows * Rows + 2L * Columns * Columns + (long)Rows * Columns);
 
     /// <summary>Length of the products <see cref="ApplyToOuterProduct"/> leaves for a batch.</summary>
-    public int OuterProductScratch(int batch) => 2 * batch * (Rows + Columns);
+    public int OuterProductLength(int batch) => 2 * batch * (Rows + Columns);
 
     /// <summary>
     /// V = Q·G for a gradient G = Eᵀ·Ā given by its factors (paper A.7, math note §3b): V = (L (Lᵀ Eᵀ))·((Ā R) Rᵀ), in
@@ -167,9 +167,9 @@ internal sealed class KroneckerQ<T> : QBlock<T> where T : unmanaged, IFloatingPo
         TimesLower(kp + k, o, c, o, l, wide, o);
         TensorPrimitives.Negate(pl, wide.Slice((kp + k) * o, k * o));
         Gemm.TN(k, o, kc, w, k, wide, o, wide2, o);
-        TensorPrimitives.Negate(cP, cP); // P again for this product, then back to −P for C
-        LowerOfTransposedTimes(o, k, cP, wide2, gradientL, accumulate: true);
-        TensorPrimitives.Negate(cP, cP);
+        // Pᵀ·(WᵀCL) = Eᵀ·(s·WᵀCL): scale the thin factor rather than flip C's −P block and back.
+        TensorPrimitives.Multiply(wide2[..(k * o)], scale, wide2);
+        LowerOfTransposedTimes(o, k, delta, wide2, gradientL, accumulate: true);
 
         // ∂R = Āᵀ(Z(DR)) + Dᵀ(Zᵀ(ĀR)), Z = X Cᵀ.
         Gemm.NT(k, kc, o, x, o, c, o, z, kc);
@@ -249,16 +249,6 @@ internal sealed class KroneckerQ<T> : QBlock<T> where T : unmanaged, IFloatingPo
         {
             int height = Math.Min(block, n - i0);
             Gemm.NN(height, m, i0 + height, f[(i0 * n)..], n, b, ldb, c[(i0 * ldc)..], ldc);
-        }
-    }
-
-    /// <summary>C (n×m) = F·Bᵀ for B m×n (stride ldb).</summary>
-    private void LowerTimesTransposed(int n, int m, ReadOnlySpan<T> f, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc)
-    {
-        for (int i0 = 0, block = Block(n); i0 < n; i0 += block)
-        {
-            int height = Math.Min(block, n - i0);
-            Gemm.NT(height, m, i0 + height, f[(i0 * n)..], n, b, ldb, c[(i0 * ldc)..], ldc);
         }
     }
 

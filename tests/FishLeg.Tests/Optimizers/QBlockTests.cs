@@ -155,7 +155,7 @@ public class QBlockTests
         q.LambdaGradient(lambda, u, xi, expected);
 
         // The factored gradient reuses the products Q·EᵀĀ leaves (from the unscaled factors, as the optimizer does).
-        var products = new double[q.OuterProductScratch(batch)];
+        var products = new double[q.OuterProductLength(batch)];
         q.ApplyToOuterProduct(lambda, e, a, batch, hasBias, products, new double[u.Length]);
         var actual = new double[q.LambdaCount];
         q.LambdaGradientFromFactors(lambda, e, a, batch, scale, products, eDot, aDot, productBatch, damping, hasBias,
@@ -187,12 +187,12 @@ public class QBlockTests
         double[] OuterProduct(KroneckerQ<double> q)
         {
             var v = new double[u.Length];
-            q.ApplyToOuterProduct(lambda, e, a, batch, hasBias, new double[q.OuterProductScratch(batch)], v);
+            q.ApplyToOuterProduct(lambda, e, a, batch, hasBias, new double[q.OuterProductLength(batch)], v);
             return v;
         }
         double[] Factored(KroneckerQ<double> q)
         {
-            var products = new double[q.OuterProductScratch(batch)];
+            var products = new double[q.OuterProductLength(batch)];
             q.ApplyToOuterProduct(lambda, e, a, batch, hasBias, products, new double[u.Length]);
             var g = new double[q.LambdaCount];
             q.LambdaGradientFromFactors(lambda, e, a, batch, 0.5, products, eDot, aDot, productBatch, 0.1, hasBias,
