@@ -80,7 +80,7 @@ public class CurvatureTests
                 model.CurvatureFactors(l, out ReadOnlySpan<double> delta, out ReadOnlySpan<double> input);
                 Assert.Equal(Batch * layer.Outputs, delta.Length);
                 Assert.Equal(Batch * layer.Inputs, input.Length);
-                int columns = layer.Inputs + (layer.HasBias ? 1 : 0);
+                int columns = layer.Columns;
                 for (int r = 0; r < layer.Outputs; r++)
                     for (int c = 0; c < columns; c++)
                     {
