@@ -132,21 +132,41 @@ public static class CategoricalLikelihood
         {
             ReadOnlySpan<T> a = output.Slice(n * units, units), y = targets.Slice(n * units, units);
             Span<T> s = scratch.Slice(n * units, units);
-            T max = TensorPrimitives.Max(a);
-            TensorPrimitives.Subtract(a, max, s);
+            // ℓ = Σ_j y_j(max − a_j) + (Σy)·log1p(Σ_{j≠top} e^(a_j − max)): no large terms cancel, so a confident, right
+            // prediction keeps full relative precision (max + log(partition) − a_c would lose it to rounding).
+            int top = TensorPrimitives.IndexOfMax(a);
+            TensorPrimitives.Subtract(a, a[top], s);
+            T shift = -TensorPrimitives.Dot<T>(s, y);
             TensorPrimitives.Exp<T>(s, s);
-            T partition = TensorPrimitives.Sum<T>(s);
+            s[top] = T.Zero;
+            T rest = TensorPrimitives.Sum<T>(s);
+            s[top] = T.One;
             T mass = TensorPrimitives.Sum(y);
-            sum += mass * (max + T.Log(partition)) - TensorPrimitives.Dot(a, y);
+            sum += shift + mass * LogOnePlus(rest);
             if (writeResidual)
             {
                 // s holds exp(a − max); scale to (Σy)·softmax(a), subtract y, divide by K.
-                TensorPrimitives.Multiply(s, mass / partition, s);
+                TensorPrimitives.Multiply(s, mass / (T.One + rest), s);
                 TensorPrimitives.Subtract(s, y, s);
                 TensorPrimitives.Multiply(s, inverseBatch, s);
             }
         }
         return sum * inverseBatch;
+    }
+
+    /// <summary>log(1 + x) to full relative precision for x ≥ 0 (.NET's LogP1 rounds 1 + x first).</summary>
+    private static T LogOnePlus<T>(T x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T u = T.One + x;
+        return u == T.One ? x : T.Log(u) * x / (u - T.One);
+    }
+
+    /// <summary>softmax(a) with the row maximum subtracted first (TensorPrimitives.SoftMax overflows beyond exp's range).</summary>
+    private static void SoftMax<T>(ReadOnlySpan<T> a, Span<T> p) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        TensorPrimitives.Subtract(a, TensorPrimitives.Max(a), p);
+        TensorPrimitives.Exp<T>(p, p);
+        TensorPrimitives.Divide(p, TensorPrimitives.Sum<T>(p), p);
     }
 
     /// <summary>Writes p ⊙ (ȧ − (pᵀȧ)1) / K row by row, p = softmax(a); no C×C matrix is formed.</summary>
@@ -159,7 +179,7 @@ public static class CategoricalLikelihood
         {
             ReadOnlySpan<T> aDot = outputDot.Slice(n * units, units);
             Span<T> p = product.Slice(n * units, units);
-            TensorPrimitives.SoftMax(output.Slice(n * units, units), p);
+            SoftMax(output.Slice(n * units, units), p);
             T mean = TensorPrimitives.Dot<T>(p, aDot);
             for (int j = 0; j < units; j++) p[j] = p[j] * (aDot[j] - mean) * inverseBatch;
         }
@@ -172,7 +192,7 @@ public static class CategoricalLikelihood
         for (int n = 0; n < output.Length / units; n++)
         {
             Span<T> row = targets.Slice(n * units, units);
-            TensorPrimitives.SoftMax(output.Slice(n * units, units), row);
+            SoftMax(output.Slice(n * units, units), row);
             double draw = random.NextDouble(), cumulative = 0;
             int chosen = units - 1; // rounding can leave the total a hair under 1: the last class takes the rest
             for (int j = 0; j < units; j++)
@@ -193,7 +213,7 @@ public static class CategoricalLikelihood
     public static void Mean<T>(ReadOnlySpan<T> output, int units, Span<T> mean) where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int n = 0; n < output.Length / units; n++)
-            TensorPrimitives.SoftMax(output.Slice(n * units, units), mean.Slice(n * units, units));
+            SoftMax(output.Slice(n * units, units), mean.Slice(n * units, units));
     }
 }
 
