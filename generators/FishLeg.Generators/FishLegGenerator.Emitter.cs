@@ -132,7 +132,9 @@ public sealed partial class FishLegGenerator
 
             string outputDelta = $"{AsSpan}(_d{I(model.Layers.Count)}, 0, batch * OutputCount)";
             string checkBatch = "int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, _maxBatchSize, nameof(inputs));";
-            string checkTargets = "global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, nameof(targets));";
+            string checkTargetLength = "global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, nameof(targets));";
+            // Targets outside the likelihood's support give a meaningless loss: refuse them before any pass runs.
+            string checkTargetSupport = $"{likelihood}.RequireTargets<{T}>(targets, OutputCount, nameof(targets));";
             string[] checkVectors =
             [
                 "global::FishLeg.BatchShape.RequireParameterLength(direction.Length, ParameterCount, nameof(direction));",
@@ -148,14 +150,14 @@ public sealed partial class FishLegGenerator
 
             w.Line("/// <inheritdoc/>");
             w.Open($"public {T} Loss({ReadOnlySpan}<{T}> inputs, {ReadOnlySpan}<{T}> targets)");
-            w.Line(checkBatch).Line(checkTargets);
+            w.Line(checkBatch).Line(checkTargetLength).Line(checkTargetSupport);
             w.Line($"return {likelihood}.MeanLoss<{T}>(Forward(inputs, batch), targets, OutputCount{sigma}, {outputDelta});");
             w.Close();
             w.Line();
 
             w.Line("/// <inheritdoc/>");
             w.Open($"public {T} LossAndGradient({ReadOnlySpan}<{T}> inputs, {ReadOnlySpan}<{T}> targets)");
-            w.Line(checkBatch).Line(checkTargets);
+            w.Line(checkBatch).Line(checkTargetLength).Line(checkTargetSupport);
             w.Line($"{T} loss = {likelihood}.MeanLossAndResidual<{T}>(Forward(inputs, batch), targets, OutputCount{sigma}, {outputDelta});");
             w.Line("Backward(inputs, batch, _gradient);");
             w.Line("// Keep the inputs: they are the first layer's gradient factor.");
@@ -196,7 +198,7 @@ public sealed partial class FishLegGenerator
 
             w.Line("/// <inheritdoc/>");
             w.Open($"public void OuterProductFisherVectorProduct({ReadOnlySpan}<{T}> inputs, {ReadOnlySpan}<{T}> targets, {ReadOnlySpan}<{T}> direction, {Span}<{T}> product)");
-            w.Line(checkBatch).Line(checkTargets);
+            w.Line(checkBatch).Line(checkTargetLength).Line(checkTargetSupport);
             foreach (string line in checkVectors) w.Line(line);
             w.Line($"{ReadOnlySpan}<{T}> output = Forward(inputs, batch);");
             w.Line($"{likelihood}.MeanLossAndResidual<{T}>(output, targets, OutputCount{sigma}, {outputDelta});");
@@ -208,14 +210,14 @@ public sealed partial class FishLegGenerator
 
             w.Line("/// <inheritdoc/>");
             w.Open($"public void SampleTargets({ReadOnlySpan}<{T}> inputs, ref global::FishLeg.SeededRandom random, {Span}<{T}> targets)");
-            w.Line(checkBatch).Line(checkTargets);
+            w.Line(checkBatch).Line(checkTargetLength);
             w.Line($"{likelihood}.Sample<{T}>(Forward(inputs, batch), OutputCount{sigma}, ref random, targets);");
             w.Close();
             w.Line();
 
             w.Line("/// <inheritdoc/>");
             w.Open($"public void HessianVectorProduct({ReadOnlySpan}<{T}> inputs, {ReadOnlySpan}<{T}> targets, {ReadOnlySpan}<{T}> direction, {Span}<{T}> product)");
-            w.Line(checkBatch).Line(checkTargets);
+            w.Line(checkBatch).Line(checkTargetLength).Line(checkTargetSupport);
             foreach (string line in checkVectors) w.Line(line);
             w.Line($"{ReadOnlySpan}<{T}> output = Forward(inputs, batch);");
             w.Line($"{likelihood}.MeanLossAndResidual<{T}>(output, targets, OutputCount{sigma}, {outputDelta});");

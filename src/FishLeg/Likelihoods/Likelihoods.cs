@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.Numerics;
 using System.Numerics.Tensors;
 
@@ -45,6 +46,14 @@ public static class GaussianLikelihood
     /// <summary>The mean of y given the output: the output itself.</summary>
     public static void Mean<T>(ReadOnlySpan<T> output, int units, Span<T> mean) where T : unmanaged, IFloatingPointIeee754<T>
         => output.CopyTo(mean);
+
+    /// <summary>Throws unless every target is finite (the Gaussian's support is every real value).</summary>
+    public static void RequireTargets<T>(ReadOnlySpan<T> targets, int units, string name) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // A finite sum proves every value finite; an infinite one may only be an overflow, so look before failing.
+        if (T.IsFinite(TensorPrimitives.Sum(targets))) return;
+        TargetSupport.ThrowOutside(targets, units, name, static y => T.IsFinite(y), "the Gaussian likelihood needs finite targets");
+    }
 }
 
 /// <summary>Independent Bernoulli per unit with logits a: ℓ = Σ_j softplus(a_j) − y_j a_j, residual sigmoid(a) − y.</summary>
@@ -104,6 +113,13 @@ public static class BernoulliLikelihood
     /// <summary>Probabilities sigmoid(a).</summary>
     public static void Mean<T>(ReadOnlySpan<T> output, int units, Span<T> mean) where T : unmanaged, IFloatingPointIeee754<T>
         => TensorPrimitives.Sigmoid(output, mean);
+
+    /// <summary>Throws unless every target lies in [0, 1] (bits, or soft bits such as pixel intensities).</summary>
+    public static void RequireTargets<T>(ReadOnlySpan<T> targets, int units, string name) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (TargetSupport.InUnitInterval(targets)) return;
+        TargetSupport.ThrowOutside(targets, units, name, TargetSupport.IsProbability, "the Bernoulli likelihood needs targets in [0, 1]");
+    }
 }
 
 /// <summary>
@@ -214,6 +230,43 @@ public static class CategoricalLikelihood
     {
         for (int n = 0; n < output.Length / units; n++)
             SoftMax(output.Slice(n * units, units), mean.Slice(n * units, units));
+    }
+
+    /// <summary>
+    /// Throws unless every target row is a probability vector: entries in [0, 1] summing to 1 within 1e-3 (one-hot rows,
+    /// or soft labels such as label smoothing or the model's own probabilities).
+    /// </summary>
+    public static void RequireTargets<T>(ReadOnlySpan<T> targets, int units, string name) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!TargetSupport.InUnitInterval(targets))
+            TargetSupport.ThrowOutside(targets, units, name, TargetSupport.IsProbability, "the Categorical likelihood needs targets in [0, 1]");
+        T tolerance = T.CreateChecked(1e-3);
+        for (int n = 0; n < targets.Length / units; n++)
+        {
+            T mass = TensorPrimitives.Sum(targets.Slice(n * units, units));
+            if (!(T.Abs(mass - T.One) <= tolerance))
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"'{name}' row {n} sums to {mass}; the Categorical likelihood needs each row to be a probability vector (one-hot or soft labels summing to 1)."), name);
+        }
+    }
+}
+
+/// <summary>The shared part of the likelihoods' target checks: a vectorized test, then a search that names the bad value.</summary>
+internal static class TargetSupport
+{
+    public static bool InUnitInterval<T>(ReadOnlySpan<T> targets) where T : unmanaged, IFloatingPointIeee754<T> =>
+        TensorPrimitives.Min(targets) >= T.Zero && TensorPrimitives.Max(targets) <= T.One; // NaN fails both
+
+    public static bool IsProbability<T>(T y) where T : unmanaged, IFloatingPointIeee754<T> => y >= T.Zero && y <= T.One;
+
+    /// <summary>Throws naming the first value that <paramref name="inSupport"/> rejects, if any.</summary>
+    public static void ThrowOutside<T>(ReadOnlySpan<T> targets, int units, string name, Func<T, bool> inSupport, string rule)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < targets.Length; i++)
+            if (!inSupport(targets[i]))
+                throw new ArgumentException(
+                    string.Create(CultureInfo.InvariantCulture, $"'{name}' row {i / units}, column {i % units} holds {targets[i]}: {rule}."), name);
     }
 }
 

@@ -113,6 +113,7 @@ namespace Samples.Vision
         {
             int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, _maxBatchSize, nameof(inputs));
             global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, nameof(targets));
+            global::FishLeg.Likelihoods.CategoricalLikelihood.RequireTargets<float>(targets, OutputCount, nameof(targets));
             return global::FishLeg.Likelihoods.CategoricalLikelihood.MeanLoss<float>(Forward(inputs, batch), targets, OutputCount, global::System.MemoryExtensions.AsSpan(_d3, 0, batch * OutputCount));
         }
 
@@ -121,6 +122,7 @@ namespace Samples.Vision
         {
             int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, _maxBatchSize, nameof(inputs));
             global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, nameof(targets));
+            global::FishLeg.Likelihoods.CategoricalLikelihood.RequireTargets<float>(targets, OutputCount, nameof(targets));
             float loss = global::FishLeg.Likelihoods.CategoricalLikelihood.MeanLossAndResidual<float>(Forward(inputs, batch), targets, OutputCount, global::System.MemoryExtensions.AsSpan(_d3, 0, batch * OutputCount));
             Backward(inputs, batch, _gradient);
             // Keep the inputs: they are the first layer's gradient factor.
@@ -178,6 +180,7 @@ namespace Samples.Vision
         {
             int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, _maxBatchSize, nameof(inputs));
             global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, nameof(targets));
+            global::FishLeg.Likelihoods.CategoricalLikelihood.RequireTargets<float>(targets, OutputCount, nameof(targets));
             global::FishLeg.BatchShape.RequireParameterLength(direction.Length, ParameterCount, nameof(direction));
             global::FishLeg.BatchShape.RequireParameterLength(product.Length, ParameterCount, nameof(product));
             global::FishLeg.BatchShape.RequireSeparate(direction, product);
@@ -202,6 +205,7 @@ namespace Samples.Vision
         {
             int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, _maxBatchSize, nameof(inputs));
             global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, nameof(targets));
+            global::FishLeg.Likelihoods.CategoricalLikelihood.RequireTargets<float>(targets, OutputCount, nameof(targets));
             global::FishLeg.BatchShape.RequireParameterLength(direction.Length, ParameterCount, nameof(direction));
             global::FishLeg.BatchShape.RequireParameterLength(product.Length, ParameterCount, nameof(product));
             global::FishLeg.BatchShape.RequireSeparate(direction, product);

@@ -187,6 +187,7 @@ namespace Samples
         {
             int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, _maxBatchSize, nameof(inputs));
             global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, nameof(targets));
+            global::FishLeg.Likelihoods.BernoulliLikelihood.RequireTargets<float>(targets, OutputCount, nameof(targets));
             return global::FishLeg.Likelihoods.BernoulliLikelihood.MeanLoss<float>(Forward(inputs, batch), targets, OutputCount, global::System.MemoryExtensions.AsSpan(_d8, 0, batch * OutputCount));
         }
 
@@ -195,6 +196,7 @@ namespace Samples
         {
             int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, _maxBatchSize, nameof(inputs));
             global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, nameof(targets));
+            global::FishLeg.Likelihoods.BernoulliLikelihood.RequireTargets<float>(targets, OutputCount, nameof(targets));
             float loss = global::FishLeg.Likelihoods.BernoulliLikelihood.MeanLossAndResidual<float>(Forward(inputs, batch), targets, OutputCount, global::System.MemoryExtensions.AsSpan(_d8, 0, batch * OutputCount));
             Backward(inputs, batch, _gradient);
             // Keep the inputs: they are the first layer's gradient factor.
@@ -262,6 +264,7 @@ namespace Samples
         {
             int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, _maxBatchSize, nameof(inputs));
             global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, nameof(targets));
+            global::FishLeg.Likelihoods.BernoulliLikelihood.RequireTargets<float>(targets, OutputCount, nameof(targets));
             global::FishLeg.BatchShape.RequireParameterLength(direction.Length, ParameterCount, nameof(direction));
             global::FishLeg.BatchShape.RequireParameterLength(product.Length, ParameterCount, nameof(product));
             global::FishLeg.BatchShape.RequireSeparate(direction, product);
@@ -286,6 +289,7 @@ namespace Samples
         {
             int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, _maxBatchSize, nameof(inputs));
             global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, nameof(targets));
+            global::FishLeg.Likelihoods.BernoulliLikelihood.RequireTargets<float>(targets, OutputCount, nameof(targets));
             global::FishLeg.BatchShape.RequireParameterLength(direction.Length, ParameterCount, nameof(direction));
             global::FishLeg.BatchShape.RequireParameterLength(product.Length, ParameterCount, nameof(product));
             global::FishLeg.BatchShape.RequireSeparate(direction, product);

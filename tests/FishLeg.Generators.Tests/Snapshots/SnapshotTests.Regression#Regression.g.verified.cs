@@ -113,6 +113,7 @@ partial class Regression : global::FishLeg.IFishLegModel<double>
     {
         int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, _maxBatchSize, nameof(inputs));
         global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, nameof(targets));
+        global::FishLeg.Likelihoods.GaussianLikelihood.RequireTargets<double>(targets, OutputCount, nameof(targets));
         return global::FishLeg.Likelihoods.GaussianLikelihood.MeanLoss<double>(Forward(inputs, batch), targets, OutputCount, Sigma, global::System.MemoryExtensions.AsSpan(_d3, 0, batch * OutputCount));
     }
 
@@ -121,6 +122,7 @@ partial class Regression : global::FishLeg.IFishLegModel<double>
     {
         int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, _maxBatchSize, nameof(inputs));
         global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, nameof(targets));
+        global::FishLeg.Likelihoods.GaussianLikelihood.RequireTargets<double>(targets, OutputCount, nameof(targets));
         double loss = global::FishLeg.Likelihoods.GaussianLikelihood.MeanLossAndResidual<double>(Forward(inputs, batch), targets, OutputCount, Sigma, global::System.MemoryExtensions.AsSpan(_d3, 0, batch * OutputCount));
         Backward(inputs, batch, _gradient);
         // Keep the inputs: they are the first layer's gradient factor.
@@ -178,6 +180,7 @@ partial class Regression : global::FishLeg.IFishLegModel<double>
     {
         int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, _maxBatchSize, nameof(inputs));
         global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, nameof(targets));
+        global::FishLeg.Likelihoods.GaussianLikelihood.RequireTargets<double>(targets, OutputCount, nameof(targets));
         global::FishLeg.BatchShape.RequireParameterLength(direction.Length, ParameterCount, nameof(direction));
         global::FishLeg.BatchShape.RequireParameterLength(product.Length, ParameterCount, nameof(product));
         global::FishLeg.BatchShape.RequireSeparate(direction, product);
@@ -202,6 +205,7 @@ partial class Regression : global::FishLeg.IFishLegModel<double>
     {
         int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, _maxBatchSize, nameof(inputs));
         global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, nameof(targets));
+        global::FishLeg.Likelihoods.GaussianLikelihood.RequireTargets<double>(targets, OutputCount, nameof(targets));
         global::FishLeg.BatchShape.RequireParameterLength(direction.Length, ParameterCount, nameof(direction));
         global::FishLeg.BatchShape.RequireParameterLength(product.Length, ParameterCount, nameof(product));
         global::FishLeg.BatchShape.RequireSeparate(direction, product);

@@ -75,4 +75,52 @@ public class ShapeTests
             Assert.True(w.Max() > 0.9 * bound && w.Min() < -0.9 * bound, "draws should fill the interval");
         }
     }
+
+    public static TheoryData<string, int, double, string> BadTargets => new()
+    {
+        { "TanhCategoricalNet", 4, -100, "'targets' row 1, column 1 holds -100: the Categorical likelihood needs targets in [0, 1]" },
+        { "TanhCategoricalNet", 3, 200, "'targets' row 1, column 0 holds 200: the Categorical likelihood needs targets in [0, 1]" },
+        { "TanhCategoricalNet", 3, double.NaN, "'targets' row 1, column 0 holds NaN" },
+        { "TanhCategoricalNet", 3, 0.5, "'targets' row 1 sums to " },
+        { "TanhBernoulliNet", 5, 1e6, "'targets' row 1, column 2 holds 1000000: the Bernoulli likelihood needs targets in [0, 1]" },
+        { "TanhBernoulliNet", 3, -1e-9, "'targets' row 1, column 0 holds -1E-09: the Bernoulli likelihood needs targets in [0, 1]" },
+        { "TanhGaussianNet", 5, double.PositiveInfinity, "'targets' row 1, column 2 holds Infinity: the Gaussian likelihood needs finite targets" },
+        { "TanhGaussianNet", 4, double.NaN, "'targets' row 1, column 1 holds NaN: the Gaussian likelihood needs finite targets" },
+    };
+
+    /// <summary>
+    /// A target outside the likelihood's support is refused by every method that reads targets, naming its row, column
+    /// and value, before any pass runs: the gradient and the last Fisher product's factors are as they were.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(BadTargets))]
+    public void TargetsOutsideTheSupportAreRefusedBeforeAnythingChanges(string name, int index, double value, string message)
+    {
+        IFishLegModel<double> model = SmallNets.Create(name, 3, 4);
+        var (inputs, targets) = SmallNets.Batch(model.Description, 2, 9);
+        double[] direction = SmallNets.Gaussian(model.Description.ParameterCount, 3), product = new double[direction.Length];
+        model.LossAndGradient(inputs, targets);
+        model.FisherVectorProduct(inputs, direction, product);
+        double[] gradient = model.Gradient.ToArray();
+        model.CurvatureFactors(0, out ReadOnlySpan<double> delta, out _);
+        double[] factor = delta.ToArray();
+
+        double[] bad = (double[])targets.Clone();
+        bad[index] = value;
+        foreach (Action call in new Action[]
+        {
+            () => model.Loss(inputs, bad),
+            () => model.LossAndGradient(inputs, bad),
+            () => model.HessianVectorProduct(inputs, bad, direction, product),
+            () => model.OuterProductFisherVectorProduct(inputs, bad, direction, product),
+        })
+        {
+            var error = Assert.Throws<ArgumentException>(call);
+            Assert.StartsWith(message, error.Message);
+            Assert.Equal("targets", error.ParamName);
+        }
+        Assert.Equal(gradient, model.Gradient.ToArray());
+        model.CurvatureFactors(0, out delta, out _);
+        Assert.Equal(factor, delta.ToArray());
+    }
 }
