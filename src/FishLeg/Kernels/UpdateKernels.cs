@@ -203,3 +203,44 @@ internal sealed unsafe class FishLegUpdateKernel<T> : UpdateKernel<T> where T : 
         }
     }
 }
+
+/// <summary>
+/// Finds a value that is NaN or infinite, in one pass split over the worker pool: x − x is exactly 0 for every finite x
+/// and NaN otherwise, so the check needs no sum that could overflow.
+/// </summary>
+internal sealed unsafe class NonFiniteSearchKernel<T> : UpdateKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private T* _values;
+    private int _first;
+
+    /// <summary>The index of the first value that is not finite, or −1.</summary>
+    public int IndexOfNonFinite(ReadOnlySpan<T> values)
+    {
+        fixed (T* v = values)
+        {
+            _values = v;
+            _first = int.MaxValue;
+            Run(values.Length);
+            _values = null;
+        }
+        return _first == int.MaxValue ? -1 : _first;
+    }
+
+    protected override void Update(int start, int end)
+    {
+        int i = start;
+        for (; i <= end - Vector<T>.Count; i += Vector<T>.Count)
+        {
+            Vector<T> x = Vector.Load(_values + i);
+            if (!Vector.EqualsAll(x - x, Vector<T>.Zero)) break;
+        }
+        for (; i < end; i++)
+        {
+            if (T.IsFinite(_values[i])) continue;
+            // Keep the smallest index any part found.
+            for (int seen = _first; i < seen; seen = _first)
+                if (System.Threading.Interlocked.CompareExchange(ref _first, i, seen) == seen) break;
+            return;
+        }
+    }
+}

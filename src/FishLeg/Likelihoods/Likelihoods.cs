@@ -254,6 +254,17 @@ public static class CategoricalLikelihood
 /// <summary>The shared part of the likelihoods' target checks: a vectorized test, then a search that names the bad value.</summary>
 internal static class TargetSupport
 {
+    /// <summary>The check of <paramref name="likelihood"/>'s head, for callers that know the likelihood only as a value.</summary>
+    public static void Require<T>(Likelihood likelihood, ReadOnlySpan<T> targets, int units, string name) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        switch (likelihood)
+        {
+            case Likelihood.Gaussian: GaussianLikelihood.RequireTargets(targets, units, name); break;
+            case Likelihood.Bernoulli: BernoulliLikelihood.RequireTargets(targets, units, name); break;
+            default: CategoricalLikelihood.RequireTargets(targets, units, name); break;
+        }
+    }
+
     public static bool InUnitInterval<T>(ReadOnlySpan<T> targets) where T : unmanaged, IFloatingPointIeee754<T> =>
         TensorPrimitives.Min(targets) >= T.Zero && TensorPrimitives.Max(targets) <= T.One; // NaN fails both
 

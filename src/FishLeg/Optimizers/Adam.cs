@@ -15,6 +15,7 @@ public sealed class Adam<T> : IOptimizer<T>, IOptimizerState<T> where T : unmana
 {
     private readonly T[] _m, _v;
     private readonly AdamKernel<T> _kernel = new();
+    private readonly NonFiniteSearchKernel<T> _finite = new();
     private readonly string _prefix;
 
     /// <param name="parameterCount">Length of the parameter span this optimizer updates.</param>
@@ -33,22 +34,21 @@ public sealed class Adam<T> : IOptimizer<T>, IOptimizerState<T> where T : unmana
     {
         _prefix = prefix;
         ArgumentOutOfRangeException.ThrowIfLessThan(parameterCount, 1);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(learningRate);
-        if (beta1 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta1), beta1, "β₁ must be in [0, 1).");
-        if (beta2 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "β₂ must be in [0, 1).");
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(epsilon);
-        ArgumentOutOfRangeException.ThrowIfNegative(weightDecay);
         LearningRate = learningRate;
-        Beta1 = beta1;
-        Beta2 = beta2;
-        Epsilon = epsilon;
-        WeightDecay = weightDecay;
+        Beta1 = OptimizerGuard.Fraction(beta1, nameof(beta1));
+        Beta2 = OptimizerGuard.Fraction(beta2, nameof(beta2));
+        Epsilon = OptimizerGuard.Positive(epsilon, nameof(epsilon));
+        WeightDecay = OptimizerGuard.NonNegative(weightDecay, nameof(weightDecay));
         _m = new T[parameterCount];
         _v = new T[parameterCount];
     }
 
-    /// <summary>η.</summary>
-    public double LearningRate { get; set; }
+    /// <summary>η: positive and finite.</summary>
+    public double LearningRate
+    {
+        get;
+        set => field = OptimizerGuard.Positive(value, nameof(LearningRate));
+    }
     /// <summary>β₁.</summary>
     public double Beta1 { get; }
     /// <summary>β₂.</summary>
@@ -64,6 +64,7 @@ public sealed class Adam<T> : IOptimizer<T>, IOptimizerState<T> where T : unmana
     public void Step(Span<T> parameters, ReadOnlySpan<T> gradient)
     {
         OptimizerGuard.CheckLengths(_m.Length, parameters.Length, gradient.Length);
+        OptimizerGuard.RequireFinite(_finite, gradient, StepCount);
         StepCount++;
         _kernel.Step(parameters, gradient, _m, _v, LearningRate, Beta1, Beta2, Epsilon, WeightDecay, StepCount);
     }

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Numerics;
 using System.Numerics.Tensors;
 using FishLeg.Kernels;
+using FishLeg.Likelihoods;
 using FishLeg.Training;
 
 namespace FishLeg.Optimizers;
@@ -34,6 +35,7 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
     // Layers whose auxiliary gradient is taken from the factors of g and of the Fisher product (FactoredAuxiliaryLayerCount).
     private readonly bool[] _factored;
     private readonly FishLegUpdateKernel<T> _update = new();
+    private readonly NonFiniteSearchKernel<T> _finite = new();
     // Coupled weight decay changes g (g + wd·θ goes into _gradient); otherwise the model's gradient is used as it is.
     private readonly bool _coupledWeightDecay;
     private SeededRandom _random;
@@ -44,8 +46,10 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
         ArgumentNullException.ThrowIfNull(model);
         Options = options ?? new FishLegOptions();
         Options.Validate();
+        Options.ValidateFor<T>();
         _model = model;
         var layers = model.Description.Layers;
+        RequireQFits(layers);
         _blocks = new QBlock<T>[layers.Count];
         _layerOffsets = new int[layers.Count];
         _lambdaOffsets = new int[layers.Count + 1];
@@ -102,6 +106,24 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
         _random = initialization;
     }
 
+    /// <summary>Throws, naming the layer, when a Q block or λ as a whole would not fit in one array.</summary>
+    private void RequireQFits(IReadOnlyList<LayerDescription> layers)
+    {
+        long total = 0;
+        for (int l = 0; l < layers.Count; l++)
+        {
+            QForm form = Options.QForm ?? layers[l].QForm;
+            int rows = layers[l].Outputs, columns = layers[l].Columns;
+            long length = QBlock<T>.LambdaLength(form, rows, columns);
+            long square = form == QForm.Diagonal ? 0 : (long)Math.Max(rows, columns) * Math.Max(rows, columns);
+            total += length;
+            if (Math.Max(length, square) > Array.MaxLength || total > Array.MaxLength)
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"Layer {l} ({rows} outputs × {columns} columns) is too wide for a {form} Q block: it needs {length:N0} values of λ " +
+                    $"({total:N0} for layers 0–{l}), more than the {Array.MaxLength:N0} one array holds. Use QForm.Diagonal for this layer."), "model");
+        }
+    }
+
     /// <summary>The hyper-parameters.</summary>
     public FishLegOptions Options { get; }
 
@@ -145,12 +167,21 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
     /// </summary>
     public void Step(ReadOnlySpan<T> auxiliaryInputs, ReadOnlySpan<T> auxiliaryTargets)
     {
-        if (Options.Curvature == CurvatureEstimator.EmpiricalFisher && auxiliaryTargets.IsEmpty)
-            throw new ArgumentException("The empirical Fisher needs the auxiliary batch's labels: call Step(auxiliaryInputs, auxiliaryTargets).", nameof(auxiliaryTargets));
+        // Everything that can be refused is checked first, on every step: a refused step changes nothing.
+        ModelDescription description = _model.Description;
+        int auxiliaryRows = BatchShape.Rows(auxiliaryInputs.Length, description.Inputs, _model.MaxBatchSize, nameof(auxiliaryInputs));
+        if (Options.Curvature == CurvatureEstimator.EmpiricalFisher)
+        {
+            if (auxiliaryTargets.IsEmpty)
+                throw new ArgumentException("The empirical Fisher needs the auxiliary batch's labels: call Step(auxiliaryInputs, auxiliaryTargets).", nameof(auxiliaryTargets));
+            BatchShape.RequireLength(auxiliaryTargets.Length, auxiliaryRows, description.Outputs, nameof(auxiliaryTargets));
+            TargetSupport.Require(description.Likelihood, auxiliaryTargets, description.Outputs, nameof(auxiliaryTargets));
+        }
+        if (_model.GradientBatchSize == 0)
+            throw new InvalidOperationException("The model holds no gradient: call LossAndGradient before Step.");
         Span<T> theta = _model.Parameters;
         ReadOnlySpan<T> raw = _model.Gradient;
-        if (!T.IsFinite(TensorPrimitives.Sum(raw)))
-            throw new InvalidOperationException($"The gradient at step {StepCount} contains NaN or infinity; the parameters and the optimizer state were left unchanged.");
+        OptimizerGuard.RequireFinite(_finite, raw, StepCount);
 
         // The model's gradient stays intact through the auxiliary update (its products write our buffers), so it is only
         // copied when coupled weight decay changes it.

@@ -1,4 +1,5 @@
 using System;
+using System.Numerics;
 
 namespace FishLeg.Optimizers;
 
@@ -99,25 +100,47 @@ public sealed record FishLegOptions
 
     internal void Validate()
     {
-        Positive(LearningRate, nameof(LearningRate));
-        Positive(AuxiliaryLearningRate, nameof(AuxiliaryLearningRate));
-        Positive(InitialSgdLearningRate, nameof(InitialSgdLearningRate));
-        Positive(AuxiliaryEpsilon, nameof(AuxiliaryEpsilon));
-        if (!(Damping >= 0)) throw new ArgumentOutOfRangeException(nameof(Damping), Damping, "The damping γ must be zero or positive.");
-        if (!(WeightDecay >= 0)) throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, "The weight decay must be zero or positive.");
-        UnitInterval(Momentum, nameof(Momentum));
-        UnitInterval(AuxiliaryBeta1, nameof(AuxiliaryBeta1));
-        UnitInterval(AuxiliaryBeta2, nameof(AuxiliaryBeta2));
-        if (UpdateAuxEvery < 1) throw new ArgumentOutOfRangeException(nameof(UpdateAuxEvery), UpdateAuxEvery, "T must be at least 1.");
+        OptimizerGuard.Positive(LearningRate, nameof(LearningRate));
+        OptimizerGuard.Positive(AuxiliaryLearningRate, nameof(AuxiliaryLearningRate));
+        OptimizerGuard.Positive(InitialSgdLearningRate, nameof(InitialSgdLearningRate));
+        OptimizerGuard.Positive(AuxiliaryEpsilon, nameof(AuxiliaryEpsilon));
+        OptimizerGuard.NonNegative(Damping, nameof(Damping));
+        OptimizerGuard.NonNegative(WeightDecay, nameof(WeightDecay));
+        OptimizerGuard.Fraction(Momentum, nameof(Momentum));
+        OptimizerGuard.Fraction(AuxiliaryBeta1, nameof(AuxiliaryBeta1));
+        OptimizerGuard.Fraction(AuxiliaryBeta2, nameof(AuxiliaryBeta2));
+        if (UpdateAuxEvery < 1) throw new ArgumentOutOfRangeException(nameof(UpdateAuxEvery), UpdateAuxEvery, "UpdateAuxEvery (T) must be at least 1.");
+        if (!Enum.IsDefined(WeightDecayMode)) throw new ArgumentOutOfRangeException(nameof(WeightDecayMode), WeightDecayMode, "Unknown weight decay mode.");
+        if (!Enum.IsDefined(MomentumOn)) throw new ArgumentOutOfRangeException(nameof(MomentumOn), MomentumOn, "Unknown momentum target.");
+        if (!Enum.IsDefined(Curvature)) throw new ArgumentOutOfRangeException(nameof(Curvature), Curvature, "Unknown curvature estimator.");
+        if (QForm is { } form && !Enum.IsDefined(form)) throw new ArgumentOutOfRangeException(nameof(QForm), form, "Unknown Q form.");
     }
 
-    private static void Positive(double value, string name)
+    /// <summary>
+    /// Checks that the values the optimizer computes with survive conversion to <typeparamref name="T"/>: η, γ, the
+    /// weight decay and Q₀'s scale η_SGDm/η must neither overflow nor round to zero.
+    /// </summary>
+    internal void ValidateFor<T>() where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (!(value > 0) || double.IsInfinity(value)) throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive and finite.");
+        Representable<T>(LearningRate, nameof(LearningRate));
+        Representable<T>(AuxiliaryLearningRate, nameof(AuxiliaryLearningRate));
+        Representable<T>(Damping, nameof(Damping));
+        Representable<T>(WeightDecay, nameof(WeightDecay));
+        double scale = InitialSgdLearningRate / LearningRate;
+        if (!IsRepresentable<T>(scale))
+            throw new ArgumentOutOfRangeException(nameof(InitialSgdLearningRate), InitialSgdLearningRate,
+                $"Q starts as (InitialSgdLearningRate / LearningRate)·I = {scale:G4}·I, which {typeof(T).Name} cannot hold; bring the two learning rates closer.");
     }
 
-    private static void UnitInterval(double value, string name)
+    private static bool IsRepresentable<T>(double value) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (!(value >= 0 && value < 1)) throw new ArgumentOutOfRangeException(name, value, $"{name} must be in [0, 1).");
+        T converted = T.CreateSaturating(value);
+        return T.IsFinite(converted) && (value == 0 || T.IsNormal(converted));
+    }
+
+    private static void Representable<T>(double value, string name) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!IsRepresentable<T>(value))
+            throw new ArgumentOutOfRangeException(name, value, $"{name} = {value:G4} is outside the range of {typeof(T).Name}.");
     }
 }

@@ -50,6 +50,24 @@ internal abstract class QBlock<T>(int rows, int columns) where T : unmanaged, IF
         for (int row = 0; row < n - 1; row++) square.Slice(row * n + row + 1, n - row - 1).Clear();
     }
 
+    /// <summary>
+    /// The length of λ a block of <paramref name="form"/> needs for an n_o×n_i layer, in 64 bits, so that a layer too wide
+    /// for one array is found before anything is allocated. Equals <see cref="LambdaCount"/> of the block <see cref="Create"/> makes.
+    /// </summary>
+    public static long LambdaLength(QForm form, int rows, int columns)
+    {
+        long matrix = (long)rows * columns, factors = (long)rows * rows + (long)columns * columns;
+        return form switch
+        {
+            QForm.Diagonal => matrix,
+            QForm.KroneckerTriangular or QForm.KroneckerFull => factors,
+            QForm.OfficialRescaled => matrix + factors,
+            QForm.KroneckerRescaled => 2 * matrix + factors,
+            QForm.KroneckerSum => 2 * factors,
+            _ => throw new ArgumentOutOfRangeException(nameof(form), form, "Unknown Q form."),
+        };
+    }
+
     public static QBlock<T> Create(QForm form, int rows, int columns) => form switch
     {
         QForm.KroneckerTriangular => new KroneckerQ<T>(rows, columns, triangular: true),

@@ -15,6 +15,8 @@ public sealed class SgdMomentum<T> : IOptimizer<T>, IOptimizerState<T> where T :
 {
     private readonly T[] _buffer;
     private readonly SgdMomentumKernel<T> _kernel = new();
+    private readonly NonFiniteSearchKernel<T> _finite = new();
+    private long _steps;
     private bool _started;
 
     /// <param name="parameterCount">Length of the parameter span this optimizer updates.</param>
@@ -26,21 +28,22 @@ public sealed class SgdMomentum<T> : IOptimizer<T>, IOptimizerState<T> where T :
     public SgdMomentum(int parameterCount, double learningRate, double momentum = 0.9, double dampening = 0, double weightDecay = 0, bool nesterov = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(parameterCount, 1);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(learningRate);
-        ArgumentOutOfRangeException.ThrowIfNegative(momentum);
-        ArgumentOutOfRangeException.ThrowIfNegative(weightDecay);
+        LearningRate = learningRate;
+        Momentum = OptimizerGuard.Fraction(momentum, nameof(momentum));
+        Dampening = OptimizerGuard.UnitInterval(dampening, nameof(dampening));
+        WeightDecay = OptimizerGuard.NonNegative(weightDecay, nameof(weightDecay));
         if (nesterov && (momentum <= 0 || dampening != 0))
             throw new ArgumentException("Nesterov momentum needs a positive momentum and zero dampening.", nameof(nesterov));
-        LearningRate = learningRate;
-        Momentum = momentum;
-        Dampening = dampening;
-        WeightDecay = weightDecay;
         Nesterov = nesterov;
         _buffer = new T[parameterCount];
     }
 
-    /// <summary>η.</summary>
-    public double LearningRate { get; set; }
+    /// <summary>η: positive and finite.</summary>
+    public double LearningRate
+    {
+        get;
+        set => field = OptimizerGuard.Positive(value, nameof(LearningRate));
+    }
     /// <summary>μ.</summary>
     public double Momentum { get; }
     /// <summary>τ.</summary>
@@ -54,9 +57,11 @@ public sealed class SgdMomentum<T> : IOptimizer<T>, IOptimizerState<T> where T :
     public void Step(Span<T> parameters, ReadOnlySpan<T> gradient)
     {
         OptimizerGuard.CheckLengths(_buffer.Length, parameters.Length, gradient.Length);
+        OptimizerGuard.RequireFinite(_finite, gradient, _steps);
         // Without momentum the buffer just holds d each step: θ −= lr·d, as torch.
         _kernel.Step(parameters, gradient, _buffer, LearningRate, Momentum, Dampening, WeightDecay, first: !_started || Momentum == 0, Nesterov);
         _started = true;
+        _steps++;
     }
 
     /// <inheritdoc/>

@@ -142,3 +142,8 @@ public partial class TwoLayerNet;
 [Dense(3, Activation.Tanh)]
 [Dense(3)]
 public partial class NarrowingTanhNet;
+
+/// <summary>One layer too wide for a Kronecker Q block: its 50,000² factor exceeds one array.</summary>
+[FishLegModel(1, Likelihood.Gaussian)]
+[Dense(50000)]
+public partial class WideNet;

@@ -96,7 +96,7 @@ public class FishLegOptimizerTests
         model.LossAndGradient(inputs, targets);
         double[] before = model.Parameters.ToArray();
         var error = Assert.Throws<InvalidOperationException>(() => optimizer.Step(inputs));
-        Assert.Contains("gradient at step 0 contains NaN or infinity", error.Message);
+        Assert.Contains("gradient at step 0 holds NaN at index", error.Message);
         Assert.Equal(before, model.Parameters.ToArray());
         Assert.Equal(0, optimizer.StepCount);
     }
@@ -248,6 +248,170 @@ public class FishLegOptimizerTests
         var optimizer = new FishLegOptimizer<double>(model, new FishLegOptions { Curvature = CurvatureEstimator.EmpiricalFisher });
         var error = Assert.Throws<ArgumentException>(() => optimizer.Step(inputs));
         Assert.Contains("needs the auxiliary batch's labels", error.Message);
+    }
+
+    /// <summary>
+    /// Two steps with momentum on Q·g, redone by hand with explicit Kronecker matrices from λ after each step:
+    /// m₁ = (1 − β)Q₁g₁, θ₁ = θ₀ − ηm₁, m₂ = βm₁ + (1 − β)Q₂g₂, θ₂ = θ₁ − ηm₂. Both layers take the low-rank path.
+    /// </summary>
+    [Fact]
+    public void TwoStepsWithMomentumOnThePreconditionedGradientMatchTheFormulas()
+    {
+        const double eta = 0.1, beta = 0.8;
+        var options = new FishLegOptions
+        {
+            LearningRate = eta, InitialSgdLearningRate = 0.05, Damping = 0.2, AuxiliaryLearningRate = 0.01, Momentum = beta,
+            WeightDecay = 0, UpdateAuxEvery = 1, MomentumOn = MomentumTarget.PreconditionedGradient,
+        };
+        var model = new TwoLayerNet(1, seed: 1); // at batch 1 the low-rank products are the cheaper ones
+        var layers = model.Description.Layers;
+        var (inputs, targets) = SmallNets.Batch(model.Description, 1, seed: 2);
+        var (auxiliary, _) = SmallNets.Batch(model.Description, 1, seed: 3);
+        var optimizer = new FishLegOptimizer<double>(model, options);
+        Assert.Equal(2, optimizer.LowRankLayerCount);
+
+        double[] theta = model.Parameters.ToArray(), m = new double[theta.Length];
+        for (int step = 0; step < 2; step++)
+        {
+            model.LossAndGradient(inputs, targets);
+            double[] g = model.Gradient.ToArray();
+            optimizer.Step(auxiliary);
+            double[] qg = Apply(layers, Factors(layers, optimizer.AuxiliaryParameters.ToArray(), left: true),
+                Factors(layers, optimizer.AuxiliaryParameters.ToArray(), left: false), g);
+            m = m.Select((x, i) => beta * x + (1 - beta) * qg[i]).ToArray();
+            theta = theta.Select((x, i) => x - eta * m[i]).ToArray();
+            Assert.True(GradientTests.RelativeError(model.Parameters, theta) < 1e-12, $"θ after step {step + 1} differs from the hand computation");
+        }
+    }
+
+    /// <summary>Each layer's L (left) or R factor, as the Kronecker blocks lay them out in λ: L then R, layer after layer.</summary>
+    private static double[][] Factors(System.Collections.Generic.IReadOnlyList<LayerDescription> layers, double[] lambda, bool left)
+    {
+        var factors = new double[layers.Count][];
+        int offset = 0;
+        for (int k = 0; k < layers.Count; k++)
+        {
+            int o = layers[k].Outputs, n = layers[k].Columns;
+            factors[k] = left ? lambda.Skip(offset).Take(o * o).ToArray() : lambda.Skip(offset + o * o).Take(n * n).ToArray();
+            offset += o * o + n * n;
+        }
+        return factors;
+    }
+
+    public static TheoryData<string> RefusedSteps => new() { "over the maximum batch", "not whole rows", "empty", "empirical labels outside the support", "empirical labels of the wrong length" };
+
+    /// <summary>
+    /// A malformed auxiliary batch is refused on every step, due or not, before anything changes; a retry with a good
+    /// batch then gives exactly the run that never saw the bad call (momentum counted once).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(RefusedSteps))]
+    public void ARefusedStepChangesNothing(string problem)
+    {
+        bool empirical = problem.StartsWith("empirical", StringComparison.Ordinal);
+        var options = new FishLegOptions
+        {
+            UpdateAuxEvery = 2, AuxiliaryLearningRate = 0.01,
+            Curvature = empirical ? CurvatureEstimator.EmpiricalFisher : CurvatureEstimator.Fisher,
+        };
+        var (inputs, targets) = SmallNets.Batch(new TwoLayerNet(1).Description, 5, seed: 2);
+        double[] badInputs = problem switch
+        {
+            "over the maximum batch" => new double[9 * 4],
+            "not whole rows" => new double[4 * 5 - 1],
+            "empty" => [],
+            _ => inputs,
+        };
+        double[] badTargets = problem switch
+        {
+            "empirical labels outside the support" => targets.Select(y => y * 1e300 * 1e300).ToArray(), // ±∞
+            "empirical labels of the wrong length" => targets[..^1],
+            _ => targets,
+        };
+
+        var reference = new TwoLayerNet(8, seed: 1);
+        var referenceOptimizer = new FishLegOptimizer<double>(reference, options);
+        var model = new TwoLayerNet(8, seed: 1);
+        var optimizer = new FishLegOptimizer<double>(model, options);
+        for (int step = 0; step < 4; step++)
+        {
+            reference.LossAndGradient(inputs, targets);
+            referenceOptimizer.Step(inputs, targets);
+            model.LossAndGradient(inputs, targets);
+            double[] theta = model.Parameters.ToArray();
+            var state = optimizer.StateTensors.Select(t => t.Value.ToArray()).ToArray();
+            Assert.Throws<ArgumentException>(() => optimizer.Step(badInputs, badTargets));
+            Assert.Equal(theta, model.Parameters.ToArray());
+            Assert.Equal(state, optimizer.StateTensors.Select(t => t.Value.ToArray()).ToArray());
+            Assert.Equal(step, optimizer.StepCount);
+            optimizer.Step(inputs, targets);
+            Assert.Equal(reference.Parameters.ToArray(), model.Parameters.ToArray());
+        }
+    }
+
+    [Fact]
+    public void ABatchOverTheMaximumIsNamed()
+    {
+        var model = new TwoLayerNet(8, seed: 1);
+        var (inputs, targets) = SmallNets.Batch(model.Description, 5, seed: 2);
+        model.LossAndGradient(inputs, targets);
+        var error = Assert.Throws<ArgumentException>(() => new FishLegOptimizer<double>(model).Step(new double[9 * 4]));
+        Assert.Contains("'auxiliaryInputs' holds 9 examples, more than the maximum batch size of 8", error.Message);
+        var missing = Assert.Throws<InvalidOperationException>(() => new FishLegOptimizer<double>(new TwoLayerNet(8)).Step(inputs));
+        Assert.Contains("call LossAndGradient before Step", missing.Message);
+    }
+
+    public static TheoryData<string, FishLegOptions> BadOptions => new()
+    {
+        { "Damping", new FishLegOptions { Damping = double.PositiveInfinity } },
+        { "Damping", new FishLegOptions { Damping = double.NaN } },
+        { "WeightDecay", new FishLegOptions { WeightDecay = double.PositiveInfinity } },
+        { "LearningRate", new FishLegOptions { LearningRate = -0.1 } },
+        { "Momentum", new FishLegOptions { Momentum = 5 } },
+        { "AuxiliaryBeta1", new FishLegOptions { AuxiliaryBeta1 = double.NaN } },
+        { "InitialSgdLearningRate", new FishLegOptions { InitialSgdLearningRate = double.PositiveInfinity } },
+        // Representable as double but not as float: the optimizer works in float.
+        { "LearningRate", new FishLegOptions { LearningRate = 1e-300 } },
+        { "InitialSgdLearningRate", new FishLegOptions { LearningRate = 1e-30, InitialSgdLearningRate = 1e10 } }, // Q₀ = 1e40·I
+        { "Damping", new FishLegOptions { Damping = 1e300 } },
+        { "UpdateAuxEvery", new FishLegOptions { UpdateAuxEvery = 0 } },
+        { "Curvature", new FishLegOptions { Curvature = (CurvatureEstimator)7 } },
+        { "QForm", new FishLegOptions { QForm = (QForm)(-1) } },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadOptions))]
+    public void EveryOptionIsValidatedWithItsName(string name, FishLegOptions options)
+    {
+        var model = new RegressionNet(4, seed: 1);
+        float[] before = model.Parameters.ToArray();
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new FishLegOptimizer<float>(model, options));
+        Assert.Equal(name, error.ParamName);
+        Assert.Contains(name, error.Message);
+        Assert.Equal(before, model.Parameters.ToArray());
+    }
+
+    [Fact]
+    public void ALayerTooWideForItsQBlockIsNamed()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new FishLegOptimizer<float>(new WideNet(1)));
+        Assert.Contains("Layer 0 (50000 outputs × 2 columns) is too wide for a KroneckerTriangular Q block: it needs 2,500,000,004 values", error.Message);
+        Assert.Contains("Use QForm.Diagonal", error.Message);
+        var diagonal = new FishLegOptimizer<float>(new WideNet(1), new FishLegOptions { QForm = QForm.Diagonal });
+        Assert.Equal(100_000, diagonal.AuxiliaryParameters.Length);
+    }
+
+    [Theory]
+    [InlineData(QForm.KroneckerTriangular)]
+    [InlineData(QForm.KroneckerFull)]
+    [InlineData(QForm.Diagonal)]
+    [InlineData(QForm.OfficialRescaled)]
+    [InlineData(QForm.KroneckerRescaled)]
+    [InlineData(QForm.KroneckerSum)]
+    public void TheLambdaLengthBoundMatchesEveryBlock(QForm form)
+    {
+        foreach (var (rows, columns) in new[] { (1, 1), (3, 7), (20, 5) })
+            Assert.Equal(QBlock<double>.LambdaLength(form, rows, columns), QBlock<double>.Create(form, rows, columns).LambdaCount);
     }
 
     private static double[] Apply(System.Collections.Generic.IReadOnlyList<LayerDescription> layers, double[][] l, double[][] r, double[] x)

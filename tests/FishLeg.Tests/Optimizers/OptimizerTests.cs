@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using FishLeg.Optimizers;
 using FishLeg.Tests.Models;
 using Xunit;
@@ -110,6 +111,64 @@ public class OptimizerTests
         Assert.Contains("gradient holds 2 values but there are 3 parameters", error.Message);
         error = Assert.Throws<ArgumentException>(() => new SgdMomentum<float>(3, 0.1).Step(new float[4], new float[4]));
         Assert.Contains("created for 3 parameters but was given 4", error.Message);
+    }
+
+    /// <summary>
+    /// One NaN (or infinity) anywhere in the gradient, here deep in a vector long enough to be split over the workers, is
+    /// refused with its index; parameters and state are as before, and the next good step is the step a clean run takes.
+    /// </summary>
+    [Theory]
+    [InlineData("sgd", double.NaN, 0)]
+    [InlineData("sgd", double.PositiveInfinity, 70_000)]
+    [InlineData("adam", double.NaN, 69_999)]
+    [InlineData("adam", double.NegativeInfinity, 35_003)]
+    public void ANonFiniteGradientIsRefusedAndChangesNothing(string kind, double bad, int index)
+    {
+        const int n = 70_001;
+        double[] g1 = SmallNets.Gaussian(n, 1), g2 = SmallNets.Gaussian(n, 2), poisoned = (double[])g2.Clone();
+        poisoned[index] = bad;
+        IOptimizer<double> Create() => kind == "sgd" ? new SgdMomentum<double>(n, 0.1) : new Adam<double>(n, 0.01);
+        IOptimizer<double> clean = Create(), guarded = Create();
+        double[] cleanTheta = SmallNets.Gaussian(n, 3), theta = (double[])cleanTheta.Clone();
+        clean.Step(cleanTheta, g1);
+        guarded.Step(theta, g1);
+        double[] before = (double[])theta.Clone();
+        var state = ((FishLeg.Training.IOptimizerState<double>)guarded).StateTensors.Select(t => t.Value.ToArray()).ToArray();
+
+        var error = Assert.Throws<InvalidOperationException>(() => guarded.Step(theta, poisoned));
+        Assert.Contains($"gradient at step 1 holds {bad.ToString(System.Globalization.CultureInfo.InvariantCulture)} at index {index}", error.Message);
+        Assert.Equal(before, theta);
+        Assert.Equal(state, ((FishLeg.Training.IOptimizerState<double>)guarded).StateTensors.Select(t => t.Value.ToArray()).ToArray());
+
+        clean.Step(cleanTheta, g2);
+        guarded.Step(theta, g2);
+        Assert.Equal(cleanTheta, theta);
+    }
+
+    [Fact]
+    public void EveryOptionIsValidatedWhereItIsSetWithItsName()
+    {
+        void Refused(string name, Action set)
+        {
+            var error = Assert.Throws<ArgumentOutOfRangeException>(set);
+            Assert.Equal(name, error.ParamName);
+        }
+        Refused("LearningRate", () => _ = new SgdMomentum<float>(3, double.PositiveInfinity));
+        Refused("momentum", () => _ = new SgdMomentum<float>(3, 0.1, momentum: 5));
+        Refused("momentum", () => _ = new SgdMomentum<float>(3, 0.1, momentum: double.NaN));
+        Refused("dampening", () => _ = new SgdMomentum<float>(3, 0.1, dampening: -1));
+        Refused("weightDecay", () => _ = new SgdMomentum<float>(3, 0.1, weightDecay: double.PositiveInfinity));
+        Refused("beta1", () => _ = new Adam<float>(3, beta1: double.NaN));
+        Refused("beta2", () => _ = new Adam<float>(3, beta2: 1));
+        Refused("epsilon", () => _ = new Adam<float>(3, epsilon: 0));
+        Refused("LearningRate", () => _ = new Adam<float>(3, learningRate: double.NaN));
+
+        var sgd = new SgdMomentum<float>(3, 0.1);
+        var adam = new Adam<float>(3);
+        Refused("LearningRate", () => sgd.LearningRate = -0.1);
+        Refused("LearningRate", () => adam.LearningRate = double.PositiveInfinity);
+        Assert.Equal(0.1, sgd.LearningRate);
+        Assert.Equal(1e-3, adam.LearningRate);
     }
 
     private static void AssertTrajectory(IOptimizer<double> optimizer, double[] afterFirst, double[] afterSecond)
