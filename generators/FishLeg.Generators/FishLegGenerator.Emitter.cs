@@ -26,7 +26,7 @@ public sealed partial class FishLegGenerator
             if (hasNamespace) w.Open($"namespace {model.Namespace}");
             w.Line($"// {Describe(model)}");
             w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"FishLeg.Generators\", \"{typeof(FishLegGenerator).Assembly.GetName().Version}\")]");
-            w.Open($"partial class {model.ClassName} : global::FishLeg.IFishLegModel<{layout.T}>");
+            w.Open($"partial class {Identifier(model.ClassName)} : global::FishLeg.IFishLegModel<{layout.T}>");
             EmitConstants(w, model, layout);
             EmitState(w, model, layout);
             EmitPublicApi(w, model, layout);
@@ -62,7 +62,7 @@ public sealed partial class FishLegGenerator
                 w.Line($"public const {layout.T} Sigma = {(layout.T == "float" ? "(float)" + sigma : sigma)};");
             }
             w.Line();
-            w.Open($"private static readonly global::FishLeg.ModelDescription s_description = new(\"{model.ClassName}\", InputCount, " +
+            w.Open($"private static readonly global::FishLeg.ModelDescription __description = new({Literal(model.ClassName)}, InputCount, " +
                 $"global::FishLeg.Likelihood.{model.Likelihood}, {model.Sigma.ToString("R", CultureInfo.InvariantCulture)}d, global::FishLeg.Precision.{model.Precision}, new global::FishLeg.LayerDescription[]");
             for (int l = 0; l < model.Layers.Count; l++)
             {
@@ -76,12 +76,13 @@ public sealed partial class FishLegGenerator
         private static void EmitState(SourceWriter w, ModelSpec model, Layout layout)
         {
             string T = layout.T;
-            w.Line("private readonly int _maxBatchSize;");
-            w.Line("private int _gradientBatchSize;");
+            w.Line("private global::FishLeg.SingleThreadGuard __guard;");
+            w.Line("private readonly int __maxBatchSize;");
+            w.Line("private int __gradientBatchSize;");
             w.Line("// Rows of the last Fisher product whose factors CurvatureFactors returns; 0 once another pass has run.");
-            w.Line("private int _productBatchSize;");
-            w.Line($"private readonly {T}[] _parameters = new {T}[ParameterCount];");
-            w.Line($"private readonly {T}[] _gradient = new {T}[ParameterCount];");
+            w.Line("private int __productBatchSize;");
+            w.Line($"private readonly {T}[] __parameters = new {T}[ParameterCount];");
+            w.Line($"private readonly {T}[] __gradient = new {T}[ParameterCount];");
             w.Line("// Workspace, sized once for the largest batch. Per layer: pre-activations Z, activations A (Z itself for");
             w.Line("// identity layers), deltas D = ∂loss/∂A and E = ∂loss/∂Z (D itself for identity layers), and the tangents");
             w.Line("// Ż and Ȧ of the curvature passes; two ping-pong buffers carry their backward deltas Ḋ and Ė.");
@@ -89,8 +90,8 @@ public sealed partial class FishLegGenerator
             w.Line();
             w.Line("/// <summary>Creates the model with a workspace for batches of up to <paramref name=\"maxBatchSize\"/> examples,");
             w.Line("/// and parameters initialized from <paramref name=\"seed\"/> (see <see cref=\"InitializeParameters\"/>).</summary>");
-            w.Open($"public {model.ClassName}(int maxBatchSize, ulong seed = 0)");
-            w.Line("_maxBatchSize = maxBatchSize;");
+            w.Open($"public {Identifier(model.ClassName)}(int maxBatchSize, ulong seed = 0)");
+            w.Line("__maxBatchSize = maxBatchSize;");
             foreach (var buffer in WorkspaceBuffers(model))
                 w.Line($"{buffer.Name} = new {T}[global::FishLeg.BatchShape.BufferLength(maxBatchSize, {I(buffer.Width)})];");
             w.Line("InitializeParameters(seed);");
@@ -105,128 +106,146 @@ public sealed partial class FishLegGenerator
             string sigma = model.Likelihood == LikelihoodKind.Gaussian ? ", Sigma" : "";
 
             w.Line("/// <inheritdoc/>");
-            w.Line("public global::FishLeg.ModelDescription Description => s_description;");
+            w.Line("public global::FishLeg.ModelDescription Description => __description;");
             w.Line("/// <inheritdoc/>");
-            w.Line("public int MaxBatchSize => _maxBatchSize;");
+            w.Line("public int MaxBatchSize => __maxBatchSize;");
             w.Line("/// <inheritdoc/>");
-            w.Line($"public {Span}<{T}> Parameters => _parameters;");
+            w.Line($"public {Span}<{T}> Parameters => __parameters;");
             w.Line("/// <inheritdoc/>");
-            w.Line($"public {ReadOnlySpan}<{T}> Gradient => _gradient;");
+            w.Line($"public {ReadOnlySpan}<{T}> Gradient => __gradient;");
             w.Line();
 
             w.Line("/// <inheritdoc/>");
-            w.Open("public void InitializeParameters(ulong seed)");
-            w.Line("var random = new global::FishLeg.SeededRandom(seed);");
+            OpenPass(w, model, "public void InitializeParameters(ulong seed)");
+            w.Line("global::FishLeg.SeededRandom random = new(seed);");
             for (int l = 0; l < model.Layers.Count; l++)
-                w.Line($"{Kernels}.Dense.InitializeUniform<{T}>({AsSpan}(_parameters, {I(layout.Offsets[l])}, {I(model.Layers[l].ParameterCount)}), fanIn: {I(model.Layers[l].Inputs)}, ref random);");
-            w.Close();
+                w.Line($"{Kernels}.Dense.InitializeUniform<{T}>({AsSpan}(__parameters, {I(layout.Offsets[l])}, {I(model.Layers[l].ParameterCount)}), fanIn: {I(model.Layers[l].Inputs)}, ref random);");
+            ClosePass(w);
             w.Line();
 
             w.Line("/// <inheritdoc/>");
-            w.Open($"public void Predict({ReadOnlySpan}<{T}> inputs, {Span}<{T}> predictions)");
-            w.Line("int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, _maxBatchSize, nameof(inputs));");
-            w.Line("global::FishLeg.BatchShape.RequireLength(predictions.Length, batch, OutputCount, nameof(predictions));");
-            w.Line($"{likelihood}.Mean<{T}>(Forward(inputs, batch), OutputCount, predictions);");
-            w.Close();
+            OpenPass(w, model, $"public void Predict({ReadOnlySpan}<{T}> inputs, {Span}<{T}> predictions)");
+            w.Line("int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, __maxBatchSize, \"inputs\");");
+            w.Line("global::FishLeg.BatchShape.RequireLength(predictions.Length, batch, OutputCount, \"predictions\");");
+            w.Line($"{likelihood}.Mean<{T}>(__Forward(inputs, batch), OutputCount, predictions);");
+            ClosePass(w);
             w.Line();
 
-            string outputDelta = $"{AsSpan}(_d{I(model.Layers.Count)}, 0, batch * OutputCount)";
-            string checkBatch = "int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, _maxBatchSize, nameof(inputs));";
-            string checkTargetLength = "global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, nameof(targets));";
+            string outputDelta = $"{AsSpan}(__d{I(model.Layers.Count)}, 0, batch * OutputCount)";
+            string checkBatch = "int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, __maxBatchSize, \"inputs\");";
+            string checkTargetLength = "global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, \"targets\");";
             // Targets outside the likelihood's support give a meaningless loss: refuse them before any pass runs.
-            string checkTargetSupport = $"{likelihood}.RequireTargets<{T}>(targets, OutputCount, nameof(targets));";
+            string checkTargetSupport = $"{likelihood}.RequireTargets<{T}>(targets, OutputCount, \"targets\");";
             string[] checkVectors =
             [
-                "global::FishLeg.BatchShape.RequireParameterLength(direction.Length, ParameterCount, nameof(direction));",
-                "global::FishLeg.BatchShape.RequireParameterLength(product.Length, ParameterCount, nameof(product));",
+                "global::FishLeg.BatchShape.RequireParameterLength(direction.Length, ParameterCount, \"direction\");",
+                "global::FishLeg.BatchShape.RequireParameterLength(product.Length, ParameterCount, \"product\");",
                 "global::FishLeg.BatchShape.RequireSeparate(direction, product);",
             ];
             // After a Fisher product: its inputs are the first layer's factor, and the factors are now valid.
             string[] keepProductFactors =
             [
-                $"inputs.CopyTo({AsSpan}(_productX, 0, inputs.Length));",
-                "_productBatchSize = batch;",
+                $"inputs.CopyTo({AsSpan}(__productX, 0, inputs.Length));",
+                "__productBatchSize = batch;",
             ];
 
             w.Line("/// <inheritdoc/>");
-            w.Open($"public {T} Loss({ReadOnlySpan}<{T}> inputs, {ReadOnlySpan}<{T}> targets)");
+            OpenPass(w, model, $"public {T} Loss({ReadOnlySpan}<{T}> inputs, {ReadOnlySpan}<{T}> targets)");
             w.Line(checkBatch).Line(checkTargetLength).Line(checkTargetSupport);
-            w.Line($"return {likelihood}.MeanLoss<{T}>(Forward(inputs, batch), targets, OutputCount{sigma}, {outputDelta});");
-            w.Close();
+            w.Line($"return {likelihood}.MeanLoss<{T}>(__Forward(inputs, batch), targets, OutputCount{sigma}, {outputDelta});");
+            ClosePass(w);
             w.Line();
 
             w.Line("/// <inheritdoc/>");
-            w.Open($"public {T} LossAndGradient({ReadOnlySpan}<{T}> inputs, {ReadOnlySpan}<{T}> targets)");
+            OpenPass(w, model, $"public {T} LossAndGradient({ReadOnlySpan}<{T}> inputs, {ReadOnlySpan}<{T}> targets)");
             w.Line(checkBatch).Line(checkTargetLength).Line(checkTargetSupport);
-            w.Line($"{T} loss = {likelihood}.MeanLossAndResidual<{T}>(Forward(inputs, batch), targets, OutputCount{sigma}, {outputDelta});");
-            w.Line("Backward(inputs, batch, _gradient);");
+            w.Line($"{T} loss = {likelihood}.MeanLossAndResidual<{T}>(__Forward(inputs, batch), targets, OutputCount{sigma}, {outputDelta});");
+            w.Line("__Backward(inputs, batch, __gradient);");
             w.Line("// Keep the inputs: they are the first layer's gradient factor.");
-            w.Line($"inputs.CopyTo({AsSpan}(_x, 0, inputs.Length));");
-            w.Line("_gradientBatchSize = batch;");
+            w.Line($"inputs.CopyTo({AsSpan}(__x, 0, inputs.Length));");
+            w.Line("__gradientBatchSize = batch;");
             w.Line("return loss;");
-            w.Close();
+            ClosePass(w);
             w.Line();
 
             w.Line("/// <inheritdoc/>");
-            w.Line("public int GradientBatchSize => _gradientBatchSize;");
+            w.Line("public int GradientBatchSize => __gradientBatchSize;");
             w.Line();
             w.Line("/// <inheritdoc/>");
             w.Open($"public void GradientFactors(int layer, out {ReadOnlySpan}<{T}> delta, out {ReadOnlySpan}<{T}> input)");
-            w.Line("int batch = _gradientBatchSize;");
-            EmitFactorSwitch(w, model, l => Slice(HasActivation(model, l) ? "_e" : "_d", model, l), "_x");
+            w.Line("int batch = __gradientBatchSize;");
+            EmitFactorSwitch(w, model, l => Slice(HasActivation(model, l) ? "__e" : "__d", model, l), "__x");
             w.Close();
             w.Line();
 
             w.Line("/// <inheritdoc/>");
             w.Open($"public void CurvatureFactors(int layer, out {ReadOnlySpan}<{T}> delta, out {ReadOnlySpan}<{T}> input)");
-            w.Line("int batch = _productBatchSize;");
+            w.Line("int batch = __productBatchSize;");
             w.Line("if (batch == 0) throw new global::System.InvalidOperationException(\"No Fisher product has run since the model last ran: call FisherVectorProduct or OuterProductFisherVectorProduct first.\");");
-            EmitFactorSwitch(w, model, l => Slice("_eDot", model, l), "_productX");
+            EmitFactorSwitch(w, model, l => Slice("__eDot", model, l), "__productX");
             w.Close();
             w.Line();
 
             w.Line("/// <inheritdoc/>");
-            w.Open($"public void FisherVectorProduct({ReadOnlySpan}<{T}> inputs, {ReadOnlySpan}<{T}> direction, {Span}<{T}> product)");
+            OpenPass(w, model, $"public void FisherVectorProduct({ReadOnlySpan}<{T}> inputs, {ReadOnlySpan}<{T}> direction, {Span}<{T}> product)");
             w.Line(checkBatch);
             foreach (string line in checkVectors) w.Line(line);
-            w.Line($"{ReadOnlySpan}<{T}> output = Forward(inputs, batch);");
-            w.Line($"{likelihood}.HessianProduct<{T}>(output, TangentForward(inputs, batch, direction), OutputCount{sigma}, {AsSpan}(_eDot{I(model.Layers.Count)}, 0, batch * OutputCount));");
-            w.Line("TangentBackward(inputs, batch, direction, product, hessian: false);");
+            w.Line($"{ReadOnlySpan}<{T}> output = __Forward(inputs, batch);");
+            w.Line($"{likelihood}.HessianProduct<{T}>(output, __TangentForward(inputs, batch, direction), OutputCount{sigma}, {AsSpan}(__eDot{I(model.Layers.Count)}, 0, batch * OutputCount));");
+            w.Line("__TangentBackward(inputs, batch, direction, product, hessian: false);");
             w.Line(keepProductFactors[0]).Line(keepProductFactors[1]);
-            w.Close();
+            ClosePass(w);
             w.Line();
 
             w.Line("/// <inheritdoc/>");
-            w.Open($"public void OuterProductFisherVectorProduct({ReadOnlySpan}<{T}> inputs, {ReadOnlySpan}<{T}> targets, {ReadOnlySpan}<{T}> direction, {Span}<{T}> product)");
+            OpenPass(w, model, $"public void OuterProductFisherVectorProduct({ReadOnlySpan}<{T}> inputs, {ReadOnlySpan}<{T}> targets, {ReadOnlySpan}<{T}> direction, {Span}<{T}> product)");
             w.Line(checkBatch).Line(checkTargetLength).Line(checkTargetSupport);
             foreach (string line in checkVectors) w.Line(line);
-            w.Line($"{ReadOnlySpan}<{T}> output = Forward(inputs, batch);");
+            w.Line($"{ReadOnlySpan}<{T}> output = __Forward(inputs, batch);");
             w.Line($"{likelihood}.MeanLossAndResidual<{T}>(output, targets, OutputCount{sigma}, {outputDelta});");
-            w.Line($"global::FishLeg.Likelihoods.OuterProductFisher.Seed<{T}>({outputDelta}, TangentForward(inputs, batch, direction), OutputCount, {AsSpan}(_eDot{I(model.Layers.Count)}, 0, batch * OutputCount));");
-            w.Line("TangentBackward(inputs, batch, direction, product, hessian: false);");
+            w.Line($"global::FishLeg.Likelihoods.OuterProductFisher.Seed<{T}>({outputDelta}, __TangentForward(inputs, batch, direction), OutputCount, {AsSpan}(__eDot{I(model.Layers.Count)}, 0, batch * OutputCount));");
+            w.Line("__TangentBackward(inputs, batch, direction, product, hessian: false);");
             w.Line(keepProductFactors[0]).Line(keepProductFactors[1]);
-            w.Close();
+            ClosePass(w);
             w.Line();
 
             w.Line("/// <inheritdoc/>");
-            w.Open($"public void SampleTargets({ReadOnlySpan}<{T}> inputs, ref global::FishLeg.SeededRandom random, {Span}<{T}> targets)");
+            OpenPass(w, model, $"public void SampleTargets({ReadOnlySpan}<{T}> inputs, ref global::FishLeg.SeededRandom random, {Span}<{T}> targets)");
             w.Line(checkBatch).Line(checkTargetLength);
-            w.Line($"{likelihood}.Sample<{T}>(Forward(inputs, batch), OutputCount{sigma}, ref random, targets);");
-            w.Close();
+            w.Line($"{likelihood}.Sample<{T}>(__Forward(inputs, batch), OutputCount{sigma}, ref random, targets);");
+            ClosePass(w);
             w.Line();
 
             w.Line("/// <inheritdoc/>");
-            w.Open($"public void HessianVectorProduct({ReadOnlySpan}<{T}> inputs, {ReadOnlySpan}<{T}> targets, {ReadOnlySpan}<{T}> direction, {Span}<{T}> product)");
+            OpenPass(w, model, $"public void HessianVectorProduct({ReadOnlySpan}<{T}> inputs, {ReadOnlySpan}<{T}> targets, {ReadOnlySpan}<{T}> direction, {Span}<{T}> product)");
             w.Line(checkBatch).Line(checkTargetLength).Line(checkTargetSupport);
             foreach (string line in checkVectors) w.Line(line);
-            w.Line($"{ReadOnlySpan}<{T}> output = Forward(inputs, batch);");
+            w.Line($"{ReadOnlySpan}<{T}> output = __Forward(inputs, batch);");
             w.Line($"{likelihood}.MeanLossAndResidual<{T}>(output, targets, OutputCount{sigma}, {outputDelta});");
             w.Line("// The primal backward pass keeps every layer's D and E; its gradient is not needed, so product holds it until overwritten.");
-            w.Line("Backward(inputs, batch, product);");
-            w.Line($"{likelihood}.HessianProduct<{T}>(output, TangentForward(inputs, batch, direction), OutputCount{sigma}, {AsSpan}(_eDot{I(model.Layers.Count)}, 0, batch * OutputCount));");
-            w.Line("TangentBackward(inputs, batch, direction, product, hessian: true);");
-            w.Close();
+            w.Line("__Backward(inputs, batch, product);");
+            w.Line($"{likelihood}.HessianProduct<{T}>(output, __TangentForward(inputs, batch, direction), OutputCount{sigma}, {AsSpan}(__eDot{I(model.Layers.Count)}, 0, batch * OutputCount));");
+            w.Line("__TangentBackward(inputs, batch, direction, product, hessian: true);");
+            ClosePass(w);
             w.Line();
+        }
+
+        /// <summary>
+        /// Opens a public method that uses the workspace or the parameters: one thread at a time, so a second thread gets an
+        /// exception instead of silently mixing its pass with another's (the guard is one interlocked exchange).
+        /// </summary>
+        private static void OpenPass(SourceWriter w, ModelSpec model, string signature)
+        {
+            w.Open(signature);
+            w.Line($"__guard.Enter({Literal(model.ClassName)});");
+            w.Open("try");
+        }
+
+        private static void ClosePass(SourceWriter w)
+        {
+            w.Close();
+            w.Line("finally { __guard.Exit(); }");
+            w.Close();
         }
 
         /// <summary>
@@ -241,7 +260,7 @@ public sealed partial class FishLegGenerator
                 string input = l == 1 ? $"{AsSpan}({firstInputs}, 0, batch * InputCount)" : Output(model, l - 1, forward: false);
                 w.Line($"case {I(l - 1)}: delta = {delta(l)}; input = {input}; break;");
             }
-            w.Line("default: throw new global::System.ArgumentOutOfRangeException(nameof(layer), layer, \"No such layer.\");");
+            w.Line("default: throw new global::System.ArgumentOutOfRangeException(\"layer\", layer, \"No such layer.\");");
             w.Close();
         }
 
@@ -253,7 +272,7 @@ public sealed partial class FishLegGenerator
         {
             bool activation = HasActivation(model, l);
             if (forward) return activation ? $"a{l}" : $"z{l}";
-            return Slice(activation ? "_a" : "_z", model, l);
+            return Slice(activation ? "__a" : "__z", model, l);
         }
 
         private static bool HasActivation(ModelSpec model, int l) => model.Layers[l - 1].Activation != ActivationKind.Identity;
@@ -264,19 +283,27 @@ public sealed partial class FishLegGenerator
             for (int l = 1; l <= model.Layers.Count; l++)
             {
                 int units = model.Layers[l - 1].Units;
-                yield return ($"_z{l}", units);
-                if (HasActivation(model, l)) yield return ($"_a{l}", units);
-                yield return ($"_d{l}", units);
-                if (HasActivation(model, l)) yield return ($"_e{l}", units);
-                yield return ($"_zDot{l}", units);
-                if (HasActivation(model, l)) yield return ($"_aDot{l}", units);
-                yield return ($"_eDot{l}", units);
+                yield return ($"__z{l}", units);
+                if (HasActivation(model, l)) yield return ($"__a{l}", units);
+                yield return ($"__d{l}", units);
+                if (HasActivation(model, l)) yield return ($"__e{l}", units);
+                yield return ($"__zDot{l}", units);
+                if (HasActivation(model, l)) yield return ($"__aDot{l}", units);
+                yield return ($"__eDot{l}", units);
             }
-            yield return ("_x", model.Inputs);
-            yield return ("_productX", model.Inputs);
+            yield return ("__x", model.Inputs);
+            yield return ("__productX", model.Inputs);
         }
 
         private static string I(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+        /// <summary>A name as a C# identifier: keywords get their '@'.</summary>
+        private static string Identifier(string name) =>
+            Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + name : name;
+
+        /// <summary>A string as a C# literal.</summary>
+        private static string Literal(string text) =>
+            Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(text, quote: true);
 
         /// <summary>Sizes derived from the spec: the element type and each layer's offset in the flat parameter array.</summary>
         private sealed class Layout

@@ -28,11 +28,15 @@ public sealed partial class FishLegGenerator
                 diagnostics.Add(new DiagnosticInfo(descriptor, LocationInfo.From(location), new EquatableArray<string>(args.ToImmutableArray())));
 
             Location identifier = node.Identifier.GetLocation();
+            // Two [FishLegModel] on one class is already a compiler error (CS0579); add nothing to it.
+            if (type.GetAttributes().Count(a => a.AttributeClass?.ToDisplayString() == ModelAttributeName) > 1)
+                return Result(null, diagnostics);
             if (!node.Modifiers.Any(SyntaxKind.PartialKeyword))
                 Report(DiagnosticDescriptors.ClassMustBePartial, identifier, name);
             string? unsupported = UnsupportedShape(type, node);
             if (unsupported is not null)
                 Report(DiagnosticDescriptors.UnsupportedDeclaration, identifier, name, unsupported);
+            ReportUnsupportedMembers(type, Report, cancellationToken);
 
             AttributeData model = context.Attributes[0];
             var modelSyntax = model.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
@@ -51,6 +55,7 @@ public sealed partial class FishLegGenerator
                 Report(DiagnosticDescriptors.UnknownEnumValue, likelihoodLocation, "Likelihood", name, Format(likelihoodValue), "Likelihood");
 
             double sigma = 1.0;
+            Location? sigmaLocation = null;
             PrecisionKind precision = PrecisionKind.Single;
             QFormKind modelQForm = QFormKind.KroneckerTriangular;
             foreach (var named in model.NamedArguments)
@@ -60,6 +65,7 @@ public sealed partial class FishLegGenerator
                     sigma = s;
                     if (!(s > 0) || double.IsInfinity(s))
                         Report(DiagnosticDescriptors.SigmaMustBePositive, ArgumentLocation(modelSyntax, "Sigma", -1), name, s.ToString("R", CultureInfo.InvariantCulture));
+                    sigmaLocation = ArgumentLocation(modelSyntax, "Sigma", -1);
                 }
                 else if (named.Key == "Precision" && named.Value.Value is int p)
                 {
@@ -120,16 +126,108 @@ public sealed partial class FishLegGenerator
                 Report(DiagnosticDescriptors.LikelihoodDoesNotFitOutput, likelihoodLocation, "Categorical", name, "at least 2 classes", Format(previous));
 
             long parameters = layers.Sum(layer => layer.ParameterCount);
-            if (parameters > int.MaxValue)
+            if (parameters > MaxArrayLength)
                 Report(DiagnosticDescriptors.UnsupportedDeclaration, modelLocation, name,
-                    $"it has {parameters.ToString(CultureInfo.InvariantCulture)} parameters, more than the {int.MaxValue.ToString(CultureInfo.InvariantCulture)} one parameter array can hold");
+                    $"it has {parameters.ToString(CultureInfo.InvariantCulture)} parameters, more than the {MaxArrayLength.ToString(CultureInfo.InvariantCulture)} one parameter array can hold");
+
+            // σ enters the likelihood as σ²: it must be a normal number of the element type, or the loss is 0 or ∞.
+            if (sigmaLocation is not null && sigma > 0 && !double.IsInfinity(sigma) && (LikelihoodKind)likelihoodValue == LikelihoodKind.Gaussian)
+            {
+                bool single = precision == PrecisionKind.Single;
+                double low = single ? 1.0842021724855044e-19 : 1.4916681462400413e-154, high = single ? 1.8446742974197924e19 : 1.3407807929942596e154;
+                if (!(sigma >= low && sigma <= high))
+                    Report(DiagnosticDescriptors.SigmaOutOfRange, sigmaLocation, name, sigma.ToString("R", CultureInfo.InvariantCulture),
+                        single ? "float" : "double", low.ToString("G3", CultureInfo.InvariantCulture), high.ToString("G3", CultureInfo.InvariantCulture));
+            }
 
             if (diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error))
                 return Result(null, diagnostics);
-            string ns = type.ContainingNamespace.IsGlobalNamespace ? "" : type.ContainingNamespace.ToDisplayString();
-            var spec = new ModelSpec(ns, name, inputs, (LikelihoodKind)likelihoodValue, sigma, precision,
+            string ns = type.ContainingNamespace.IsGlobalNamespace ? "" : type.ContainingNamespace.ToDisplayString(NamespaceFormat);
+            var spec = new ModelSpec(HintName(type), ns, name, inputs, (LikelihoodKind)likelihoodValue, sigma, precision,
                 new EquatableArray<LayerSpec>(layers.ToImmutable()));
             return Result(spec, diagnostics);
+        }
+
+        // The largest array .NET allocates (Array.MaxLength, which netstandard2.0 does not have).
+        private const long MaxArrayLength = 0x7FFFFFC7;
+
+        private static readonly SymbolDisplayFormat NamespaceFormat = SymbolDisplayFormat.FullyQualifiedFormat
+            .WithGlobalNamespaceStyle(SymbolDisplayGlobalNamespaceStyle.Omitted);
+
+        /// <summary>
+        /// A hint name unique under the case-insensitive comparison Roslyn applies and valid for any name: the metadata
+        /// name (no '@'), with anything but ASCII letters, digits and dots as '_', and a hash of the exact name.
+        /// </summary>
+        private static string HintName(INamedTypeSymbol type)
+        {
+            string full = type.MetadataName;
+            for (INamespaceSymbol ns = type.ContainingNamespace; !ns.IsGlobalNamespace; ns = ns.ContainingNamespace)
+                full = ns.MetadataName + "." + full;
+            var safe = new System.Text.StringBuilder(full.Length);
+            foreach (char c in full) safe.Append(c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '.' ? c : '_');
+            uint hash = 2166136261; // FNV-1a over the UTF-16 code units: stable across runs and platforms
+            foreach (char c in full) hash = (hash ^ c) * 16777619;
+            return $"{safe}.{hash.ToString("x8", CultureInfo.InvariantCulture)}.g.cs";
+        }
+
+        /// <summary>The names of the members the generator adds, and what each is.</summary>
+        private static string? GeneratedMemberKind(string name, bool gaussian)
+        {
+            switch (name)
+            {
+                case "InputCount" or "OutputCount" or "LayerCount" or "ParameterCount": return "constant";
+                case "Sigma": return gaussian ? "constant" : null;
+                case "Description" or "MaxBatchSize" or "Parameters" or "Gradient" or "GradientBatchSize": return "property";
+                case "InitializeParameters" or "Predict" or "Loss" or "LossAndGradient" or "GradientFactors" or "CurvatureFactors"
+                    or "FisherVectorProduct" or "OuterProductFisherVectorProduct" or "SampleTargets" or "HessianVectorProduct":
+                    return "method";
+            }
+            // Private members start with two underscores, a prefix the C# specification reserves for the implementation.
+            return name.StartsWith("__", StringComparison.Ordinal) ? "private members (names starting with '__' are reserved)" : null;
+        }
+
+        /// <summary>Members and shapes of the user's class that would clash with what the generator adds.</summary>
+        private static void ReportUnsupportedMembers(INamedTypeSymbol type, Action<DiagnosticDescriptor, Location?, string[]> report, CancellationToken cancellationToken)
+        {
+            string name = type.Name;
+            var arguments = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == ModelAttributeName)?.ConstructorArguments;
+            bool gaussian = arguments is { Length: 2 } && arguments.Value[1].Value is (int)LikelihoodKind.Gaussian;
+            Location identifier = type.Locations.FirstOrDefault() ?? Location.None;
+            if (GeneratedMemberKind(name, gaussian) is not null)
+                report(DiagnosticDescriptors.UnsupportedDeclaration, identifier,
+                    [name, $"its name is the name of a member the generator adds, and a member cannot share its class's name; rename the class"]);
+            if (type.IsFileLocal)
+                report(DiagnosticDescriptors.UnsupportedDeclaration, identifier,
+                    [name, "file-local classes are not supported, since the generated part is in another file; remove the 'file' modifier"]);
+            if (type.BaseType is { SpecialType: not SpecialType.System_Object } baseType && type.TypeKind == TypeKind.Class)
+                report(DiagnosticDescriptors.UnsupportedDeclaration, BaseTypeLocation(type, cancellationToken) ?? identifier,
+                    [name, $"it derives from '{baseType.ToDisplayString()}'; a model derives from object, so that no inherited member or constructor clashes with the generated ones"]);
+            foreach (SyntaxReference reference in type.DeclaringSyntaxReferences)
+                if (reference.GetSyntax(cancellationToken) is TypeDeclarationSyntax { ParameterList: { } parameters })
+                    report(DiagnosticDescriptors.UnsupportedDeclaration, parameters.GetLocation(),
+                        [name, "primary constructors are not supported, since the generator adds the model's constructor (maxBatchSize, seed)"]);
+            foreach (ISymbol member in type.GetMembers())
+            {
+                if (member.IsImplicitlyDeclared) continue;
+                Location location = member.Locations.FirstOrDefault() ?? identifier;
+                if (member is IMethodSymbol { MethodKind: MethodKind.Constructor } constructor)
+                {
+                    if (constructor.DeclaringSyntaxReferences.Any(r => r.GetSyntax(cancellationToken) is ConstructorDeclarationSyntax))
+                        report(DiagnosticDescriptors.UnsupportedDeclaration, location,
+                            [name, "it declares a constructor; the generator adds the model's constructor (maxBatchSize, seed), so set up other state in a method"]);
+                    continue;
+                }
+                if (GeneratedMemberKind(member.Name, gaussian) is { } kind)
+                    report(DiagnosticDescriptors.MemberNameTaken, location, [name, member.Name, kind]);
+            }
+        }
+
+        private static Location? BaseTypeLocation(INamedTypeSymbol type, CancellationToken cancellationToken)
+        {
+            foreach (SyntaxReference reference in type.DeclaringSyntaxReferences)
+                if (reference.GetSyntax(cancellationToken) is TypeDeclarationSyntax { BaseList.Types.Count: > 0 } declaration)
+                    return declaration.BaseList!.Types[0].GetLocation();
+            return null;
         }
 
         private static ParseResult Result(ModelSpec? spec, ImmutableArray<DiagnosticInfo>.Builder diagnostics) =>

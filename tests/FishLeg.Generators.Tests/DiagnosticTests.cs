@@ -113,6 +113,14 @@ public class DiagnosticTests
         """, "FLG0005", "FishLegModel(100000, Likelihood.Gaussian)", "it has 10000100000 parameters");
 
     [Fact]
+    public void FLG0005_InputsAtTheIntegerLimit() => AssertSingle("""
+        using FishLeg;
+        [FishLegModel(int.MaxValue, Likelihood.Gaussian)]
+        [Dense(1)]
+        public partial class Net;
+        """, "FLG0005", "FishLegModel(int.MaxValue, Likelihood.Gaussian)", "it has 2147483648 parameters, more than the 2147483591");
+
+    [Fact]
     public void FLG0006_NonPositiveSigma() => AssertSingle("""
         using FishLeg;
         [FishLegModel(4, Likelihood.Gaussian, Sigma = -0.5)]
@@ -135,6 +143,108 @@ public class DiagnosticTests
         [Dense(2, QForm = (QForm)9)]
         public partial class Net;
         """, "FLG0007", "QForm = (QForm)9", "QForm of layer 1 of model 'Net' is 9");
+
+    [Theory]
+    [InlineData("public int Loss;", "Loss", "a name the generator gives to its own method")]
+    [InlineData("public static void Predict() { }", "Predict", "its own method")]
+    [InlineData("private double ParameterCount => 1;", "ParameterCount", "its own constant")]
+    [InlineData("public const double Sigma = 2;", "Sigma", "its own constant")]
+    [InlineData("private int __x;", "__x", "names starting with '__' are reserved")]
+    [InlineData("private class Description { }", "Description", "its own property")]
+    public void FLG0008_MemberWithAGeneratedName(string member, string flagged, string messagePart) => AssertSingle($$"""
+        using FishLeg;
+        [FishLegModel(4, Likelihood.Gaussian)]
+        [Dense(2)]
+        public partial class Net
+        {
+            {{member}}
+        }
+        """, "FLG0008", flagged, messagePart);
+
+    [Fact]
+    public void UserMembersWithOtherNamesAreFine()
+    {
+        var (run, errors) = GeneratorHarness.Run("""
+            using FishLeg;
+            [FishLegModel(4, Likelihood.Bernoulli)]
+            [Dense(2)]
+            public partial class Net
+            {
+                private int _x, _parameters;
+                private void Forward() { }
+                public double Sigma => 1; // no Sigma is generated for a Bernoulli model
+                static Net() { }
+            }
+            """);
+        Assert.Empty(errors);
+        Assert.Empty(run.Diagnostics);
+        Assert.Single(run.GeneratedSources);
+    }
+
+    [Theory]
+    [InlineData("public partial class Loss;", "Loss", "its name is the name of a member the generator adds")]
+    [InlineData("public partial class Net(int size);", "(int size)", "primary constructors are not supported")]
+    [InlineData("public partial class Net { public Net(int maxBatchSize, ulong seed) { } }", "Net", "it declares a constructor")]
+    [InlineData("public partial class Net : Base; public class Base { }", "Base", "it derives from 'Base'")]
+    [InlineData("file partial class Net;", "Net", "file-local classes are not supported")]
+    public void FLG0005_ShapesTheGeneratorCannotServe(string declaration, string flagged, string messagePart)
+    {
+        string source = $$"""
+            using FishLeg;
+            [FishLegModel(4, Likelihood.Gaussian)]
+            [Dense(2)]
+            {{declaration}}
+            """;
+        var (run, errors) = GeneratorHarness.Run(source);
+        Assert.Empty(run.GeneratedSources);
+        Diagnostic diagnostic = Assert.Single(run.Diagnostics);
+        Assert.Equal("FLG0005", diagnostic.Id);
+        Assert.Equal(flagged, source.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
+        Assert.Contains(messagePart, diagnostic.GetMessage());
+        Assert.All(errors, e => Assert.Equal("CS7036", e.Id)); // a base class without a parameterless constructor is the user's own error too
+    }
+
+    [Theory]
+    [InlineData("Sigma = 1e-300", "Single", "Sigma of model 'Net' is 1E-300, but a float model computes with σ², which float holds only for σ from 1.08E-19 to 1.84E+19")]
+    [InlineData("Sigma = 1e300", "Single", "Sigma of model 'Net' is 1E+300, but a float model")]
+    [InlineData("Sigma = 1e-160", "Double", "a double model computes with σ², which double holds only for σ from 1.49E-154")]
+    public void FLG0009_SigmaOutsideTheElementType(string sigma, string precision, string messagePart) => AssertSingle($$"""
+        using FishLeg;
+        [FishLegModel(4, Likelihood.Gaussian, Precision = Precision.{{precision}}, {{sigma}})]
+        [Dense(2)]
+        public partial class Net;
+        """, "FLG0009", sigma, messagePart);
+
+    [Fact]
+    public void KeywordNamesCaseTwinsAndEscapedNamespacesAllGenerate()
+    {
+        var (run, errors) = GeneratorHarness.Run("""
+            using FishLeg;
+            namespace @internal.@class
+            {
+                [FishLegModel(4, Likelihood.Gaussian)]
+                [Dense(2)]
+                public partial class @class;
+
+                [FishLegModel(4, Likelihood.Gaussian)]
+                [Dense(2)]
+                public partial class Net;
+
+                [FishLegModel(4, Likelihood.Gaussian)]
+                [Dense(2)]
+                public partial class NET;
+            }
+            """, """
+            using FishLeg;
+            [FishLegModel(3, Likelihood.Categorical)]
+            [Dense(2)]
+            partial class var;
+            """);
+        Assert.Empty(errors);
+        Assert.Empty(run.Diagnostics);
+        Assert.Equal(4, run.GeneratedSources.Length);
+        Assert.Equal(4, run.GeneratedSources.Select(s => s.HintName.ToUpperInvariant()).Distinct().Count());
+    }
 
     [Fact]
     public void SeveralProblemsAreAllReported()
@@ -162,7 +272,7 @@ public class DiagnosticTests
             public partial class Bad;
             """);
         Assert.Empty(errors);
-        Assert.Equal("Good.g.cs", Assert.Single(run.GeneratedSources).HintName);
+        Assert.Matches(@"^Good\.[0-9a-f]{8}\.g\.cs$", Assert.Single(run.GeneratedSources).HintName);
         Assert.Equal("FLG0002", Assert.Single(run.Diagnostics).Id);
     }
 

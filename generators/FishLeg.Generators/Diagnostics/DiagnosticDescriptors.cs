@@ -41,4 +41,14 @@ internal static class DiagnosticDescriptors
         "FLG0007", "Unknown enum value in a model attribute",
         "{0} of model '{1}' is {2}, which is not a defined {3} value",
         Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor MemberNameTaken = new(
+        "FLG0008", "A member of the model has a name the generator uses",
+        "Model '{0}' declares '{1}', a name the generator gives to its own {2}; rename the member",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    public static readonly DiagnosticDescriptor SigmaOutOfRange = new(
+        "FLG0009", "The Gaussian σ is outside the range of the model's element type",
+        "Sigma of model '{0}' is {1}, but a {2} model computes with σ², which {2} holds only for σ from {3} to {4}",
+        Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 }

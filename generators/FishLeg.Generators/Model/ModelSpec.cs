@@ -17,11 +17,17 @@ internal sealed record LayerSpec(int Inputs, int Units, ActivationKind Activatio
 {
     public int Columns => Inputs + (Bias ? 1 : 0);
 
-    public long ParameterCount => (long)Units * Columns;
+    // In 64 bits: the parser checks the count against the array limit before anything uses Columns.
+    public long ParameterCount => (long)Units * ((long)Inputs + (Bias ? 1 : 0));
 }
 
-/// <summary>Everything the emitter needs about one model; plain values only, so it caches and never roots a compilation.</summary>
+/// <summary>
+/// Everything the emitter needs about one model; plain values only, so it caches and never roots a compilation.
+/// <see cref="Namespace"/> is as C# writes it (keywords escaped, empty for the global namespace); <see cref="ClassName"/>
+/// is the bare name.
+/// </summary>
 internal sealed record ModelSpec(
+    string HintName,
     string Namespace,
     string ClassName,
     int Inputs,
@@ -31,6 +37,4 @@ internal sealed record ModelSpec(
     EquatableArray<LayerSpec> Layers)
 {
     public int Outputs => Layers[Layers.Count - 1].Units;
-
-    public string HintName => (Namespace.Length == 0 ? ClassName : Namespace + "." + ClassName) + ".g.cs";
 }
