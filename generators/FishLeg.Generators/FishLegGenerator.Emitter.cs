@@ -297,9 +297,15 @@ public sealed partial class FishLegGenerator
 
         private static string I(long value) => value.ToString(CultureInfo.InvariantCulture);
 
-        /// <summary>A name as a C# identifier: keywords get their '@'.</summary>
+        /// <summary>
+        /// A name as a C# identifier. Keywords need their '@'; contextual keywords and all-lowercase names get it too, since
+        /// the compiler warns about those as type names only where they are written without it (the user's own
+        /// declaration already carries that warning).
+        /// </summary>
         private static string Identifier(string name) =>
-            Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + name : name;
+            Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ||
+            Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetContextualKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ||
+            name.All(c => c is >= 'a' and <= 'z') ? "@" + name : name;
 
         /// <summary>A string as a C# literal.</summary>
         private static string Literal(string text) =>

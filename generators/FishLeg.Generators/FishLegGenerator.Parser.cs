@@ -28,7 +28,7 @@ public sealed partial class FishLegGenerator
                 diagnostics.Add(new DiagnosticInfo(descriptor, LocationInfo.From(location), new EquatableArray<string>(args.ToImmutableArray())));
 
             Location identifier = node.Identifier.GetLocation();
-            // Two [FishLegModel] on one class is already a compiler error (CS0579); add nothing to it.
+            // Two [FishLegModel] on one class is already a compiler error (CS0579): add nothing to it.
             if (type.GetAttributes().Count(a => a.AttributeClass?.ToDisplayString() == ModelAttributeName) > 1)
                 return Result(null, diagnostics);
             if (!node.Modifiers.Any(SyntaxKind.PartialKeyword))
@@ -125,7 +125,8 @@ public sealed partial class FishLegGenerator
             else if (likelihoodKnown && (LikelihoodKind)likelihoodValue == LikelihoodKind.Categorical && previous is > 0 and < 2)
                 Report(DiagnosticDescriptors.LikelihoodDoesNotFitOutput, likelihoodLocation, "Categorical", name, "at least 2 classes", Format(previous));
 
-            long parameters = layers.Sum(layer => layer.ParameterCount);
+            // Decimal: sixty layers of int.MaxValue² weights overflow a long.
+            decimal parameters = layers.Sum(layer => (decimal)layer.ParameterCount);
             if (parameters > MaxArrayLength)
                 Report(DiagnosticDescriptors.UnsupportedDeclaration, modelLocation, name,
                     $"it has {parameters.ToString(CultureInfo.InvariantCulture)} parameters, more than the {MaxArrayLength.ToString(CultureInfo.InvariantCulture)} one parameter array can hold");
@@ -141,6 +142,10 @@ public sealed partial class FishLegGenerator
             }
 
             if (diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error))
+                return Result(null, diagnostics);
+            // A declaration the compiler already rejects (a class named 'scoped', a base class less accessible than the
+            // class) gets no code: its own error stands, and generated code would only repeat or add to it.
+            if (context.SemanticModel.GetDeclarationDiagnostics(node.Identifier.Span, cancellationToken).Any(d => d.Severity == DiagnosticSeverity.Error))
                 return Result(null, diagnostics);
             string ns = type.ContainingNamespace.IsGlobalNamespace ? "" : type.ContainingNamespace.ToDisplayString(NamespaceFormat);
             var spec = new ModelSpec(HintName(type), ns, name, inputs, (LikelihoodKind)likelihoodValue, sigma, precision,
@@ -241,6 +246,8 @@ public sealed partial class FishLegGenerator
             if (type.IsGenericType) return "generic classes are not supported";
             if (type.IsStatic) return "static classes are not supported";
             if (type.IsAbstract) return "abstract classes are not supported, since the generator adds a constructor";
+            if (type.ContainingNamespace.IsGlobalNamespace && type.Name is "System" or "FishLeg")
+                return $"a class named '{type.Name}' in the global namespace hides the namespace the generated code uses; declare it in a namespace or rename it";
             return null;
         }
 

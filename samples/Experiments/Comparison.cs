@@ -192,7 +192,7 @@ public static class Comparison
             if (settings.SaveCheckpoints)
                 Checkpoint.Save(checkpoint, model, state, new Dictionary<string, string>
                 {
-                    ["experiment"] = experiment, ["optimizer"] = contender.Name,
+                    ["experiment"] = experiment, ["contender"] = contender.Name,
                     ["epoch"] = epoch.ToString(CultureInfo.InvariantCulture),
                     ["iteration"] = iteration.ToString(CultureInfo.InvariantCulture),
                     ["seconds"] = seconds.ToString("R", CultureInfo.InvariantCulture),

@@ -121,6 +121,16 @@ public class DiagnosticTests
         """, "FLG0005", "FishLegModel(int.MaxValue, Likelihood.Gaussian)", "it has 2147483648 parameters, more than the 2147483591");
 
     [Fact]
+    public void FLG0005_ParameterCountBeyondALong() => AssertSingle("""
+        using FishLeg;
+        [FishLegModel(20, Likelihood.Categorical)]
+        [Dense(int.MaxValue)]
+        [Dense(int.MaxValue)]
+        [Dense(int.MaxValue)]
+        public partial class Net;
+        """, "FLG0005", "FishLegModel(20, Likelihood.Categorical)", "it has 9223372077656965099 parameters");
+
+    [Fact]
     public void FLG0006_NonPositiveSigma() => AssertSingle("""
         using FishLeg;
         [FishLegModel(4, Likelihood.Gaussian, Sigma = -0.5)]

@@ -42,4 +42,21 @@ internal static class GeneratorHarness
         var errors = output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToImmutableArray();
         return (run, errors);
     }
+
+    /// <summary>
+    /// Runs the generator (a throw fails the caller) and returns what the generated code added: the errors of the input
+    /// plus generated code that the input alone does not have, and every diagnostic located in generated code.
+    /// </summary>
+    public static (GeneratorRunResult Run, ImmutableArray<Diagnostic> NewErrors, ImmutableArray<Diagnostic> InGeneratedCode) RunAll(params string[] sources)
+    {
+        CSharpCompilation input = Compile(sources);
+        GeneratorDriver driver = Driver().RunGeneratorsAndUpdateCompilation(input, out Compilation output, out _);
+        GeneratorRunResult run = driver.GetRunResult().Results.Single();
+        if (run.Exception is not null) throw new InvalidOperationException("The generator threw.", run.Exception);
+        var inputErrors = input.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.ToString()).ToHashSet();
+        var generatedTrees = run.GeneratedSources.Select(s => s.SyntaxTree).ToHashSet();
+        var all = output.GetDiagnostics();
+        return (run, all.Where(d => d.Severity == DiagnosticSeverity.Error && !inputErrors.Contains(d.ToString())).ToImmutableArray(),
+            all.Where(d => d.Location.SourceTree is { } tree && generatedTrees.Contains(tree)).ToImmutableArray());
+    }
 }

@@ -70,6 +70,9 @@ public sealed class Adam<T> : IOptimizer<T>, IOptimizerState<T> where T : unmana
     }
 
     /// <inheritdoc/>
+    public string Kind => "Adam";
+
+    /// <inheritdoc/>
     public IEnumerable<KeyValuePair<string, T[]>> StateTensors => [new($"{_prefix}.exp_avg", _m), new($"{_prefix}.exp_avg_sq", _v)];
 
     /// <inheritdoc/>
@@ -77,5 +80,9 @@ public sealed class Adam<T> : IOptimizer<T>, IOptimizerState<T> where T : unmana
         new Dictionary<string, string> { [$"{_prefix}.step"] = StepCount.ToString(CultureInfo.InvariantCulture) };
 
     /// <inheritdoc/>
-    public void RestoreStateScalars(IReadOnlyDictionary<string, string> scalars) => StepCount = ScalarReader.GetInt64(scalars, $"{_prefix}.step");
+    public Action PrepareRestore(IReadOnlyDictionary<string, string> scalars)
+    {
+        long steps = ScalarReader.GetCount(scalars, $"{_prefix}.step");
+        return () => StepCount = steps;
+    }
 }

@@ -22,6 +22,7 @@ namespace FishLeg.Optimizers;
 public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly IFishLegModel<T> _model;
+    private readonly QForm[] _forms;
     private readonly QBlock<T>[] _blocks;
     private readonly int[] _layerOffsets, _lambdaOffsets;
     private readonly T[] _lambda, _lambdaGradient;
@@ -49,13 +50,14 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
         Options.ValidateFor<T>();
         _model = model;
         var layers = model.Description.Layers;
+        _forms = layers.Select(layer => Options.QForm ?? layer.QForm).ToArray();
         RequireQFits(layers);
         _blocks = new QBlock<T>[layers.Count];
         _layerOffsets = new int[layers.Count];
         _lambdaOffsets = new int[layers.Count + 1];
         for (int l = 0; l < layers.Count; l++)
         {
-            _blocks[l] = QBlock<T>.Create(Options.QForm ?? layers[l].QForm, layers[l].Outputs, layers[l].Columns);
+            _blocks[l] = QBlock<T>.Create(_forms[l], layers[l].Outputs, layers[l].Columns);
             _layerOffsets[l] = layers[l].Offset;
             _lambdaOffsets[l + 1] = checked(_lambdaOffsets[l] + _blocks[l].LambdaCount);
         }
@@ -112,7 +114,7 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
         long total = 0;
         for (int l = 0; l < layers.Count; l++)
         {
-            QForm form = Options.QForm ?? layers[l].QForm;
+            QForm form = _forms[l];
             int rows = layers[l].Outputs, columns = layers[l].Columns;
             long length = QBlock<T>.LambdaLength(form, rows, columns);
             long square = form == QForm.Diagonal ? 0 : (long)Math.Max(rows, columns) * Math.Max(rows, columns);
@@ -321,8 +323,14 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
     private ReadOnlySpan<T> Layer(ReadOnlySpan<T> all, int l) => all.Slice(_layerOffsets[l], _blocks[l].Rows * _blocks[l].Columns);
 
     /// <inheritdoc/>
+    public string Kind => "FishLeg";
+
+    /// <inheritdoc/>
     public IEnumerable<KeyValuePair<string, T[]>> StateTensors =>
         new KeyValuePair<string, T[]>[] { new("fishleg.momentum", _momentum), new("fishleg.lambda", _lambda) }.Concat(_auxiliaryAdam.StateTensors);
+
+    /// <summary>Each layer's Q form, in order: λ's layout, which a checkpoint must share (two forms can have equal λ lengths).</summary>
+    private string QForms => string.Join(",", _forms);
 
     /// <inheritdoc/>
     public IReadOnlyDictionary<string, string> StateScalars
@@ -332,8 +340,10 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
             var (s0, s1, s2, s3) = _random.State;
             var scalars = new Dictionary<string, string>(_auxiliaryAdam.StateScalars)
             {
+                ["fishleg.q_forms"] = QForms,
                 ["fishleg.step"] = StepCount.ToString(CultureInfo.InvariantCulture),
                 ["fishleg.aux_updates"] = AuxiliaryUpdateCount.ToString(CultureInfo.InvariantCulture),
+                ["fishleg.aux_skipped"] = SkippedAuxiliaryUpdateCount.ToString(CultureInfo.InvariantCulture),
                 ["fishleg.aux_loss"] = AuxiliaryLoss.ToString("R", CultureInfo.InvariantCulture),
                 ["fishleg.random"] = string.Create(CultureInfo.InvariantCulture, $"{s0:x16} {s1:x16} {s2:x16} {s3:x16}"),
             };
@@ -342,17 +352,30 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
     }
 
     /// <inheritdoc/>
-    public void RestoreStateScalars(IReadOnlyDictionary<string, string> scalars)
+    public Action PrepareRestore(IReadOnlyDictionary<string, string> scalars)
     {
-        _auxiliaryAdam.RestoreStateScalars(scalars);
-        StepCount = ScalarReader.GetInt64(scalars, "fishleg.step");
-        AuxiliaryUpdateCount = ScalarReader.GetInt64(scalars, "fishleg.aux_updates");
-        AuxiliaryLoss = double.TryParse(ScalarReader.Get(scalars, "fishleg.aux_loss"), NumberStyles.Float, CultureInfo.InvariantCulture, out double loss)
-            ? loss : throw new System.IO.InvalidDataException("The checkpoint's optimizer value 'fishleg.aux_loss' is not a number.");
+        string forms = ScalarReader.Get(scalars, "fishleg.q_forms");
+        if (forms != QForms)
+            throw new System.IO.InvalidDataException($"The checkpoint's Q forms per layer are [{forms}], but this optimizer's are [{QForms}].");
+        Action restoreAdam = _auxiliaryAdam.PrepareRestore(scalars);
+        long steps = ScalarReader.GetCount(scalars, "fishleg.step");
+        long updates = ScalarReader.GetCount(scalars, "fishleg.aux_updates");
+        long skipped = ScalarReader.GetCount(scalars, "fishleg.aux_skipped");
+        if (updates + skipped > steps)
+            throw new System.IO.InvalidDataException($"The checkpoint counts {updates} + {skipped} auxiliary updates in {steps} steps.");
+        // NaN is a valid value here (no auxiliary update yet, or a skipped one).
+        if (!double.TryParse(ScalarReader.Get(scalars, "fishleg.aux_loss"), NumberStyles.Float, CultureInfo.InvariantCulture, out double loss))
+            throw new System.IO.InvalidDataException("The checkpoint's optimizer value 'fishleg.aux_loss' is not a number.");
         string[] words = ScalarReader.Get(scalars, "fishleg.random").Split(' ');
         var state = new ulong[4];
-        if (words.Length != 4 || !words.Select((w, i) => ulong.TryParse(w, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out state[i])).All(ok => ok))
-            throw new System.IO.InvalidDataException("The checkpoint's optimizer value 'fishleg.random' is not four hexadecimal words.");
-        _random = SeededRandom.FromState((state[0], state[1], state[2], state[3]));
+        if (words.Length != 4 || !words.Select((w, i) => w.Length == 16 && ulong.TryParse(w, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out state[i])).All(ok => ok)
+            || state.All(word => word == 0))
+            throw new System.IO.InvalidDataException("The checkpoint's optimizer value 'fishleg.random' is not four hexadecimal words of a valid generator state.");
+        return () =>
+        {
+            restoreAdam();
+            (StepCount, AuxiliaryUpdateCount, SkippedAuxiliaryUpdateCount, AuxiliaryLoss) = (steps, updates, skipped, loss);
+            _random = SeededRandom.FromState((state[0], state[1], state[2], state[3]));
+        };
     }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Numerics;
 using FishLeg.Kernels;
 using FishLeg.Training;
@@ -65,11 +66,23 @@ public sealed class SgdMomentum<T> : IOptimizer<T>, IOptimizerState<T> where T :
     }
 
     /// <inheritdoc/>
+    public string Kind => "SGD-momentum";
+
+    /// <inheritdoc/>
     public IEnumerable<KeyValuePair<string, T[]>> StateTensors => [new("sgd.momentum_buffer", _buffer)];
 
     /// <inheritdoc/>
-    public IReadOnlyDictionary<string, string> StateScalars => new Dictionary<string, string> { ["sgd.started"] = _started ? "1" : "0" };
+    public IReadOnlyDictionary<string, string> StateScalars => new Dictionary<string, string>
+    {
+        ["sgd.started"] = _started ? "1" : "0",
+        ["sgd.steps"] = _steps.ToString(CultureInfo.InvariantCulture),
+    };
 
     /// <inheritdoc/>
-    public void RestoreStateScalars(IReadOnlyDictionary<string, string> scalars) => _started = ScalarReader.GetInt64(scalars, "sgd.started") != 0;
+    public Action PrepareRestore(IReadOnlyDictionary<string, string> scalars)
+    {
+        bool started = ScalarReader.GetFlag(scalars, "sgd.started");
+        long steps = ScalarReader.GetCount(scalars, "sgd.steps");
+        return () => (_started, _steps) = (started, steps);
+    }
 }

@@ -7,6 +7,7 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using System.Globalization;
 
 namespace FishLeg.Training;
 
@@ -14,26 +15,43 @@ namespace FishLeg.Training;
 /// Saves and restores a training run in the safetensors layout (8-byte little-endian header length, a JSON header,
 /// raw little-endian tensors; run metadata in <c>__metadata__</c>), so Python tools can read the weights:
 /// <c>layers.{l}.weight</c> [outputs, inputs] and <c>layers.{l}.bias</c> [outputs], then the optimizer's state.
-/// Writes are atomic (temporary file, flush, rename); loads check every tensor's presence, type and shape.
+/// The metadata also records the optimizer's kind and a CRC-32C of the header and of every tensor.
+/// Writes are atomic (temporary file, flush, rename; stale temporary files of the same checkpoint are removed). A load
+/// checks everything (format, header checksum, model, every tensor's presence, type, shape and checksum, the optimizer's
+/// kind and scalars) before it changes anything: it applies all of the file or none of it.
 /// </summary>
 public static class Checkpoint
 {
-    private const string FormatKey = "format", FormatValue = "fishleg-checkpoint-1", ModelKey = "model";
+    private const string FormatKey = "format", FormatValue = "fishleg-checkpoint-2", ModelKey = "model", OptimizerKey = "optimizer";
+    internal const string ChecksumPrefix = "crc32c.", HeaderChecksumKey = ChecksumPrefix + "__header__";
+    // The header checksum is computed with its own value written as this placeholder, then patched in.
+    internal const string ChecksumPlaceholder = "00000000";
 
     /// <summary>Writes the model's parameters, the optimizer's whole state (if any) and <paramref name="metadata"/>.</summary>
+    /// <exception cref="ArgumentException">A metadata key is one the checkpoint writes itself.</exception>
     public static void Save<T>(string path, IFishLegModel<T> model, IOptimizerState<T>? optimizer = null, IReadOnlyDictionary<string, string>? metadata = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentException.ThrowIfNullOrEmpty(path);
         var tensors = ModelTensors(model).Select(t => (t.Name, t.Shape, Values: t.Read())).ToList();
         if (optimizer is not null) tensors.AddRange(optimizer.StateTensors.Select(t => (t.Key, new[] { t.Value.Length }, t.Value)));
 
-        var meta = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>())
+        var meta = new Dictionary<string, string>
         {
             [FormatKey] = FormatValue,
             [ModelKey] = model.Description.Name,
+            [HeaderChecksumKey] = ChecksumPlaceholder,
         };
-        if (optimizer is not null) foreach (var (key, value) in optimizer.StateScalars) meta[key] = value;
+        if (optimizer is not null)
+        {
+            meta[OptimizerKey] = optimizer.Kind;
+            foreach (var (key, value) in optimizer.StateScalars) meta[key] = value;
+        }
+        foreach (var (name, _, values) in tensors) meta[ChecksumPrefix + name] = Hex(Crc32C.Compute(MemoryMarshal.AsBytes(values.AsSpan())));
+        foreach (var (key, value) in metadata ?? new Dictionary<string, string>())
+            if (!meta.TryAdd(key, value))
+                throw new ArgumentException($"The metadata key '{key}' is one the checkpoint writes itself; choose another.", nameof(metadata));
 
         int size = ElementSize<T>();
         using var header = new MemoryStream();
@@ -61,22 +79,20 @@ public static class Checkpoint
         }
         // Pad the header with spaces to 8-byte alignment, as safetensors does.
         while (header.Length % 8 != 0) header.WriteByte((byte)' ');
+        byte[] prefixedHeader = WithLengthAndChecksum(header.ToArray());
 
-        string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        string temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        string full = Path.GetFullPath(path), directory = Path.GetDirectoryName(full)!, fileName = Path.GetFileName(full);
+        RemoveStaleTemporaryFiles(directory, fileName);
+        string temporary = Path.Combine(directory, $".{fileName}.{Guid.NewGuid():N}.tmp");
         try
         {
             using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
             {
-                Span<byte> length = stackalloc byte[8];
-                BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
-                file.Write(length);
-                header.Position = 0;
-                header.CopyTo(file);
+                file.Write(prefixedHeader);
                 foreach (var (_, _, values) in tensors) file.Write(MemoryMarshal.AsBytes(values.AsSpan()));
                 file.Flush(flushToDisk: true);
             }
-            File.Move(temporary, path, overwrite: true);
+            File.Move(temporary, full, overwrite: true);
         }
         catch
         {
@@ -114,31 +130,115 @@ public static class Checkpoint
         using (document)
         {
             JsonElement root = document.RootElement;
-            var metadata = new Dictionary<string, string>();
-            if (root.TryGetProperty("__metadata__", out JsonElement meta) && meta.ValueKind == JsonValueKind.Object)
-                foreach (JsonProperty p in meta.EnumerateObject()) metadata[p.Name] = p.Value.GetString() ?? "";
-            if (metadata.TryGetValue(ModelKey, out string? savedModel) && savedModel != model.Description.Name)
+            Dictionary<string, string> metadata = ReadMetadata(path, root);
+            string format = metadata.GetValueOrDefault(FormatKey, "(none)");
+            if (format != FormatValue)
+                throw new InvalidDataException($"Checkpoint '{path}' has format '{format}'; this version reads '{FormatValue}'.");
+            CheckHeaderChecksum(path, bytes.AsSpan(0, dataStart), metadata);
+            string savedModel = metadata.GetValueOrDefault(ModelKey, "(none)");
+            if (savedModel != model.Description.Name)
                 throw new InvalidDataException($"Checkpoint '{path}' was saved from model '{savedModel}', not '{model.Description.Name}'.");
+            Action? restoreScalars = null;
+            if (optimizer is not null)
+            {
+                if (!metadata.TryGetValue(OptimizerKey, out string? savedOptimizer))
+                    throw new InvalidDataException($"Checkpoint '{path}' holds no optimizer state; load it without an optimizer to restore the weights alone.");
+                if (savedOptimizer != optimizer.Kind)
+                    throw new InvalidDataException($"Checkpoint '{path}' holds the state of optimizer '{savedOptimizer}', not '{optimizer.Kind}'.");
+                try
+                {
+                    restoreScalars = optimizer.PrepareRestore(metadata);
+                }
+                catch (InvalidDataException e)
+                {
+                    throw new InvalidDataException($"Checkpoint '{path}': {e.Message}", e);
+                }
+            }
 
             // Check everything first, then copy: a bad file changes nothing.
             var copies = new List<(int Offset, Action<ReadOnlySpan<T>> Write, int Count)>();
             foreach (var tensor in ModelTensors(model))
-                copies.Add(Locate(path, root, bytes, dataStart, tensor.Name, tensor.Shape, tensor.Write));
+                copies.Add(Locate(path, root, metadata, bytes, dataStart, tensor.Name, tensor.Shape, tensor.Write));
             if (optimizer is not null)
                 foreach (var (name, values) in optimizer.StateTensors)
-                    copies.Add(Locate<T>(path, root, bytes, dataStart, name, [values.Length], source => source.CopyTo(values)));
+                    copies.Add(Locate<T>(path, root, metadata, bytes, dataStart, name, [values.Length], source => source.CopyTo(values)));
             foreach (var (offset, write, count) in copies)
                 write(MemoryMarshal.Cast<byte, T>(bytes.AsSpan(offset, count * ElementSize<T>())));
-            optimizer?.RestoreStateScalars(metadata);
+            restoreScalars?.Invoke();
             return metadata;
         }
     }
 
-    private static (int Offset, Action<ReadOnlySpan<T>> Write, int Count) Locate<T>(string path, JsonElement root, byte[] bytes, int dataStart,
-        string name, int[] shape, Action<ReadOnlySpan<T>> write) where T : unmanaged, IFloatingPointIeee754<T>
+    private static Dictionary<string, string> ReadMetadata(string path, JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("__metadata__", out JsonElement meta) || meta.ValueKind != JsonValueKind.Object)
+            throw new InvalidDataException($"Checkpoint '{path}' has no '__metadata__' object in its header.");
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        try
+        {
+            foreach (JsonProperty p in meta.EnumerateObject())
+            {
+                if (p.Value.ValueKind != JsonValueKind.String || !metadata.TryAdd(p.Name, p.Value.GetString()!))
+                    throw new InvalidDataException($"Checkpoint '{path}': metadata entry '{p.Name}' is not a single string.");
+            }
+        }
+        catch (InvalidOperationException e) // a name or value that is not valid UTF-8
+        {
+            throw new InvalidDataException($"Checkpoint '{path}' has corrupt metadata: {e.Message}", e);
+        }
+        return metadata;
+    }
+
+    /// <summary>The length prefix and the header, with the CRC-32C of both (taken with the placeholder in place) patched in.</summary>
+    internal static byte[] WithLengthAndChecksum(byte[] header)
+    {
+        byte[] prefixed = new byte[8 + header.Length];
+        BinaryPrimitives.WriteUInt64LittleEndian(prefixed, (ulong)header.Length);
+        header.CopyTo(prefixed, 8);
+        int at = HeaderChecksumPosition(prefixed, ChecksumPlaceholder);
+        Encoding.ASCII.GetBytes(Hex(Crc32C.Compute(prefixed))).CopyTo(prefixed, at);
+        return prefixed;
+    }
+
+    private static void CheckHeaderChecksum(string path, ReadOnlySpan<byte> prefixedHeader, Dictionary<string, string> metadata)
+    {
+        string saved = metadata.GetValueOrDefault(HeaderChecksumKey, "");
+        byte[] copy = prefixedHeader.ToArray();
+        int at = saved.Length == ChecksumPlaceholder.Length ? HeaderChecksumPosition(copy, saved) : -1;
+        if (at < 0) throw new InvalidDataException($"Checkpoint '{path}' has no valid header checksum.");
+        Encoding.ASCII.GetBytes(ChecksumPlaceholder).CopyTo(copy, at);
+        if (Hex(Crc32C.Compute(copy)) != saved)
+            throw new InvalidDataException($"Checkpoint '{path}' fails its header checksum: the header is corrupt.");
+    }
+
+    /// <summary>Where the header checksum's value starts, if the key and <paramref name="value"/> occur exactly once; else −1.</summary>
+    private static int HeaderChecksumPosition(byte[] prefixedHeader, string value)
+    {
+        byte[] pattern = Encoding.ASCII.GetBytes($"\"{HeaderChecksumKey}\":\"{value}\"");
+        int first = prefixedHeader.AsSpan().IndexOf(pattern);
+        if (first < 0 || prefixedHeader.AsSpan(first + 1).IndexOf(pattern) >= 0) return -1;
+        return first + pattern.Length - value.Length - 1;
+    }
+
+    /// <summary>Deletes the temporary files an interrupted save of the same checkpoint left (".name.{32 hex digits}.tmp").</summary>
+    private static void RemoveStaleTemporaryFiles(string directory, string name)
+    {
+        string prefix = $".{name}.";
+        foreach (string file in Directory.EnumerateFiles(directory, ".*.tmp"))
+        {
+            string candidate = Path.GetFileName(file);
+            if (candidate.Length == prefix.Length + 32 + 4 && candidate.StartsWith(prefix, StringComparison.Ordinal) &&
+                candidate.AsSpan(prefix.Length, 32).ContainsAnyExcept("0123456789abcdef") is false)
+                File.Delete(file);
+        }
+    }
+
+    private static (int Offset, Action<ReadOnlySpan<T>> Write, int Count) Locate<T>(string path, JsonElement root, Dictionary<string, string> metadata,
+        byte[] bytes, int dataStart, string name, int[] shape, Action<ReadOnlySpan<T>> write) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (!root.TryGetProperty(name, out JsonElement entry))
             throw new InvalidDataException($"Checkpoint '{path}' has no tensor '{name}'.");
+        int count, offset;
         try
         {
             string? dtype = entry.GetProperty("dtype").GetString();
@@ -148,18 +248,24 @@ public static class Checkpoint
             if (!saved.SequenceEqual(shape))
                 throw new InvalidDataException($"Checkpoint '{path}': tensor '{name}' has shape [{string.Join(", ", saved)}], but [{string.Join(", ", shape)}] is expected.");
             long[] offsets = entry.GetProperty("data_offsets").EnumerateArray().Select(d => d.GetInt64()).ToArray();
-            int count = shape.Aggregate(1, (product, d) => product * d);
-            if (offsets.Length != 2 || offsets[1] - offsets[0] != (long)count * ElementSize<T>() || offsets[0] < 0)
+            count = shape.Aggregate(1, (product, d) => product * d);
+            if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] - offsets[0] != (long)count * ElementSize<T>())
                 throw new InvalidDataException($"Checkpoint '{path}': tensor '{name}' has data offsets [{string.Join(", ", offsets)}] that do not fit its shape.");
             if (dataStart + offsets[1] > bytes.Length)
                 throw new InvalidDataException($"Checkpoint '{path}' is truncated: tensor '{name}' ends at byte {dataStart + offsets[1]} but the file has {bytes.Length}.");
-            return ((int)(dataStart + offsets[0]), write, count);
+            offset = (int)(dataStart + offsets[0]);
         }
         catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException)
         {
             throw new InvalidDataException($"Checkpoint '{path}': the header entry of tensor '{name}' is malformed ({e.Message}).", e);
         }
+        string checksum = Hex(Crc32C.Compute(bytes.AsSpan(offset, count * ElementSize<T>())));
+        if (metadata.GetValueOrDefault(ChecksumPrefix + name) != checksum)
+            throw new InvalidDataException($"Checkpoint '{path}': tensor '{name}' fails its checksum: its data is corrupt.");
+        return (offset, write, count);
     }
+
+    private static string Hex(uint checksum) => checksum.ToString("x8", CultureInfo.InvariantCulture);
 
     /// <summary>Each layer's weight (without the bias column) and bias, as separate tensors in the PyTorch layout.</summary>
     private static IEnumerable<(string Name, int[] Shape, Func<T[]> Read, Action<ReadOnlySpan<T>> Write)> ModelTensors<T>(IFishLegModel<T> model)

@@ -1,4 +1,7 @@
+using System;
 using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
 using System.Numerics;
 
 namespace FishLeg.Training;
@@ -6,24 +9,39 @@ namespace FishLeg.Training;
 /// <summary>An optimizer's whole state, as a checkpoint saves and restores it.</summary>
 public interface IOptimizerState<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>The optimizer's kind as a checkpoint records it: a checkpoint loads only into an optimizer of the same kind.</summary>
+    string Kind { get; }
+
     /// <summary>The arrays of the state, by name: a checkpoint writes them and, on load, fills them in place.</summary>
     IEnumerable<KeyValuePair<string, T[]>> StateTensors { get; }
 
-    /// <summary>The scalar state (step counters, random-number state) as invariant strings.</summary>
+    /// <summary>The scalar state (step counters, random-number state, settings that must match) as invariant strings.</summary>
     IReadOnlyDictionary<string, string> StateScalars { get; }
 
-    /// <summary>Restores the scalars saved from <see cref="StateScalars"/>.</summary>
-    /// <exception cref="System.IO.InvalidDataException">A scalar is missing or malformed.</exception>
-    void RestoreStateScalars(IReadOnlyDictionary<string, string> scalars);
+    /// <summary>
+    /// Parses and checks the scalars saved from <see cref="StateScalars"/> without changing anything, and returns the
+    /// action that applies them, which cannot fail: a checkpoint calls it only once everything else has checked out.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A scalar is missing, malformed or out of range, or does not match this optimizer.</exception>
+    Action PrepareRestore(IReadOnlyDictionary<string, string> scalars);
 }
 
 internal static class ScalarReader
 {
     public static string Get(IReadOnlyDictionary<string, string> scalars, string key) =>
         scalars.TryGetValue(key, out string? value) ? value
-            : throw new System.IO.InvalidDataException($"The checkpoint has no optimizer value '{key}'.");
+            : throw new InvalidDataException($"The checkpoint has no optimizer value '{key}'.");
 
-    public static long GetInt64(IReadOnlyDictionary<string, string> scalars, string key) =>
-        long.TryParse(Get(scalars, key), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out long value)
-            ? value : throw new System.IO.InvalidDataException($"The checkpoint's optimizer value '{key}' is not an integer.");
+    /// <summary>A counter: a non-negative integer.</summary>
+    public static long GetCount(IReadOnlyDictionary<string, string> scalars, string key) =>
+        long.TryParse(Get(scalars, key), NumberStyles.None, CultureInfo.InvariantCulture, out long value)
+            ? value : throw new InvalidDataException($"The checkpoint's optimizer value '{key}' is not a non-negative integer.");
+
+    /// <summary>A flag written as 0 or 1.</summary>
+    public static bool GetFlag(IReadOnlyDictionary<string, string> scalars, string key) => Get(scalars, key) switch
+    {
+        "0" => false,
+        "1" => true,
+        _ => throw new InvalidDataException($"The checkpoint's optimizer value '{key}' is not 0 or 1."),
+    };
 }

@@ -104,8 +104,8 @@ public sealed class CheckpointTests : IDisposable
         var error = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(PathOf("tanh.safetensors"), new ReluGaussianNet(2)));
         Assert.Contains("was saved from model 'TanhGaussianNet', not 'ReluGaussianNet'", error.Message);
 
-        // Same name, other shapes: the first mismatching tensor and both shapes are named.
-        RewriteHeader("tanh.safetensors", json => json.Replace("\"TanhGaussianNet\"", "\"MixedBiasNet\""));
+        // Same name, other shapes (a well-formed, re-signed header): the first mismatching tensor and both shapes are named.
+        RewriteHeader("tanh.safetensors", json => json.Replace("\"TanhGaussianNet\"", "\"MixedBiasNet\""), resign: true);
         var target = new MixedBiasNet(2, seed: 4);
         double[] before = target.Parameters.ToArray();
         error = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(PathOf("tanh.safetensors"), target));
@@ -120,7 +120,7 @@ public sealed class CheckpointTests : IDisposable
         Checkpoint.Save(PathOf("weights-only.safetensors"), model);
         var error = Assert.Throws<InvalidDataException>(() =>
             Checkpoint.Load(PathOf("weights-only.safetensors"), model, new Adam<double>(TanhGaussianNet.ParameterCount)));
-        Assert.Contains("has no tensor 'adam.exp_avg'", error.Message);
+        Assert.Contains("holds no optimizer state; load it without an optimizer", error.Message);
     }
 
     [Fact]
@@ -131,6 +131,7 @@ public sealed class CheckpointTests : IDisposable
         byte[] bytes = File.ReadAllBytes(PathOf("c.safetensors"));
 
         File.WriteAllBytes(PathOf("cut.safetensors"), bytes[..^10]);
+        // The header (and its checksum) is intact, so the tensor that runs past the end is named.
         var error = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(PathOf("cut.safetensors"), model));
         Assert.Contains("is truncated: tensor 'layers.2.bias' ends at byte", error.Message);
 
@@ -139,7 +140,7 @@ public sealed class CheckpointTests : IDisposable
         Assert.Contains("is truncated: its header claims", error.Message);
 
         byte[] garbled = (byte[])bytes.Clone();
-        garbled[9] = (byte)'#';
+        garbled[8] = (byte)'#';
         File.WriteAllBytes(PathOf("garbled.safetensors"), garbled);
         error = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(PathOf("garbled.safetensors"), model));
         Assert.Contains("has a corrupt header", error.Message);
@@ -175,21 +176,172 @@ public sealed class CheckpointTests : IDisposable
             }
         }
 
+        public string Kind => "Failing";
+
         public IReadOnlyDictionary<string, string> StateScalars => new Dictionary<string, string>();
 
-        public void RestoreStateScalars(IReadOnlyDictionary<string, string> scalars) { }
+        public Action PrepareRestore(IReadOnlyDictionary<string, string> scalars) => () => { };
     }
 
-    private void RewriteHeader(string name, Func<string, string> edit)
+    /// <summary>
+    /// Edits a checkpoint's header text. With <paramref name="resign"/> the header checksum is computed anew, as a
+    /// well-formed file with that content would have it; without, the edit is corruption.
+    /// </summary>
+    private void RewriteHeader(string name, Func<string, string> edit, bool resign = false)
     {
         byte[] bytes = File.ReadAllBytes(PathOf(name));
         int length = (int)BitConverter.ToInt64(bytes, 0);
-        byte[] header = Encoding.UTF8.GetBytes(edit(Encoding.UTF8.GetString(bytes, 8, length).TrimEnd()));
+        string json = edit(Encoding.UTF8.GetString(bytes, 8, length).TrimEnd());
+        if (resign)
+            json = System.Text.RegularExpressions.Regex.Replace(json, "\"crc32c.__header__\":\"[0-9a-f]{8}\"", $"\"crc32c.__header__\":\"{Checkpoint.ChecksumPlaceholder}\"");
+        byte[] header = Encoding.UTF8.GetBytes(json);
         int padded = (header.Length + 7) / 8 * 8;
+        header = header.Concat(Enumerable.Repeat((byte)' ', padded - header.Length)).ToArray();
         using var file = File.Create(PathOf(name));
-        file.Write(BitConverter.GetBytes((long)padded));
-        file.Write(header);
-        file.Write(Enumerable.Repeat((byte)' ', padded - header.Length).ToArray());
+        if (resign) file.Write(Checkpoint.WithLengthAndChecksum(header));
+        else
+        {
+            file.Write(BitConverter.GetBytes((long)padded));
+            file.Write(header);
+        }
         file.Write(bytes, 8 + length, bytes.Length - 8 - length);
+    }
+
+    [Fact]
+    public void Crc32CMatchesTheStandardCheckValue() =>
+        Assert.Equal(0xE3069283u, Crc32C.Compute(Encoding.ASCII.GetBytes("123456789")));
+
+    /// <summary>A FishLeg run of a few steps: model and optimizer with state worth restoring.</summary>
+    private static (TwoLayerNet Model, FishLegOptimizer<double> Optimizer) Trained(ulong seed, QForm form = QForm.KroneckerTriangular)
+    {
+        var model = new TwoLayerNet(4, seed);
+        var optimizer = new FishLegOptimizer<double>(model, new FishLegOptions { UpdateAuxEvery = 2, QForm = form, Curvature = CurvatureEstimator.MonteCarloFisher, Seed = seed });
+        for (int k = 0; k < 3; k++)
+        {
+            var (x, y) = BatchAt(model.Description, k);
+            model.LossAndGradient(x, y);
+            optimizer.Step(x);
+        }
+        return (model, optimizer);
+    }
+
+    private static byte[] Snapshot(TwoLayerNet model, FishLegOptimizer<double> optimizer) =>
+        Encoding.UTF8.GetBytes(string.Join(";", optimizer.StateScalars.OrderBy(p => p.Key).Select(p => $"{p.Key}={p.Value}")))
+            .Concat(model.Parameters.ToArray().Concat(optimizer.StateTensors.SelectMany(t => t.Value)).SelectMany(BitConverter.GetBytes)).ToArray();
+
+    /// <summary>
+    /// Every single-bit flip of the length prefix and header, and of a sample of data bits, is rejected, and leaves the
+    /// model and the optimizer byte-identical to before the load.
+    /// </summary>
+    [Fact]
+    public void EverySingleBitFlipIsRejectedAndChangesNothing()
+    {
+        var (saved, savedOptimizer) = Trained(1);
+        Checkpoint.Save(PathOf("flip.safetensors"), saved, savedOptimizer, new Dictionary<string, string> { ["epoch"] = "7" });
+        byte[] bytes = File.ReadAllBytes(PathOf("flip.safetensors"));
+        int dataStart = 8 + (int)BitConverter.ToInt64(bytes, 0);
+
+        var (model, optimizer) = Trained(2);
+        byte[] before = Snapshot(model, optimizer);
+        var random = new SeededRandom(11);
+        var bits = Enumerable.Range(0, 8 * dataStart).Concat(Enumerable.Range(0, 400).Select(_ => 8 * dataStart + random.NextInt(8 * (bytes.Length - dataStart))));
+        int rejected = 0;
+        foreach (int bit in bits)
+        {
+            bytes[bit / 8] ^= (byte)(1 << (bit % 8));
+            File.WriteAllBytes(PathOf("flipped.safetensors"), bytes);
+            bytes[bit / 8] ^= (byte)(1 << (bit % 8));
+            Exception? error = Record.Exception(() => Checkpoint.Load(PathOf("flipped.safetensors"), model, optimizer));
+            Assert.True(error is InvalidDataException, $"bit {bit}: {error?.GetType().Name ?? "no exception"}");
+            rejected++;
+        }
+        Assert.Equal(8 * dataStart + 400, rejected);
+        Assert.Equal(before, Snapshot(model, optimizer));
+
+        Checkpoint.Load(PathOf("flip.safetensors"), model, optimizer); // the intact file loads
+        Assert.Equal(Snapshot(saved, savedOptimizer), Snapshot(model, optimizer));
+    }
+
+    [Fact]
+    public void AnotherQFormOrOptimizerIsRejected()
+    {
+        var (full, fullOptimizer) = Trained(1, QForm.KroneckerFull);
+        Checkpoint.Save(PathOf("full.safetensors"), full, fullOptimizer);
+        var (model, optimizer) = Trained(2);
+        byte[] before = Snapshot(model, optimizer);
+        var error = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(PathOf("full.safetensors"), model, optimizer));
+        Assert.Contains("Q forms per layer are [KroneckerFull,KroneckerFull], but this optimizer's are [KroneckerTriangular,KroneckerTriangular]", error.Message);
+        Assert.Equal(before, Snapshot(model, optimizer));
+
+        var sgd = new SgdMomentum<double>(TwoLayerNet.ParameterCount, 0.1);
+        Checkpoint.Save(PathOf("sgd.safetensors"), full, sgd);
+        error = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(PathOf("sgd.safetensors"), model, new Adam<double>(TwoLayerNet.ParameterCount)));
+        Assert.Contains("holds the state of optimizer 'SGD-momentum', not 'Adam'", error.Message);
+    }
+
+    [Fact]
+    public void ATransposedTensorAndAnOlderFormatAreRejected()
+    {
+        var model = new MixedBiasNet(2, seed: 3);
+        Checkpoint.Save(PathOf("m.safetensors"), model);
+        RewriteHeader("m.safetensors", json => json.Replace("\"shape\":[6,4]", "\"shape\":[4,6]"), resign: true);
+        var target = new MixedBiasNet(2, seed: 4);
+        double[] before = target.Parameters.ToArray();
+        var error = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(PathOf("m.safetensors"), target));
+        Assert.Contains("tensor 'layers.1.weight' has shape [4, 6], but [6, 4] is expected", error.Message);
+        Assert.Equal(before, target.Parameters.ToArray());
+
+        Checkpoint.Save(PathOf("old.safetensors"), model);
+        RewriteHeader("old.safetensors", json => json.Replace("fishleg-checkpoint-2", "fishleg-checkpoint-1"), resign: true);
+        error = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(PathOf("old.safetensors"), target));
+        Assert.Contains("has format 'fishleg-checkpoint-1'; this version reads 'fishleg-checkpoint-2'", error.Message);
+
+        Checkpoint.Save(PathOf("edited.safetensors"), model);
+        RewriteHeader("edited.safetensors", json => json.Replace("MixedBiasNet", "MixedBiasNeT"));
+        error = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(PathOf("edited.safetensors"), target));
+        Assert.Contains("fails its header checksum", error.Message);
+    }
+
+    [Fact]
+    public void MetadataKeysTheCheckpointWritesAreRefused()
+    {
+        var model = new TwoLayerNet(2);
+        foreach (string key in new[] { "format", "model", "optimizer", "crc32c.layers.0.weight", "sgd.started" })
+        {
+            var error = Assert.Throws<ArgumentException>(() => Checkpoint.Save(PathOf("meta.safetensors"), model,
+                new SgdMomentum<double>(TwoLayerNet.ParameterCount, 0.1), new Dictionary<string, string> { [key] = "x" }));
+            Assert.Contains($"The metadata key '{key}' is one the checkpoint writes itself", error.Message);
+        }
+        Assert.False(File.Exists(PathOf("meta.safetensors")));
+    }
+
+    /// <summary>
+    /// The checkpoint path is a link to an older file: a save writes a new file and renames it over the link, so the
+    /// file the link pointed to keeps its bytes (a save in place would overwrite them through the link).
+    /// </summary>
+    [Fact]
+    public void SaveWritesANewFileAndRenamesItIntoPlace()
+    {
+        Checkpoint.Save(PathOf("older.safetensors"), new TwoLayerNet(2, seed: 1));
+        byte[] older = File.ReadAllBytes(PathOf("older.safetensors"));
+        File.CreateSymbolicLink(PathOf("latest.safetensors"), PathOf("older.safetensors"));
+        Checkpoint.Save(PathOf("latest.safetensors"), new TwoLayerNet(2, seed: 2));
+        Assert.Equal(older, File.ReadAllBytes(PathOf("older.safetensors")));
+        Assert.Null(new FileInfo(PathOf("latest.safetensors")).LinkTarget);
+        var loaded = new TwoLayerNet(2, seed: 9);
+        Checkpoint.Load(PathOf("latest.safetensors"), loaded);
+        Assert.Equal(new TwoLayerNet(2, seed: 2).Parameters.ToArray(), loaded.Parameters.ToArray());
+    }
+
+    /// <summary>A save killed mid-write leaves ".name.{guid}.tmp"; the next save of that checkpoint removes it, and only it.</summary>
+    [Fact]
+    public void StaleTemporaryFilesOfTheSameCheckpointAreRemoved()
+    {
+        string[] stale = [$".run.safetensors.{Guid.NewGuid():N}.tmp", $".run.safetensors.{Guid.NewGuid():N}.tmp"];
+        string[] others = [$".other.safetensors.{Guid.NewGuid():N}.tmp", ".run.safetensors.notes.tmp", "run.safetensors.tmp"];
+        foreach (string name in stale.Concat(others)) File.WriteAllBytes(PathOf(name), new byte[100]);
+        Checkpoint.Save(PathOf("run.safetensors"), new TwoLayerNet(2));
+        Assert.Equal(others.Append("run.safetensors").Order(StringComparer.Ordinal),
+            Directory.GetFiles(_directory).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 }
