@@ -19,7 +19,7 @@ public static class ClassifierExperiment
     {
         TrainingSettings settings = options.Settings with { Accuracy = true };
         FashionMnist data = FashionMnist.Load(options.DataFolder, options.TrainSize, options.TestSize);
-        Dataset<float> train = OneHot(data.Train), test = OneHot(data.Test);
+        Dataset<float> train = OneHot(data.Train, "training"), test = OneHot(data.Test, "test");
         output.WriteLine($"FishLeg.Gen: a Fashion-MNIST classifier 784-256-10 (ReLU, softmax)");
         output.WriteLine($"Data: {data.Description}.");
         output.WriteLine($"Training on {train.Count:N0} images, testing on {test.Count:N0}: {Comparison.Count(settings.Epochs, "epoch")} at batch {settings.BatchSize}, " +
@@ -46,10 +46,17 @@ public static class ClassifierExperiment
         output.WriteLine($"Wrote {csv} and {plot}.");
     }
 
-    private static Dataset<float> OneHot(LabeledImages images)
+    private static Dataset<float> OneHot(LabeledImages images, string split)
     {
-        var targets = new float[images.Count * FashionClassifier.OutputCount];
-        for (int n = 0; n < images.Count; n++) targets[n * FashionClassifier.OutputCount + images.Labels[n]] = 1;
+        const int classes = FashionClassifier.OutputCount;
+        var targets = new float[images.Count * classes];
+        for (int n = 0; n < images.Count; n++)
+        {
+            int label = images.Labels[n];
+            if (label is < 0 or >= classes)
+                throw new InvalidDataException($"Label {label} of {split} image {n} is not a class of the {classes}-class classifier (0 to {classes - 1}).");
+            targets[n * classes + label] = 1;
+        }
         return new Dataset<float>(images.Pixels, targets, images.Count);
     }
 }

@@ -23,23 +23,28 @@ public sealed record Dataset<T>(T[] Inputs, T[] Targets, int Count)
 /// <summary>One optimizer step, once the model holds the batch's gradient; FishLeg also gets an auxiliary batch.</summary>
 public delegate void OptimizerStep<T>(ReadOnlySpan<T> auxiliaryInputs, ReadOnlySpan<T> auxiliaryTargets);
 
-/// <summary>An optimizer entered in a comparison: its name, and how to build it on a model.</summary>
-public sealed record Contender<T>(string Name, Func<IFishLegModel<T>, (OptimizerStep<T> Step, IOptimizerState<T> State)> Create)
+/// <summary>
+/// An optimizer entered in a comparison: its name, its hyper-parameters as text (a resumed run must have the same), and
+/// how to build it on a model.
+/// </summary>
+public sealed record Contender<T>(string Name, string Settings, Func<IFishLegModel<T>, (OptimizerStep<T> Step, IOptimizerState<T> State)> Create)
     where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public static Contender<T> SgdMomentum(double learningRate, double momentum) => new("SGD-momentum", model =>
-    {
-        var sgd = new SgdMomentum<T>(model.Parameters.Length, learningRate, momentum);
-        return ((_, _) => sgd.Step(model.Parameters, model.Gradient), sgd);
-    });
+    public static Contender<T> SgdMomentum(double learningRate, double momentum) =>
+        new("SGD-momentum", string.Create(CultureInfo.InvariantCulture, $"learning rate {learningRate:R}, momentum {momentum:R}"), model =>
+        {
+            var sgd = new SgdMomentum<T>(model.Parameters.Length, learningRate, momentum);
+            return ((_, _) => sgd.Step(model.Parameters, model.Gradient), sgd);
+        });
 
-    public static Contender<T> Adam(double learningRate) => new("Adam", model =>
-    {
-        var adam = new Adam<T>(model.Parameters.Length, learningRate);
-        return ((_, _) => adam.Step(model.Parameters, model.Gradient), adam);
-    });
+    public static Contender<T> Adam(double learningRate) =>
+        new("Adam", string.Create(CultureInfo.InvariantCulture, $"learning rate {learningRate:R}"), model =>
+        {
+            var adam = new Adam<T>(model.Parameters.Length, learningRate);
+            return ((_, _) => adam.Step(model.Parameters, model.Gradient), adam);
+        });
 
-    public static Contender<T> FishLeg(FishLegOptions options) => new("FishLeg", model =>
+    public static Contender<T> FishLeg(FishLegOptions options) => new("FishLeg", options.ToString(), model =>
     {
         var fishLeg = new FishLegOptimizer<T>(model, options);
         return ((inputs, targets) => fishLeg.Step(inputs, targets), fishLeg);
@@ -131,12 +136,30 @@ public static class Comparison
         int firstEpoch = 1;
         long iteration = 0;
         double seconds = 0;
+        // What a resumed run must share with the run that saved the checkpoint, or it would not continue that run.
+        var identity = new Dictionary<string, string>
+        {
+            ["experiment"] = experiment,
+            ["contender"] = contender.Name,
+            ["settings"] = contender.Settings,
+            ["seed"] = settings.Seed.ToString(CultureInfo.InvariantCulture),
+            ["batch"] = batch.ToString(CultureInfo.InvariantCulture),
+            ["training examples"] = train.Count.ToString(CultureInfo.InvariantCulture),
+        };
         if (settings.Resume && File.Exists(checkpoint))
         {
             IReadOnlyDictionary<string, string> metadata = Checkpoint.Load(checkpoint, model, state);
-            firstEpoch = int.Parse(metadata["epoch"], CultureInfo.InvariantCulture) + 1;
-            iteration = long.Parse(metadata["iteration"], CultureInfo.InvariantCulture);
-            seconds = double.Parse(metadata["seconds"], CultureInfo.InvariantCulture);
+            foreach (var (key, value) in identity)
+            {
+                string saved = metadata.GetValueOrDefault(key, "(none)");
+                if (saved != value)
+                    throw new ArgumentException($"--resume: {checkpoint} was saved with {key} '{saved}', but this run has '{value}'; " +
+                        "run with the same options, or give another --out folder.");
+            }
+            firstEpoch = checked(RunHistory.Count(metadata, "epoch") + 1);
+            iteration = RunHistory.Count(metadata, "iteration");
+            seconds = RunHistory.Seconds(metadata, "seconds");
+            RunHistory.Restore(metadata, log);
             // Replay the batch order up to the checkpoint, so the resumed run sees the batches an uninterrupted one would.
             for (int e = 2; e < firstEpoch; e++) batches.Shuffle();
             for (long k = auxiliary.BatchesPerEpoch; k < iteration; k += auxiliary.BatchesPerEpoch) auxiliary.Shuffle();
@@ -190,13 +213,16 @@ public static class Comparison
                     $"{contender.Name.PadRight(width)} epoch {epoch,3}: train loss {result.TrainLoss:G6}, test loss {result.TestLoss:G6}{accuracy}"));
             }
             if (settings.SaveCheckpoints)
-                Checkpoint.Save(checkpoint, model, state, new Dictionary<string, string>
+            {
+                var metadata = new Dictionary<string, string>(identity)
                 {
-                    ["experiment"] = experiment, ["contender"] = contender.Name,
                     ["epoch"] = epoch.ToString(CultureInfo.InvariantCulture),
                     ["iteration"] = iteration.ToString(CultureInfo.InvariantCulture),
                     ["seconds"] = seconds.ToString("R", CultureInfo.InvariantCulture),
-                });
+                };
+                RunHistory.Save(log, metadata);
+                Checkpoint.Save(checkpoint, model, state, metadata);
+            }
         }
         progress.Complete(iteration - startIteration, log.Failure is null ? "done" : "stopped");
         if (log.Failure is not null) output.WriteLine($"{contender.Name}: {log.Failure}");

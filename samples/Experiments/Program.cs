@@ -39,7 +39,7 @@ public static class Program
 
         // The paper's values for Fig. 1: η = 0.04, α = 1e-3, β = 0.9, η_SGDm = 2e-3, η_Adam = 2e-4; γ = 1e-3, T = 1.
         // η_SGDm is in the paper's momentum convention m ← βm + (1 − β)g: torch's SGD lr (1 − β)·η_SGDm = 2e-4.
-        var deepLinear = new ExperimentOptions(epochs: 0, batch: 40, "sgd,adam,fishleg", fashionMnist: false,
+        var deepLinear = new ExperimentOptions(epochs: null, batch: 40, "sgd,adam,fishleg", fashionMnist: false,
             sgdLearningRate: 2e-4, adamLearningRate: 2e-4, new FishLegOptions
             {
                 LearningRate = 0.04, AuxiliaryLearningRate = 1e-3, InitialSgdLearningRate = 2e-3, Damping = 1e-3,
@@ -60,7 +60,7 @@ public static class Program
             int count = parsed.GetValue(samples);
             if (count < 1) throw new ArgumentException($"--samples must be at least 1, not {count}.");
             TrainingSettings settings = deepLinear.Settings(parsed);
-            if (settings.Epochs == 0) settings = settings with { Epochs = Math.Max(1, 20000 / Math.Max(1, count / settings.BatchSize)) };
+            if (settings.Epochs == 0) settings = settings with { Epochs = Math.Max(1, 20000 / Math.Max(1, count / settings.BatchSize)) }; // not given
             DeepLinearExperiment.Run(new DeepLinearOptions(settings, deepLinear.Contenders<double>(parsed), count,
                 parsed.GetValue(noise), parsed.GetValue(problemSeed)), output);
         }));
@@ -106,7 +106,8 @@ public static class Program
 internal sealed class ExperimentOptions
 {
     private static readonly string[] Known = ["sgd", "adam", "fishleg"];
-    private readonly Option<int> _epochs, _batch, _threads;
+    private readonly Option<int?> _epochs;
+    private readonly Option<int> _batch, _threads;
     private readonly Option<string> _optimizers, _out;
     private readonly Option<ulong> _seed;
     private readonly Option<bool> _save, _resume;
@@ -116,7 +117,8 @@ internal sealed class ExperimentOptions
     private readonly FishLegOptions _fishLeg;
     private readonly bool _fashionMnist;
 
-    public ExperimentOptions(int epochs, int batch, string optimizers, bool fashionMnist, double sgdLearningRate, double adamLearningRate, FishLegOptions fishLeg)
+    /// <param name="epochs">The default number of epochs; null when the experiment computes it (TrainingSettings.Epochs is then 0).</param>
+    public ExperimentOptions(int? epochs, int batch, string optimizers, bool fashionMnist, double sgdLearningRate, double adamLearningRate, FishLegOptions fishLeg)
     {
         _fishLeg = fishLeg;
         _fashionMnist = fashionMnist;
@@ -160,14 +162,15 @@ internal sealed class ExperimentOptions
     /// <summary>The shared settings; also applies --threads to the worker pool.</summary>
     public TrainingSettings Settings(ParseResult parsed)
     {
-        int epochs = parsed.GetValue(_epochs), batch = parsed.GetValue(_batch), threads = parsed.GetValue(_threads);
-        if (epochs < 0) throw new ArgumentException($"--epochs must not be negative, not {epochs}.");
+        int? epochs = parsed.GetValue(_epochs);
+        int batch = parsed.GetValue(_batch), threads = parsed.GetValue(_threads);
+        if (epochs < 1) throw new ArgumentException($"--epochs must be at least 1, not {epochs}.");
         if (batch < 1) throw new ArgumentException($"--batch must be at least 1, not {batch}.");
         if (threads < 1) throw new ArgumentException($"--threads must be at least 1, not {threads}.");
         if (_fashionMnist && parsed.GetValue(TrainSize) is < 1) throw new ArgumentException("--train-size must be at least 1.");
         if (_fashionMnist && parsed.GetValue(TestSize) is < 1) throw new ArgumentException("--test-size must be at least 1.");
         WorkerPool.Shared.Parallelism = threads;
-        return new TrainingSettings(epochs, batch, parsed.GetValue(_seed), parsed.GetValue(_out)!,
+        return new TrainingSettings(epochs ?? 0, batch, parsed.GetValue(_seed), parsed.GetValue(_out)!,
             parsed.GetValue(_save), parsed.GetValue(_resume));
     }
 

@@ -43,45 +43,72 @@ public static class Idx
         return Read(file, path);
     }
 
-    /// <summary>Reads an IDX array from <paramref name="stream"/>; <paramref name="name"/> names it in errors.</summary>
+    /// <summary>
+    /// Reads an IDX array from <paramref name="stream"/>; <paramref name="name"/> names it in errors. A gzip stream is
+    /// inflated only as far as its header declares, so a small file that inflates to gigabytes is refused, not read.
+    /// </summary>
     public static IdxArray Read(Stream stream, string name)
     {
+        ArgumentNullException.ThrowIfNull(stream);
         byte[] bytes = ReadAll(stream);
-        if (bytes.Length >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B)
+        bool compressed = bytes.Length >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B;
+        using Stream source = compressed ? new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress) : new MemoryStream(bytes);
+        try
         {
-            try
-            {
-                using var gzip = new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress);
-                bytes = ReadAll(gzip);
-            }
-            catch (InvalidDataException e)
-            {
-                throw new InvalidDataException($"'{name}' is not a valid gzip file: {e.Message}", e);
-            }
+            return Parse(source, name);
         }
+        catch (InvalidDataException e) when (compressed && !e.Message.StartsWith($"'{name}'", StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"'{name}' is not a valid gzip file: {e.Message}", e);
+        }
+    }
 
-        if (bytes.Length < 4 || bytes[0] != 0 || bytes[1] != 0)
+    private static IdxArray Parse(Stream source, string name)
+    {
+        Span<byte> magic = stackalloc byte[4];
+        int read = source.ReadAtLeast(magic, 4, throwOnEndOfStream: false);
+        if (read < 4 || magic[0] != 0 || magic[1] != 0)
             throw new InvalidDataException($"'{name}' is not an IDX file: it does not start with the magic bytes 00 00.");
-        if (bytes[2] != UnsignedByte)
-            throw new InvalidDataException($"'{name}' holds IDX type 0x{bytes[2]:X2}; only unsigned bytes (0x08) are supported.");
-        int rank = bytes[3], header = 4 + 4 * rank;
+        if (magic[2] != UnsignedByte)
+            throw new InvalidDataException($"'{name}' holds IDX type 0x{magic[2]:X2}; only unsigned bytes (0x08) are supported.");
+        int rank = magic[3], header = 4 + 4 * rank;
         if (rank == 0) throw new InvalidDataException($"'{name}' declares no dimensions.");
-        if (bytes.Length < header)
-            throw new InvalidDataException($"'{name}' is truncated: its header needs {header} bytes but the file has {bytes.Length}.");
+        byte[] sizes = new byte[4 * rank];
+        read = source.ReadAtLeast(sizes, sizes.Length, throwOnEndOfStream: false);
+        if (read < sizes.Length)
+            throw new InvalidDataException($"'{name}' is truncated: its header needs {header} bytes but the file has {4 + read}.");
         var dimensions = new int[rank];
         long length = 1;
         for (int d = 0; d < rank; d++)
         {
-            dimensions[d] = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(4 + 4 * d));
+            dimensions[d] = BinaryPrimitives.ReadInt32BigEndian(sizes.AsSpan(4 * d));
             if (dimensions[d] < 0) throw new InvalidDataException($"'{name}' declares a negative size {dimensions[d]} for dimension {d}.");
+            // Checked before multiplying, so no product can overflow past the test.
+            if (dimensions[d] > 0 && length > Array.MaxLength / dimensions[d])
+                throw new InvalidDataException($"'{name}' declares {string.Join('×', dimensions[..(d + 1)])}… values, more than the {Array.MaxLength} one array holds.");
             length *= dimensions[d];
         }
-        long available = bytes.Length - header;
-        if (available < length)
-            throw new InvalidDataException($"'{name}' is truncated: its header ({string.Join('×', dimensions)}) promises {length} bytes of data but only {available} follow.");
-        if (available > length)
-            throw new InvalidDataException($"'{name}' has {available - length} bytes after the {length} its header ({string.Join('×', dimensions)}) declares.");
-        return new IdxArray(dimensions, bytes[header..]);
+        byte[] data = new byte[length];
+        read = source.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
+        if (read < length)
+            throw new InvalidDataException($"'{name}' is truncated: its header ({string.Join('×', dimensions)}) promises {length} bytes of data but only {read} follow.");
+        long extra = CountRemaining(source, TrailingLimit);
+        if (extra > 0)
+            throw new InvalidDataException($"'{name}' has {(extra > TrailingLimit ? $"more than {TrailingLimit}" : extra)} bytes after the {length} its header ({string.Join('×', dimensions)}) declares.");
+        return new IdxArray(dimensions, data);
+    }
+
+    // How far past the declared data a reader looks to say how much is left over.
+    private const int TrailingLimit = 1 << 20;
+
+    /// <summary>Reads and discards up to <paramref name="limit"/> + 1 bytes; returns how many there were.</summary>
+    private static long CountRemaining(Stream source, int limit)
+    {
+        Span<byte> buffer = stackalloc byte[4096];
+        long count = 0;
+        int read;
+        while (count <= limit && (read = source.Read(buffer)) > 0) count += read;
+        return count;
     }
 
     /// <summary>Writes <paramref name="array"/> as an IDX file of unsigned bytes, gzip-compressed when <paramref name="compress"/>.</summary>

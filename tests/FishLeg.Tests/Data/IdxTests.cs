@@ -85,6 +85,38 @@ public sealed class IdxTests : IDisposable
     }
 
     [Fact]
+    public void DimensionsWhoseProductOverflowsAreRejected()
+    {
+        // 65536⁴ = 2⁶⁴ wraps to 0 in a long, which the zero data bytes that follow would match.
+        byte[] header = [0, 0, 0x08, 4, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0];
+        var error = Assert.Throws<InvalidDataException>(() => Idx.Read(WriteBytes("huge.idx", header)));
+        Assert.Contains("huge.idx' declares 65536×65536… values, more than the 2147483591 one array holds", error.Message);
+    }
+
+    /// <summary>
+    /// A 100 MB run of zeros compressed to about 100 kB behind a header that declares 1,000 bytes: the reader
+    /// inflates what the header declares and a bounded look past it, and names the file.
+    /// </summary>
+    [Fact]
+    public void DecompressionStopsAtTheDeclaredSize()
+    {
+        string path = Path.Combine(_directory, "bomb.gz");
+        using (FileStream file = File.Create(path))
+        using (var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.SmallestSize))
+        {
+            gzip.Write([0, 0, 0x08, 1, 0, 0, 0x03, 0xE8]);
+            var zeros = new byte[1 << 20];
+            for (int i = 0; i < 100; i++) gzip.Write(zeros);
+        }
+        Assert.True(new FileInfo(path).Length < 200_000, $"{new FileInfo(path).Length} bytes compressed");
+        long allocated = GC.GetAllocatedBytesForCurrentThread();
+        var error = Assert.Throws<InvalidDataException>(() => Idx.Read(path));
+        Assert.Contains("bomb.gz' has more than 1048576 bytes after the 1000 its header (1000) declares", error.Message);
+        long used = GC.GetAllocatedBytesForCurrentThread() - allocated;
+        Assert.True(used < 8_000_000, $"the reader allocated {used} bytes: it inflated far past the declared size");
+    }
+
+    [Fact]
     public void ImagesAndLabelsMustMatchInCount()
     {
         string images = WriteFile("images.idx", new IdxArray([3, 2, 2], new byte[12]), compress: true);

@@ -72,17 +72,19 @@ public sealed class ExperimentTests : IDisposable
         AssertPng(Path.Combine(_folder, "autoencoder-reconstructions.png"), 180 + 10 * 60 + 4, 4 * 60 + 4);
     }
 
-    [Fact]
-    public void AutoencoderUsesTheTrainingSplitWhenTheFolderHasOne()
+    /// <summary>
+    /// A small folder in the layout of the Debian package, uncompressed: 120 training and 60 test images from the
+    /// shipped split, with <paramref name="relabel"/> applied to the labels (index, label) → label.
+    /// </summary>
+    private string WriteDataFolder(Func<int, int, int>? relabel = null)
     {
-        // A small folder in the layout of the Debian package: 120 training and 60 test images, uncompressed.
         LabeledImages images = LabeledImages.Load(Path.Combine(Shipped, "t10k-images-idx3-ubyte.gz"), Path.Combine(Shipped, "t10k-labels-idx1-ubyte.gz"));
         string data = Path.Combine(_folder, "data");
         Directory.CreateDirectory(data);
         void Write(string name, int start, int count)
         {
             byte[] pixels = images.Pixels.AsSpan(start * 784, count * 784).ToArray().Select(p => (byte)Math.Round(255 * p)).ToArray();
-            byte[] labels = images.Labels.AsSpan(start, count).ToArray().Select(l => (byte)l).ToArray();
+            byte[] labels = images.Labels.AsSpan(start, count).ToArray().Select((l, i) => (byte)(relabel?.Invoke(i, l) ?? l)).ToArray();
             using (FileStream file = File.Create(Path.Combine(data, name + "-images-idx3-ubyte")))
                 Idx.Write(file, new IdxArray([count, 28, 28], pixels), compress: false);
             using (FileStream file = File.Create(Path.Combine(data, name + "-labels-idx1-ubyte")))
@@ -90,7 +92,13 @@ public sealed class ExperimentTests : IDisposable
         }
         Write("train", 0, 120);
         Write("t10k", 120, 60);
+        return data;
+    }
 
+    [Fact]
+    public void AutoencoderUsesTheTrainingSplitWhenTheFolderHasOne()
+    {
+        string data = WriteDataFolder();
         var (exitCode, output, error) = Run("--data", data, "--epochs", "1", "--batch", "40", "--optimizers", "adam", "--out", _folder);
         Assert.True(exitCode == 0, error);
         Assert.Contains($"Fashion-MNIST from {data}: 120 training images, 60 test images", output);
@@ -156,15 +164,68 @@ public sealed class ExperimentTests : IDisposable
             Assert.Equal("3", metadataB["epoch"]);
             Assert.True(a.Parameters.SequenceEqual(b.Parameters), $"{optimizer}: resumed parameters differ from the straight run's");
         }
-        // Epochs 2 and 3 of the resumed run log what the straight run logged.
+        // The resumed run's CSV holds the whole run, epochs 0 to 3, as the straight run logged them, and every batch.
         var straightRows = EpochRows(Path.Combine(straight, "autoencoder.csv"));
         var resumedRows = EpochRows(Path.Combine(resumed, "autoencoder.csv"));
-        Assert.Equal(straightRows["FishLeg"].Skip(2), resumedRows["FishLeg"]);
+        Assert.Equal(straightRows["FishLeg"], resumedRows["FishLeg"]);
+        Assert.Equal(straightRows["Adam"], resumedRows["Adam"]);
+        Assert.Equal(2 * 3 * 4, File.ReadAllLines(Path.Combine(resumed, "autoencoder.csv")).Count(l => l.Contains(",batch,")));
+    }
+
+    [Theory]
+    [InlineData("--seed", "2", "was saved with seed '1', but this run has '2'")]
+    [InlineData("--batch", "40", "was saved with batch '50', but this run has '40'")]
+    [InlineData("--adam-lr", "0.01", "was saved with settings 'learning rate 0.001', but this run has 'learning rate 0.01'")]
+    [InlineData("--train-size", "150", "was saved with training examples '200', but this run has '150'")]
+    public void ResumingWithOtherSettingsIsRefused(string option, string value, string message)
+    {
+        string[] common = ["--data", Shipped, "--test-size", "50", "--optimizers", "adam", "--save-checkpoints", "--out", _folder];
+        Assert.Equal(0, Run([.. common, "--train-size", "200", "--batch", "50", "--epochs", "1"]).ExitCode);
+        string[] changed = [.. common, "--train-size", "200", "--batch", "50", "--epochs", "2", "--resume"];
+        int at = Array.IndexOf(changed, option);
+        if (at >= 0) changed[at + 1] = value;
+        else changed = [.. changed, option, value];
+        var (exitCode, _, error) = Run(changed);
+        Assert.Equal(1, exitCode);
+        Assert.StartsWith("error: --resume: ", error);
+        Assert.Contains(message, error);
+        Assert.Contains("run with the same options, or give another --out folder", error);
+    }
+
+    [Fact]
+    public void ACorruptCheckpointValueIsOneErrorLine()
+    {
+        string[] common = ["--data", Shipped, "--train-size", "100", "--test-size", "50", "--batch", "50", "--optimizers", "sgd", "--save-checkpoints", "--out", _folder];
+        Assert.Equal(0, Run([.. common, "--epochs", "1"]).ExitCode);
+        // Rewrite the checkpoint with a corrupt epoch, as a hand edit would (a well-formed file: Checkpoint.Save signs it).
+        string path = Path.Combine(_folder, "autoencoder-sgd-momentum.safetensors");
+        var model = new Autoencoder(50);
+        var sgd = new FishLeg.Optimizers.SgdMomentum<float>(Autoencoder.ParameterCount, 1e-3);
+        var metadata = new Dictionary<string, string>(Checkpoint.Load(path, model, sgd)) { ["epoch"] = "one" };
+        foreach (string key in metadata.Keys.Where(k => k is "format" or "model" or "optimizer" || k.StartsWith("crc32c.", StringComparison.Ordinal) || k.StartsWith("sgd.", StringComparison.Ordinal)).ToList())
+            metadata.Remove(key);
+        Checkpoint.Save(path, model, sgd, metadata);
+        var (exitCode, _, error) = Run([.. common, "--epochs", "2", "--resume"]);
+        Assert.Equal(1, exitCode);
+        Assert.Equal("error: The checkpoint's 'epoch' is 'one', not a non-negative whole number.", error.Trim());
+    }
+
+    [Theory]
+    [InlineData(200, "error: Label 200 of training image 7 is not a class of the 10-class classifier (0 to 9).")]
+    [InlineData(10, "error: Label 10 of training image 7 is not a class of the 10-class classifier (0 to 9).")]
+    public void ALabelOutsideTheClassesIsOneErrorLine(int label, string message)
+    {
+        string data = WriteDataFolder((index, original) => index == 7 ? label : original);
+        var (exitCode, _, error) = Run("classifier", "--data", data, "--epochs", "1", "--batch", "40", "--out", _folder);
+        Assert.Equal(1, exitCode);
+        Assert.Equal(message, error.Trim());
     }
 
     [Theory]
     [InlineData("error: --optimizers: unknown optimizer 'lbfgs'; choose from sgd, adam, fishleg.", "--optimizers", "adam,lbfgs")]
     [InlineData("error: --batch must be at least 1, not 0.", "--batch", "0")]
+    [InlineData("error: --epochs must be at least 1, not 0.", "--epochs", "0")]
+    [InlineData("error: --epochs must be at least 1, not 0.", "deep-linear", "--epochs", "0")]
     [InlineData("error: The data folder '/nonexistent/fashion' does not exist.", "--data", "/nonexistent/fashion")]
     [InlineData("error: The batch size 100 is larger than the 30 training examples.", "--train-size", "30", "--data", null)]
     [InlineData("error: --samples must be at least 1, not 0.", "deep-linear", "--samples", "0")]
