@@ -10,7 +10,9 @@ namespace FishLeg;
 /// <remarks>
 /// Batches are row-major: row n of <c>inputs</c> is example n. The batch size is the number of input rows, from 1 up to
 /// <see cref="MaxBatchSize"/>. The loss is the mean over the batch of the per-example negative log-likelihood,
-/// summed over output units.
+/// summed over output units. Targets are checked against the likelihood's support before any pass runs.
+/// A model instance is single-threaded (it owns one workspace): give each thread its own. A call that enters a model
+/// busy on another thread throws <see cref="InvalidOperationException"/> instead of mixing the two passes.
 /// </remarks>
 public interface IFishLegModel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
