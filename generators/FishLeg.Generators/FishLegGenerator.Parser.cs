@@ -36,7 +36,6 @@ public sealed partial class FishLegGenerator
             string? unsupported = UnsupportedShape(type, node);
             if (unsupported is not null)
                 Report(DiagnosticDescriptors.UnsupportedDeclaration, identifier, name, unsupported);
-            ReportUnsupportedMembers(type, Report, cancellationToken);
 
             AttributeData model = context.Attributes[0];
             var modelSyntax = model.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
@@ -53,6 +52,7 @@ public sealed partial class FishLegGenerator
             bool likelihoodKnown = Enum.IsDefined(typeof(LikelihoodKind), likelihoodValue);
             if (!likelihoodKnown)
                 Report(DiagnosticDescriptors.UnknownEnumValue, likelihoodLocation, "Likelihood", name, Format(likelihoodValue), "Likelihood");
+            ReportClashes(type, gaussian: likelihoodValue == (int)LikelihoodKind.Gaussian, Report, cancellationToken);
 
             double sigma = 1.0;
             Location? sigmaLocation = null;
@@ -191,12 +191,10 @@ public sealed partial class FishLegGenerator
             return name.StartsWith("__", StringComparison.Ordinal) ? "private members (names starting with '__' are reserved)" : null;
         }
 
-        /// <summary>Members and shapes of the user's class that would clash with what the generator adds.</summary>
-        private static void ReportUnsupportedMembers(INamedTypeSymbol type, Action<DiagnosticDescriptor, Location?, string[]> report, CancellationToken cancellationToken)
+        /// <summary>What in the user's class would clash with what the generator adds: its name, base, constructors, members.</summary>
+        private static void ReportClashes(INamedTypeSymbol type, bool gaussian, Action<DiagnosticDescriptor, Location?, string[]> report, CancellationToken cancellationToken)
         {
             string name = type.Name;
-            var arguments = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == ModelAttributeName)?.ConstructorArguments;
-            bool gaussian = arguments is { Length: 2 } && arguments.Value[1].Value is (int)LikelihoodKind.Gaussian;
             Location identifier = type.Locations.FirstOrDefault() ?? Location.None;
             if (GeneratedMemberKind(name, gaussian) is not null)
                 report(DiagnosticDescriptors.UnsupportedDeclaration, identifier,
