@@ -78,7 +78,7 @@ public sealed partial class FishLegGenerator
         {
             string T = layout.T;
             w.Line("/// <summary>");
-            w.Line("/// The R-op (math note §2.1): pushes a parameter direction V through the network after Forward, keeping Ż and Ȧ");
+            w.Line("/// The R-op (FishLeg.Gen docs/math.md §2.1): pushes a parameter direction V through the network after Forward, keeping Ż and Ȧ");
             w.Line("/// per layer, and returns Ȧ of the last layer, the output's directional derivative J·v.");
             w.Line("/// </summary>");
             w.Open($"private {ReadOnlySpan}<{T}> __TangentForward({ReadOnlySpan}<{T}> inputs, int batch, {ReadOnlySpan}<{T}> direction)");
@@ -112,8 +112,8 @@ public sealed partial class FishLegGenerator
             int count = model.Layers.Count;
             w.Line("/// <summary>");
             w.Line($"/// Back-propagates Ḋ{I(count)} (in __eDot{I(count)}) into <paramref name=\"product\"/>, keeping every layer's Ė. Without <paramref name=\"hessian\"/> this is the");
-            w.Line("/// Gauss–Newton (Fisher) product of §2.2; with it, the terms of the primal deltas D and E are added, giving the exact");
-            w.Line("/// Hessian-vector product of §2.3 (Backward must have run on the same batch).");
+            w.Line("/// Gauss–Newton (Fisher) product (FishLeg.Gen docs/math.md §2.2); with it, the terms of the primal deltas D and E are added, giving the exact");
+            w.Line("/// Hessian-vector product (§2.3 there; Backward must have run on the same batch).");
             w.Line("/// </summary>");
             w.Open($"private void __TangentBackward({ReadOnlySpan}<{T}> inputs, int batch, {ReadOnlySpan}<{T}> direction, {Span}<{T}> product, bool hessian)");
             w.Line($"{ReadOnlySpan}<{T}> parameters = __parameters;");

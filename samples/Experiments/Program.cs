@@ -69,7 +69,7 @@ public static class Program
         var classifier = new ExperimentOptions(epochs: 5, batch: 100, "adam,fishleg", fashionMnist: true,
             sgdLearningRate: 0.01, adamLearningRate: 1e-3, new FishLegOptions
             {
-                // Starts as SGD-momentum at torch's lr 0.1 (η_SGDm = 1 in the paper's convention, math note §4), the usual
+                // Starts as SGD-momentum at torch's lr 0.1 (η_SGDm = 1 in the paper's convention, docs/math.md §4), the usual
                 // rate for such a classifier; α = 1e-3 lets Q adapt within the first epoch (measured on the shipped data:
                 // 83.5% test accuracy after 2 epochs, against 80.8% with α = 1e-4).
                 LearningRate = 0.05, InitialSgdLearningRate = 1, AuxiliaryLearningRate = 1e-3,

@@ -15,7 +15,7 @@ internal static class FlopModel
     public static double ForwardBackward(ModelDescription model, int k) =>
         model.Layers.Select((layer, l) => k * (2.0 * layer.Outputs * layer.Columns + (l > 0 ? (double)layer.Outputs * layer.Inputs : 0))).Sum();
 
-    /// <summary>Q·g from the gradient's factors: K·(o² + i² + o·i) (paper A.7, math note §3b).</summary>
+    /// <summary>Q·g from the gradient's factors: K·(o² + i² + o·i) (paper A.7, docs/math.md §3b).</summary>
     public static double LowRankQTimesGradient(ModelDescription model, int k) =>
         model.Layers.Sum(layer => (double)k * ((double)layer.Outputs * layer.Outputs + (double)layer.Columns * layer.Columns + (double)layer.Outputs * layer.Columns));
 

@@ -40,7 +40,7 @@ public enum Precision
     Double = 1,
 }
 
-/// <summary>The parameterization of one layer's block of FishLeg's Q(λ) ≈ (F + γI)⁻¹ (math note §3).</summary>
+/// <summary>The parameterization of one layer's block of FishLeg's Q(λ) ≈ (F + γI)⁻¹ (docs/math.md §3).</summary>
 /// <remarks>The numeric values are part of the generator's contract; never renumber them.</remarks>
 public enum QForm
 {

@@ -151,7 +151,7 @@ internal sealed unsafe class AdamKernel<T> : UpdateKernel<T> where T : unmanaged
 }
 
 /// <summary>
-/// FishLeg's θ update (math note §4) in one pass: with momentum on Q·g, m = βm + (1 − β)Δ first; then
+/// FishLeg's θ update (docs/math.md §4) in one pass: with momentum on Q·g, m = βm + (1 − β)Δ first; then
 /// θ −= η·(d + wd·θ) with d = m (momentum on Q·g) or d = Δ = Q·m (momentum on g), wd the decoupled weight decay.
 /// </summary>
 internal sealed unsafe class FishLegUpdateKernel<T> : UpdateKernel<T> where T : unmanaged, IFloatingPointIeee754<T>

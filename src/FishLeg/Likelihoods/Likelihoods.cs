@@ -282,7 +282,7 @@ internal static class TargetSupport
 }
 
 /// <summary>
-/// The outer-product ("sampled" or "empirical") Fisher (1/K) Σ_n s_n s_nᵀ v with s_n = J_nᵀ r_n (math note §2.4): its
+/// The outer-product ("sampled" or "empirical") Fisher (1/K) Σ_n s_n s_nᵀ v with s_n = J_nᵀ r_n (docs/math.md §2.4): its
 /// backward pass starts from Ḋ = (1/K) c ⊙_r R, c_n = r_n·ȧ_n.
 /// </summary>
 public static class OuterProductFisher

@@ -45,7 +45,7 @@ public interface IFishLegModel<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>
     /// The Fisher-vector product <c>F·v</c> on a batch, with <c>F = (1/K) Σₙ Jₙᵀ H(aₙ) Jₙ</c> the generalized Gauss–Newton
-    /// matrix of the mean loss, equal to the Fisher for these likelihoods (math note §2.2). Exact, positive
+    /// matrix of the mean loss, equal to the Fisher for these likelihoods (docs/math.md §2.2). Exact, positive
     /// semi-definite, and needs no labels. <paramref name="direction"/> and <paramref name="product"/> are laid out like
     /// <see cref="Parameters"/> and must not overlap.
     /// </summary>
@@ -53,13 +53,13 @@ public interface IFishLegModel<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>
     /// The exact Hessian-vector product <c>∇²ℒ·v</c> of the mean loss at (<paramref name="inputs"/>, <paramref name="targets"/>),
-    /// by forward-over-reverse differentiation, second derivatives of the activations included (math note §2.3).
+    /// by forward-over-reverse differentiation, second derivatives of the activations included (docs/math.md §2.3).
     /// With targets set to the model's own predictions it equals <see cref="FisherVectorProduct"/>.
     /// </summary>
     void HessianVectorProduct(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, ReadOnlySpan<T> direction, Span<T> product);
 
     /// <summary>
-    /// The outer-product Fisher product (1/K) Σₙ sₙ (sₙ·v), sₙ = ∇ℓ(aₙ, yₙ) the per-example gradient (math note §2.4):
+    /// The outer-product Fisher product (1/K) Σₙ sₙ (sₙ·v), sₙ = ∇ℓ(aₙ, yₙ) the per-example gradient (docs/math.md §2.4):
     /// the Monte-Carlo Fisher when <paramref name="targets"/> are drawn from the model (<see cref="SampleTargets"/>), the
     /// empirical Fisher when they are the data's labels. Rank at most K.
     /// </summary>

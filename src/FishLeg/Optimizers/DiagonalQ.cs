@@ -4,7 +4,7 @@ using System.Numerics.Tensors;
 
 namespace FishLeg.Optimizers;
 
-/// <summary>Q(λ)U = D ⊙ D ⊙ U with λ = D (n_o×n_i); ∂A/∂D = 2 D ⊙ U ⊙ Ξ; D₀ = √c (math note §3a).</summary>
+/// <summary>Q(λ)U = D ⊙ D ⊙ U with λ = D (n_o×n_i); ∂A/∂D = 2 D ⊙ U ⊙ Ξ; D₀ = √c (docs/math.md §3a).</summary>
 internal sealed class DiagonalQ<T>(int rows, int columns) : QBlock<T>(rows, columns) where T : unmanaged, IFloatingPointIeee754<T>
 {
     public override LambdaSegment[] Segments { get; } = [new("D", 0, rows, columns, false)];

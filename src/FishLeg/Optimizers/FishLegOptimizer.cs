@@ -11,7 +11,7 @@ using FishLeg.Training;
 namespace FishLeg.Optimizers;
 
 /// <summary>
-/// FishLeg (Garcia et al., ICLR 2023; math note §4): learns Q(λ) ≈ (F + γI)⁻¹, one block per layer, by Adam on the
+/// FishLeg (Garcia et al., ICLR 2023; docs/math.md §4): learns Q(λ) ≈ (F + γI)⁻¹, one block per layer, by Adam on the
 /// auxiliary loss A(λ) = ½ vᵀ(F + γI)v − uᵀv, v = Q(λ)u, with F·v the model's exact Fisher (Gauss–Newton) product on a
 /// separate auxiliary batch, and steps θ ← θ − η·Q(λ)·m. Every buffer is allocated here, once.
 /// </summary>
@@ -219,7 +219,7 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
     }
 
     /// <summary>
-    /// One Adam step on λ along ∇A (math note §3): u = s/‖s‖, v = Q(λ)u, Ξ = (F + γI)v − u, λ̄ = (∂v/∂λ)ᵀΞ. With
+    /// One Adam step on λ along ∇A (docs/math.md §3): u = s/‖s‖, v = Q(λ)u, Ξ = (F + γI)v − u, λ̄ = (∂v/∂λ)ᵀΞ. With
     /// <paramref name="fromGradientFactors"/>, s is the raw gradient, and the low-rank layers form v from its factors and
     /// the factored layers their λ̄ from the factors of s and of the Fisher product.
     /// </summary>

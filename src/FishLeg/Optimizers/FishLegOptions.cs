@@ -3,7 +3,7 @@ using System.Numerics;
 
 namespace FishLeg.Optimizers;
 
-/// <summary>Where FishLeg applies momentum (math note §4 and §6.4).</summary>
+/// <summary>Where FishLeg applies momentum (docs/math.md §4 and §6.4).</summary>
 public enum MomentumTarget
 {
     /// <summary>Momentum on the gradient g; the auxiliary update uses u = m/‖m‖ (paper Algorithm 1; Table 1 was tuned this way). The default.</summary>
@@ -12,7 +12,7 @@ public enum MomentumTarget
     PreconditionedGradient,
 }
 
-/// <summary>The curvature product in the auxiliary gradient Ξ = (F + γI)v − u (math note §2.4).</summary>
+/// <summary>The curvature product in the auxiliary gradient Ξ = (F + γI)v − u (docs/math.md §2.4).</summary>
 public enum CurvatureEstimator
 {
     /// <summary>The exact Fisher (Gauss–Newton) product: deterministic, positive semi-definite, no labels. The default.</summary>
@@ -25,7 +25,7 @@ public enum CurvatureEstimator
     EmpiricalFisher,
 }
 
-/// <summary>How weight decay enters the update (math note §6.6).</summary>
+/// <summary>How weight decay enters the update (docs/math.md §6.6).</summary>
 public enum WeightDecayMode
 {
     /// <summary>L2 in the loss: λθ is added to g, so it enters the momentum and Q (the authors' JAX code). The default.</summary>

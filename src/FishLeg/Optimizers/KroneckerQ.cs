@@ -6,7 +6,7 @@ using FishLeg.Kernels;
 namespace FishLeg.Optimizers;
 
 /// <summary>
-/// Q(λ)U = L Lᵀ U R Rᵀ with λ = [L (n_o×n_o), R (n_i×n_i)], row-major (math note §3b). With M = U R Rᵀ and N = L Lᵀ U:
+/// Q(λ)U = L Lᵀ U R Rᵀ with λ = [L (n_o×n_o), R (n_i×n_i)], row-major (docs/math.md §3b). With M = U R Rᵀ and N = L Lᵀ U:
 /// ∂A/∂L = S_L·L, S_L = Ξ Mᵀ + M Ξᵀ and ∂A/∂R = S_R·R, S_R = Nᵀ Ξ + Ξᵀ N, each taken lower-triangular when the
 /// factors are. L₀ = R₀ = c^¼·I.
 /// </summary>
@@ -85,7 +85,7 @@ internal sealed class KroneckerQ<T> : QBlock<T> where T : unmanaged, IFloatingPo
     public int OuterProductLength(int batch) => 2 * batch * (Rows + Columns);
 
     /// <summary>
-    /// V = Q·G for a gradient G = Eᵀ·Ā given by its factors (paper A.7, math note §3b): V = (L (Lᵀ Eᵀ))·((Ā R) Rᵀ), in
+    /// V = Q·G for a gradient G = Eᵀ·Ā given by its factors (paper A.7, docs/math.md §3b): V = (L (Lᵀ Eᵀ))·((Ā R) Rᵀ), in
     /// O(K·N²) instead of O(N³). <paramref name="delta"/> is E (batch × n_o); <paramref name="input"/> is A (batch × inputs),
     /// and Ā = [A | 1] when <paramref name="hasBias"/>. Leaves P = E·L and X = P·Lᵀ (K × n_o), Y = Ā·R and Z = Y·Rᵀ
     /// (K × n_i) in <paramref name="products"/>, which <see cref="LambdaGradientFromFactors"/> reuses.
@@ -129,7 +129,7 @@ internal sealed class KroneckerQ<T> : QBlock<T> where T : unmanaged, IFloatingPo
     /// ∂A/∂λ without an n×n×n product, for U = s·Eᵀ·Ā (the normalized raw gradient, rank ≤ K) and a Fisher product
     /// block Ėᵀ·Ā′ (rank ≤ K′): with X = P L Lᵀ and Y = Ā R Rᵀ (P = s·E), every term of Ξ = Ėᵀ·Ā′ + γ·XᵀY − PᵀĀ is an
     /// outer product, so Ξ = CᵀD with C = [Ė; γX; −P] and D = [Ā′; Y; Ā] (K_c = K′ + 2K rows). Then, with W = D Yᵀ and
-    /// Z = X Cᵀ, S_L·L = Cᵀ(W(PL)) + Pᵀ(Wᵀ(CL)) and S_R·R = Āᵀ(Z(DR)) + Dᵀ(Zᵀ(ĀR)): O(K_c·N²) in all (math note §3b).
+    /// Z = X Cᵀ, S_L·L = Cᵀ(W(PL)) + Pᵀ(Wᵀ(CL)) and S_R·R = Āᵀ(Z(DR)) + Dᵀ(Zᵀ(ĀR)): O(K_c·N²) in all (docs/math.md §3b).
     /// Inputs come without the bias column; Ā = [A | 1] when <paramref name="hasBias"/>. <paramref name="products"/> is what
     /// <see cref="ApplyToOuterProduct"/> left for the same λ and unscaled factors: E·L, E·L·Lᵀ, Ā·R and Ā·R·Rᵀ.
     /// </summary>

@@ -5,7 +5,7 @@ using System.Numerics.Tensors;
 namespace FishLeg.Optimizers;
 
 /// <summary>
-/// A sum of two triangular Kronecker terms (paper A.6, math note §3d2): Q(λ)U = L₁L₁ᵀ U R₁R₁ᵀ + L₂L₂ᵀ U R₂R₂ᵀ, each
+/// A sum of two triangular Kronecker terms (paper A.6, docs/math.md §3d2): Q(λ)U = L₁L₁ᵀ U R₁R₁ᵀ + L₂L₂ᵀ U R₂R₂ᵀ, each
 /// term's gradient as for one Kronecker block with the same Ξ. L₁ = R₁ = c^¼·I and L₂, R₂ small random lower-triangular
 /// (entries 0.1·c^¼/√n·N(0, 1)): a zero second term would be a stationary point, so Q₀ = c·I only up to that term.
 /// </summary>

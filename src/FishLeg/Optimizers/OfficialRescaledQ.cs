@@ -6,7 +6,7 @@ using FishLeg.Kernels;
 namespace FishLeg.Optimizers;
 
 /// <summary>
-/// The official PyTorch form (math note §3c): Q(λ)U = A ⊙ (RᵀR (A ⊙ U) L Lᵀ), λ = [A (n_o×n_i), R (n_o×n_o), L (n_i×n_i)],
+/// The official PyTorch form (docs/math.md §3c): Q(λ)U = A ⊙ (RᵀR (A ⊙ U) L Lᵀ), λ = [A (n_o×n_i), R (n_o×n_o), L (n_i×n_i)],
 /// full factors. With Ũ = A⊙U, Ξ̃ = A⊙Ξ, M = ŨLLᵀ, N = RᵀRŨ, P = RᵀRM:
 /// ∂A = Ξ⊙P + U⊙(RᵀRΞ̃LLᵀ), ∂R = R(MΞ̃ᵀ + Ξ̃Mᵀ), ∂L = (NᵀΞ̃ + Ξ̃ᵀN)L. A₀ = √c, R₀ = L₀ = I.
 /// </summary>

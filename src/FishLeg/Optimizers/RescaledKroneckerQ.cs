@@ -6,7 +6,7 @@ using FishLeg.Kernels;
 namespace FishLeg.Optimizers;
 
 /// <summary>
-/// Kronecker with inner and outer diagonal rescaling (paper A.6, math note §3d1): λ = [A, B (n_o×n_i), L (n_o×n_o),
+/// Kronecker with inner and outer diagonal rescaling (paper A.6, docs/math.md §3d1): λ = [A, B (n_o×n_i), L (n_o×n_o),
 /// R (n_i×n_i)], L and R lower-triangular; Y = Lᵀ(A⊙U)R, Z = B⊙B⊙Y, P = L Z Rᵀ, Q(λ)U = A⊙P. With Ξ̃ = A⊙Ξ, Ũ = A⊙U,
 /// X = LᵀΞ̃R, W = B⊙B⊙X: ∂A = Ξ⊙P + U⊙(LWRᵀ), ∂B = 2B⊙Y⊙X, ∂L = tril(Ξ̃RZᵀ + ŨRWᵀ), ∂R = tril(Ξ̃ᵀLZ + ŨᵀLW).
 /// A₀ = √c, B₀ = 1, L₀ = R₀ = I.

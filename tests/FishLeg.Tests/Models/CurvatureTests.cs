@@ -5,7 +5,7 @@ using Xunit;
 namespace FishLeg.Tests.Models;
 
 /// <summary>
-/// The generated curvature products (math note §2, checks of §5) in double precision, for every activation with every
+/// The generated curvature products (docs/math.md §2, checks of §5) in double precision, for every activation with every
 /// likelihood: the Fisher (Gauss–Newton) product against an explicit (1/K)ΣJᵀHJ from per-example Jacobians, the
 /// Hessian product against finite differences of the gradient, and their agreement when the targets are the model's means.
 /// </summary>

@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace FishLeg.Tests.Models;
 
 /// <summary>
-/// The label-dependent curvature estimators of math note §2.4: the outer-product Fisher (empirical with data labels,
+/// The label-dependent curvature estimators of docs/math.md §2.4: the outer-product Fisher (empirical with data labels,
 /// Monte-Carlo with sampled labels) against explicit per-example gradients, and the sampled estimators' averages
 /// against the exact Fisher product.
 /// </summary>

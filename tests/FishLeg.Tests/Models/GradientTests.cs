@@ -42,7 +42,7 @@ public class GradientTests
         Assert.Equal(model.Loss(inputs, targets), model.LossAndGradient(inputs, targets), 12);
     }
 
-    /// <summary>max|a − b| / max|b|, the measure of the math note §5.</summary>
+    /// <summary>max|a − b| / max|b|, the measure of the docs/math.md §5.</summary>
     internal static double RelativeError(ReadOnlySpan<double> actual, ReadOnlySpan<double> expected)
     {
         double error = 0, scale = 0;

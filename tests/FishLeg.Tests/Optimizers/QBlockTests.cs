@@ -6,7 +6,7 @@ using Xunit;
 
 namespace FishLeg.Tests.Optimizers;
 
-/// <summary>Every Q form (math note §3, checks of §5) against explicit matrices and finite differences, in double precision.</summary>
+/// <summary>Every Q form (docs/math.md §3, checks of §5) against explicit matrices and finite differences, in double precision.</summary>
 public class QBlockTests
 {
     public static TheoryData<QForm, int, int> Cases()
@@ -237,7 +237,7 @@ public class QBlockTests
             .SelectMany(s => Enumerable.Range(0, s.Rows * s.Columns).Where(k => k % s.Columns > k / s.Columns).Select(k => s.Offset + k))
             .ToArray();
 
-    /// <summary>The explicit (n_o·n_i)² matrix acting on vec_r(U), built from the math note's Kronecker identities.</summary>
+    /// <summary>The explicit (n_o·n_i)² matrix acting on vec_r(U), built from the Kronecker identities of docs/math.md §0.</summary>
     private static double[,] Explicit(QBlock<double> q, double[] lambda)
     {
         int o = q.Rows, i = q.Columns, n = o * i;
