@@ -464,7 +464,7 @@ namespace Samples
         }
 
         /// <summary>
-        /// The R-op (math note §2.1): pushes a parameter direction V through the network after Forward, keeping Ż and Ȧ
+        /// The R-op (FishLeg.Gen docs/math.md §2.1): pushes a parameter direction V through the network after Forward, keeping Ż and Ȧ
         /// per layer, and returns Ȧ of the last layer, the output's directional derivative J·v.
         /// </summary>
         private global::System.ReadOnlySpan<float> __TangentForward(global::System.ReadOnlySpan<float> inputs, int batch, global::System.ReadOnlySpan<float> direction)
@@ -528,8 +528,8 @@ namespace Samples
 
         /// <summary>
         /// Back-propagates Ḋ8 (in __eDot8) into <paramref name="product"/>, keeping every layer's Ė. Without <paramref name="hessian"/> this is the
-        /// Gauss–Newton (Fisher) product of §2.2; with it, the terms of the primal deltas D and E are added, giving the exact
-        /// Hessian-vector product of §2.3 (Backward must have run on the same batch).
+        /// Gauss–Newton (Fisher) product (FishLeg.Gen docs/math.md §2.2); with it, the terms of the primal deltas D and E are added, giving the exact
+        /// Hessian-vector product (§2.3 there; Backward must have run on the same batch).
         /// </summary>
         private void __TangentBackward(global::System.ReadOnlySpan<float> inputs, int batch, global::System.ReadOnlySpan<float> direction, global::System.Span<float> product, bool hessian)
         {
