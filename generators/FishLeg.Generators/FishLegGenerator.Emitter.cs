@@ -169,17 +169,18 @@ public sealed partial class FishLegGenerator
             w.Line();
 
             w.Line("/// <inheritdoc/>");
-            w.Line("public int GradientBatchSize => __gradientBatchSize;");
+            // Optimizer plumbing: explicit implementations, so they stay off the model's own surface.
+            w.Line($"int global::FishLeg.IFishLegModel<{T}>.GradientBatchSize => __gradientBatchSize;");
             w.Line();
             w.Line("/// <inheritdoc/>");
-            w.Open($"public void GradientFactors(int layer, out {ReadOnlySpan}<{T}> delta, out {ReadOnlySpan}<{T}> input)");
+            w.Open($"void global::FishLeg.IFishLegModel<{T}>.GradientFactors(int layer, out {ReadOnlySpan}<{T}> delta, out {ReadOnlySpan}<{T}> input)");
             w.Line("int batch = __gradientBatchSize;");
             EmitFactorSwitch(w, model, l => Slice(HasActivation(model, l) ? "__e" : "__d", model, l), "__x");
             w.Close();
             w.Line();
 
             w.Line("/// <inheritdoc/>");
-            w.Open($"public void CurvatureFactors(int layer, out {ReadOnlySpan}<{T}> delta, out {ReadOnlySpan}<{T}> input)");
+            w.Open($"void global::FishLeg.IFishLegModel<{T}>.CurvatureFactors(int layer, out {ReadOnlySpan}<{T}> delta, out {ReadOnlySpan}<{T}> input)");
             w.Line("int batch = __productBatchSize;");
             w.Line("if (batch == 0) throw new global::System.InvalidOperationException(\"No Fisher product has run since the model last ran: call FisherVectorProduct or OuterProductFisherVectorProduct first.\");");
             EmitFactorSwitch(w, model, l => Slice("__eDot", model, l), "__productX");

@@ -182,8 +182,8 @@ public sealed partial class FishLegGenerator
             {
                 case "InputCount" or "OutputCount" or "LayerCount" or "ParameterCount": return "constant";
                 case "Sigma": return gaussian ? "constant" : null;
-                case "Description" or "MaxBatchSize" or "Parameters" or "Gradient" or "GradientBatchSize": return "property";
-                case "InitializeParameters" or "Predict" or "Loss" or "LossAndGradient" or "GradientFactors" or "CurvatureFactors"
+                case "Description" or "MaxBatchSize" or "Parameters" or "Gradient": return "property";
+                case "InitializeParameters" or "Predict" or "Loss" or "LossAndGradient"
                     or "FisherVectorProduct" or "OuterProductFisherVectorProduct" or "SampleTargets" or "HessianVectorProduct":
                     return "method";
             }

@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 using System.Numerics;
 using System.Numerics.Tensors;
 
@@ -48,6 +49,8 @@ public static class Activations
         => TensorPrimitives.Max(z, T.Zero, a);
 
     /// <summary>e = d ⊙ 1[z &gt; 0].</summary>
+    /// <remarks>For use by generated code.</remarks>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public static void ReluBackward<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> d, Span<T> e) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int i = 0;
@@ -65,12 +68,16 @@ public static class Activations
         => TensorPrimitives.Tanh(z, a);
 
     /// <summary>e = d ⊙ (1 − a²).</summary>
+    /// <remarks>For use by generated code.</remarks>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public static void TanhBackward<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> d, Span<T> e) where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int i = 0; i < e.Length; i++) e[i] = d[i] * (T.One - a[i] * a[i]);
     }
 
     /// <summary>ė += d ⊙ ż ⊙ (−2a(1 − a²)).</summary>
+    /// <remarks>For use by generated code.</remarks>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public static void TanhCurvature<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> d, ReadOnlySpan<T> zDot, Span<T> eDot) where T : unmanaged, IFloatingPointIeee754<T>
     {
         T two = T.CreateChecked(2);
@@ -82,12 +89,16 @@ public static class Activations
         => TensorPrimitives.Sigmoid(z, a);
 
     /// <summary>e = d ⊙ a(1 − a).</summary>
+    /// <remarks>For use by generated code.</remarks>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public static void SigmoidBackward<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> d, Span<T> e) where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int i = 0; i < e.Length; i++) e[i] = d[i] * a[i] * (T.One - a[i]);
     }
 
     /// <summary>ė += d ⊙ ż ⊙ a(1 − a)(1 − 2a).</summary>
+    /// <remarks>For use by generated code.</remarks>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public static void SigmoidCurvature<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> d, ReadOnlySpan<T> zDot, Span<T> eDot) where T : unmanaged, IFloatingPointIeee754<T>
     {
         T two = T.CreateChecked(2);
@@ -101,12 +112,16 @@ public static class Activations
     }
 
     /// <summary>e = d ⊙ s, s = sigmoid(z).</summary>
+    /// <remarks>For use by generated code.</remarks>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public static void SoftplusBackward<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> d, Span<T> e) where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int i = 0; i < e.Length; i++) e[i] = d[i] * Logistic(z[i]);
     }
 
     /// <summary>ė += d ⊙ ż ⊙ s(1 − s), s = sigmoid(z).</summary>
+    /// <remarks>For use by generated code.</remarks>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public static void SoftplusCurvature<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> d, ReadOnlySpan<T> zDot, Span<T> eDot) where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int i = 0; i < eDot.Length; i++)
@@ -134,6 +149,8 @@ public static class Activations
     }
 
     /// <summary>e = d ⊙ (½(1 + t) + ½z(1 − t²)u′), t = tanh(u), u′ = √(2/π)(1 + 3·0.044715z²).</summary>
+    /// <remarks>For use by generated code.</remarks>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public static void GeluTanhBackward<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> d, Span<T> e) where T : unmanaged, IFloatingPointIeee754<T>
     {
         T c = T.CreateChecked(GeluC), k = T.CreateChecked(GeluK), k3 = T.CreateChecked(3 * GeluK), half = T.CreateChecked(0.5);
@@ -147,6 +164,8 @@ public static class Activations
     }
 
     /// <summary>ė += d ⊙ ż ⊙ ((1 − t²)u′ + ½z(1 − t²)(u″ − 2t u′²)), u″ = 6·√(2/π)·0.044715z.</summary>
+    /// <remarks>For use by generated code.</remarks>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public static void GeluTanhCurvature<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> d, ReadOnlySpan<T> zDot, Span<T> eDot) where T : unmanaged, IFloatingPointIeee754<T>
     {
         T c = T.CreateChecked(GeluC), k = T.CreateChecked(GeluK), k3 = T.CreateChecked(3 * GeluK), k6 = T.CreateChecked(6 * GeluK);

@@ -1,9 +1,12 @@
 using System;
+using System.ComponentModel;
 using System.Numerics;
 
 namespace FishLeg.Kernels;
 
 /// <summary>A dense layer's initialization (its bias and bias gradient are GEMM columns: see <see cref="OnesColumn"/>).</summary>
+/// <remarks>For use by generated code.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class Dense
 {
     /// <summary>Draws every entry of a layer's weight matrix (bias included) uniformly from [−1/√fanIn, 1/√fanIn].</summary>

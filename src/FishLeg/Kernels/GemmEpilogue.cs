@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 using System.Numerics;
 
 namespace FishLeg.Kernels;
@@ -8,6 +9,8 @@ namespace FishLeg.Kernels;
 /// pass over C afterwards: a layer's activation σ(C), or the chain rule's C ⊙ σ'(Z). Every operand has C's shape and
 /// row stride. The default value does nothing.
 /// </summary>
+/// <remarks>For use by generated code.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public readonly ref struct GemmEpilogue<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     internal readonly EpilogueKind Kind;
@@ -44,6 +47,8 @@ internal enum EpilogueKind
 }
 
 /// <summary>Which operand of a GEMM ends in a column of ones that is not stored.</summary>
+/// <remarks>For use by generated code.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public enum OnesColumn
 {
     /// <summary>Both operands are stored whole.</summary>

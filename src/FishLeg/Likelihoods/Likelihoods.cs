@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 using System.Globalization;
 using System.Numerics;
 using System.Numerics.Tensors;
@@ -10,6 +11,8 @@ namespace FishLeg.Likelihoods;
 // HessianProduct writes H(A)[Ȧ]/K, the start of the curvature passes (H = ∇²_a ℓ, the same for every target).
 
 /// <summary>Gaussian with fixed σ: ℓ = ½‖y − a‖²/σ², residual (a − y)/σ², mean a.</summary>
+/// <remarks>For use by generated code.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class GaussianLikelihood
 {
     /// <summary>Mean loss over the batch; <paramref name="scratch"/> (same length as the output) is overwritten.</summary>
@@ -57,6 +60,8 @@ public static class GaussianLikelihood
 }
 
 /// <summary>Independent Bernoulli per unit with logits a: ℓ = Σ_j softplus(a_j) − y_j a_j, residual sigmoid(a) − y.</summary>
+/// <remarks>For use by generated code.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class BernoulliLikelihood
 {
     /// <summary>Mean loss over the batch; <paramref name="scratch"/> (same length as the output) is overwritten.</summary>
@@ -126,6 +131,8 @@ public static class BernoulliLikelihood
 /// Categorical with logits a: ℓ = (Σ_j y_j)·logsumexp(a) − yᵀa (the cross-entropy; Σ y = 1 for one-hot targets),
 /// residual (Σ_j y_j)·softmax(a) − y.
 /// </summary>
+/// <remarks>For use by generated code.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class CategoricalLikelihood
 {
     /// <summary>Mean loss over the batch; <paramref name="scratch"/> (same length as the output) is overwritten.</summary>
@@ -285,6 +292,8 @@ internal static class TargetSupport
 /// The outer-product ("sampled" or "empirical") Fisher (1/K) Σ_n s_n s_nᵀ v with s_n = J_nᵀ r_n (docs/math.md §2.4): its
 /// backward pass starts from Ḋ = (1/K) c ⊙_r R, c_n = r_n·ȧ_n.
 /// </summary>
+/// <remarks>For use by generated code.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class OuterProductFisher
 {
     /// <summary>

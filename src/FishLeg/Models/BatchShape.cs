@@ -1,8 +1,11 @@
 using System;
+using System.ComponentModel;
 
 namespace FishLeg;
 
 /// <summary>Shape checks shared by generated models, with errors that say which buffer is wrong and how.</summary>
+/// <remarks>For use by generated code.</remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
 public static class BatchShape
 {
     /// <summary>Length of a workspace buffer of <paramref name="width"/> values per example for batches up to <paramref name="maxBatchSize"/>.</summary>

@@ -1,4 +1,5 @@
 using System;
+using System.ComponentModel;
 using System.Collections.Generic;
 using System.Linq;
 
@@ -8,6 +9,8 @@ namespace FishLeg;
 public sealed class ModelDescription
 {
     /// <summary>Used by generated code.</summary>
+    /// <remarks>For use by generated code.</remarks>
+    [EditorBrowsable(EditorBrowsableState.Never)]
     public ModelDescription(string name, int inputs, Likelihood likelihood, double sigma, Precision precision, LayerDescription[] layers)
     {
         ArgumentNullException.ThrowIfNull(layers);

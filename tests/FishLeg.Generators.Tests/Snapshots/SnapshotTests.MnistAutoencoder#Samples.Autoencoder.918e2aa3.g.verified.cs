@@ -227,10 +227,10 @@ namespace Samples
         }
 
         /// <inheritdoc/>
-        public int GradientBatchSize => __gradientBatchSize;
+        int global::FishLeg.IFishLegModel<float>.GradientBatchSize => __gradientBatchSize;
 
         /// <inheritdoc/>
-        public void GradientFactors(int layer, out global::System.ReadOnlySpan<float> delta, out global::System.ReadOnlySpan<float> input)
+        void global::FishLeg.IFishLegModel<float>.GradientFactors(int layer, out global::System.ReadOnlySpan<float> delta, out global::System.ReadOnlySpan<float> input)
         {
             int batch = __gradientBatchSize;
             switch (layer)
@@ -248,7 +248,7 @@ namespace Samples
         }
 
         /// <inheritdoc/>
-        public void CurvatureFactors(int layer, out global::System.ReadOnlySpan<float> delta, out global::System.ReadOnlySpan<float> input)
+        void global::FishLeg.IFishLegModel<float>.CurvatureFactors(int layer, out global::System.ReadOnlySpan<float> delta, out global::System.ReadOnlySpan<float> input)
         {
             int batch = __productBatchSize;
             if (batch == 0) throw new global::System.InvalidOperationException("No Fisher product has run since the model last ran: call FisherVectorProduct or OuterProductFisherVectorProduct first.");

@@ -153,10 +153,10 @@ partial class Regression : global::FishLeg.IFishLegModel<double>
     }
 
     /// <inheritdoc/>
-    public int GradientBatchSize => __gradientBatchSize;
+    int global::FishLeg.IFishLegModel<double>.GradientBatchSize => __gradientBatchSize;
 
     /// <inheritdoc/>
-    public void GradientFactors(int layer, out global::System.ReadOnlySpan<double> delta, out global::System.ReadOnlySpan<double> input)
+    void global::FishLeg.IFishLegModel<double>.GradientFactors(int layer, out global::System.ReadOnlySpan<double> delta, out global::System.ReadOnlySpan<double> input)
     {
         int batch = __gradientBatchSize;
         switch (layer)
@@ -169,7 +169,7 @@ partial class Regression : global::FishLeg.IFishLegModel<double>
     }
 
     /// <inheritdoc/>
-    public void CurvatureFactors(int layer, out global::System.ReadOnlySpan<double> delta, out global::System.ReadOnlySpan<double> input)
+    void global::FishLeg.IFishLegModel<double>.CurvatureFactors(int layer, out global::System.ReadOnlySpan<double> delta, out global::System.ReadOnlySpan<double> input)
     {
         int batch = __productBatchSize;
         if (batch == 0) throw new global::System.InvalidOperationException("No Fisher product has run since the model last ran: call FisherVectorProduct or OuterProductFisherVectorProduct first.");

@@ -163,7 +163,7 @@ public class FishLegOptimizerTests
     public void LowRankProductEqualsTheDenseProduct(QForm form)
     {
         // K = 2 examples: every layer's gradient Eᵀ·Ā has rank ≤ 2; layers with and without bias.
-        var model = new MixedBiasNet(2, seed: 1);
+        IFishLegModel<double> model = new MixedBiasNet(2, seed: 1);
         var (inputs, targets) = SmallNets.Batch(model.Description, 2, seed: 2);
         model.LossAndGradient(inputs, targets);
         foreach (var (layer, l) in model.Description.Layers.Select((layer, l) => (layer, l)))
