@@ -23,9 +23,9 @@ public sealed partial class FishLegGenerator
             var type = (INamedTypeSymbol)context.TargetSymbol;
             var node = (TypeDeclarationSyntax)context.TargetNode;
             string name = type.Name;
-            var diagnostics = ImmutableArray.CreateBuilder<DiagnosticInfo>();
+            var diagnostics = ImmutableArray.CreateBuilder<Diagnostic>();
             void Report(DiagnosticDescriptor descriptor, Location? location, params string[] args) =>
-                diagnostics.Add(new DiagnosticInfo(descriptor, LocationInfo.From(location), new EquatableArray<string>(args.ToImmutableArray())));
+                diagnostics.Add(Diagnostic.Create(descriptor, location ?? Location.None, args));
 
             Location identifier = node.Identifier.GetLocation();
             // Two [FishLegModel] on one class is already a compiler error (CS0579): add nothing to it.
@@ -141,7 +141,7 @@ public sealed partial class FishLegGenerator
                         single ? "float" : "double", low.ToString("G3", CultureInfo.InvariantCulture), high.ToString("G3", CultureInfo.InvariantCulture));
             }
 
-            if (diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error))
+            if (diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
                 return Result(null, diagnostics);
             // A declaration the compiler already rejects (a class named 'scoped', a base class less accessible than the
             // class) gets no code: its own error stands, and generated code would only repeat or add to it.
@@ -233,8 +233,8 @@ public sealed partial class FishLegGenerator
             return null;
         }
 
-        private static ParseResult Result(ModelSpec? spec, ImmutableArray<DiagnosticInfo>.Builder diagnostics) =>
-            new(spec, new EquatableArray<DiagnosticInfo>(diagnostics.ToImmutable()));
+        private static ParseResult Result(ModelSpec? spec, ImmutableArray<Diagnostic>.Builder diagnostics) =>
+            new(spec, new EquatableArray<Diagnostic>(diagnostics.ToImmutable()));
 
         private static string? UnsupportedShape(INamedTypeSymbol type, TypeDeclarationSyntax node)
         {

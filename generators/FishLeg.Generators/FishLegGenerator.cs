@@ -50,7 +50,7 @@ public sealed partial class FishLegGenerator : IIncrementalGenerator
 
         context.RegisterSourceOutput(diagnostics, static (spc, list) =>
         {
-            foreach (DiagnosticInfo diagnostic in list) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
+            foreach (Diagnostic diagnostic in list) spc.ReportDiagnostic(diagnostic);
         });
     }
 }
