@@ -2,10 +2,10 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using FishLeg.Data;
+using FishLeg.Experiments.Data;
 using FishLeg.Kernels;
 using FishLeg.Optimizers;
-using FishLeg.Reports;
+using FishLeg.Experiments.Reports;
 
 namespace FishLeg.Experiments;
 

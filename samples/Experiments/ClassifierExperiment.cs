@@ -1,9 +1,9 @@
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using FishLeg.Data;
+using FishLeg.Experiments.Data;
 using FishLeg.Kernels;
-using FishLeg.Reports;
+using FishLeg.Experiments.Reports;
 
 namespace FishLeg.Experiments;
 

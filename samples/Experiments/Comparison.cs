@@ -8,7 +8,7 @@ using System.Numerics;
 using System.Text;
 using FishLeg.Data;
 using FishLeg.Optimizers;
-using FishLeg.Reports;
+using FishLeg.Experiments.Reports;
 using FishLeg.Training;
 
 namespace FishLeg.Experiments;

@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using FishLeg.Reports;
+using FishLeg.Experiments.Reports;
 
 namespace FishLeg.Experiments;
 

@@ -1,6 +1,6 @@
 using System;
 using System.IO;
-using FishLeg.Data;
+using FishLeg.Experiments.Data;
 
 namespace FishLeg.Experiments;
 

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using FishLeg.Data;
+using FishLeg.Experiments.Data;
 using FishLeg.Experiments;
 using FishLeg.Training;
 using Xunit;

@@ -4,7 +4,7 @@ using System.IO;
 using System.IO.Compression;
 using System.Text;
 
-namespace FishLeg.Reports;
+namespace FishLeg.Experiments.Reports;
 
 /// <summary>A minimal PNG encoder (8-bit RGB, no interlacing), enough for plots and image grids without a dependency.</summary>
 public static class Png

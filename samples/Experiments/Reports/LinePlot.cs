@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 
-namespace FishLeg.Reports;
+namespace FishLeg.Experiments.Reports;
 
 /// <summary>
 /// A line chart with axes, ticks, labels, a legend and optional dashed reference lines, drawn on a <see cref="Canvas"/>.

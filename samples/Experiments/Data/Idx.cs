@@ -4,7 +4,7 @@ using System.IO;
 using System.IO.Compression;
 using System.Linq;
 
-namespace FishLeg.Data;
+namespace FishLeg.Experiments.Data;
 
 /// <summary>An IDX array of unsigned bytes, the format of MNIST and Fashion-MNIST: its dimensions and its data, row-major.</summary>
 public sealed class IdxArray

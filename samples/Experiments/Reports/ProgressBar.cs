@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 
-namespace FishLeg.Reports;
+namespace FishLeg.Experiments.Reports;
 
 /// <summary>
 /// A text progress bar for long loops: count, a status (say, the loss), iterations per second and time left. On a

@@ -4,10 +4,10 @@ using System.IO;
 using System.IO.Compression;
 using System.Linq;
 using System.Text;
-using FishLeg.Reports;
+using FishLeg.Experiments.Reports;
 using Xunit;
 
-namespace FishLeg.Tests.Reports;
+namespace FishLeg.Tests.Samples.Reports;
 
 /// <summary>Decodes what the encoder wrote, chunk by chunk: signature, CRCs, header, and the pixels themselves.</summary>
 public class PngTests

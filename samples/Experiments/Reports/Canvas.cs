@@ -1,7 +1,7 @@
 using System;
 using System.IO;
 
-namespace FishLeg.Reports;
+namespace FishLeg.Experiments.Reports;
 
 /// <summary>An 8-bit RGB colour.</summary>
 public readonly record struct Rgb(byte R, byte G, byte B)

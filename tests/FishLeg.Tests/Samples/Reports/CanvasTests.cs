@@ -1,10 +1,10 @@
 using System;
 using System.IO;
 using System.Linq;
-using FishLeg.Reports;
+using FishLeg.Experiments.Reports;
 using Xunit;
 
-namespace FishLeg.Tests.Reports;
+namespace FishLeg.Tests.Samples.Reports;
 
 public class CanvasTests
 {

@@ -1,6 +1,6 @@
 using System;
 
-namespace FishLeg.Reports;
+namespace FishLeg.Experiments.Reports;
 
 /// <summary>
 /// A 5×7 pixel bitmap font for printable ASCII, so plots can carry titles, ticks and legends without a font library.

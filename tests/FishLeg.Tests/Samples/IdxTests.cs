@@ -1,10 +1,10 @@
 using System;
 using System.IO;
 using System.Linq;
-using FishLeg.Data;
+using FishLeg.Experiments.Data;
 using Xunit;
 
-namespace FishLeg.Tests.Data;
+namespace FishLeg.Tests.Samples;
 
 public sealed class IdxTests : IDisposable
 {
