@@ -119,7 +119,7 @@ public sealed partial class FishLegGenerator
             OpenPass(w, model, "public void InitializeParameters(ulong seed)");
             w.Line("global::FishLeg.SeededRandom random = new(seed);");
             for (int l = 0; l < model.Layers.Count; l++)
-                w.Line($"{Kernels}.Dense.InitializeUniform<{T}>({AsSpan}(__parameters, {I(layout.Offsets[l])}, {I(model.Layers[l].ParameterCount)}), fanIn: {I(model.Layers[l].Inputs)}, ref random);");
+                w.Line($"global::FishLeg.WeightInitialization.Uniform<{T}>({AsSpan}(__parameters, {I(layout.Offsets[l])}, {I(model.Layers[l].ParameterCount)}), fanIn: {I(model.Layers[l].Inputs)}, ref random);");
             ClosePass(w);
             w.Line();
 

@@ -6,7 +6,6 @@ using System.Numerics;
 using System.Numerics.Tensors;
 using FishLeg.Kernels;
 using FishLeg.Likelihoods;
-using FishLeg.Training;
 
 namespace FishLeg.Optimizers;
 

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Numerics;
 using FishLeg.Kernels;
-using FishLeg.Training;
 
 namespace FishLeg.Optimizers;
 

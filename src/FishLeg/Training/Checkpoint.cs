@@ -7,6 +7,7 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using FishLeg.Optimizers;
 using System.Globalization;
 
 namespace FishLeg.Training;

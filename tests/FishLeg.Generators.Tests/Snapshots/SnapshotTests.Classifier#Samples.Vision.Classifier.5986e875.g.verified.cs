@@ -99,9 +99,9 @@ namespace Samples.Vision
             try
             {
                 global::FishLeg.SeededRandom random = new(seed);
-                global::FishLeg.Kernels.Dense.InitializeUniform<float>(global::System.MemoryExtensions.AsSpan(__parameters, 0, 200960), fanIn: 784, ref random);
-                global::FishLeg.Kernels.Dense.InitializeUniform<float>(global::System.MemoryExtensions.AsSpan(__parameters, 200960, 32768), fanIn: 256, ref random);
-                global::FishLeg.Kernels.Dense.InitializeUniform<float>(global::System.MemoryExtensions.AsSpan(__parameters, 233728, 1290), fanIn: 128, ref random);
+                global::FishLeg.WeightInitialization.Uniform<float>(global::System.MemoryExtensions.AsSpan(__parameters, 0, 200960), fanIn: 784, ref random);
+                global::FishLeg.WeightInitialization.Uniform<float>(global::System.MemoryExtensions.AsSpan(__parameters, 200960, 32768), fanIn: 256, ref random);
+                global::FishLeg.WeightInitialization.Uniform<float>(global::System.MemoryExtensions.AsSpan(__parameters, 233728, 1290), fanIn: 128, ref random);
             }
             finally { __guard.Exit(); }
         }

@@ -168,14 +168,14 @@ namespace Samples
             try
             {
                 global::FishLeg.SeededRandom random = new(seed);
-                global::FishLeg.Kernels.Dense.InitializeUniform<float>(global::System.MemoryExtensions.AsSpan(__parameters, 0, 785000), fanIn: 784, ref random);
-                global::FishLeg.Kernels.Dense.InitializeUniform<float>(global::System.MemoryExtensions.AsSpan(__parameters, 785000, 500500), fanIn: 1000, ref random);
-                global::FishLeg.Kernels.Dense.InitializeUniform<float>(global::System.MemoryExtensions.AsSpan(__parameters, 1285500, 125250), fanIn: 500, ref random);
-                global::FishLeg.Kernels.Dense.InitializeUniform<float>(global::System.MemoryExtensions.AsSpan(__parameters, 1410750, 7530), fanIn: 250, ref random);
-                global::FishLeg.Kernels.Dense.InitializeUniform<float>(global::System.MemoryExtensions.AsSpan(__parameters, 1418280, 7750), fanIn: 30, ref random);
-                global::FishLeg.Kernels.Dense.InitializeUniform<float>(global::System.MemoryExtensions.AsSpan(__parameters, 1426030, 125500), fanIn: 250, ref random);
-                global::FishLeg.Kernels.Dense.InitializeUniform<float>(global::System.MemoryExtensions.AsSpan(__parameters, 1551530, 501000), fanIn: 500, ref random);
-                global::FishLeg.Kernels.Dense.InitializeUniform<float>(global::System.MemoryExtensions.AsSpan(__parameters, 2052530, 784784), fanIn: 1000, ref random);
+                global::FishLeg.WeightInitialization.Uniform<float>(global::System.MemoryExtensions.AsSpan(__parameters, 0, 785000), fanIn: 784, ref random);
+                global::FishLeg.WeightInitialization.Uniform<float>(global::System.MemoryExtensions.AsSpan(__parameters, 785000, 500500), fanIn: 1000, ref random);
+                global::FishLeg.WeightInitialization.Uniform<float>(global::System.MemoryExtensions.AsSpan(__parameters, 1285500, 125250), fanIn: 500, ref random);
+                global::FishLeg.WeightInitialization.Uniform<float>(global::System.MemoryExtensions.AsSpan(__parameters, 1410750, 7530), fanIn: 250, ref random);
+                global::FishLeg.WeightInitialization.Uniform<float>(global::System.MemoryExtensions.AsSpan(__parameters, 1418280, 7750), fanIn: 30, ref random);
+                global::FishLeg.WeightInitialization.Uniform<float>(global::System.MemoryExtensions.AsSpan(__parameters, 1426030, 125500), fanIn: 250, ref random);
+                global::FishLeg.WeightInitialization.Uniform<float>(global::System.MemoryExtensions.AsSpan(__parameters, 1551530, 501000), fanIn: 500, ref random);
+                global::FishLeg.WeightInitialization.Uniform<float>(global::System.MemoryExtensions.AsSpan(__parameters, 2052530, 784784), fanIn: 1000, ref random);
             }
             finally { __guard.Exit(); }
         }

@@ -99,9 +99,9 @@ partial class Regression : global::FishLeg.IFishLegModel<double>
         try
         {
             global::FishLeg.SeededRandom random = new(seed);
-            global::FishLeg.Kernels.Dense.InitializeUniform<double>(global::System.MemoryExtensions.AsSpan(__parameters, 0, 896), fanIn: 13, ref random);
-            global::FishLeg.Kernels.Dense.InitializeUniform<double>(global::System.MemoryExtensions.AsSpan(__parameters, 896, 4160), fanIn: 64, ref random);
-            global::FishLeg.Kernels.Dense.InitializeUniform<double>(global::System.MemoryExtensions.AsSpan(__parameters, 5056, 65), fanIn: 64, ref random);
+            global::FishLeg.WeightInitialization.Uniform<double>(global::System.MemoryExtensions.AsSpan(__parameters, 0, 896), fanIn: 13, ref random);
+            global::FishLeg.WeightInitialization.Uniform<double>(global::System.MemoryExtensions.AsSpan(__parameters, 896, 4160), fanIn: 64, ref random);
+            global::FishLeg.WeightInitialization.Uniform<double>(global::System.MemoryExtensions.AsSpan(__parameters, 5056, 65), fanIn: 64, ref random);
         }
         finally { __guard.Exit(); }
     }

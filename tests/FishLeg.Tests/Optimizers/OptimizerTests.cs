@@ -133,12 +133,12 @@ public class OptimizerTests
         clean.Step(cleanTheta, g1);
         guarded.Step(theta, g1);
         double[] before = (double[])theta.Clone();
-        var state = ((FishLeg.Training.IOptimizerState<double>)guarded).StateTensors.Select(t => t.Value.ToArray()).ToArray();
+        var state = ((IOptimizerState<double>)guarded).StateTensors.Select(t => t.Value.ToArray()).ToArray();
 
         var error = Assert.Throws<InvalidOperationException>(() => guarded.Step(theta, poisoned));
         Assert.Contains($"gradient at step 1 holds {bad.ToString(System.Globalization.CultureInfo.InvariantCulture)} at index {index}", error.Message);
         Assert.Equal(before, theta);
-        Assert.Equal(state, ((FishLeg.Training.IOptimizerState<double>)guarded).StateTensors.Select(t => t.Value.ToArray()).ToArray());
+        Assert.Equal(state, ((IOptimizerState<double>)guarded).StateTensors.Select(t => t.Value.ToArray()).ToArray());
 
         clean.Step(cleanTheta, g2);
         guarded.Step(theta, g2);

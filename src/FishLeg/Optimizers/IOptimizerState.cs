@@ -4,7 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Numerics;
 
-namespace FishLeg.Training;
+namespace FishLeg.Optimizers;
 
 /// <summary>An optimizer's whole state, as a checkpoint saves and restores it.</summary>
 public interface IOptimizerState<T> where T : unmanaged, IFloatingPointIeee754<T>

@@ -2,15 +2,15 @@ using System;
 using System.ComponentModel;
 using System.Numerics;
 
-namespace FishLeg.Kernels;
+namespace FishLeg;
 
-/// <summary>A dense layer's initialization (its bias and bias gradient are GEMM columns: see <see cref="OnesColumn"/>).</summary>
+/// <summary>A dense layer's initial weights and bias, as PyTorch's <c>nn.Linear</c> draws them.</summary>
 /// <remarks>For use by generated code.</remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class Dense
+public static class WeightInitialization
 {
     /// <summary>Draws every entry of a layer's weight matrix (bias included) uniformly from [−1/√fanIn, 1/√fanIn].</summary>
-    public static void InitializeUniform<T>(Span<T> weights, int fanIn, ref SeededRandom random) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void Uniform<T>(Span<T> weights, int fanIn, ref SeededRandom random) where T : unmanaged, IFloatingPointIeee754<T>
     {
         double bound = 1.0 / Math.Sqrt(fanIn);
         for (int i = 0; i < weights.Length; i++) weights[i] = T.CreateChecked((2.0 * random.NextDouble() - 1.0) * bound);
