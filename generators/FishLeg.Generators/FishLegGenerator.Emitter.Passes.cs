@@ -10,14 +10,12 @@ public sealed partial class FishLegGenerator
         {
             string T = layout.T;
             w.Line("/// <summary>Runs every layer on a batch and returns the last layer's output; keeps Z and A for the other passes.</summary>");
-            w.Open($"private {ReadOnlySpan}<{T}> __Forward({ReadOnlySpan}<{T}> inputs, int batch)");
-            w.Line("__productBatchSize = 0; // a new forward pass replaces the activations a Fisher product's factors refer to");
-            w.Line($"{ReadOnlySpan}<{T}> parameters = __parameters;");
+            w.Open($"protected override {ReadOnlySpan}<{T}> __Forward({ReadOnlySpan}<{T}> parameters, {ReadOnlySpan}<{T}> inputs, int batch)");
             for (int l = 1; l <= model.Layers.Count; l++)
             {
                 LayerSpec layer = model.Layers[l - 1];
                 string units = I(layer.Units), columns = I(layer.Columns);
-                w.Line();
+                if (l > 1) w.Line();
                 w.Line($"// Layer {l}: {I(layer.Inputs)} → {units}, {layer.Activation}. W{l} is {units}×{columns} at offset {I(layout.Offsets[l - 1])}{(layer.Bias ? $", bias in column {I(layer.Inputs)}" : "")}.");
                 w.Line($"// Z = {(layer.Bias ? "[A | 1]" : "A")}·Wᵀ{(HasActivation(model, l) ? ", and A = σ(Z) on each finished tile" : "")}.");
                 w.Line($"{ReadOnlySpan}<{T}> w{l} = {LayerWeights("parameters", layout, model, l)};");
@@ -40,8 +38,7 @@ public sealed partial class FishLegGenerator
             string T = layout.T;
             int count = model.Layers.Count;
             w.Line($"/// <summary>Back-propagates D{I(count)} = ∂loss/∂A{I(count)} (in __d{I(count)}) through every layer, keeping each D and E, and writes the gradient.</summary>");
-            w.Open($"private void __Backward({ReadOnlySpan}<{T}> inputs, int batch, {Span}<{T}> gradient)");
-            w.Line($"{ReadOnlySpan}<{T}> parameters = __parameters;");
+            w.Open($"protected override void __Backward({ReadOnlySpan}<{T}> parameters, {ReadOnlySpan}<{T}> inputs, int batch, {Span}<{T}> gradient)");
             w.Line($"{Span}<{T}> d{count} = {Slice("__d", model, count)};");
             if (HasActivation(model, count))
             {
@@ -81,8 +78,7 @@ public sealed partial class FishLegGenerator
             w.Line("/// The R-op (FishLeg.Gen docs/math.md §2.1): pushes a parameter direction V through the network after Forward, keeping Ż and Ȧ");
             w.Line("/// per layer, and returns Ȧ of the last layer, the output's directional derivative J·v.");
             w.Line("/// </summary>");
-            w.Open($"private {ReadOnlySpan}<{T}> __TangentForward({ReadOnlySpan}<{T}> inputs, int batch, {ReadOnlySpan}<{T}> direction)");
-            w.Line($"{ReadOnlySpan}<{T}> parameters = __parameters;");
+            w.Open($"protected override {ReadOnlySpan}<{T}> __TangentForward({ReadOnlySpan}<{T}> parameters, {ReadOnlySpan}<{T}> inputs, int batch, {ReadOnlySpan}<{T}> direction)");
             for (int l = 1; l <= model.Layers.Count; l++)
             {
                 LayerSpec layer = model.Layers[l - 1];
@@ -115,8 +111,7 @@ public sealed partial class FishLegGenerator
             w.Line("/// Gauss–Newton (Fisher) product (FishLeg.Gen docs/math.md §2.2); with it, the terms of the primal deltas D and E are added, giving the exact");
             w.Line("/// Hessian-vector product (§2.3 there; Backward must have run on the same batch).");
             w.Line("/// </summary>");
-            w.Open($"private void __TangentBackward({ReadOnlySpan}<{T}> inputs, int batch, {ReadOnlySpan}<{T}> direction, {Span}<{T}> product, bool hessian)");
-            w.Line($"{ReadOnlySpan}<{T}> parameters = __parameters;");
+            w.Open($"protected override void __TangentBackward({ReadOnlySpan}<{T}> parameters, {ReadOnlySpan}<{T}> inputs, int batch, {ReadOnlySpan}<{T}> direction, {Span}<{T}> product, bool hessian)");
             w.Line($"{Span}<{T}> eDot{count} = {Slice("__eDot", model, count)};");
             if (HasActivation(model, count))
                 w.Line($"{Kernels}.Activations.{model.Layers[count - 1].Activation}Backward<{T}>({Slice("__z", model, count)}, {Slice("__a", model, count)}, eDot{count}, eDot{count});");

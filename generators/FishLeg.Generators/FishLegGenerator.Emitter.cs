@@ -26,10 +26,12 @@ public sealed partial class FishLegGenerator
             if (hasNamespace) w.Open($"namespace {model.Namespace}");
             w.Line($"// {Describe(model)}");
             w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"FishLeg.Generators\", \"{typeof(FishLegGenerator).Assembly.GetName().Version}\")]");
-            w.Open($"partial class {Identifier(model.ClassName)} : global::FishLeg.IFishLegModel<{layout.T}>");
+            // Everything that does not depend on the layers lives in the runtime's base class, tested once.
+            w.Open($"partial class {Identifier(model.ClassName)} : global::FishLeg.CompilerServices.GeneratedModel<{layout.T}, " +
+                $"global::FishLeg.CompilerServices.{model.Likelihood}Head<{layout.T}>>");
             EmitConstants(w, model, layout);
             EmitState(w, model, layout);
-            EmitPublicApi(w, model, layout);
+            EmitOverrides(w, model, layout);
             cancellationToken.ThrowIfCancellationRequested();
             EmitForward(w, model, layout);
             EmitBackward(w, model, layout);
@@ -76,13 +78,6 @@ public sealed partial class FishLegGenerator
         private static void EmitState(SourceWriter w, ModelSpec model, Layout layout)
         {
             string T = layout.T;
-            w.Line("private global::FishLeg.SingleThreadGuard __guard;");
-            w.Line("private readonly int __maxBatchSize;");
-            w.Line("private int __gradientBatchSize;");
-            w.Line("// Rows of the last Fisher product whose factors CurvatureFactors returns; 0 once another pass has run.");
-            w.Line("private int __productBatchSize;");
-            w.Line($"private readonly {T}[] __parameters = new {T}[ParameterCount];");
-            w.Line($"private readonly {T}[] __gradient = new {T}[ParameterCount];");
             w.Line("// Workspace, sized once for the largest batch. Per layer: pre-activations Z, activations A (Z itself for");
             w.Line("// identity layers), deltas D = ∂loss/∂A and E = ∂loss/∂Z (D itself for identity layers), and the tangents");
             w.Line("// Ż and Ȧ of the curvature passes; two ping-pong buffers carry their backward deltas Ḋ and Ė.");
@@ -90,179 +85,43 @@ public sealed partial class FishLegGenerator
             w.Line();
             w.Line("/// <summary>Creates the model with a workspace for batches of up to <paramref name=\"maxBatchSize\"/> examples,");
             w.Line("/// and parameters initialized from <paramref name=\"seed\"/> (see <see cref=\"InitializeParameters\"/>).</summary>");
-            w.Open($"public {Identifier(model.ClassName)}(int maxBatchSize, ulong seed = 0)");
-            w.Line("__maxBatchSize = maxBatchSize;");
+            string sigma = model.Sigma.ToString("R", CultureInfo.InvariantCulture) + "d";
+            w.Line($"public {Identifier(model.ClassName)}(int maxBatchSize, ulong seed = 0)");
+            w.Line($"    : base(__description, maxBatchSize, sigma: {sigma})");
+            w.Line("{");
             foreach (var buffer in WorkspaceBuffers(model))
-                w.Line($"{buffer.Name} = new {T}[global::FishLeg.BatchShape.BufferLength(maxBatchSize, {I(buffer.Width)})];");
-            w.Line("InitializeParameters(seed);");
-            w.Close();
+                w.Line($"    {buffer.Name} = new {T}[global::FishLeg.BatchShape.BufferLength(maxBatchSize, {I(buffer.Width)})];");
+            w.Line("    InitializeParameters(seed);");
+            w.Line("}");
             w.Line();
         }
 
-        private static void EmitPublicApi(SourceWriter w, ModelSpec model, Layout layout)
+        /// <summary>The base class's hooks into this model's workspace: the last layer's deltas and each layer's factors.</summary>
+        private static void EmitOverrides(SourceWriter w, ModelSpec model, Layout layout)
         {
             string T = layout.T;
-            string likelihood = $"global::FishLeg.Likelihoods.{model.Likelihood}Likelihood";
-            string sigma = model.Likelihood == LikelihoodKind.Gaussian ? ", Sigma" : "";
-
+            int count = model.Layers.Count;
             w.Line("/// <inheritdoc/>");
-            w.Line("public global::FishLeg.ModelDescription Description => __description;");
+            w.Line($"protected override {Span}<{T}> __OutputDelta(int batch) => {Slice("__d", model, count)};");
             w.Line("/// <inheritdoc/>");
-            w.Line("public int MaxBatchSize => __maxBatchSize;");
-            w.Line("/// <inheritdoc/>");
-            w.Line($"public {Span}<{T}> Parameters => __parameters;");
-            w.Line("/// <inheritdoc/>");
-            w.Line($"public {ReadOnlySpan}<{T}> Gradient => __gradient;");
-            w.Line();
-
-            w.Line("/// <inheritdoc/>");
-            OpenPass(w, model, "public void InitializeParameters(ulong seed)");
-            w.Line("global::FishLeg.SeededRandom random = new(seed);");
-            for (int l = 0; l < model.Layers.Count; l++)
-                w.Line($"global::FishLeg.WeightInitialization.Uniform<{T}>({AsSpan}(__parameters, {I(layout.Offsets[l])}, {I(model.Layers[l].ParameterCount)}), fanIn: {I(model.Layers[l].Inputs)}, ref random);");
-            ClosePass(w);
-            w.Line();
-
-            w.Line("/// <inheritdoc/>");
-            OpenPass(w, model, $"public void Predict({ReadOnlySpan}<{T}> inputs, {Span}<{T}> predictions)");
-            w.Line("int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, __maxBatchSize, \"inputs\");");
-            w.Line("global::FishLeg.BatchShape.RequireLength(predictions.Length, batch, OutputCount, \"predictions\");");
-            w.Line($"{likelihood}.Mean<{T}>(__Forward(inputs, batch), OutputCount, predictions);");
-            ClosePass(w);
-            w.Line();
-
-            string outputDelta = $"{AsSpan}(__d{I(model.Layers.Count)}, 0, batch * OutputCount)";
-            string checkBatch = "int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, __maxBatchSize, \"inputs\");";
-            string checkTargetLength = "global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, \"targets\");";
-            // Targets outside the likelihood's support give a meaningless loss: refuse them before any pass runs.
-            string checkTargetSupport = $"{likelihood}.RequireTargets<{T}>(targets, OutputCount, \"targets\");";
-            string[] checkVectors =
-            [
-                "global::FishLeg.BatchShape.RequireParameterLength(direction.Length, ParameterCount, \"direction\");",
-                "global::FishLeg.BatchShape.RequireParameterLength(product.Length, ParameterCount, \"product\");",
-                "global::FishLeg.BatchShape.RequireSeparate(direction, product);",
-            ];
-            // After a Fisher product: its inputs are the first layer's factor, and the factors are now valid.
-            string[] keepProductFactors =
-            [
-                $"inputs.CopyTo({AsSpan}(__productX, 0, inputs.Length));",
-                "__productBatchSize = batch;",
-            ];
-
-            w.Line("/// <inheritdoc/>");
-            OpenPass(w, model, $"public {T} Loss({ReadOnlySpan}<{T}> inputs, {ReadOnlySpan}<{T}> targets)");
-            w.Line(checkBatch).Line(checkTargetLength).Line(checkTargetSupport);
-            w.Line($"return {likelihood}.MeanLoss<{T}>(__Forward(inputs, batch), targets, OutputCount{sigma}, {outputDelta});");
-            ClosePass(w);
-            w.Line();
-
-            w.Line("/// <inheritdoc/>");
-            OpenPass(w, model, $"public {T} LossAndGradient({ReadOnlySpan}<{T}> inputs, {ReadOnlySpan}<{T}> targets)");
-            w.Line(checkBatch).Line(checkTargetLength).Line(checkTargetSupport);
-            w.Line($"{T} loss = {likelihood}.MeanLossAndResidual<{T}>(__Forward(inputs, batch), targets, OutputCount{sigma}, {outputDelta});");
-            w.Line("__Backward(inputs, batch, __gradient);");
-            w.Line("// Keep the inputs: they are the first layer's gradient factor.");
-            w.Line($"inputs.CopyTo({AsSpan}(__x, 0, inputs.Length));");
-            w.Line("__gradientBatchSize = batch;");
-            w.Line("return loss;");
-            ClosePass(w);
-            w.Line();
-
-            w.Line("/// <inheritdoc/>");
-            // Optimizer plumbing: explicit implementations, so they stay off the model's own surface.
-            w.Line($"int global::FishLeg.IFishLegModel<{T}>.GradientBatchSize => __gradientBatchSize;");
+            w.Line($"protected override {Span}<{T}> __OutputTangentDelta(int batch) => {Slice("__eDot", model, count)};");
             w.Line();
             w.Line("/// <inheritdoc/>");
-            w.Open($"void global::FishLeg.IFishLegModel<{T}>.GradientFactors(int layer, out {ReadOnlySpan}<{T}> delta, out {ReadOnlySpan}<{T}> input)");
-            w.Line("int batch = __gradientBatchSize;");
-            EmitFactorSwitch(w, model, l => Slice(HasActivation(model, l) ? "__e" : "__d", model, l), "__x");
-            w.Close();
-            w.Line();
-
-            w.Line("/// <inheritdoc/>");
-            w.Open($"void global::FishLeg.IFishLegModel<{T}>.CurvatureFactors(int layer, out {ReadOnlySpan}<{T}> delta, out {ReadOnlySpan}<{T}> input)");
-            w.Line("int batch = __productBatchSize;");
-            w.Line("if (batch == 0) throw new global::System.InvalidOperationException(\"No Fisher product has run since the model last ran: call FisherVectorProduct or OuterProductFisherVectorProduct first.\");");
-            EmitFactorSwitch(w, model, l => Slice("__eDot", model, l), "__productX");
-            w.Close();
-            w.Line();
-
-            w.Line("/// <inheritdoc/>");
-            OpenPass(w, model, $"public void FisherVectorProduct({ReadOnlySpan}<{T}> inputs, {ReadOnlySpan}<{T}> direction, {Span}<{T}> product)");
-            w.Line(checkBatch);
-            foreach (string line in checkVectors) w.Line(line);
-            w.Line($"{ReadOnlySpan}<{T}> output = __Forward(inputs, batch);");
-            w.Line($"{likelihood}.HessianProduct<{T}>(output, __TangentForward(inputs, batch, direction), OutputCount{sigma}, {AsSpan}(__eDot{I(model.Layers.Count)}, 0, batch * OutputCount));");
-            w.Line("__TangentBackward(inputs, batch, direction, product, hessian: false);");
-            w.Line(keepProductFactors[0]).Line(keepProductFactors[1]);
-            ClosePass(w);
-            w.Line();
-
-            w.Line("/// <inheritdoc/>");
-            OpenPass(w, model, $"public void OuterProductFisherVectorProduct({ReadOnlySpan}<{T}> inputs, {ReadOnlySpan}<{T}> targets, {ReadOnlySpan}<{T}> direction, {Span}<{T}> product)");
-            w.Line(checkBatch).Line(checkTargetLength).Line(checkTargetSupport);
-            foreach (string line in checkVectors) w.Line(line);
-            w.Line($"{ReadOnlySpan}<{T}> output = __Forward(inputs, batch);");
-            w.Line($"{likelihood}.MeanLossAndResidual<{T}>(output, targets, OutputCount{sigma}, {outputDelta});");
-            w.Line($"global::FishLeg.Likelihoods.OuterProductFisher.Seed<{T}>({outputDelta}, __TangentForward(inputs, batch, direction), OutputCount, {AsSpan}(__eDot{I(model.Layers.Count)}, 0, batch * OutputCount));");
-            w.Line("__TangentBackward(inputs, batch, direction, product, hessian: false);");
-            w.Line(keepProductFactors[0]).Line(keepProductFactors[1]);
-            ClosePass(w);
-            w.Line();
-
-            w.Line("/// <inheritdoc/>");
-            OpenPass(w, model, $"public void SampleTargets({ReadOnlySpan}<{T}> inputs, ref global::FishLeg.SeededRandom random, {Span}<{T}> targets)");
-            w.Line(checkBatch).Line(checkTargetLength);
-            w.Line($"{likelihood}.Sample<{T}>(__Forward(inputs, batch), OutputCount{sigma}, ref random, targets);");
-            ClosePass(w);
-            w.Line();
-
-            w.Line("/// <inheritdoc/>");
-            OpenPass(w, model, $"public void HessianVectorProduct({ReadOnlySpan}<{T}> inputs, {ReadOnlySpan}<{T}> targets, {ReadOnlySpan}<{T}> direction, {Span}<{T}> product)");
-            w.Line(checkBatch).Line(checkTargetLength).Line(checkTargetSupport);
-            foreach (string line in checkVectors) w.Line(line);
-            w.Line($"{ReadOnlySpan}<{T}> output = __Forward(inputs, batch);");
-            w.Line($"{likelihood}.MeanLossAndResidual<{T}>(output, targets, OutputCount{sigma}, {outputDelta});");
-            w.Line("// The primal backward pass keeps every layer's D and E; its gradient is not needed, so product holds it until overwritten.");
-            w.Line("__Backward(inputs, batch, product);");
-            w.Line($"{likelihood}.HessianProduct<{T}>(output, __TangentForward(inputs, batch, direction), OutputCount{sigma}, {AsSpan}(__eDot{I(model.Layers.Count)}, 0, batch * OutputCount));");
-            w.Line("__TangentBackward(inputs, batch, direction, product, hessian: true);");
-            ClosePass(w);
-            w.Line();
-        }
-
-        /// <summary>
-        /// Opens a public method that uses the workspace or the parameters: one thread at a time, so a second thread gets an
-        /// exception instead of silently mixing its pass with another's (the guard is one interlocked exchange).
-        /// </summary>
-        private static void OpenPass(SourceWriter w, ModelSpec model, string signature)
-        {
-            w.Open(signature);
-            w.Line($"__guard.Enter({Literal(model.ClassName)});");
-            w.Open("try");
-        }
-
-        private static void ClosePass(SourceWriter w)
-        {
-            w.Close();
-            w.Line("finally { __guard.Exit(); }");
-            w.Close();
-        }
-
-        /// <summary>
-        /// The switch that hands out layer <c>layer</c>'s factors: <paramref name="delta"/> names each layer's delta slice,
-        /// <paramref name="firstInputs"/> the copy of the batch's inputs (the first layer's input factor).
-        /// </summary>
-        private static void EmitFactorSwitch(SourceWriter w, ModelSpec model, System.Func<int, string> delta, string firstInputs)
-        {
+            w.Open($"protected override void __Factors(int layer, int batch, bool tangent, out {ReadOnlySpan}<{T}> delta, out {ReadOnlySpan}<{T}> input)");
+            w.Line("input = default; // the first layer's input is the batch itself, which the base class keeps");
             w.Open("switch (layer)");
-            for (int l = 1; l <= model.Layers.Count; l++)
+            for (int l = 1; l <= count; l++)
             {
-                string input = l == 1 ? $"{AsSpan}({firstInputs}, 0, batch * InputCount)" : Output(model, l - 1, forward: false);
-                w.Line($"case {I(l - 1)}: delta = {delta(l)}; input = {input}; break;");
+                string primal = Slice(HasActivation(model, l) ? "__e" : "__d", model, l);
+                w.Line($"case {I(l - 1)}:");
+                w.Line($"    delta = tangent ? {Slice("__eDot", model, l)} : {primal};");
+                if (l > 1) w.Line($"    input = {Output(model, l - 1, forward: false)};");
+                w.Line("    break;");
             }
             w.Line("default: throw new global::System.ArgumentOutOfRangeException(\"layer\", layer, \"No such layer.\");");
             w.Close();
+            w.Close();
+            w.Line();
         }
 
         /// <summary>The input of layer <paramref name="l"/> as the forward pass (locals) or the backward pass (workspace slices) names it: the model input or the previous layer's output.</summary>
@@ -292,8 +151,6 @@ public sealed partial class FishLegGenerator
                 if (HasActivation(model, l)) yield return ($"__aDot{l}", units);
                 yield return ($"__eDot{l}", units);
             }
-            yield return ("__x", model.Inputs);
-            yield return ("__productX", model.Inputs);
         }
 
         private static string I(long value) => value.ToString(CultureInfo.InvariantCulture);

@@ -1,15 +1,13 @@
 using System;
-using System.ComponentModel;
 using System.Threading;
 
 namespace FishLeg;
 
 /// <summary>
-/// For use by generated code. Detects a second thread entering a model while another is inside it: a model instance
-/// owns one workspace, so two concurrent passes would silently mix their values.
+/// Detects a second thread entering a model while another is inside it: a model instance owns one workspace, so two
+/// concurrent passes would silently mix their values.
 /// </summary>
-[EditorBrowsable(EditorBrowsableState.Never)]
-public struct SingleThreadGuard
+internal struct SingleThreadGuard
 {
     private int _busy;
 

@@ -6,7 +6,7 @@ namespace Samples
 {
     // Autoencoder: 784 → 1000 Relu → 500 Relu → 250 Relu → 30 Identity → 250 Relu → 500 Relu → 1000 Relu → 784 Identity, Bernoulli likelihood, float
     [global::System.CodeDom.Compiler.GeneratedCode("FishLeg.Generators", "1.0.0.0")]
-    partial class Autoencoder : global::FishLeg.IFishLegModel<float>
+    partial class Autoencoder : global::FishLeg.CompilerServices.GeneratedModel<float, global::FishLeg.CompilerServices.BernoulliHead<float>>
     {
         /// <summary>Input features per example.</summary>
         public const int InputCount = 784;
@@ -29,13 +29,6 @@ namespace Samples
             new(1000, 784, global::FishLeg.Activation.Identity, true, 2052530, global::FishLeg.QForm.KroneckerTriangular),
         });
 
-        private global::FishLeg.SingleThreadGuard __guard;
-        private readonly int __maxBatchSize;
-        private int __gradientBatchSize;
-        // Rows of the last Fisher product whose factors CurvatureFactors returns; 0 once another pass has run.
-        private int __productBatchSize;
-        private readonly float[] __parameters = new float[ParameterCount];
-        private readonly float[] __gradient = new float[ParameterCount];
         // Workspace, sized once for the largest batch. Per layer: pre-activations Z, activations A (Z itself for
         // identity layers), deltas D = ∂loss/∂A and E = ∂loss/∂Z (D itself for identity layers), and the tangents
         // Ż and Ȧ of the curvature passes; two ping-pong buffers carry their backward deltas Ḋ and Ė.
@@ -89,14 +82,12 @@ namespace Samples
         private readonly float[] __d8;
         private readonly float[] __zDot8;
         private readonly float[] __eDot8;
-        private readonly float[] __x;
-        private readonly float[] __productX;
 
         /// <summary>Creates the model with a workspace for batches of up to <paramref name="maxBatchSize"/> examples,
         /// and parameters initialized from <paramref name="seed"/> (see <see cref="InitializeParameters"/>).</summary>
         public Autoencoder(int maxBatchSize, ulong seed = 0)
+            : base(__description, maxBatchSize, sigma: 1d)
         {
-            __maxBatchSize = maxBatchSize;
             __z1 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
             __a1 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
             __d1 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
@@ -147,207 +138,58 @@ namespace Samples
             __d8 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 784)];
             __zDot8 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 784)];
             __eDot8 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 784)];
-            __x = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 784)];
-            __productX = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 784)];
             InitializeParameters(seed);
         }
 
         /// <inheritdoc/>
-        public global::FishLeg.ModelDescription Description => __description;
+        protected override global::System.Span<float> __OutputDelta(int batch) => global::System.MemoryExtensions.AsSpan(__d8, 0, batch * 784);
         /// <inheritdoc/>
-        public int MaxBatchSize => __maxBatchSize;
-        /// <inheritdoc/>
-        public global::System.Span<float> Parameters => __parameters;
-        /// <inheritdoc/>
-        public global::System.ReadOnlySpan<float> Gradient => __gradient;
+        protected override global::System.Span<float> __OutputTangentDelta(int batch) => global::System.MemoryExtensions.AsSpan(__eDot8, 0, batch * 784);
 
         /// <inheritdoc/>
-        public void InitializeParameters(ulong seed)
+        protected override void __Factors(int layer, int batch, bool tangent, out global::System.ReadOnlySpan<float> delta, out global::System.ReadOnlySpan<float> input)
         {
-            __guard.Enter("Autoencoder");
-            try
-            {
-                global::FishLeg.SeededRandom random = new(seed);
-                global::FishLeg.WeightInitialization.Uniform<float>(global::System.MemoryExtensions.AsSpan(__parameters, 0, 785000), fanIn: 784, ref random);
-                global::FishLeg.WeightInitialization.Uniform<float>(global::System.MemoryExtensions.AsSpan(__parameters, 785000, 500500), fanIn: 1000, ref random);
-                global::FishLeg.WeightInitialization.Uniform<float>(global::System.MemoryExtensions.AsSpan(__parameters, 1285500, 125250), fanIn: 500, ref random);
-                global::FishLeg.WeightInitialization.Uniform<float>(global::System.MemoryExtensions.AsSpan(__parameters, 1410750, 7530), fanIn: 250, ref random);
-                global::FishLeg.WeightInitialization.Uniform<float>(global::System.MemoryExtensions.AsSpan(__parameters, 1418280, 7750), fanIn: 30, ref random);
-                global::FishLeg.WeightInitialization.Uniform<float>(global::System.MemoryExtensions.AsSpan(__parameters, 1426030, 125500), fanIn: 250, ref random);
-                global::FishLeg.WeightInitialization.Uniform<float>(global::System.MemoryExtensions.AsSpan(__parameters, 1551530, 501000), fanIn: 500, ref random);
-                global::FishLeg.WeightInitialization.Uniform<float>(global::System.MemoryExtensions.AsSpan(__parameters, 2052530, 784784), fanIn: 1000, ref random);
-            }
-            finally { __guard.Exit(); }
-        }
-
-        /// <inheritdoc/>
-        public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> predictions)
-        {
-            __guard.Enter("Autoencoder");
-            try
-            {
-                int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, __maxBatchSize, "inputs");
-                global::FishLeg.BatchShape.RequireLength(predictions.Length, batch, OutputCount, "predictions");
-                global::FishLeg.Likelihoods.BernoulliLikelihood.Mean<float>(__Forward(inputs, batch), OutputCount, predictions);
-            }
-            finally { __guard.Exit(); }
-        }
-
-        /// <inheritdoc/>
-        public float Loss(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
-        {
-            __guard.Enter("Autoencoder");
-            try
-            {
-                int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, __maxBatchSize, "inputs");
-                global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, "targets");
-                global::FishLeg.Likelihoods.BernoulliLikelihood.RequireTargets<float>(targets, OutputCount, "targets");
-                return global::FishLeg.Likelihoods.BernoulliLikelihood.MeanLoss<float>(__Forward(inputs, batch), targets, OutputCount, global::System.MemoryExtensions.AsSpan(__d8, 0, batch * OutputCount));
-            }
-            finally { __guard.Exit(); }
-        }
-
-        /// <inheritdoc/>
-        public float LossAndGradient(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets)
-        {
-            __guard.Enter("Autoencoder");
-            try
-            {
-                int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, __maxBatchSize, "inputs");
-                global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, "targets");
-                global::FishLeg.Likelihoods.BernoulliLikelihood.RequireTargets<float>(targets, OutputCount, "targets");
-                float loss = global::FishLeg.Likelihoods.BernoulliLikelihood.MeanLossAndResidual<float>(__Forward(inputs, batch), targets, OutputCount, global::System.MemoryExtensions.AsSpan(__d8, 0, batch * OutputCount));
-                __Backward(inputs, batch, __gradient);
-                // Keep the inputs: they are the first layer's gradient factor.
-                inputs.CopyTo(global::System.MemoryExtensions.AsSpan(__x, 0, inputs.Length));
-                __gradientBatchSize = batch;
-                return loss;
-            }
-            finally { __guard.Exit(); }
-        }
-
-        /// <inheritdoc/>
-        int global::FishLeg.IFishLegModel<float>.GradientBatchSize => __gradientBatchSize;
-
-        /// <inheritdoc/>
-        void global::FishLeg.IFishLegModel<float>.GradientFactors(int layer, out global::System.ReadOnlySpan<float> delta, out global::System.ReadOnlySpan<float> input)
-        {
-            int batch = __gradientBatchSize;
+            input = default; // the first layer's input is the batch itself, which the base class keeps
             switch (layer)
             {
-                case 0: delta = global::System.MemoryExtensions.AsSpan(__e1, 0, batch * 1000); input = global::System.MemoryExtensions.AsSpan(__x, 0, batch * InputCount); break;
-                case 1: delta = global::System.MemoryExtensions.AsSpan(__e2, 0, batch * 500); input = global::System.MemoryExtensions.AsSpan(__a1, 0, batch * 1000); break;
-                case 2: delta = global::System.MemoryExtensions.AsSpan(__e3, 0, batch * 250); input = global::System.MemoryExtensions.AsSpan(__a2, 0, batch * 500); break;
-                case 3: delta = global::System.MemoryExtensions.AsSpan(__d4, 0, batch * 30); input = global::System.MemoryExtensions.AsSpan(__a3, 0, batch * 250); break;
-                case 4: delta = global::System.MemoryExtensions.AsSpan(__e5, 0, batch * 250); input = global::System.MemoryExtensions.AsSpan(__z4, 0, batch * 30); break;
-                case 5: delta = global::System.MemoryExtensions.AsSpan(__e6, 0, batch * 500); input = global::System.MemoryExtensions.AsSpan(__a5, 0, batch * 250); break;
-                case 6: delta = global::System.MemoryExtensions.AsSpan(__e7, 0, batch * 1000); input = global::System.MemoryExtensions.AsSpan(__a6, 0, batch * 500); break;
-                case 7: delta = global::System.MemoryExtensions.AsSpan(__d8, 0, batch * 784); input = global::System.MemoryExtensions.AsSpan(__a7, 0, batch * 1000); break;
+                case 0:
+                    delta = tangent ? global::System.MemoryExtensions.AsSpan(__eDot1, 0, batch * 1000) : global::System.MemoryExtensions.AsSpan(__e1, 0, batch * 1000);
+                    break;
+                case 1:
+                    delta = tangent ? global::System.MemoryExtensions.AsSpan(__eDot2, 0, batch * 500) : global::System.MemoryExtensions.AsSpan(__e2, 0, batch * 500);
+                    input = global::System.MemoryExtensions.AsSpan(__a1, 0, batch * 1000);
+                    break;
+                case 2:
+                    delta = tangent ? global::System.MemoryExtensions.AsSpan(__eDot3, 0, batch * 250) : global::System.MemoryExtensions.AsSpan(__e3, 0, batch * 250);
+                    input = global::System.MemoryExtensions.AsSpan(__a2, 0, batch * 500);
+                    break;
+                case 3:
+                    delta = tangent ? global::System.MemoryExtensions.AsSpan(__eDot4, 0, batch * 30) : global::System.MemoryExtensions.AsSpan(__d4, 0, batch * 30);
+                    input = global::System.MemoryExtensions.AsSpan(__a3, 0, batch * 250);
+                    break;
+                case 4:
+                    delta = tangent ? global::System.MemoryExtensions.AsSpan(__eDot5, 0, batch * 250) : global::System.MemoryExtensions.AsSpan(__e5, 0, batch * 250);
+                    input = global::System.MemoryExtensions.AsSpan(__z4, 0, batch * 30);
+                    break;
+                case 5:
+                    delta = tangent ? global::System.MemoryExtensions.AsSpan(__eDot6, 0, batch * 500) : global::System.MemoryExtensions.AsSpan(__e6, 0, batch * 500);
+                    input = global::System.MemoryExtensions.AsSpan(__a5, 0, batch * 250);
+                    break;
+                case 6:
+                    delta = tangent ? global::System.MemoryExtensions.AsSpan(__eDot7, 0, batch * 1000) : global::System.MemoryExtensions.AsSpan(__e7, 0, batch * 1000);
+                    input = global::System.MemoryExtensions.AsSpan(__a6, 0, batch * 500);
+                    break;
+                case 7:
+                    delta = tangent ? global::System.MemoryExtensions.AsSpan(__eDot8, 0, batch * 784) : global::System.MemoryExtensions.AsSpan(__d8, 0, batch * 784);
+                    input = global::System.MemoryExtensions.AsSpan(__a7, 0, batch * 1000);
+                    break;
                 default: throw new global::System.ArgumentOutOfRangeException("layer", layer, "No such layer.");
             }
-        }
-
-        /// <inheritdoc/>
-        void global::FishLeg.IFishLegModel<float>.CurvatureFactors(int layer, out global::System.ReadOnlySpan<float> delta, out global::System.ReadOnlySpan<float> input)
-        {
-            int batch = __productBatchSize;
-            if (batch == 0) throw new global::System.InvalidOperationException("No Fisher product has run since the model last ran: call FisherVectorProduct or OuterProductFisherVectorProduct first.");
-            switch (layer)
-            {
-                case 0: delta = global::System.MemoryExtensions.AsSpan(__eDot1, 0, batch * 1000); input = global::System.MemoryExtensions.AsSpan(__productX, 0, batch * InputCount); break;
-                case 1: delta = global::System.MemoryExtensions.AsSpan(__eDot2, 0, batch * 500); input = global::System.MemoryExtensions.AsSpan(__a1, 0, batch * 1000); break;
-                case 2: delta = global::System.MemoryExtensions.AsSpan(__eDot3, 0, batch * 250); input = global::System.MemoryExtensions.AsSpan(__a2, 0, batch * 500); break;
-                case 3: delta = global::System.MemoryExtensions.AsSpan(__eDot4, 0, batch * 30); input = global::System.MemoryExtensions.AsSpan(__a3, 0, batch * 250); break;
-                case 4: delta = global::System.MemoryExtensions.AsSpan(__eDot5, 0, batch * 250); input = global::System.MemoryExtensions.AsSpan(__z4, 0, batch * 30); break;
-                case 5: delta = global::System.MemoryExtensions.AsSpan(__eDot6, 0, batch * 500); input = global::System.MemoryExtensions.AsSpan(__a5, 0, batch * 250); break;
-                case 6: delta = global::System.MemoryExtensions.AsSpan(__eDot7, 0, batch * 1000); input = global::System.MemoryExtensions.AsSpan(__a6, 0, batch * 500); break;
-                case 7: delta = global::System.MemoryExtensions.AsSpan(__eDot8, 0, batch * 784); input = global::System.MemoryExtensions.AsSpan(__a7, 0, batch * 1000); break;
-                default: throw new global::System.ArgumentOutOfRangeException("layer", layer, "No such layer.");
-            }
-        }
-
-        /// <inheritdoc/>
-        public void FisherVectorProduct(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> direction, global::System.Span<float> product)
-        {
-            __guard.Enter("Autoencoder");
-            try
-            {
-                int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, __maxBatchSize, "inputs");
-                global::FishLeg.BatchShape.RequireParameterLength(direction.Length, ParameterCount, "direction");
-                global::FishLeg.BatchShape.RequireParameterLength(product.Length, ParameterCount, "product");
-                global::FishLeg.BatchShape.RequireSeparate(direction, product);
-                global::System.ReadOnlySpan<float> output = __Forward(inputs, batch);
-                global::FishLeg.Likelihoods.BernoulliLikelihood.HessianProduct<float>(output, __TangentForward(inputs, batch, direction), OutputCount, global::System.MemoryExtensions.AsSpan(__eDot8, 0, batch * OutputCount));
-                __TangentBackward(inputs, batch, direction, product, hessian: false);
-                inputs.CopyTo(global::System.MemoryExtensions.AsSpan(__productX, 0, inputs.Length));
-                __productBatchSize = batch;
-            }
-            finally { __guard.Exit(); }
-        }
-
-        /// <inheritdoc/>
-        public void OuterProductFisherVectorProduct(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<float> direction, global::System.Span<float> product)
-        {
-            __guard.Enter("Autoencoder");
-            try
-            {
-                int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, __maxBatchSize, "inputs");
-                global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, "targets");
-                global::FishLeg.Likelihoods.BernoulliLikelihood.RequireTargets<float>(targets, OutputCount, "targets");
-                global::FishLeg.BatchShape.RequireParameterLength(direction.Length, ParameterCount, "direction");
-                global::FishLeg.BatchShape.RequireParameterLength(product.Length, ParameterCount, "product");
-                global::FishLeg.BatchShape.RequireSeparate(direction, product);
-                global::System.ReadOnlySpan<float> output = __Forward(inputs, batch);
-                global::FishLeg.Likelihoods.BernoulliLikelihood.MeanLossAndResidual<float>(output, targets, OutputCount, global::System.MemoryExtensions.AsSpan(__d8, 0, batch * OutputCount));
-                global::FishLeg.Likelihoods.OuterProductFisher.Seed<float>(global::System.MemoryExtensions.AsSpan(__d8, 0, batch * OutputCount), __TangentForward(inputs, batch, direction), OutputCount, global::System.MemoryExtensions.AsSpan(__eDot8, 0, batch * OutputCount));
-                __TangentBackward(inputs, batch, direction, product, hessian: false);
-                inputs.CopyTo(global::System.MemoryExtensions.AsSpan(__productX, 0, inputs.Length));
-                __productBatchSize = batch;
-            }
-            finally { __guard.Exit(); }
-        }
-
-        /// <inheritdoc/>
-        public void SampleTargets(global::System.ReadOnlySpan<float> inputs, ref global::FishLeg.SeededRandom random, global::System.Span<float> targets)
-        {
-            __guard.Enter("Autoencoder");
-            try
-            {
-                int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, __maxBatchSize, "inputs");
-                global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, "targets");
-                global::FishLeg.Likelihoods.BernoulliLikelihood.Sample<float>(__Forward(inputs, batch), OutputCount, ref random, targets);
-            }
-            finally { __guard.Exit(); }
-        }
-
-        /// <inheritdoc/>
-        public void HessianVectorProduct(global::System.ReadOnlySpan<float> inputs, global::System.ReadOnlySpan<float> targets, global::System.ReadOnlySpan<float> direction, global::System.Span<float> product)
-        {
-            __guard.Enter("Autoencoder");
-            try
-            {
-                int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, __maxBatchSize, "inputs");
-                global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, "targets");
-                global::FishLeg.Likelihoods.BernoulliLikelihood.RequireTargets<float>(targets, OutputCount, "targets");
-                global::FishLeg.BatchShape.RequireParameterLength(direction.Length, ParameterCount, "direction");
-                global::FishLeg.BatchShape.RequireParameterLength(product.Length, ParameterCount, "product");
-                global::FishLeg.BatchShape.RequireSeparate(direction, product);
-                global::System.ReadOnlySpan<float> output = __Forward(inputs, batch);
-                global::FishLeg.Likelihoods.BernoulliLikelihood.MeanLossAndResidual<float>(output, targets, OutputCount, global::System.MemoryExtensions.AsSpan(__d8, 0, batch * OutputCount));
-                // The primal backward pass keeps every layer's D and E; its gradient is not needed, so product holds it until overwritten.
-                __Backward(inputs, batch, product);
-                global::FishLeg.Likelihoods.BernoulliLikelihood.HessianProduct<float>(output, __TangentForward(inputs, batch, direction), OutputCount, global::System.MemoryExtensions.AsSpan(__eDot8, 0, batch * OutputCount));
-                __TangentBackward(inputs, batch, direction, product, hessian: true);
-            }
-            finally { __guard.Exit(); }
         }
 
         /// <summary>Runs every layer on a batch and returns the last layer's output; keeps Z and A for the other passes.</summary>
-        private global::System.ReadOnlySpan<float> __Forward(global::System.ReadOnlySpan<float> inputs, int batch)
+        protected override global::System.ReadOnlySpan<float> __Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> inputs, int batch)
         {
-            __productBatchSize = 0; // a new forward pass replaces the activations a Fisher product's factors refer to
-            global::System.ReadOnlySpan<float> parameters = __parameters;
-
             // Layer 1: 784 → 1000, Relu. W1 is 1000×785 at offset 0, bias in column 784.
             // Z = [A | 1]·Wᵀ, and A = σ(Z) on each finished tile.
             global::System.ReadOnlySpan<float> w1 = parameters.Slice(0, 785000);
@@ -405,9 +247,8 @@ namespace Samples
         }
 
         /// <summary>Back-propagates D8 = ∂loss/∂A8 (in __d8) through every layer, keeping each D and E, and writes the gradient.</summary>
-        private void __Backward(global::System.ReadOnlySpan<float> inputs, int batch, global::System.Span<float> gradient)
+        protected override void __Backward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> inputs, int batch, global::System.Span<float> gradient)
         {
-            global::System.ReadOnlySpan<float> parameters = __parameters;
             global::System.Span<float> d8 = global::System.MemoryExtensions.AsSpan(__d8, 0, batch * 784);
 
             // Layer 8: G = Eᵀ·[A | 1], D below = E·W̃ and E below = D ⊙ σ'(Z) on each finished tile.
@@ -467,9 +308,8 @@ namespace Samples
         /// The R-op (FishLeg.Gen docs/math.md §2.1): pushes a parameter direction V through the network after Forward, keeping Ż and Ȧ
         /// per layer, and returns Ȧ of the last layer, the output's directional derivative J·v.
         /// </summary>
-        private global::System.ReadOnlySpan<float> __TangentForward(global::System.ReadOnlySpan<float> inputs, int batch, global::System.ReadOnlySpan<float> direction)
+        protected override global::System.ReadOnlySpan<float> __TangentForward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> inputs, int batch, global::System.ReadOnlySpan<float> direction)
         {
-            global::System.ReadOnlySpan<float> parameters = __parameters;
 
             // Layer 1: Ż = [A | 1]·Vᵀ, Ȧ = σ'(Z) ⊙ Ż on each finished tile of the last product.
             global::System.ReadOnlySpan<float> v1 = direction.Slice(0, 785000);
@@ -531,9 +371,8 @@ namespace Samples
         /// Gauss–Newton (Fisher) product (FishLeg.Gen docs/math.md §2.2); with it, the terms of the primal deltas D and E are added, giving the exact
         /// Hessian-vector product (§2.3 there; Backward must have run on the same batch).
         /// </summary>
-        private void __TangentBackward(global::System.ReadOnlySpan<float> inputs, int batch, global::System.ReadOnlySpan<float> direction, global::System.Span<float> product, bool hessian)
+        protected override void __TangentBackward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> inputs, int batch, global::System.ReadOnlySpan<float> direction, global::System.Span<float> product, bool hessian)
         {
-            global::System.ReadOnlySpan<float> parameters = __parameters;
             global::System.Span<float> eDot8 = global::System.MemoryExtensions.AsSpan(__eDot8, 0, batch * 784);
 
             // Layer 8: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].

@@ -4,7 +4,7 @@
 
 // Regression: 13 → 64 Softplus → 64 Sigmoid → 1 Identity, Gaussian likelihood, double
 [global::System.CodeDom.Compiler.GeneratedCode("FishLeg.Generators", "1.0.0.0")]
-partial class Regression : global::FishLeg.IFishLegModel<double>
+partial class Regression : global::FishLeg.CompilerServices.GeneratedModel<double, global::FishLeg.CompilerServices.GaussianHead<double>>
 {
     /// <summary>Input features per example.</summary>
     public const int InputCount = 13;
@@ -24,13 +24,6 @@ partial class Regression : global::FishLeg.IFishLegModel<double>
         new(64, 1, global::FishLeg.Activation.Identity, true, 5056, global::FishLeg.QForm.KroneckerTriangular),
     });
 
-    private global::FishLeg.SingleThreadGuard __guard;
-    private readonly int __maxBatchSize;
-    private int __gradientBatchSize;
-    // Rows of the last Fisher product whose factors CurvatureFactors returns; 0 once another pass has run.
-    private int __productBatchSize;
-    private readonly double[] __parameters = new double[ParameterCount];
-    private readonly double[] __gradient = new double[ParameterCount];
     // Workspace, sized once for the largest batch. Per layer: pre-activations Z, activations A (Z itself for
     // identity layers), deltas D = ∂loss/∂A and E = ∂loss/∂Z (D itself for identity layers), and the tangents
     // Ż and Ȧ of the curvature passes; two ping-pong buffers carry their backward deltas Ḋ and Ė.
@@ -52,14 +45,12 @@ partial class Regression : global::FishLeg.IFishLegModel<double>
     private readonly double[] __d3;
     private readonly double[] __zDot3;
     private readonly double[] __eDot3;
-    private readonly double[] __x;
-    private readonly double[] __productX;
 
     /// <summary>Creates the model with a workspace for batches of up to <paramref name="maxBatchSize"/> examples,
     /// and parameters initialized from <paramref name="seed"/> (see <see cref="InitializeParameters"/>).</summary>
     public Regression(int maxBatchSize, ulong seed = 0)
+        : base(__description, maxBatchSize, sigma: 0.25d)
     {
-        __maxBatchSize = maxBatchSize;
         __z1 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
         __a1 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
         __d1 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
@@ -78,192 +69,38 @@ partial class Regression : global::FishLeg.IFishLegModel<double>
         __d3 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1)];
         __zDot3 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1)];
         __eDot3 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1)];
-        __x = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 13)];
-        __productX = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 13)];
         InitializeParameters(seed);
     }
 
     /// <inheritdoc/>
-    public global::FishLeg.ModelDescription Description => __description;
+    protected override global::System.Span<double> __OutputDelta(int batch) => global::System.MemoryExtensions.AsSpan(__d3, 0, batch * 1);
     /// <inheritdoc/>
-    public int MaxBatchSize => __maxBatchSize;
-    /// <inheritdoc/>
-    public global::System.Span<double> Parameters => __parameters;
-    /// <inheritdoc/>
-    public global::System.ReadOnlySpan<double> Gradient => __gradient;
+    protected override global::System.Span<double> __OutputTangentDelta(int batch) => global::System.MemoryExtensions.AsSpan(__eDot3, 0, batch * 1);
 
     /// <inheritdoc/>
-    public void InitializeParameters(ulong seed)
+    protected override void __Factors(int layer, int batch, bool tangent, out global::System.ReadOnlySpan<double> delta, out global::System.ReadOnlySpan<double> input)
     {
-        __guard.Enter("Regression");
-        try
-        {
-            global::FishLeg.SeededRandom random = new(seed);
-            global::FishLeg.WeightInitialization.Uniform<double>(global::System.MemoryExtensions.AsSpan(__parameters, 0, 896), fanIn: 13, ref random);
-            global::FishLeg.WeightInitialization.Uniform<double>(global::System.MemoryExtensions.AsSpan(__parameters, 896, 4160), fanIn: 64, ref random);
-            global::FishLeg.WeightInitialization.Uniform<double>(global::System.MemoryExtensions.AsSpan(__parameters, 5056, 65), fanIn: 64, ref random);
-        }
-        finally { __guard.Exit(); }
-    }
-
-    /// <inheritdoc/>
-    public void Predict(global::System.ReadOnlySpan<double> inputs, global::System.Span<double> predictions)
-    {
-        __guard.Enter("Regression");
-        try
-        {
-            int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, __maxBatchSize, "inputs");
-            global::FishLeg.BatchShape.RequireLength(predictions.Length, batch, OutputCount, "predictions");
-            global::FishLeg.Likelihoods.GaussianLikelihood.Mean<double>(__Forward(inputs, batch), OutputCount, predictions);
-        }
-        finally { __guard.Exit(); }
-    }
-
-    /// <inheritdoc/>
-    public double Loss(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets)
-    {
-        __guard.Enter("Regression");
-        try
-        {
-            int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, __maxBatchSize, "inputs");
-            global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, "targets");
-            global::FishLeg.Likelihoods.GaussianLikelihood.RequireTargets<double>(targets, OutputCount, "targets");
-            return global::FishLeg.Likelihoods.GaussianLikelihood.MeanLoss<double>(__Forward(inputs, batch), targets, OutputCount, Sigma, global::System.MemoryExtensions.AsSpan(__d3, 0, batch * OutputCount));
-        }
-        finally { __guard.Exit(); }
-    }
-
-    /// <inheritdoc/>
-    public double LossAndGradient(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets)
-    {
-        __guard.Enter("Regression");
-        try
-        {
-            int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, __maxBatchSize, "inputs");
-            global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, "targets");
-            global::FishLeg.Likelihoods.GaussianLikelihood.RequireTargets<double>(targets, OutputCount, "targets");
-            double loss = global::FishLeg.Likelihoods.GaussianLikelihood.MeanLossAndResidual<double>(__Forward(inputs, batch), targets, OutputCount, Sigma, global::System.MemoryExtensions.AsSpan(__d3, 0, batch * OutputCount));
-            __Backward(inputs, batch, __gradient);
-            // Keep the inputs: they are the first layer's gradient factor.
-            inputs.CopyTo(global::System.MemoryExtensions.AsSpan(__x, 0, inputs.Length));
-            __gradientBatchSize = batch;
-            return loss;
-        }
-        finally { __guard.Exit(); }
-    }
-
-    /// <inheritdoc/>
-    int global::FishLeg.IFishLegModel<double>.GradientBatchSize => __gradientBatchSize;
-
-    /// <inheritdoc/>
-    void global::FishLeg.IFishLegModel<double>.GradientFactors(int layer, out global::System.ReadOnlySpan<double> delta, out global::System.ReadOnlySpan<double> input)
-    {
-        int batch = __gradientBatchSize;
+        input = default; // the first layer's input is the batch itself, which the base class keeps
         switch (layer)
         {
-            case 0: delta = global::System.MemoryExtensions.AsSpan(__e1, 0, batch * 64); input = global::System.MemoryExtensions.AsSpan(__x, 0, batch * InputCount); break;
-            case 1: delta = global::System.MemoryExtensions.AsSpan(__e2, 0, batch * 64); input = global::System.MemoryExtensions.AsSpan(__a1, 0, batch * 64); break;
-            case 2: delta = global::System.MemoryExtensions.AsSpan(__d3, 0, batch * 1); input = global::System.MemoryExtensions.AsSpan(__a2, 0, batch * 64); break;
+            case 0:
+                delta = tangent ? global::System.MemoryExtensions.AsSpan(__eDot1, 0, batch * 64) : global::System.MemoryExtensions.AsSpan(__e1, 0, batch * 64);
+                break;
+            case 1:
+                delta = tangent ? global::System.MemoryExtensions.AsSpan(__eDot2, 0, batch * 64) : global::System.MemoryExtensions.AsSpan(__e2, 0, batch * 64);
+                input = global::System.MemoryExtensions.AsSpan(__a1, 0, batch * 64);
+                break;
+            case 2:
+                delta = tangent ? global::System.MemoryExtensions.AsSpan(__eDot3, 0, batch * 1) : global::System.MemoryExtensions.AsSpan(__d3, 0, batch * 1);
+                input = global::System.MemoryExtensions.AsSpan(__a2, 0, batch * 64);
+                break;
             default: throw new global::System.ArgumentOutOfRangeException("layer", layer, "No such layer.");
         }
-    }
-
-    /// <inheritdoc/>
-    void global::FishLeg.IFishLegModel<double>.CurvatureFactors(int layer, out global::System.ReadOnlySpan<double> delta, out global::System.ReadOnlySpan<double> input)
-    {
-        int batch = __productBatchSize;
-        if (batch == 0) throw new global::System.InvalidOperationException("No Fisher product has run since the model last ran: call FisherVectorProduct or OuterProductFisherVectorProduct first.");
-        switch (layer)
-        {
-            case 0: delta = global::System.MemoryExtensions.AsSpan(__eDot1, 0, batch * 64); input = global::System.MemoryExtensions.AsSpan(__productX, 0, batch * InputCount); break;
-            case 1: delta = global::System.MemoryExtensions.AsSpan(__eDot2, 0, batch * 64); input = global::System.MemoryExtensions.AsSpan(__a1, 0, batch * 64); break;
-            case 2: delta = global::System.MemoryExtensions.AsSpan(__eDot3, 0, batch * 1); input = global::System.MemoryExtensions.AsSpan(__a2, 0, batch * 64); break;
-            default: throw new global::System.ArgumentOutOfRangeException("layer", layer, "No such layer.");
-        }
-    }
-
-    /// <inheritdoc/>
-    public void FisherVectorProduct(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> direction, global::System.Span<double> product)
-    {
-        __guard.Enter("Regression");
-        try
-        {
-            int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, __maxBatchSize, "inputs");
-            global::FishLeg.BatchShape.RequireParameterLength(direction.Length, ParameterCount, "direction");
-            global::FishLeg.BatchShape.RequireParameterLength(product.Length, ParameterCount, "product");
-            global::FishLeg.BatchShape.RequireSeparate(direction, product);
-            global::System.ReadOnlySpan<double> output = __Forward(inputs, batch);
-            global::FishLeg.Likelihoods.GaussianLikelihood.HessianProduct<double>(output, __TangentForward(inputs, batch, direction), OutputCount, Sigma, global::System.MemoryExtensions.AsSpan(__eDot3, 0, batch * OutputCount));
-            __TangentBackward(inputs, batch, direction, product, hessian: false);
-            inputs.CopyTo(global::System.MemoryExtensions.AsSpan(__productX, 0, inputs.Length));
-            __productBatchSize = batch;
-        }
-        finally { __guard.Exit(); }
-    }
-
-    /// <inheritdoc/>
-    public void OuterProductFisherVectorProduct(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, global::System.ReadOnlySpan<double> direction, global::System.Span<double> product)
-    {
-        __guard.Enter("Regression");
-        try
-        {
-            int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, __maxBatchSize, "inputs");
-            global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, "targets");
-            global::FishLeg.Likelihoods.GaussianLikelihood.RequireTargets<double>(targets, OutputCount, "targets");
-            global::FishLeg.BatchShape.RequireParameterLength(direction.Length, ParameterCount, "direction");
-            global::FishLeg.BatchShape.RequireParameterLength(product.Length, ParameterCount, "product");
-            global::FishLeg.BatchShape.RequireSeparate(direction, product);
-            global::System.ReadOnlySpan<double> output = __Forward(inputs, batch);
-            global::FishLeg.Likelihoods.GaussianLikelihood.MeanLossAndResidual<double>(output, targets, OutputCount, Sigma, global::System.MemoryExtensions.AsSpan(__d3, 0, batch * OutputCount));
-            global::FishLeg.Likelihoods.OuterProductFisher.Seed<double>(global::System.MemoryExtensions.AsSpan(__d3, 0, batch * OutputCount), __TangentForward(inputs, batch, direction), OutputCount, global::System.MemoryExtensions.AsSpan(__eDot3, 0, batch * OutputCount));
-            __TangentBackward(inputs, batch, direction, product, hessian: false);
-            inputs.CopyTo(global::System.MemoryExtensions.AsSpan(__productX, 0, inputs.Length));
-            __productBatchSize = batch;
-        }
-        finally { __guard.Exit(); }
-    }
-
-    /// <inheritdoc/>
-    public void SampleTargets(global::System.ReadOnlySpan<double> inputs, ref global::FishLeg.SeededRandom random, global::System.Span<double> targets)
-    {
-        __guard.Enter("Regression");
-        try
-        {
-            int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, __maxBatchSize, "inputs");
-            global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, "targets");
-            global::FishLeg.Likelihoods.GaussianLikelihood.Sample<double>(__Forward(inputs, batch), OutputCount, Sigma, ref random, targets);
-        }
-        finally { __guard.Exit(); }
-    }
-
-    /// <inheritdoc/>
-    public void HessianVectorProduct(global::System.ReadOnlySpan<double> inputs, global::System.ReadOnlySpan<double> targets, global::System.ReadOnlySpan<double> direction, global::System.Span<double> product)
-    {
-        __guard.Enter("Regression");
-        try
-        {
-            int batch = global::FishLeg.BatchShape.Rows(inputs.Length, InputCount, __maxBatchSize, "inputs");
-            global::FishLeg.BatchShape.RequireLength(targets.Length, batch, OutputCount, "targets");
-            global::FishLeg.Likelihoods.GaussianLikelihood.RequireTargets<double>(targets, OutputCount, "targets");
-            global::FishLeg.BatchShape.RequireParameterLength(direction.Length, ParameterCount, "direction");
-            global::FishLeg.BatchShape.RequireParameterLength(product.Length, ParameterCount, "product");
-            global::FishLeg.BatchShape.RequireSeparate(direction, product);
-            global::System.ReadOnlySpan<double> output = __Forward(inputs, batch);
-            global::FishLeg.Likelihoods.GaussianLikelihood.MeanLossAndResidual<double>(output, targets, OutputCount, Sigma, global::System.MemoryExtensions.AsSpan(__d3, 0, batch * OutputCount));
-            // The primal backward pass keeps every layer's D and E; its gradient is not needed, so product holds it until overwritten.
-            __Backward(inputs, batch, product);
-            global::FishLeg.Likelihoods.GaussianLikelihood.HessianProduct<double>(output, __TangentForward(inputs, batch, direction), OutputCount, Sigma, global::System.MemoryExtensions.AsSpan(__eDot3, 0, batch * OutputCount));
-            __TangentBackward(inputs, batch, direction, product, hessian: true);
-        }
-        finally { __guard.Exit(); }
     }
 
     /// <summary>Runs every layer on a batch and returns the last layer's output; keeps Z and A for the other passes.</summary>
-    private global::System.ReadOnlySpan<double> __Forward(global::System.ReadOnlySpan<double> inputs, int batch)
+    protected override global::System.ReadOnlySpan<double> __Forward(global::System.ReadOnlySpan<double> parameters, global::System.ReadOnlySpan<double> inputs, int batch)
     {
-        __productBatchSize = 0; // a new forward pass replaces the activations a Fisher product's factors refer to
-        global::System.ReadOnlySpan<double> parameters = __parameters;
-
         // Layer 1: 13 → 64, Softplus. W1 is 64×14 at offset 0, bias in column 13.
         // Z = [A | 1]·Wᵀ, and A = σ(Z) on each finished tile.
         global::System.ReadOnlySpan<double> w1 = parameters.Slice(0, 896);
@@ -287,9 +124,8 @@ partial class Regression : global::FishLeg.IFishLegModel<double>
     }
 
     /// <summary>Back-propagates D3 = ∂loss/∂A3 (in __d3) through every layer, keeping each D and E, and writes the gradient.</summary>
-    private void __Backward(global::System.ReadOnlySpan<double> inputs, int batch, global::System.Span<double> gradient)
+    protected override void __Backward(global::System.ReadOnlySpan<double> parameters, global::System.ReadOnlySpan<double> inputs, int batch, global::System.Span<double> gradient)
     {
-        global::System.ReadOnlySpan<double> parameters = __parameters;
         global::System.Span<double> d3 = global::System.MemoryExtensions.AsSpan(__d3, 0, batch * 1);
 
         // Layer 3: G = Eᵀ·[A | 1], D below = E·W̃ and E below = D ⊙ σ'(Z) on each finished tile.
@@ -315,9 +151,8 @@ partial class Regression : global::FishLeg.IFishLegModel<double>
     /// The R-op (FishLeg.Gen docs/math.md §2.1): pushes a parameter direction V through the network after Forward, keeping Ż and Ȧ
     /// per layer, and returns Ȧ of the last layer, the output's directional derivative J·v.
     /// </summary>
-    private global::System.ReadOnlySpan<double> __TangentForward(global::System.ReadOnlySpan<double> inputs, int batch, global::System.ReadOnlySpan<double> direction)
+    protected override global::System.ReadOnlySpan<double> __TangentForward(global::System.ReadOnlySpan<double> parameters, global::System.ReadOnlySpan<double> inputs, int batch, global::System.ReadOnlySpan<double> direction)
     {
-        global::System.ReadOnlySpan<double> parameters = __parameters;
 
         // Layer 1: Ż = [A | 1]·Vᵀ, Ȧ = σ'(Z) ⊙ Ż on each finished tile of the last product.
         global::System.ReadOnlySpan<double> v1 = direction.Slice(0, 896);
@@ -345,9 +180,8 @@ partial class Regression : global::FishLeg.IFishLegModel<double>
     /// Gauss–Newton (Fisher) product (FishLeg.Gen docs/math.md §2.2); with it, the terms of the primal deltas D and E are added, giving the exact
     /// Hessian-vector product (§2.3 there; Backward must have run on the same batch).
     /// </summary>
-    private void __TangentBackward(global::System.ReadOnlySpan<double> inputs, int batch, global::System.ReadOnlySpan<double> direction, global::System.Span<double> product, bool hessian)
+    protected override void __TangentBackward(global::System.ReadOnlySpan<double> parameters, global::System.ReadOnlySpan<double> inputs, int batch, global::System.ReadOnlySpan<double> direction, global::System.Span<double> product, bool hessian)
     {
-        global::System.ReadOnlySpan<double> parameters = __parameters;
         global::System.Span<double> eDot3 = global::System.MemoryExtensions.AsSpan(__eDot3, 0, batch * 1);
 
         // Layer 3: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
