@@ -10,10 +10,9 @@ public sealed partial class FishLegGenerator
     /// <summary>Writes one model's source from its spec alone: sizes, layout, workspace, forward and backward passes.</summary>
     internal static partial class Emitter
     {
-        private const string Span = "global::System.Span";
-        private const string ReadOnlySpan = "global::System.ReadOnlySpan";
-        private const string Kernels = "global::FishLeg.Kernels";
-        private const string AsSpan = "global::System.MemoryExtensions.AsSpan";
+        // The user's type is qualified from global::; the workspace class, in a namespace of ours, relies on usings.
+        private const string Span = "Span", ReadOnlySpan = "ReadOnlySpan";
+        private const string GlobalSpan = "global::System.Span", GlobalReadOnlySpan = "global::System.ReadOnlySpan";
 
         public static string Emit(ModelSpec model, CancellationToken cancellationToken)
         {
@@ -25,22 +24,37 @@ public sealed partial class FishLegGenerator
             bool hasNamespace = model.Namespace.Length > 0;
             if (hasNamespace) w.Open($"namespace {model.Namespace}");
             w.Line($"// {Describe(model)}");
-            w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"FishLeg.Generators\", \"{typeof(FishLegGenerator).Assembly.GetName().Version}\")]");
+            w.Line(GeneratedCode);
             // Everything that does not depend on the layers lives in the runtime's base class, tested once.
             w.Open($"partial class {Identifier(model.ClassName)} : global::FishLeg.CompilerServices.GeneratedModel<{layout.T}, " +
                 $"global::FishLeg.CompilerServices.{model.Likelihood}Head<{layout.T}>>");
             EmitConstants(w, model, layout);
-            EmitState(w, model, layout);
-            EmitOverrides(w, model, layout);
+            EmitConstructorAndOverrides(w, model, layout);
+            w.Close();
+            if (hasNamespace) w.Close();
+            w.Line();
+
+            // The workspace and the passes, in a class of ours where usings are safe and names short.
+            w.Open("namespace FishLeg.Generated");
+            w.Line("using System;");
+            w.Line("using FishLeg.Kernels;");
+            w.Line();
+            w.Line($"/// <summary>The workspace and the passes of {Describe(model)}.</summary>");
+            w.Line(GeneratedCode);
+            w.Open($"internal sealed class {model.WorkspaceClass}");
+            EmitWorkspace(w, model, layout);
             cancellationToken.ThrowIfCancellationRequested();
             EmitForward(w, model, layout);
             EmitBackward(w, model, layout);
             EmitTangentForward(w, model, layout);
             EmitTangentBackward(w, model, layout);
             w.Close();
-            if (hasNamespace) w.Close();
+            w.Close();
             return w.ToString();
         }
+
+        private static string GeneratedCode =>
+            $"[global::System.CodeDom.Compiler.GeneratedCode(\"FishLeg.Generators\", \"{typeof(FishLegGenerator).Assembly.GetName().Version}\")]";
 
         private static string Describe(ModelSpec model) =>
             $"{model.ClassName}: {I(model.Inputs)} → " +
@@ -75,50 +89,75 @@ public sealed partial class FishLegGenerator
             w.Line();
         }
 
-        private static void EmitState(SourceWriter w, ModelSpec model, Layout layout)
+        /// <summary>The constructor, and the base class's hooks, each handed to the workspace.</summary>
+        private static void EmitConstructorAndOverrides(SourceWriter w, ModelSpec model, Layout layout)
         {
-            string T = layout.T;
-            w.Line("// Workspace, sized once for the largest batch. Per layer: pre-activations Z, activations A (Z itself for");
-            w.Line("// identity layers), deltas D = ∂loss/∂A and E = ∂loss/∂Z (D itself for identity layers), and the tangents");
-            w.Line("// Ż and Ȧ of the curvature passes; two ping-pong buffers carry their backward deltas Ḋ and Ė.");
-            foreach (var buffer in WorkspaceBuffers(model)) w.Line($"private readonly {T}[] {buffer.Name};");
+            string T = layout.T, workspace = $"global::FishLeg.Generated.{model.WorkspaceClass}";
+            string sigma = model.Sigma.ToString("R", CultureInfo.InvariantCulture) + "d";
+            w.Line($"private readonly {workspace} __workspace;");
             w.Line();
             w.Line("/// <summary>Creates the model with a workspace for batches of up to <paramref name=\"maxBatchSize\"/> examples,");
             w.Line("/// and parameters initialized from <paramref name=\"seed\"/> (see <see cref=\"InitializeParameters\"/>).</summary>");
-            string sigma = model.Sigma.ToString("R", CultureInfo.InvariantCulture) + "d";
             w.Line($"public {Identifier(model.ClassName)}(int maxBatchSize, ulong seed = 0)");
             w.Line($"    : base(__description, maxBatchSize, sigma: {sigma})");
             w.Line("{");
-            foreach (var buffer in WorkspaceBuffers(model))
-                w.Line($"    {buffer.Name} = new {T}[global::FishLeg.BatchShape.BufferLength(maxBatchSize, {I(buffer.Width)})];");
+            w.Line("    __workspace = new(maxBatchSize);");
             w.Line("    InitializeParameters(seed);");
             w.Line("}");
             w.Line();
+            string span = $"{GlobalSpan}<{T}>", readOnly = $"{GlobalReadOnlySpan}<{T}>";
+            // Each override hands its arguments to the workspace method of the same name.
+            void Override(string returns, string name, string call, params string[] parameters)
+            {
+                w.Line("/// <inheritdoc/>");
+                w.Line($"protected override {returns} __{name}(");
+                for (int i = 0; i < parameters.Length; i++) w.Line($"    {parameters[i]}{(i < parameters.Length - 1 ? "," : ") =>")}");
+                w.Line($"    __workspace.{name}({call});");
+            }
+            Override(readOnly, "Forward", "parameters, inputs, batch", $"{readOnly} parameters", $"{readOnly} inputs", "int batch");
+            Override("void", "Backward", "parameters, inputs, batch, gradient", $"{readOnly} parameters", $"{readOnly} inputs", "int batch", $"{span} gradient");
+            Override(readOnly, "TangentForward", "parameters, inputs, batch, direction",
+                $"{readOnly} parameters", $"{readOnly} inputs", "int batch", $"{readOnly} direction");
+            Override("void", "TangentBackward", "parameters, inputs, batch, direction, product, hessian",
+                $"{readOnly} parameters", $"{readOnly} inputs", "int batch", $"{readOnly} direction", $"{span} product", "bool hessian");
+            Override(span, "OutputDelta", "batch", "int batch");
+            Override(span, "OutputTangentDelta", "batch", "int batch");
+            Override("void", "Factors", "layer, batch, tangent, out delta, out input",
+                "int layer", "int batch", "bool tangent", $"out {readOnly} delta", $"out {readOnly} input");
         }
 
-        /// <summary>The base class's hooks into this model's workspace: the last layer's deltas and each layer's factors.</summary>
-        private static void EmitOverrides(SourceWriter w, ModelSpec model, Layout layout)
+        /// <summary>The workspace arrays, their allocation, the last layer's deltas and each layer's factors.</summary>
+        private static void EmitWorkspace(SourceWriter w, ModelSpec model, Layout layout)
         {
             string T = layout.T;
             int count = model.Layers.Count;
-            w.Line("/// <inheritdoc/>");
-            w.Line($"protected override {Span}<{T}> __OutputDelta(int batch) => {Slice("__d", model, count)};");
-            w.Line("/// <inheritdoc/>");
-            w.Line($"protected override {Span}<{T}> __OutputTangentDelta(int batch) => {Slice("__eDot", model, count)};");
+            w.Line("// Sized once for the largest batch. Per layer: pre-activations Z, activations A (Z itself for identity");
+            w.Line("// layers), deltas D = ∂loss/∂A and E = ∂loss/∂Z (D itself for identity layers), and the tangents Ż and Ȧ");
+            w.Line("// of the curvature passes with their backward deltas Ė (Ḋ of the layer below is written into its Ė).");
+            foreach (var buffer in WorkspaceBuffers(model)) w.Line($"private readonly {T}[] {buffer.Name};");
             w.Line();
-            w.Line("/// <inheritdoc/>");
-            w.Open($"protected override void __Factors(int layer, int batch, bool tangent, out {ReadOnlySpan}<{T}> delta, out {ReadOnlySpan}<{T}> input)");
+            w.Open($"public {model.WorkspaceClass}(int maxBatchSize)");
+            foreach (var buffer in WorkspaceBuffers(model))
+                w.Line($"{buffer.Name} = new {T}[BatchShape.BufferLength(maxBatchSize, {I(buffer.Width)})];");
+            w.Close();
+            w.Line();
+            w.Line($"public {Span}<{T}> OutputDelta(int batch) => {Slice("_d", model, count)};");
+            w.Line();
+            w.Line($"public {Span}<{T}> OutputTangentDelta(int batch) => {Slice("_eDot", model, count)};");
+            w.Line();
+            w.Line("/// <summary>Layer <paramref name=\"layer\"/>'s delta (E, or Ė with <paramref name=\"tangent\"/>) and input (none for the first).</summary>");
+            w.Open($"public void Factors(int layer, int batch, bool tangent, out {ReadOnlySpan}<{T}> delta, out {ReadOnlySpan}<{T}> input)");
             w.Line("input = default; // the first layer's input is the batch itself, which the base class keeps");
             w.Open("switch (layer)");
             for (int l = 1; l <= count; l++)
             {
-                string primal = Slice(HasActivation(model, l) ? "__e" : "__d", model, l);
+                string primal = Slice(HasActivation(model, l) ? "_e" : "_d", model, l);
                 w.Line($"case {I(l - 1)}:");
-                w.Line($"    delta = tangent ? {Slice("__eDot", model, l)} : {primal};");
+                w.Line($"    delta = tangent ? {Slice("_eDot", model, l)} : {primal};");
                 if (l > 1) w.Line($"    input = {Output(model, l - 1, forward: false)};");
                 w.Line("    break;");
             }
-            w.Line("default: throw new global::System.ArgumentOutOfRangeException(\"layer\", layer, \"No such layer.\");");
+            w.Line("default: throw new ArgumentOutOfRangeException(nameof(layer), layer, \"No such layer.\");");
             w.Close();
             w.Close();
             w.Line();
@@ -132,7 +171,7 @@ public sealed partial class FishLegGenerator
         {
             bool activation = HasActivation(model, l);
             if (forward) return activation ? $"a{l}" : $"z{l}";
-            return Slice(activation ? "__a" : "__z", model, l);
+            return Slice(activation ? "_a" : "_z", model, l);
         }
 
         private static bool HasActivation(ModelSpec model, int l) => model.Layers[l - 1].Activation != ActivationKind.Identity;
@@ -143,13 +182,13 @@ public sealed partial class FishLegGenerator
             for (int l = 1; l <= model.Layers.Count; l++)
             {
                 int units = model.Layers[l - 1].Units;
-                yield return ($"__z{l}", units);
-                if (HasActivation(model, l)) yield return ($"__a{l}", units);
-                yield return ($"__d{l}", units);
-                if (HasActivation(model, l)) yield return ($"__e{l}", units);
-                yield return ($"__zDot{l}", units);
-                if (HasActivation(model, l)) yield return ($"__aDot{l}", units);
-                yield return ($"__eDot{l}", units);
+                yield return ($"_z{l}", units);
+                if (HasActivation(model, l)) yield return ($"_a{l}", units);
+                yield return ($"_d{l}", units);
+                if (HasActivation(model, l)) yield return ($"_e{l}", units);
+                yield return ($"_zDot{l}", units);
+                if (HasActivation(model, l)) yield return ($"_aDot{l}", units);
+                yield return ($"_eDot{l}", units);
             }
         }
 

@@ -148,7 +148,7 @@ public sealed partial class FishLegGenerator
             if (context.SemanticModel.GetDeclarationDiagnostics(node.Identifier.Span, cancellationToken).Any(d => d.Severity == DiagnosticSeverity.Error))
                 return Result(null, diagnostics);
             string ns = type.ContainingNamespace.IsGlobalNamespace ? "" : type.ContainingNamespace.ToDisplayString(NamespaceFormat);
-            var spec = new ModelSpec(HintName(type), ns, name, inputs, (LikelihoodKind)likelihoodValue, sigma, precision,
+            var spec = new ModelSpec(UniqueName(type), ns, name, inputs, (LikelihoodKind)likelihoodValue, sigma, precision,
                 new EquatableArray<LayerSpec>(layers.ToImmutable()));
             return Result(spec, diagnostics);
         }
@@ -160,10 +160,11 @@ public sealed partial class FishLegGenerator
             .WithGlobalNamespaceStyle(SymbolDisplayGlobalNamespaceStyle.Omitted);
 
         /// <summary>
-        /// A hint name unique under the case-insensitive comparison Roslyn applies and valid for any name: the metadata
-        /// name (no '@'), with anything but ASCII letters, digits and dots as '_', and a hash of the exact name.
+        /// A name unique under the case-insensitive comparison Roslyn applies to hint names, and valid as one for any
+        /// type: the metadata name (no '@'), with anything but ASCII letters, digits and dots as '_', and a hash of the
+        /// exact name.
         /// </summary>
-        private static string HintName(INamedTypeSymbol type)
+        private static string UniqueName(INamedTypeSymbol type)
         {
             string full = type.MetadataName;
             for (INamespaceSymbol ns = type.ContainingNamespace; !ns.IsGlobalNamespace; ns = ns.ContainingNamespace)
@@ -172,7 +173,7 @@ public sealed partial class FishLegGenerator
             foreach (char c in full) safe.Append(c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '.' ? c : '_');
             uint hash = 2166136261; // FNV-1a over the UTF-16 code units: stable across runs and platforms
             foreach (char c in full) hash = (hash ^ c) * 16777619;
-            return $"{safe}.{hash.ToString("x8", CultureInfo.InvariantCulture)}.g.cs";
+            return $"{safe}.{hash.ToString("x8", CultureInfo.InvariantCulture)}";
         }
 
         /// <summary>The names of the members the generator adds, and what each is.</summary>

@@ -1,17 +1,25 @@
+using System.Collections.Generic;
+using System.Linq;
 using System.Text;
 
 namespace FishLeg.Generators;
 
-/// <summary>Builds C# text with four-space indentation and LF line ends, whatever the host's conventions.</summary>
+/// <summary>
+/// Builds C# text with four-space indentation and LF line ends, whatever the host's conventions. Lines longer than
+/// <see cref="Width"/> are wrapped: code after the commas of its argument lists (shallowest first, continuation lines
+/// indented one more level), comments between words.
+/// </summary>
 internal sealed class SourceWriter
 {
+    public const int Width = 150;
     private readonly StringBuilder _text = new();
     private int _indent;
 
     public SourceWriter Line(string line = "")
     {
-        if (line.Length > 0) _text.Append(' ', _indent * 4).Append(line);
-        _text.Append('\n');
+        string indent = new(' ', _indent * 4);
+        if (line.Length == 0) _text.Append('\n');
+        else foreach (string piece in Wrap(line, Width - indent.Length)) _text.Append(indent).Append(piece).Append('\n');
         return this;
     }
 
@@ -30,4 +38,99 @@ internal sealed class SourceWriter
     }
 
     public override string ToString() => _text.ToString();
+
+    private static IReadOnlyList<string> Wrap(string line, int width)
+    {
+        if (line.Length <= width) return [line];
+        string trimmed = line.TrimStart();
+        if (trimmed.StartsWith("//")) return WrapComment(line, width);
+        List<int> commas = Commas(line, out int deepest);
+        for (int depth = 1; depth <= deepest; depth++)
+        {
+            List<string> pieces = Pack(line, commas.FindAll(c => Depth(line, c) <= depth), width);
+            if (pieces.TrueForAll(p => p.Length <= width) || depth == deepest) return pieces;
+        }
+        return [line];
+    }
+
+    /// <summary>Greedily joins the segments between the given commas into lines of at most <paramref name="width"/>.</summary>
+    private static List<string> Pack(string line, List<int> commas, int width)
+    {
+        var pieces = new List<string>();
+        var current = new StringBuilder();
+        int start = 0;
+        foreach (int comma in commas.Append(line.Length - 1))
+        {
+            string segment = line.Substring(start, comma + 1 - start);
+            if (current.Length > 0 && current.Length + segment.Length > width)
+            {
+                pieces.Add(current.ToString().TrimEnd());
+                current.Clear().Append("    ");
+                segment = segment.TrimStart();
+            }
+            current.Append(segment);
+            start = comma + 1;
+        }
+        pieces.Add(current.ToString().TrimEnd());
+        return pieces;
+    }
+
+    /// <summary>The commas that separate arguments (outside string and character literals), and the deepest nesting.</summary>
+    private static List<int> Commas(string line, out int deepest)
+    {
+        var commas = new List<int>();
+        deepest = 0;
+        int depth = 0;
+        bool inString = false;
+        for (int i = 0; i < line.Length; i++)
+        {
+            char c = line[i];
+            if (inString) { if (c == '\\') i++; else if (c == '"') inString = false; continue; }
+            switch (c)
+            {
+                case '"': inString = true; break;
+                case '(' or '[': depth++; break;
+                case ')' or ']': depth--; break;
+                case ',' when depth > 0 && i + 1 < line.Length && line[i + 1] == ' ':
+                    commas.Add(i);
+                    if (depth > deepest) deepest = depth;
+                    break;
+            }
+        }
+        return commas;
+    }
+
+    private static int Depth(string line, int position)
+    {
+        int depth = 0;
+        bool inString = false;
+        for (int i = 0; i < position; i++)
+        {
+            char c = line[i];
+            if (inString) { if (c == '\\') i++; else if (c == '"') inString = false; continue; }
+            if (c == '"') inString = true;
+            else if (c is '(' or '[') depth++;
+            else if (c is ')' or ']') depth--;
+        }
+        return depth;
+    }
+
+    /// <summary>A comment broken between words, each line with the comment's own prefix ("// " or "/// ").</summary>
+    private static List<string> WrapComment(string line, int width)
+    {
+        string prefix = line.StartsWith("///") ? "/// " : "// ";
+        var pieces = new List<string>();
+        var current = new StringBuilder();
+        foreach (string word in line.Substring(prefix.Length).Split(' '))
+        {
+            if (current.Length > prefix.Length && current.Length + 1 + word.Length > width)
+            {
+                pieces.Add(current.ToString());
+                current.Clear();
+            }
+            current.Append(current.Length == 0 ? prefix : " ").Append(word);
+        }
+        pieces.Add(current.ToString());
+        return pieces;
+    }
 }

@@ -10,8 +10,8 @@ namespace FishLeg.Generators.Tests;
 
 /// <summary>
 /// Random declarations, odd ones included, through the generator: it never throws, and each compilation either gets an
-/// FLG error or generated code that adds no error and has no diagnostic of its own. (A declaration that is already a
-/// compiler error, such as a class named 'scoped', keeps exactly that error.)
+/// FLG error or generated code that adds no error, has no diagnostic of its own and no line over 160 characters. (A
+/// declaration that is already a compiler error, such as a class named 'scoped', keeps exactly that error.)
 /// </summary>
 public class PropertyTests
 {
@@ -152,6 +152,11 @@ public class PropertyTests
         var (run, newErrors, generatedDiagnostics) = GeneratorHarness.RunAll(declaration.Sources());
         bool flagged = run.Diagnostics.Any(d => d.Id.StartsWith("FLG", StringComparison.Ordinal) && d.Severity == DiagnosticSeverity.Error);
         if (flagged) return;
+        foreach (GeneratedSourceResult source in run.GeneratedSources)
+        {
+            string? longest = source.SourceText.Lines.Select(l => l.ToString()).MaxBy(l => l.Length);
+            if (longest is { Length: > 160 }) throw new Exception($"{source.HintName} has a line of {longest.Length} characters: {longest}");
+        }
         if (newErrors.Length > 0 || generatedDiagnostics.Length > 0)
             throw new Exception($"No FLG error (generator reported {run.Diagnostics.Length}: {string.Join("; ", run.Diagnostics)}), yet the generated code brought diagnostics:\n" +
                 string.Join("\n", newErrors.Concat(generatedDiagnostics).Distinct().Take(5)));

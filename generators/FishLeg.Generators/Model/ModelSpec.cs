@@ -24,10 +24,10 @@ internal sealed record LayerSpec(int Inputs, int Units, ActivationKind Activatio
 /// <summary>
 /// Everything the emitter needs about one model; plain values only, so it caches and never roots a compilation.
 /// <see cref="Namespace"/> is as C# writes it (keywords escaped, empty for the global namespace); <see cref="ClassName"/>
-/// is the bare name.
+/// is the bare name; <see cref="UniqueName"/> is the namespace and name made safe for file and type names, with a hash.
 /// </summary>
 internal sealed record ModelSpec(
-    string HintName,
+    string UniqueName,
     string Namespace,
     string ClassName,
     int Inputs,
@@ -37,4 +37,10 @@ internal sealed record ModelSpec(
     EquatableArray<LayerSpec> Layers)
 {
     public int Outputs => Layers[Layers.Count - 1].Units;
+
+    /// <summary>The generated file's name: unique under case-insensitive comparison.</summary>
+    public string HintName => UniqueName + ".g.cs";
+
+    /// <summary>The class in <c>FishLeg.Generated</c> that holds this model's workspace and passes.</summary>
+    public string WorkspaceClass => UniqueName.Replace('.', '_');
 }

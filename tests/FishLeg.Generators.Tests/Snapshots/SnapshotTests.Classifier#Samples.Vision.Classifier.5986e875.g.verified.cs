@@ -17,194 +17,277 @@ namespace Samples.Vision
         /// <summary>Number of trainable scalars: every layer's weight matrix, bias column included.</summary>
         public const int ParameterCount = 235018;
 
-        private static readonly global::FishLeg.ModelDescription __description = new("Classifier", InputCount, global::FishLeg.Likelihood.Categorical, 1d, global::FishLeg.Precision.Single, new global::FishLeg.LayerDescription[]
+        private static readonly global::FishLeg.ModelDescription __description = new("Classifier", InputCount, global::FishLeg.Likelihood.Categorical,
+            1d, global::FishLeg.Precision.Single, new global::FishLeg.LayerDescription[]
         {
             new(784, 256, global::FishLeg.Activation.GeluTanh, true, 0, global::FishLeg.QForm.Diagonal),
             new(256, 128, global::FishLeg.Activation.Tanh, false, 200960, global::FishLeg.QForm.KroneckerRescaled),
             new(128, 10, global::FishLeg.Activation.Identity, true, 233728, global::FishLeg.QForm.KroneckerRescaled),
         });
 
-        // Workspace, sized once for the largest batch. Per layer: pre-activations Z, activations A (Z itself for
-        // identity layers), deltas D = ∂loss/∂A and E = ∂loss/∂Z (D itself for identity layers), and the tangents
-        // Ż and Ȧ of the curvature passes; two ping-pong buffers carry their backward deltas Ḋ and Ė.
-        private readonly float[] __z1;
-        private readonly float[] __a1;
-        private readonly float[] __d1;
-        private readonly float[] __e1;
-        private readonly float[] __zDot1;
-        private readonly float[] __aDot1;
-        private readonly float[] __eDot1;
-        private readonly float[] __z2;
-        private readonly float[] __a2;
-        private readonly float[] __d2;
-        private readonly float[] __e2;
-        private readonly float[] __zDot2;
-        private readonly float[] __aDot2;
-        private readonly float[] __eDot2;
-        private readonly float[] __z3;
-        private readonly float[] __d3;
-        private readonly float[] __zDot3;
-        private readonly float[] __eDot3;
+        private readonly global::FishLeg.Generated.Samples_Vision_Classifier_5986e875 __workspace;
 
         /// <summary>Creates the model with a workspace for batches of up to <paramref name="maxBatchSize"/> examples,
         /// and parameters initialized from <paramref name="seed"/> (see <see cref="InitializeParameters"/>).</summary>
         public Classifier(int maxBatchSize, ulong seed = 0)
             : base(__description, maxBatchSize, sigma: 1d)
         {
-            __z1 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 256)];
-            __a1 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 256)];
-            __d1 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 256)];
-            __e1 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 256)];
-            __zDot1 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 256)];
-            __aDot1 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 256)];
-            __eDot1 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 256)];
-            __z2 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 128)];
-            __a2 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 128)];
-            __d2 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 128)];
-            __e2 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 128)];
-            __zDot2 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 128)];
-            __aDot2 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 128)];
-            __eDot2 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 128)];
-            __z3 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 10)];
-            __d3 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 10)];
-            __zDot3 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 10)];
-            __eDot3 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 10)];
+            __workspace = new(maxBatchSize);
             InitializeParameters(seed);
         }
 
         /// <inheritdoc/>
-        protected override global::System.Span<float> __OutputDelta(int batch) => global::System.MemoryExtensions.AsSpan(__d3, 0, batch * 10);
+        protected override global::System.ReadOnlySpan<float> __Forward(
+            global::System.ReadOnlySpan<float> parameters,
+            global::System.ReadOnlySpan<float> inputs,
+            int batch) =>
+            __workspace.Forward(parameters, inputs, batch);
         /// <inheritdoc/>
-        protected override global::System.Span<float> __OutputTangentDelta(int batch) => global::System.MemoryExtensions.AsSpan(__eDot3, 0, batch * 10);
+        protected override void __Backward(
+            global::System.ReadOnlySpan<float> parameters,
+            global::System.ReadOnlySpan<float> inputs,
+            int batch,
+            global::System.Span<float> gradient) =>
+            __workspace.Backward(parameters, inputs, batch, gradient);
+        /// <inheritdoc/>
+        protected override global::System.ReadOnlySpan<float> __TangentForward(
+            global::System.ReadOnlySpan<float> parameters,
+            global::System.ReadOnlySpan<float> inputs,
+            int batch,
+            global::System.ReadOnlySpan<float> direction) =>
+            __workspace.TangentForward(parameters, inputs, batch, direction);
+        /// <inheritdoc/>
+        protected override void __TangentBackward(
+            global::System.ReadOnlySpan<float> parameters,
+            global::System.ReadOnlySpan<float> inputs,
+            int batch,
+            global::System.ReadOnlySpan<float> direction,
+            global::System.Span<float> product,
+            bool hessian) =>
+            __workspace.TangentBackward(parameters, inputs, batch, direction, product, hessian);
+        /// <inheritdoc/>
+        protected override global::System.Span<float> __OutputDelta(
+            int batch) =>
+            __workspace.OutputDelta(batch);
+        /// <inheritdoc/>
+        protected override global::System.Span<float> __OutputTangentDelta(
+            int batch) =>
+            __workspace.OutputTangentDelta(batch);
+        /// <inheritdoc/>
+        protected override void __Factors(
+            int layer,
+            int batch,
+            bool tangent,
+            out global::System.ReadOnlySpan<float> delta,
+            out global::System.ReadOnlySpan<float> input) =>
+            __workspace.Factors(layer, batch, tangent, out delta, out input);
+    }
+}
 
-        /// <inheritdoc/>
-        protected override void __Factors(int layer, int batch, bool tangent, out global::System.ReadOnlySpan<float> delta, out global::System.ReadOnlySpan<float> input)
+namespace FishLeg.Generated
+{
+    using System;
+    using FishLeg.Kernels;
+
+    /// <summary>The workspace and the passes of Classifier: 784 → 256 GeluTanh → 128 Tanh (no bias) → 10 Identity, Categorical likelihood,
+    /// float.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("FishLeg.Generators", "1.0.0.0")]
+    internal sealed class Samples_Vision_Classifier_5986e875
+    {
+        // Sized once for the largest batch. Per layer: pre-activations Z, activations A (Z itself for identity
+        // layers), deltas D = ∂loss/∂A and E = ∂loss/∂Z (D itself for identity layers), and the tangents Ż and Ȧ
+        // of the curvature passes with their backward deltas Ė (Ḋ of the layer below is written into its Ė).
+        private readonly float[] _z1;
+        private readonly float[] _a1;
+        private readonly float[] _d1;
+        private readonly float[] _e1;
+        private readonly float[] _zDot1;
+        private readonly float[] _aDot1;
+        private readonly float[] _eDot1;
+        private readonly float[] _z2;
+        private readonly float[] _a2;
+        private readonly float[] _d2;
+        private readonly float[] _e2;
+        private readonly float[] _zDot2;
+        private readonly float[] _aDot2;
+        private readonly float[] _eDot2;
+        private readonly float[] _z3;
+        private readonly float[] _d3;
+        private readonly float[] _zDot3;
+        private readonly float[] _eDot3;
+
+        public Samples_Vision_Classifier_5986e875(int maxBatchSize)
+        {
+            _z1 = new float[BatchShape.BufferLength(maxBatchSize, 256)];
+            _a1 = new float[BatchShape.BufferLength(maxBatchSize, 256)];
+            _d1 = new float[BatchShape.BufferLength(maxBatchSize, 256)];
+            _e1 = new float[BatchShape.BufferLength(maxBatchSize, 256)];
+            _zDot1 = new float[BatchShape.BufferLength(maxBatchSize, 256)];
+            _aDot1 = new float[BatchShape.BufferLength(maxBatchSize, 256)];
+            _eDot1 = new float[BatchShape.BufferLength(maxBatchSize, 256)];
+            _z2 = new float[BatchShape.BufferLength(maxBatchSize, 128)];
+            _a2 = new float[BatchShape.BufferLength(maxBatchSize, 128)];
+            _d2 = new float[BatchShape.BufferLength(maxBatchSize, 128)];
+            _e2 = new float[BatchShape.BufferLength(maxBatchSize, 128)];
+            _zDot2 = new float[BatchShape.BufferLength(maxBatchSize, 128)];
+            _aDot2 = new float[BatchShape.BufferLength(maxBatchSize, 128)];
+            _eDot2 = new float[BatchShape.BufferLength(maxBatchSize, 128)];
+            _z3 = new float[BatchShape.BufferLength(maxBatchSize, 10)];
+            _d3 = new float[BatchShape.BufferLength(maxBatchSize, 10)];
+            _zDot3 = new float[BatchShape.BufferLength(maxBatchSize, 10)];
+            _eDot3 = new float[BatchShape.BufferLength(maxBatchSize, 10)];
+        }
+
+        public Span<float> OutputDelta(int batch) => _d3.AsSpan(0, batch * 10);
+
+        public Span<float> OutputTangentDelta(int batch) => _eDot3.AsSpan(0, batch * 10);
+
+        /// <summary>Layer <paramref name="layer"/>'s delta (E, or Ė with <paramref name="tangent"/>) and input (none for the first).</summary>
+        public void Factors(int layer, int batch, bool tangent, out ReadOnlySpan<float> delta, out ReadOnlySpan<float> input)
         {
             input = default; // the first layer's input is the batch itself, which the base class keeps
             switch (layer)
             {
                 case 0:
-                    delta = tangent ? global::System.MemoryExtensions.AsSpan(__eDot1, 0, batch * 256) : global::System.MemoryExtensions.AsSpan(__e1, 0, batch * 256);
+                    delta = tangent ? _eDot1.AsSpan(0, batch * 256) : _e1.AsSpan(0, batch * 256);
                     break;
                 case 1:
-                    delta = tangent ? global::System.MemoryExtensions.AsSpan(__eDot2, 0, batch * 128) : global::System.MemoryExtensions.AsSpan(__e2, 0, batch * 128);
-                    input = global::System.MemoryExtensions.AsSpan(__a1, 0, batch * 256);
+                    delta = tangent ? _eDot2.AsSpan(0, batch * 128) : _e2.AsSpan(0, batch * 128);
+                    input = _a1.AsSpan(0, batch * 256);
                     break;
                 case 2:
-                    delta = tangent ? global::System.MemoryExtensions.AsSpan(__eDot3, 0, batch * 10) : global::System.MemoryExtensions.AsSpan(__d3, 0, batch * 10);
-                    input = global::System.MemoryExtensions.AsSpan(__a2, 0, batch * 128);
+                    delta = tangent ? _eDot3.AsSpan(0, batch * 10) : _d3.AsSpan(0, batch * 10);
+                    input = _a2.AsSpan(0, batch * 128);
                     break;
-                default: throw new global::System.ArgumentOutOfRangeException("layer", layer, "No such layer.");
+                default: throw new ArgumentOutOfRangeException(nameof(layer), layer, "No such layer.");
             }
         }
 
         /// <summary>Runs every layer on a batch and returns the last layer's output; keeps Z and A for the other passes.</summary>
-        protected override global::System.ReadOnlySpan<float> __Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> inputs, int batch)
+        public ReadOnlySpan<float> Forward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, int batch)
         {
             // Layer 1: 784 → 256, GeluTanh. W1 is 256×785 at offset 0, bias in column 784.
             // Z = [A | 1]·Wᵀ, and A = σ(Z) on each finished tile.
-            global::System.ReadOnlySpan<float> w1 = parameters.Slice(0, 200960);
-            global::System.Span<float> z1 = global::System.MemoryExtensions.AsSpan(__z1, 0, batch * 256);
-            global::System.Span<float> a1 = global::System.MemoryExtensions.AsSpan(__a1, 0, batch * 256);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 256, 785, inputs, 784, w1, 785, z1, 256, ones: global::FishLeg.Kernels.OnesColumn.A, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Activate(global::FishLeg.Activation.GeluTanh, a1));
+            ReadOnlySpan<float> w1 = parameters.Slice(0, 200960);
+            Span<float> z1 = _z1.AsSpan(0, batch * 256);
+            Span<float> a1 = _a1.AsSpan(0, batch * 256);
+            Gemm.NT<float>(batch, 256, 785, inputs, 784, w1, 785, z1, 256, ones: OnesColumn.A,
+                epilogue: GemmEpilogue<float>.Activate(Activation.GeluTanh, a1));
 
             // Layer 2: 256 → 128, Tanh. W2 is 128×256 at offset 200960.
             // Z = A·Wᵀ, and A = σ(Z) on each finished tile.
-            global::System.ReadOnlySpan<float> w2 = parameters.Slice(200960, 32768);
-            global::System.Span<float> z2 = global::System.MemoryExtensions.AsSpan(__z2, 0, batch * 128);
-            global::System.Span<float> a2 = global::System.MemoryExtensions.AsSpan(__a2, 0, batch * 128);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 128, 256, a1, 256, w2, 256, z2, 128, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Activate(global::FishLeg.Activation.Tanh, a2));
+            ReadOnlySpan<float> w2 = parameters.Slice(200960, 32768);
+            Span<float> z2 = _z2.AsSpan(0, batch * 128);
+            Span<float> a2 = _a2.AsSpan(0, batch * 128);
+            Gemm.NT<float>(batch, 128, 256, a1, 256, w2, 256, z2, 128, epilogue: GemmEpilogue<float>.Activate(Activation.Tanh, a2));
 
             // Layer 3: 128 → 10, Identity. W3 is 10×129 at offset 233728, bias in column 128.
             // Z = [A | 1]·Wᵀ.
-            global::System.ReadOnlySpan<float> w3 = parameters.Slice(233728, 1290);
-            global::System.Span<float> z3 = global::System.MemoryExtensions.AsSpan(__z3, 0, batch * 10);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 10, 129, a2, 128, w3, 129, z3, 10, ones: global::FishLeg.Kernels.OnesColumn.A);
+            ReadOnlySpan<float> w3 = parameters.Slice(233728, 1290);
+            Span<float> z3 = _z3.AsSpan(0, batch * 10);
+            Gemm.NT<float>(batch, 10, 129, a2, 128, w3, 129, z3, 10, ones: OnesColumn.A);
             return z3;
         }
 
-        /// <summary>Back-propagates D3 = ∂loss/∂A3 (in __d3) through every layer, keeping each D and E, and writes the gradient.</summary>
-        protected override void __Backward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> inputs, int batch, global::System.Span<float> gradient)
+        /// <summary>Back-propagates D3 = ∂loss/∂A3 (in _d3) through every layer, keeping each D and E, and writes the gradient.</summary>
+        public void Backward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, int batch, Span<float> gradient)
         {
-            global::System.Span<float> d3 = global::System.MemoryExtensions.AsSpan(__d3, 0, batch * 10);
+            Span<float> d3 = _d3.AsSpan(0, batch * 10);
 
             // Layer 3: G = Eᵀ·[A | 1], D below = E·W̃ and E below = D ⊙ σ'(Z) on each finished tile.
-            global::System.Span<float> g3 = gradient.Slice(233728, 1290);
-            global::FishLeg.Kernels.Gemm.TN<float>(10, 129, batch, d3, 10, global::System.MemoryExtensions.AsSpan(__a2, 0, batch * 128), 128, g3, 129, ones: global::FishLeg.Kernels.OnesColumn.B);
-            global::System.Span<float> d2 = global::System.MemoryExtensions.AsSpan(__d2, 0, batch * 128);
-            global::System.Span<float> e2 = global::System.MemoryExtensions.AsSpan(__e2, 0, batch * 128);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 128, 10, d3, 10, parameters.Slice(233728, 1290), 129, d2, 128, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Tanh, global::System.MemoryExtensions.AsSpan(__z2, 0, batch * 128), global::System.MemoryExtensions.AsSpan(__a2, 0, batch * 128), e2));
+            Span<float> g3 = gradient.Slice(233728, 1290);
+            Gemm.TN<float>(10, 129, batch, d3, 10, _a2.AsSpan(0, batch * 128), 128, g3, 129, ones: OnesColumn.B);
+            Span<float> d2 = _d2.AsSpan(0, batch * 128);
+            Span<float> e2 = _e2.AsSpan(0, batch * 128);
+            Gemm.NN<float>(batch, 128, 10, d3, 10, parameters.Slice(233728, 1290), 129, d2, 128,
+                epilogue: GemmEpilogue<float>.Differentiate(Activation.Tanh, _z2.AsSpan(0, batch * 128), _a2.AsSpan(0, batch * 128), e2));
 
             // Layer 2: G = Eᵀ·A, D below = E·W and E below = D ⊙ σ'(Z) on each finished tile.
-            global::System.Span<float> g2 = gradient.Slice(200960, 32768);
-            global::FishLeg.Kernels.Gemm.TN<float>(128, 256, batch, e2, 128, global::System.MemoryExtensions.AsSpan(__a1, 0, batch * 256), 256, g2, 256);
-            global::System.Span<float> d1 = global::System.MemoryExtensions.AsSpan(__d1, 0, batch * 256);
-            global::System.Span<float> e1 = global::System.MemoryExtensions.AsSpan(__e1, 0, batch * 256);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 256, 128, e2, 128, parameters.Slice(200960, 32768), 256, d1, 256, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.GeluTanh, global::System.MemoryExtensions.AsSpan(__z1, 0, batch * 256), global::System.MemoryExtensions.AsSpan(__a1, 0, batch * 256), e1));
+            Span<float> g2 = gradient.Slice(200960, 32768);
+            Gemm.TN<float>(128, 256, batch, e2, 128, _a1.AsSpan(0, batch * 256), 256, g2, 256);
+            Span<float> d1 = _d1.AsSpan(0, batch * 256);
+            Span<float> e1 = _e1.AsSpan(0, batch * 256);
+            Gemm.NN<float>(batch, 256, 128, e2, 128, parameters.Slice(200960, 32768), 256, d1, 256,
+                epilogue: GemmEpilogue<float>.Differentiate(Activation.GeluTanh, _z1.AsSpan(0, batch * 256), _a1.AsSpan(0, batch * 256), e1));
 
             // Layer 1: G = Eᵀ·[A | 1].
-            global::System.Span<float> g1 = gradient.Slice(0, 200960);
-            global::FishLeg.Kernels.Gemm.TN<float>(256, 785, batch, e1, 256, inputs, 784, g1, 785, ones: global::FishLeg.Kernels.OnesColumn.B);
+            Span<float> g1 = gradient.Slice(0, 200960);
+            Gemm.TN<float>(256, 785, batch, e1, 256, inputs, 784, g1, 785, ones: OnesColumn.B);
         }
 
         /// <summary>
         /// The R-op (FishLeg.Gen docs/math.md §2.1): pushes a parameter direction V through the network after Forward, keeping Ż and Ȧ
         /// per layer, and returns Ȧ of the last layer, the output's directional derivative J·v.
         /// </summary>
-        protected override global::System.ReadOnlySpan<float> __TangentForward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> inputs, int batch, global::System.ReadOnlySpan<float> direction)
+        public ReadOnlySpan<float> TangentForward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, int batch,
+            ReadOnlySpan<float> direction)
         {
 
             // Layer 1: Ż = [A | 1]·Vᵀ, Ȧ = σ'(Z) ⊙ Ż on each finished tile of the last product.
-            global::System.ReadOnlySpan<float> v1 = direction.Slice(0, 200960);
-            global::System.Span<float> zDot1 = global::System.MemoryExtensions.AsSpan(__zDot1, 0, batch * 256);
-            global::System.Span<float> aDot1 = global::System.MemoryExtensions.AsSpan(__aDot1, 0, batch * 256);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 256, 785, inputs, 784, v1, 785, zDot1, 256, ones: global::FishLeg.Kernels.OnesColumn.A, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.GeluTanh, global::System.MemoryExtensions.AsSpan(__z1, 0, batch * 256), global::System.MemoryExtensions.AsSpan(__a1, 0, batch * 256), aDot1));
+            ReadOnlySpan<float> v1 = direction.Slice(0, 200960);
+            Span<float> zDot1 = _zDot1.AsSpan(0, batch * 256);
+            Span<float> aDot1 = _aDot1.AsSpan(0, batch * 256);
+            Gemm.NT<float>(batch, 256, 785, inputs, 784, v1, 785, zDot1, 256, ones: OnesColumn.A,
+                epilogue: GemmEpilogue<float>.Differentiate(Activation.GeluTanh, _z1.AsSpan(0, batch * 256), _a1.AsSpan(0, batch * 256), aDot1));
 
             // Layer 2: Ż = A·Vᵀ + Ȧ·Wᵀ, Ȧ = σ'(Z) ⊙ Ż on each finished tile of the last product.
-            global::System.ReadOnlySpan<float> v2 = direction.Slice(200960, 32768);
-            global::System.Span<float> zDot2 = global::System.MemoryExtensions.AsSpan(__zDot2, 0, batch * 128);
-            global::System.Span<float> aDot2 = global::System.MemoryExtensions.AsSpan(__aDot2, 0, batch * 128);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 128, 256, global::System.MemoryExtensions.AsSpan(__a1, 0, batch * 256), 256, v2, 256, zDot2, 128);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 128, 256, aDot1, 256, parameters.Slice(200960, 32768), 256, zDot2, 128, accumulate: true, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Tanh, global::System.MemoryExtensions.AsSpan(__z2, 0, batch * 128), global::System.MemoryExtensions.AsSpan(__a2, 0, batch * 128), aDot2));
+            ReadOnlySpan<float> v2 = direction.Slice(200960, 32768);
+            Span<float> zDot2 = _zDot2.AsSpan(0, batch * 128);
+            Span<float> aDot2 = _aDot2.AsSpan(0, batch * 128);
+            Gemm.NT<float>(batch, 128, 256, _a1.AsSpan(0, batch * 256), 256, v2, 256, zDot2, 128);
+            Gemm.NT<float>(batch, 128, 256, aDot1, 256, parameters.Slice(200960, 32768), 256, zDot2, 128, accumulate: true,
+                epilogue: GemmEpilogue<float>.Differentiate(Activation.Tanh, _z2.AsSpan(0, batch * 128), _a2.AsSpan(0, batch * 128), aDot2));
 
             // Layer 3: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ.
-            global::System.ReadOnlySpan<float> v3 = direction.Slice(233728, 1290);
-            global::System.Span<float> zDot3 = global::System.MemoryExtensions.AsSpan(__zDot3, 0, batch * 10);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 10, 129, global::System.MemoryExtensions.AsSpan(__a2, 0, batch * 128), 128, v3, 129, zDot3, 10, ones: global::FishLeg.Kernels.OnesColumn.A);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 10, 128, aDot2, 128, parameters.Slice(233728, 1290), 129, zDot3, 10, accumulate: true);
+            ReadOnlySpan<float> v3 = direction.Slice(233728, 1290);
+            Span<float> zDot3 = _zDot3.AsSpan(0, batch * 10);
+            Gemm.NT<float>(batch, 10, 129, _a2.AsSpan(0, batch * 128), 128, v3, 129, zDot3, 10, ones: OnesColumn.A);
+            Gemm.NT<float>(batch, 10, 128, aDot2, 128, parameters.Slice(233728, 1290), 129, zDot3, 10, accumulate: true);
             return zDot3;
         }
 
         /// <summary>
-        /// Back-propagates Ḋ3 (in __eDot3) into <paramref name="product"/>, keeping every layer's Ė. Without <paramref name="hessian"/> this is the
+        /// Back-propagates Ḋ3 (in _eDot3) into <paramref name="product"/>, keeping every layer's Ė. Without <paramref name="hessian"/> this is the
         /// Gauss–Newton (Fisher) product (FishLeg.Gen docs/math.md §2.2); with it, the terms of the primal deltas D and E are added, giving the exact
         /// Hessian-vector product (§2.3 there; Backward must have run on the same batch).
         /// </summary>
-        protected override void __TangentBackward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> inputs, int batch, global::System.ReadOnlySpan<float> direction, global::System.Span<float> product, bool hessian)
+        public void TangentBackward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, int batch, ReadOnlySpan<float> direction,
+            Span<float> product, bool hessian)
         {
-            global::System.Span<float> eDot3 = global::System.MemoryExtensions.AsSpan(__eDot3, 0, batch * 10);
+            Span<float> eDot3 = _eDot3.AsSpan(0, batch * 10);
 
             // Layer 3: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
-            global::System.Span<float> p3 = product.Slice(233728, 1290);
-            global::FishLeg.Kernels.Gemm.TN<float>(10, 129, batch, eDot3, 10, global::System.MemoryExtensions.AsSpan(__a2, 0, batch * 128), 128, p3, 129, ones: global::FishLeg.Kernels.OnesColumn.B);
-            if (hessian) global::FishLeg.Kernels.Gemm.TN<float>(10, 128, batch, global::System.MemoryExtensions.AsSpan(__d3, 0, batch * 10), 10, global::System.MemoryExtensions.AsSpan(__aDot2, 0, batch * 128), 128, p3, 129, accumulate: true);
-            global::System.Span<float> eDot2 = global::System.MemoryExtensions.AsSpan(__eDot2, 0, batch * 128);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 128, 10, eDot3, 10, parameters.Slice(233728, 1290), 129, eDot2, 128, epilogue: hessian ? default : global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Tanh, global::System.MemoryExtensions.AsSpan(__z2, 0, batch * 128), global::System.MemoryExtensions.AsSpan(__a2, 0, batch * 128), eDot2));
-            if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 128, 10, global::System.MemoryExtensions.AsSpan(__d3, 0, batch * 10), 10, direction.Slice(233728, 1290), 129, eDot2, 128, accumulate: true, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Tanh, global::System.MemoryExtensions.AsSpan(__z2, 0, batch * 128), global::System.MemoryExtensions.AsSpan(__a2, 0, batch * 128), eDot2));
+            Span<float> p3 = product.Slice(233728, 1290);
+            Gemm.TN<float>(10, 129, batch, eDot3, 10, _a2.AsSpan(0, batch * 128), 128, p3, 129, ones: OnesColumn.B);
+            if (hessian) Gemm.TN<float>(10, 128, batch, _d3.AsSpan(0, batch * 10), 10, _aDot2.AsSpan(0, batch * 128), 128, p3, 129, accumulate: true);
+            Span<float> eDot2 = _eDot2.AsSpan(0, batch * 128);
+            Gemm.NN<float>(batch, 128, 10, eDot3, 10, parameters.Slice(233728, 1290), 129, eDot2, 128,
+                epilogue: hessian ? default : GemmEpilogue<float>.Differentiate(Activation.Tanh, _z2.AsSpan(0, batch * 128),
+                _a2.AsSpan(0, batch * 128), eDot2));
+            if (hessian) Gemm.NN<float>(batch, 128, 10, _d3.AsSpan(0, batch * 10), 10, direction.Slice(233728, 1290), 129, eDot2, 128,
+                accumulate: true,
+                epilogue: GemmEpilogue<float>.Differentiate(Activation.Tanh, _z2.AsSpan(0, batch * 128), _a2.AsSpan(0, batch * 128), eDot2));
 
             // Layer 2: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·A [+ Eᵀ·Ȧ], Ḋ below = Ė·W [+ E·Ṽ].
-            if (hessian) global::FishLeg.Kernels.Activations.TanhCurvature<float>(global::System.MemoryExtensions.AsSpan(__z2, 0, batch * 128), global::System.MemoryExtensions.AsSpan(__a2, 0, batch * 128), global::System.MemoryExtensions.AsSpan(__d2, 0, batch * 128), global::System.MemoryExtensions.AsSpan(__zDot2, 0, batch * 128), eDot2);
-            global::System.Span<float> p2 = product.Slice(200960, 32768);
-            global::FishLeg.Kernels.Gemm.TN<float>(128, 256, batch, eDot2, 128, global::System.MemoryExtensions.AsSpan(__a1, 0, batch * 256), 256, p2, 256);
-            if (hessian) global::FishLeg.Kernels.Gemm.TN<float>(128, 256, batch, global::System.MemoryExtensions.AsSpan(__e2, 0, batch * 128), 128, global::System.MemoryExtensions.AsSpan(__aDot1, 0, batch * 256), 256, p2, 256, accumulate: true);
-            global::System.Span<float> eDot1 = global::System.MemoryExtensions.AsSpan(__eDot1, 0, batch * 256);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 256, 128, eDot2, 128, parameters.Slice(200960, 32768), 256, eDot1, 256, epilogue: hessian ? default : global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.GeluTanh, global::System.MemoryExtensions.AsSpan(__z1, 0, batch * 256), global::System.MemoryExtensions.AsSpan(__a1, 0, batch * 256), eDot1));
-            if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 256, 128, global::System.MemoryExtensions.AsSpan(__e2, 0, batch * 128), 128, direction.Slice(200960, 32768), 256, eDot1, 256, accumulate: true, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.GeluTanh, global::System.MemoryExtensions.AsSpan(__z1, 0, batch * 256), global::System.MemoryExtensions.AsSpan(__a1, 0, batch * 256), eDot1));
+            if (hessian) Activations.TanhCurvature<float>(_z2.AsSpan(0, batch * 128), _a2.AsSpan(0, batch * 128), _d2.AsSpan(0, batch * 128),
+                _zDot2.AsSpan(0, batch * 128), eDot2);
+            Span<float> p2 = product.Slice(200960, 32768);
+            Gemm.TN<float>(128, 256, batch, eDot2, 128, _a1.AsSpan(0, batch * 256), 256, p2, 256);
+            if (hessian) Gemm.TN<float>(128, 256, batch, _e2.AsSpan(0, batch * 128), 128, _aDot1.AsSpan(0, batch * 256), 256, p2, 256,
+                accumulate: true);
+            Span<float> eDot1 = _eDot1.AsSpan(0, batch * 256);
+            Gemm.NN<float>(batch, 256, 128, eDot2, 128, parameters.Slice(200960, 32768), 256, eDot1, 256,
+                epilogue: hessian ? default : GemmEpilogue<float>.Differentiate(Activation.GeluTanh, _z1.AsSpan(0, batch * 256),
+                _a1.AsSpan(0, batch * 256), eDot1));
+            if (hessian) Gemm.NN<float>(batch, 256, 128, _e2.AsSpan(0, batch * 128), 128, direction.Slice(200960, 32768), 256, eDot1, 256,
+                accumulate: true,
+                epilogue: GemmEpilogue<float>.Differentiate(Activation.GeluTanh, _z1.AsSpan(0, batch * 256), _a1.AsSpan(0, batch * 256), eDot1));
 
             // Layer 1: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1].
-            if (hessian) global::FishLeg.Kernels.Activations.GeluTanhCurvature<float>(global::System.MemoryExtensions.AsSpan(__z1, 0, batch * 256), global::System.MemoryExtensions.AsSpan(__a1, 0, batch * 256), global::System.MemoryExtensions.AsSpan(__d1, 0, batch * 256), global::System.MemoryExtensions.AsSpan(__zDot1, 0, batch * 256), eDot1);
-            global::System.Span<float> p1 = product.Slice(0, 200960);
-            global::FishLeg.Kernels.Gemm.TN<float>(256, 785, batch, eDot1, 256, inputs, 784, p1, 785, ones: global::FishLeg.Kernels.OnesColumn.B);
+            if (hessian) Activations.GeluTanhCurvature<float>(_z1.AsSpan(0, batch * 256), _a1.AsSpan(0, batch * 256), _d1.AsSpan(0, batch * 256),
+                _zDot1.AsSpan(0, batch * 256), eDot1);
+            Span<float> p1 = product.Slice(0, 200960);
+            Gemm.TN<float>(256, 785, batch, eDot1, 256, inputs, 784, p1, 785, ones: OnesColumn.B);
         }
     }
 }

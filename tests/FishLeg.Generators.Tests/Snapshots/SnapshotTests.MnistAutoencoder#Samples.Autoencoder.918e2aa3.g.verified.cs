@@ -17,7 +17,8 @@ namespace Samples
         /// <summary>Number of trainable scalars: every layer's weight matrix, bias column included.</summary>
         public const int ParameterCount = 2837314;
 
-        private static readonly global::FishLeg.ModelDescription __description = new("Autoencoder", InputCount, global::FishLeg.Likelihood.Bernoulli, 1d, global::FishLeg.Precision.Single, new global::FishLeg.LayerDescription[]
+        private static readonly global::FishLeg.ModelDescription __description = new("Autoencoder", InputCount, global::FishLeg.Likelihood.Bernoulli,
+            1d, global::FishLeg.Precision.Single, new global::FishLeg.LayerDescription[]
         {
             new(784, 1000, global::FishLeg.Activation.Relu, true, 0, global::FishLeg.QForm.KroneckerTriangular),
             new(1000, 500, global::FishLeg.Activation.Relu, true, 785000, global::FishLeg.QForm.KroneckerTriangular),
@@ -29,411 +30,524 @@ namespace Samples
             new(1000, 784, global::FishLeg.Activation.Identity, true, 2052530, global::FishLeg.QForm.KroneckerTriangular),
         });
 
-        // Workspace, sized once for the largest batch. Per layer: pre-activations Z, activations A (Z itself for
-        // identity layers), deltas D = ∂loss/∂A and E = ∂loss/∂Z (D itself for identity layers), and the tangents
-        // Ż and Ȧ of the curvature passes; two ping-pong buffers carry their backward deltas Ḋ and Ė.
-        private readonly float[] __z1;
-        private readonly float[] __a1;
-        private readonly float[] __d1;
-        private readonly float[] __e1;
-        private readonly float[] __zDot1;
-        private readonly float[] __aDot1;
-        private readonly float[] __eDot1;
-        private readonly float[] __z2;
-        private readonly float[] __a2;
-        private readonly float[] __d2;
-        private readonly float[] __e2;
-        private readonly float[] __zDot2;
-        private readonly float[] __aDot2;
-        private readonly float[] __eDot2;
-        private readonly float[] __z3;
-        private readonly float[] __a3;
-        private readonly float[] __d3;
-        private readonly float[] __e3;
-        private readonly float[] __zDot3;
-        private readonly float[] __aDot3;
-        private readonly float[] __eDot3;
-        private readonly float[] __z4;
-        private readonly float[] __d4;
-        private readonly float[] __zDot4;
-        private readonly float[] __eDot4;
-        private readonly float[] __z5;
-        private readonly float[] __a5;
-        private readonly float[] __d5;
-        private readonly float[] __e5;
-        private readonly float[] __zDot5;
-        private readonly float[] __aDot5;
-        private readonly float[] __eDot5;
-        private readonly float[] __z6;
-        private readonly float[] __a6;
-        private readonly float[] __d6;
-        private readonly float[] __e6;
-        private readonly float[] __zDot6;
-        private readonly float[] __aDot6;
-        private readonly float[] __eDot6;
-        private readonly float[] __z7;
-        private readonly float[] __a7;
-        private readonly float[] __d7;
-        private readonly float[] __e7;
-        private readonly float[] __zDot7;
-        private readonly float[] __aDot7;
-        private readonly float[] __eDot7;
-        private readonly float[] __z8;
-        private readonly float[] __d8;
-        private readonly float[] __zDot8;
-        private readonly float[] __eDot8;
+        private readonly global::FishLeg.Generated.Samples_Autoencoder_918e2aa3 __workspace;
 
         /// <summary>Creates the model with a workspace for batches of up to <paramref name="maxBatchSize"/> examples,
         /// and parameters initialized from <paramref name="seed"/> (see <see cref="InitializeParameters"/>).</summary>
         public Autoencoder(int maxBatchSize, ulong seed = 0)
             : base(__description, maxBatchSize, sigma: 1d)
         {
-            __z1 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
-            __a1 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
-            __d1 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
-            __e1 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
-            __zDot1 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
-            __aDot1 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
-            __eDot1 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
-            __z2 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 500)];
-            __a2 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 500)];
-            __d2 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 500)];
-            __e2 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 500)];
-            __zDot2 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 500)];
-            __aDot2 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 500)];
-            __eDot2 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 500)];
-            __z3 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 250)];
-            __a3 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 250)];
-            __d3 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 250)];
-            __e3 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 250)];
-            __zDot3 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 250)];
-            __aDot3 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 250)];
-            __eDot3 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 250)];
-            __z4 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 30)];
-            __d4 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 30)];
-            __zDot4 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 30)];
-            __eDot4 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 30)];
-            __z5 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 250)];
-            __a5 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 250)];
-            __d5 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 250)];
-            __e5 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 250)];
-            __zDot5 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 250)];
-            __aDot5 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 250)];
-            __eDot5 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 250)];
-            __z6 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 500)];
-            __a6 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 500)];
-            __d6 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 500)];
-            __e6 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 500)];
-            __zDot6 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 500)];
-            __aDot6 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 500)];
-            __eDot6 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 500)];
-            __z7 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
-            __a7 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
-            __d7 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
-            __e7 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
-            __zDot7 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
-            __aDot7 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
-            __eDot7 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1000)];
-            __z8 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 784)];
-            __d8 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 784)];
-            __zDot8 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 784)];
-            __eDot8 = new float[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 784)];
+            __workspace = new(maxBatchSize);
             InitializeParameters(seed);
         }
 
         /// <inheritdoc/>
-        protected override global::System.Span<float> __OutputDelta(int batch) => global::System.MemoryExtensions.AsSpan(__d8, 0, batch * 784);
+        protected override global::System.ReadOnlySpan<float> __Forward(
+            global::System.ReadOnlySpan<float> parameters,
+            global::System.ReadOnlySpan<float> inputs,
+            int batch) =>
+            __workspace.Forward(parameters, inputs, batch);
         /// <inheritdoc/>
-        protected override global::System.Span<float> __OutputTangentDelta(int batch) => global::System.MemoryExtensions.AsSpan(__eDot8, 0, batch * 784);
+        protected override void __Backward(
+            global::System.ReadOnlySpan<float> parameters,
+            global::System.ReadOnlySpan<float> inputs,
+            int batch,
+            global::System.Span<float> gradient) =>
+            __workspace.Backward(parameters, inputs, batch, gradient);
+        /// <inheritdoc/>
+        protected override global::System.ReadOnlySpan<float> __TangentForward(
+            global::System.ReadOnlySpan<float> parameters,
+            global::System.ReadOnlySpan<float> inputs,
+            int batch,
+            global::System.ReadOnlySpan<float> direction) =>
+            __workspace.TangentForward(parameters, inputs, batch, direction);
+        /// <inheritdoc/>
+        protected override void __TangentBackward(
+            global::System.ReadOnlySpan<float> parameters,
+            global::System.ReadOnlySpan<float> inputs,
+            int batch,
+            global::System.ReadOnlySpan<float> direction,
+            global::System.Span<float> product,
+            bool hessian) =>
+            __workspace.TangentBackward(parameters, inputs, batch, direction, product, hessian);
+        /// <inheritdoc/>
+        protected override global::System.Span<float> __OutputDelta(
+            int batch) =>
+            __workspace.OutputDelta(batch);
+        /// <inheritdoc/>
+        protected override global::System.Span<float> __OutputTangentDelta(
+            int batch) =>
+            __workspace.OutputTangentDelta(batch);
+        /// <inheritdoc/>
+        protected override void __Factors(
+            int layer,
+            int batch,
+            bool tangent,
+            out global::System.ReadOnlySpan<float> delta,
+            out global::System.ReadOnlySpan<float> input) =>
+            __workspace.Factors(layer, batch, tangent, out delta, out input);
+    }
+}
 
-        /// <inheritdoc/>
-        protected override void __Factors(int layer, int batch, bool tangent, out global::System.ReadOnlySpan<float> delta, out global::System.ReadOnlySpan<float> input)
+namespace FishLeg.Generated
+{
+    using System;
+    using FishLeg.Kernels;
+
+    /// <summary>The workspace and the passes of Autoencoder: 784 → 1000 Relu → 500 Relu → 250 Relu → 30 Identity → 250 Relu → 500 Relu → 1000 Relu →
+    /// 784 Identity, Bernoulli likelihood, float.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("FishLeg.Generators", "1.0.0.0")]
+    internal sealed class Samples_Autoencoder_918e2aa3
+    {
+        // Sized once for the largest batch. Per layer: pre-activations Z, activations A (Z itself for identity
+        // layers), deltas D = ∂loss/∂A and E = ∂loss/∂Z (D itself for identity layers), and the tangents Ż and Ȧ
+        // of the curvature passes with their backward deltas Ė (Ḋ of the layer below is written into its Ė).
+        private readonly float[] _z1;
+        private readonly float[] _a1;
+        private readonly float[] _d1;
+        private readonly float[] _e1;
+        private readonly float[] _zDot1;
+        private readonly float[] _aDot1;
+        private readonly float[] _eDot1;
+        private readonly float[] _z2;
+        private readonly float[] _a2;
+        private readonly float[] _d2;
+        private readonly float[] _e2;
+        private readonly float[] _zDot2;
+        private readonly float[] _aDot2;
+        private readonly float[] _eDot2;
+        private readonly float[] _z3;
+        private readonly float[] _a3;
+        private readonly float[] _d3;
+        private readonly float[] _e3;
+        private readonly float[] _zDot3;
+        private readonly float[] _aDot3;
+        private readonly float[] _eDot3;
+        private readonly float[] _z4;
+        private readonly float[] _d4;
+        private readonly float[] _zDot4;
+        private readonly float[] _eDot4;
+        private readonly float[] _z5;
+        private readonly float[] _a5;
+        private readonly float[] _d5;
+        private readonly float[] _e5;
+        private readonly float[] _zDot5;
+        private readonly float[] _aDot5;
+        private readonly float[] _eDot5;
+        private readonly float[] _z6;
+        private readonly float[] _a6;
+        private readonly float[] _d6;
+        private readonly float[] _e6;
+        private readonly float[] _zDot6;
+        private readonly float[] _aDot6;
+        private readonly float[] _eDot6;
+        private readonly float[] _z7;
+        private readonly float[] _a7;
+        private readonly float[] _d7;
+        private readonly float[] _e7;
+        private readonly float[] _zDot7;
+        private readonly float[] _aDot7;
+        private readonly float[] _eDot7;
+        private readonly float[] _z8;
+        private readonly float[] _d8;
+        private readonly float[] _zDot8;
+        private readonly float[] _eDot8;
+
+        public Samples_Autoencoder_918e2aa3(int maxBatchSize)
+        {
+            _z1 = new float[BatchShape.BufferLength(maxBatchSize, 1000)];
+            _a1 = new float[BatchShape.BufferLength(maxBatchSize, 1000)];
+            _d1 = new float[BatchShape.BufferLength(maxBatchSize, 1000)];
+            _e1 = new float[BatchShape.BufferLength(maxBatchSize, 1000)];
+            _zDot1 = new float[BatchShape.BufferLength(maxBatchSize, 1000)];
+            _aDot1 = new float[BatchShape.BufferLength(maxBatchSize, 1000)];
+            _eDot1 = new float[BatchShape.BufferLength(maxBatchSize, 1000)];
+            _z2 = new float[BatchShape.BufferLength(maxBatchSize, 500)];
+            _a2 = new float[BatchShape.BufferLength(maxBatchSize, 500)];
+            _d2 = new float[BatchShape.BufferLength(maxBatchSize, 500)];
+            _e2 = new float[BatchShape.BufferLength(maxBatchSize, 500)];
+            _zDot2 = new float[BatchShape.BufferLength(maxBatchSize, 500)];
+            _aDot2 = new float[BatchShape.BufferLength(maxBatchSize, 500)];
+            _eDot2 = new float[BatchShape.BufferLength(maxBatchSize, 500)];
+            _z3 = new float[BatchShape.BufferLength(maxBatchSize, 250)];
+            _a3 = new float[BatchShape.BufferLength(maxBatchSize, 250)];
+            _d3 = new float[BatchShape.BufferLength(maxBatchSize, 250)];
+            _e3 = new float[BatchShape.BufferLength(maxBatchSize, 250)];
+            _zDot3 = new float[BatchShape.BufferLength(maxBatchSize, 250)];
+            _aDot3 = new float[BatchShape.BufferLength(maxBatchSize, 250)];
+            _eDot3 = new float[BatchShape.BufferLength(maxBatchSize, 250)];
+            _z4 = new float[BatchShape.BufferLength(maxBatchSize, 30)];
+            _d4 = new float[BatchShape.BufferLength(maxBatchSize, 30)];
+            _zDot4 = new float[BatchShape.BufferLength(maxBatchSize, 30)];
+            _eDot4 = new float[BatchShape.BufferLength(maxBatchSize, 30)];
+            _z5 = new float[BatchShape.BufferLength(maxBatchSize, 250)];
+            _a5 = new float[BatchShape.BufferLength(maxBatchSize, 250)];
+            _d5 = new float[BatchShape.BufferLength(maxBatchSize, 250)];
+            _e5 = new float[BatchShape.BufferLength(maxBatchSize, 250)];
+            _zDot5 = new float[BatchShape.BufferLength(maxBatchSize, 250)];
+            _aDot5 = new float[BatchShape.BufferLength(maxBatchSize, 250)];
+            _eDot5 = new float[BatchShape.BufferLength(maxBatchSize, 250)];
+            _z6 = new float[BatchShape.BufferLength(maxBatchSize, 500)];
+            _a6 = new float[BatchShape.BufferLength(maxBatchSize, 500)];
+            _d6 = new float[BatchShape.BufferLength(maxBatchSize, 500)];
+            _e6 = new float[BatchShape.BufferLength(maxBatchSize, 500)];
+            _zDot6 = new float[BatchShape.BufferLength(maxBatchSize, 500)];
+            _aDot6 = new float[BatchShape.BufferLength(maxBatchSize, 500)];
+            _eDot6 = new float[BatchShape.BufferLength(maxBatchSize, 500)];
+            _z7 = new float[BatchShape.BufferLength(maxBatchSize, 1000)];
+            _a7 = new float[BatchShape.BufferLength(maxBatchSize, 1000)];
+            _d7 = new float[BatchShape.BufferLength(maxBatchSize, 1000)];
+            _e7 = new float[BatchShape.BufferLength(maxBatchSize, 1000)];
+            _zDot7 = new float[BatchShape.BufferLength(maxBatchSize, 1000)];
+            _aDot7 = new float[BatchShape.BufferLength(maxBatchSize, 1000)];
+            _eDot7 = new float[BatchShape.BufferLength(maxBatchSize, 1000)];
+            _z8 = new float[BatchShape.BufferLength(maxBatchSize, 784)];
+            _d8 = new float[BatchShape.BufferLength(maxBatchSize, 784)];
+            _zDot8 = new float[BatchShape.BufferLength(maxBatchSize, 784)];
+            _eDot8 = new float[BatchShape.BufferLength(maxBatchSize, 784)];
+        }
+
+        public Span<float> OutputDelta(int batch) => _d8.AsSpan(0, batch * 784);
+
+        public Span<float> OutputTangentDelta(int batch) => _eDot8.AsSpan(0, batch * 784);
+
+        /// <summary>Layer <paramref name="layer"/>'s delta (E, or Ė with <paramref name="tangent"/>) and input (none for the first).</summary>
+        public void Factors(int layer, int batch, bool tangent, out ReadOnlySpan<float> delta, out ReadOnlySpan<float> input)
         {
             input = default; // the first layer's input is the batch itself, which the base class keeps
             switch (layer)
             {
                 case 0:
-                    delta = tangent ? global::System.MemoryExtensions.AsSpan(__eDot1, 0, batch * 1000) : global::System.MemoryExtensions.AsSpan(__e1, 0, batch * 1000);
+                    delta = tangent ? _eDot1.AsSpan(0, batch * 1000) : _e1.AsSpan(0, batch * 1000);
                     break;
                 case 1:
-                    delta = tangent ? global::System.MemoryExtensions.AsSpan(__eDot2, 0, batch * 500) : global::System.MemoryExtensions.AsSpan(__e2, 0, batch * 500);
-                    input = global::System.MemoryExtensions.AsSpan(__a1, 0, batch * 1000);
+                    delta = tangent ? _eDot2.AsSpan(0, batch * 500) : _e2.AsSpan(0, batch * 500);
+                    input = _a1.AsSpan(0, batch * 1000);
                     break;
                 case 2:
-                    delta = tangent ? global::System.MemoryExtensions.AsSpan(__eDot3, 0, batch * 250) : global::System.MemoryExtensions.AsSpan(__e3, 0, batch * 250);
-                    input = global::System.MemoryExtensions.AsSpan(__a2, 0, batch * 500);
+                    delta = tangent ? _eDot3.AsSpan(0, batch * 250) : _e3.AsSpan(0, batch * 250);
+                    input = _a2.AsSpan(0, batch * 500);
                     break;
                 case 3:
-                    delta = tangent ? global::System.MemoryExtensions.AsSpan(__eDot4, 0, batch * 30) : global::System.MemoryExtensions.AsSpan(__d4, 0, batch * 30);
-                    input = global::System.MemoryExtensions.AsSpan(__a3, 0, batch * 250);
+                    delta = tangent ? _eDot4.AsSpan(0, batch * 30) : _d4.AsSpan(0, batch * 30);
+                    input = _a3.AsSpan(0, batch * 250);
                     break;
                 case 4:
-                    delta = tangent ? global::System.MemoryExtensions.AsSpan(__eDot5, 0, batch * 250) : global::System.MemoryExtensions.AsSpan(__e5, 0, batch * 250);
-                    input = global::System.MemoryExtensions.AsSpan(__z4, 0, batch * 30);
+                    delta = tangent ? _eDot5.AsSpan(0, batch * 250) : _e5.AsSpan(0, batch * 250);
+                    input = _z4.AsSpan(0, batch * 30);
                     break;
                 case 5:
-                    delta = tangent ? global::System.MemoryExtensions.AsSpan(__eDot6, 0, batch * 500) : global::System.MemoryExtensions.AsSpan(__e6, 0, batch * 500);
-                    input = global::System.MemoryExtensions.AsSpan(__a5, 0, batch * 250);
+                    delta = tangent ? _eDot6.AsSpan(0, batch * 500) : _e6.AsSpan(0, batch * 500);
+                    input = _a5.AsSpan(0, batch * 250);
                     break;
                 case 6:
-                    delta = tangent ? global::System.MemoryExtensions.AsSpan(__eDot7, 0, batch * 1000) : global::System.MemoryExtensions.AsSpan(__e7, 0, batch * 1000);
-                    input = global::System.MemoryExtensions.AsSpan(__a6, 0, batch * 500);
+                    delta = tangent ? _eDot7.AsSpan(0, batch * 1000) : _e7.AsSpan(0, batch * 1000);
+                    input = _a6.AsSpan(0, batch * 500);
                     break;
                 case 7:
-                    delta = tangent ? global::System.MemoryExtensions.AsSpan(__eDot8, 0, batch * 784) : global::System.MemoryExtensions.AsSpan(__d8, 0, batch * 784);
-                    input = global::System.MemoryExtensions.AsSpan(__a7, 0, batch * 1000);
+                    delta = tangent ? _eDot8.AsSpan(0, batch * 784) : _d8.AsSpan(0, batch * 784);
+                    input = _a7.AsSpan(0, batch * 1000);
                     break;
-                default: throw new global::System.ArgumentOutOfRangeException("layer", layer, "No such layer.");
+                default: throw new ArgumentOutOfRangeException(nameof(layer), layer, "No such layer.");
             }
         }
 
         /// <summary>Runs every layer on a batch and returns the last layer's output; keeps Z and A for the other passes.</summary>
-        protected override global::System.ReadOnlySpan<float> __Forward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> inputs, int batch)
+        public ReadOnlySpan<float> Forward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, int batch)
         {
             // Layer 1: 784 → 1000, Relu. W1 is 1000×785 at offset 0, bias in column 784.
             // Z = [A | 1]·Wᵀ, and A = σ(Z) on each finished tile.
-            global::System.ReadOnlySpan<float> w1 = parameters.Slice(0, 785000);
-            global::System.Span<float> z1 = global::System.MemoryExtensions.AsSpan(__z1, 0, batch * 1000);
-            global::System.Span<float> a1 = global::System.MemoryExtensions.AsSpan(__a1, 0, batch * 1000);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 1000, 785, inputs, 784, w1, 785, z1, 1000, ones: global::FishLeg.Kernels.OnesColumn.A, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Activate(global::FishLeg.Activation.Relu, a1));
+            ReadOnlySpan<float> w1 = parameters.Slice(0, 785000);
+            Span<float> z1 = _z1.AsSpan(0, batch * 1000);
+            Span<float> a1 = _a1.AsSpan(0, batch * 1000);
+            Gemm.NT<float>(batch, 1000, 785, inputs, 784, w1, 785, z1, 1000, ones: OnesColumn.A,
+                epilogue: GemmEpilogue<float>.Activate(Activation.Relu, a1));
 
             // Layer 2: 1000 → 500, Relu. W2 is 500×1001 at offset 785000, bias in column 1000.
             // Z = [A | 1]·Wᵀ, and A = σ(Z) on each finished tile.
-            global::System.ReadOnlySpan<float> w2 = parameters.Slice(785000, 500500);
-            global::System.Span<float> z2 = global::System.MemoryExtensions.AsSpan(__z2, 0, batch * 500);
-            global::System.Span<float> a2 = global::System.MemoryExtensions.AsSpan(__a2, 0, batch * 500);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 500, 1001, a1, 1000, w2, 1001, z2, 500, ones: global::FishLeg.Kernels.OnesColumn.A, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Activate(global::FishLeg.Activation.Relu, a2));
+            ReadOnlySpan<float> w2 = parameters.Slice(785000, 500500);
+            Span<float> z2 = _z2.AsSpan(0, batch * 500);
+            Span<float> a2 = _a2.AsSpan(0, batch * 500);
+            Gemm.NT<float>(batch, 500, 1001, a1, 1000, w2, 1001, z2, 500, ones: OnesColumn.A,
+                epilogue: GemmEpilogue<float>.Activate(Activation.Relu, a2));
 
             // Layer 3: 500 → 250, Relu. W3 is 250×501 at offset 1285500, bias in column 500.
             // Z = [A | 1]·Wᵀ, and A = σ(Z) on each finished tile.
-            global::System.ReadOnlySpan<float> w3 = parameters.Slice(1285500, 125250);
-            global::System.Span<float> z3 = global::System.MemoryExtensions.AsSpan(__z3, 0, batch * 250);
-            global::System.Span<float> a3 = global::System.MemoryExtensions.AsSpan(__a3, 0, batch * 250);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 250, 501, a2, 500, w3, 501, z3, 250, ones: global::FishLeg.Kernels.OnesColumn.A, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Activate(global::FishLeg.Activation.Relu, a3));
+            ReadOnlySpan<float> w3 = parameters.Slice(1285500, 125250);
+            Span<float> z3 = _z3.AsSpan(0, batch * 250);
+            Span<float> a3 = _a3.AsSpan(0, batch * 250);
+            Gemm.NT<float>(batch, 250, 501, a2, 500, w3, 501, z3, 250, ones: OnesColumn.A,
+                epilogue: GemmEpilogue<float>.Activate(Activation.Relu, a3));
 
             // Layer 4: 250 → 30, Identity. W4 is 30×251 at offset 1410750, bias in column 250.
             // Z = [A | 1]·Wᵀ.
-            global::System.ReadOnlySpan<float> w4 = parameters.Slice(1410750, 7530);
-            global::System.Span<float> z4 = global::System.MemoryExtensions.AsSpan(__z4, 0, batch * 30);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 30, 251, a3, 250, w4, 251, z4, 30, ones: global::FishLeg.Kernels.OnesColumn.A);
+            ReadOnlySpan<float> w4 = parameters.Slice(1410750, 7530);
+            Span<float> z4 = _z4.AsSpan(0, batch * 30);
+            Gemm.NT<float>(batch, 30, 251, a3, 250, w4, 251, z4, 30, ones: OnesColumn.A);
 
             // Layer 5: 30 → 250, Relu. W5 is 250×31 at offset 1418280, bias in column 30.
             // Z = [A | 1]·Wᵀ, and A = σ(Z) on each finished tile.
-            global::System.ReadOnlySpan<float> w5 = parameters.Slice(1418280, 7750);
-            global::System.Span<float> z5 = global::System.MemoryExtensions.AsSpan(__z5, 0, batch * 250);
-            global::System.Span<float> a5 = global::System.MemoryExtensions.AsSpan(__a5, 0, batch * 250);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 250, 31, z4, 30, w5, 31, z5, 250, ones: global::FishLeg.Kernels.OnesColumn.A, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Activate(global::FishLeg.Activation.Relu, a5));
+            ReadOnlySpan<float> w5 = parameters.Slice(1418280, 7750);
+            Span<float> z5 = _z5.AsSpan(0, batch * 250);
+            Span<float> a5 = _a5.AsSpan(0, batch * 250);
+            Gemm.NT<float>(batch, 250, 31, z4, 30, w5, 31, z5, 250, ones: OnesColumn.A, epilogue: GemmEpilogue<float>.Activate(Activation.Relu, a5));
 
             // Layer 6: 250 → 500, Relu. W6 is 500×251 at offset 1426030, bias in column 250.
             // Z = [A | 1]·Wᵀ, and A = σ(Z) on each finished tile.
-            global::System.ReadOnlySpan<float> w6 = parameters.Slice(1426030, 125500);
-            global::System.Span<float> z6 = global::System.MemoryExtensions.AsSpan(__z6, 0, batch * 500);
-            global::System.Span<float> a6 = global::System.MemoryExtensions.AsSpan(__a6, 0, batch * 500);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 500, 251, a5, 250, w6, 251, z6, 500, ones: global::FishLeg.Kernels.OnesColumn.A, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Activate(global::FishLeg.Activation.Relu, a6));
+            ReadOnlySpan<float> w6 = parameters.Slice(1426030, 125500);
+            Span<float> z6 = _z6.AsSpan(0, batch * 500);
+            Span<float> a6 = _a6.AsSpan(0, batch * 500);
+            Gemm.NT<float>(batch, 500, 251, a5, 250, w6, 251, z6, 500, ones: OnesColumn.A,
+                epilogue: GemmEpilogue<float>.Activate(Activation.Relu, a6));
 
             // Layer 7: 500 → 1000, Relu. W7 is 1000×501 at offset 1551530, bias in column 500.
             // Z = [A | 1]·Wᵀ, and A = σ(Z) on each finished tile.
-            global::System.ReadOnlySpan<float> w7 = parameters.Slice(1551530, 501000);
-            global::System.Span<float> z7 = global::System.MemoryExtensions.AsSpan(__z7, 0, batch * 1000);
-            global::System.Span<float> a7 = global::System.MemoryExtensions.AsSpan(__a7, 0, batch * 1000);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 1000, 501, a6, 500, w7, 501, z7, 1000, ones: global::FishLeg.Kernels.OnesColumn.A, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Activate(global::FishLeg.Activation.Relu, a7));
+            ReadOnlySpan<float> w7 = parameters.Slice(1551530, 501000);
+            Span<float> z7 = _z7.AsSpan(0, batch * 1000);
+            Span<float> a7 = _a7.AsSpan(0, batch * 1000);
+            Gemm.NT<float>(batch, 1000, 501, a6, 500, w7, 501, z7, 1000, ones: OnesColumn.A,
+                epilogue: GemmEpilogue<float>.Activate(Activation.Relu, a7));
 
             // Layer 8: 1000 → 784, Identity. W8 is 784×1001 at offset 2052530, bias in column 1000.
             // Z = [A | 1]·Wᵀ.
-            global::System.ReadOnlySpan<float> w8 = parameters.Slice(2052530, 784784);
-            global::System.Span<float> z8 = global::System.MemoryExtensions.AsSpan(__z8, 0, batch * 784);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 784, 1001, a7, 1000, w8, 1001, z8, 784, ones: global::FishLeg.Kernels.OnesColumn.A);
+            ReadOnlySpan<float> w8 = parameters.Slice(2052530, 784784);
+            Span<float> z8 = _z8.AsSpan(0, batch * 784);
+            Gemm.NT<float>(batch, 784, 1001, a7, 1000, w8, 1001, z8, 784, ones: OnesColumn.A);
             return z8;
         }
 
-        /// <summary>Back-propagates D8 = ∂loss/∂A8 (in __d8) through every layer, keeping each D and E, and writes the gradient.</summary>
-        protected override void __Backward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> inputs, int batch, global::System.Span<float> gradient)
+        /// <summary>Back-propagates D8 = ∂loss/∂A8 (in _d8) through every layer, keeping each D and E, and writes the gradient.</summary>
+        public void Backward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, int batch, Span<float> gradient)
         {
-            global::System.Span<float> d8 = global::System.MemoryExtensions.AsSpan(__d8, 0, batch * 784);
+            Span<float> d8 = _d8.AsSpan(0, batch * 784);
 
             // Layer 8: G = Eᵀ·[A | 1], D below = E·W̃ and E below = D ⊙ σ'(Z) on each finished tile.
-            global::System.Span<float> g8 = gradient.Slice(2052530, 784784);
-            global::FishLeg.Kernels.Gemm.TN<float>(784, 1001, batch, d8, 784, global::System.MemoryExtensions.AsSpan(__a7, 0, batch * 1000), 1000, g8, 1001, ones: global::FishLeg.Kernels.OnesColumn.B);
-            global::System.Span<float> d7 = global::System.MemoryExtensions.AsSpan(__d7, 0, batch * 1000);
-            global::System.Span<float> e7 = global::System.MemoryExtensions.AsSpan(__e7, 0, batch * 1000);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 1000, 784, d8, 784, parameters.Slice(2052530, 784784), 1001, d7, 1000, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(__z7, 0, batch * 1000), global::System.MemoryExtensions.AsSpan(__a7, 0, batch * 1000), e7));
+            Span<float> g8 = gradient.Slice(2052530, 784784);
+            Gemm.TN<float>(784, 1001, batch, d8, 784, _a7.AsSpan(0, batch * 1000), 1000, g8, 1001, ones: OnesColumn.B);
+            Span<float> d7 = _d7.AsSpan(0, batch * 1000);
+            Span<float> e7 = _e7.AsSpan(0, batch * 1000);
+            Gemm.NN<float>(batch, 1000, 784, d8, 784, parameters.Slice(2052530, 784784), 1001, d7, 1000,
+                epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z7.AsSpan(0, batch * 1000), _a7.AsSpan(0, batch * 1000), e7));
 
             // Layer 7: G = Eᵀ·[A | 1], D below = E·W̃ and E below = D ⊙ σ'(Z) on each finished tile.
-            global::System.Span<float> g7 = gradient.Slice(1551530, 501000);
-            global::FishLeg.Kernels.Gemm.TN<float>(1000, 501, batch, e7, 1000, global::System.MemoryExtensions.AsSpan(__a6, 0, batch * 500), 500, g7, 501, ones: global::FishLeg.Kernels.OnesColumn.B);
-            global::System.Span<float> d6 = global::System.MemoryExtensions.AsSpan(__d6, 0, batch * 500);
-            global::System.Span<float> e6 = global::System.MemoryExtensions.AsSpan(__e6, 0, batch * 500);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 500, 1000, e7, 1000, parameters.Slice(1551530, 501000), 501, d6, 500, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(__z6, 0, batch * 500), global::System.MemoryExtensions.AsSpan(__a6, 0, batch * 500), e6));
+            Span<float> g7 = gradient.Slice(1551530, 501000);
+            Gemm.TN<float>(1000, 501, batch, e7, 1000, _a6.AsSpan(0, batch * 500), 500, g7, 501, ones: OnesColumn.B);
+            Span<float> d6 = _d6.AsSpan(0, batch * 500);
+            Span<float> e6 = _e6.AsSpan(0, batch * 500);
+            Gemm.NN<float>(batch, 500, 1000, e7, 1000, parameters.Slice(1551530, 501000), 501, d6, 500,
+                epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z6.AsSpan(0, batch * 500), _a6.AsSpan(0, batch * 500), e6));
 
             // Layer 6: G = Eᵀ·[A | 1], D below = E·W̃ and E below = D ⊙ σ'(Z) on each finished tile.
-            global::System.Span<float> g6 = gradient.Slice(1426030, 125500);
-            global::FishLeg.Kernels.Gemm.TN<float>(500, 251, batch, e6, 500, global::System.MemoryExtensions.AsSpan(__a5, 0, batch * 250), 250, g6, 251, ones: global::FishLeg.Kernels.OnesColumn.B);
-            global::System.Span<float> d5 = global::System.MemoryExtensions.AsSpan(__d5, 0, batch * 250);
-            global::System.Span<float> e5 = global::System.MemoryExtensions.AsSpan(__e5, 0, batch * 250);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 250, 500, e6, 500, parameters.Slice(1426030, 125500), 251, d5, 250, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(__z5, 0, batch * 250), global::System.MemoryExtensions.AsSpan(__a5, 0, batch * 250), e5));
+            Span<float> g6 = gradient.Slice(1426030, 125500);
+            Gemm.TN<float>(500, 251, batch, e6, 500, _a5.AsSpan(0, batch * 250), 250, g6, 251, ones: OnesColumn.B);
+            Span<float> d5 = _d5.AsSpan(0, batch * 250);
+            Span<float> e5 = _e5.AsSpan(0, batch * 250);
+            Gemm.NN<float>(batch, 250, 500, e6, 500, parameters.Slice(1426030, 125500), 251, d5, 250,
+                epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z5.AsSpan(0, batch * 250), _a5.AsSpan(0, batch * 250), e5));
 
             // Layer 5: G = Eᵀ·[A | 1], D below = E·W̃.
-            global::System.Span<float> g5 = gradient.Slice(1418280, 7750);
-            global::FishLeg.Kernels.Gemm.TN<float>(250, 31, batch, e5, 250, global::System.MemoryExtensions.AsSpan(__z4, 0, batch * 30), 30, g5, 31, ones: global::FishLeg.Kernels.OnesColumn.B);
-            global::System.Span<float> d4 = global::System.MemoryExtensions.AsSpan(__d4, 0, batch * 30);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 30, 250, e5, 250, parameters.Slice(1418280, 7750), 31, d4, 30);
+            Span<float> g5 = gradient.Slice(1418280, 7750);
+            Gemm.TN<float>(250, 31, batch, e5, 250, _z4.AsSpan(0, batch * 30), 30, g5, 31, ones: OnesColumn.B);
+            Span<float> d4 = _d4.AsSpan(0, batch * 30);
+            Gemm.NN<float>(batch, 30, 250, e5, 250, parameters.Slice(1418280, 7750), 31, d4, 30);
 
             // Layer 4: G = Eᵀ·[A | 1], D below = E·W̃ and E below = D ⊙ σ'(Z) on each finished tile.
-            global::System.Span<float> g4 = gradient.Slice(1410750, 7530);
-            global::FishLeg.Kernels.Gemm.TN<float>(30, 251, batch, d4, 30, global::System.MemoryExtensions.AsSpan(__a3, 0, batch * 250), 250, g4, 251, ones: global::FishLeg.Kernels.OnesColumn.B);
-            global::System.Span<float> d3 = global::System.MemoryExtensions.AsSpan(__d3, 0, batch * 250);
-            global::System.Span<float> e3 = global::System.MemoryExtensions.AsSpan(__e3, 0, batch * 250);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 250, 30, d4, 30, parameters.Slice(1410750, 7530), 251, d3, 250, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(__z3, 0, batch * 250), global::System.MemoryExtensions.AsSpan(__a3, 0, batch * 250), e3));
+            Span<float> g4 = gradient.Slice(1410750, 7530);
+            Gemm.TN<float>(30, 251, batch, d4, 30, _a3.AsSpan(0, batch * 250), 250, g4, 251, ones: OnesColumn.B);
+            Span<float> d3 = _d3.AsSpan(0, batch * 250);
+            Span<float> e3 = _e3.AsSpan(0, batch * 250);
+            Gemm.NN<float>(batch, 250, 30, d4, 30, parameters.Slice(1410750, 7530), 251, d3, 250,
+                epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z3.AsSpan(0, batch * 250), _a3.AsSpan(0, batch * 250), e3));
 
             // Layer 3: G = Eᵀ·[A | 1], D below = E·W̃ and E below = D ⊙ σ'(Z) on each finished tile.
-            global::System.Span<float> g3 = gradient.Slice(1285500, 125250);
-            global::FishLeg.Kernels.Gemm.TN<float>(250, 501, batch, e3, 250, global::System.MemoryExtensions.AsSpan(__a2, 0, batch * 500), 500, g3, 501, ones: global::FishLeg.Kernels.OnesColumn.B);
-            global::System.Span<float> d2 = global::System.MemoryExtensions.AsSpan(__d2, 0, batch * 500);
-            global::System.Span<float> e2 = global::System.MemoryExtensions.AsSpan(__e2, 0, batch * 500);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 500, 250, e3, 250, parameters.Slice(1285500, 125250), 501, d2, 500, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(__z2, 0, batch * 500), global::System.MemoryExtensions.AsSpan(__a2, 0, batch * 500), e2));
+            Span<float> g3 = gradient.Slice(1285500, 125250);
+            Gemm.TN<float>(250, 501, batch, e3, 250, _a2.AsSpan(0, batch * 500), 500, g3, 501, ones: OnesColumn.B);
+            Span<float> d2 = _d2.AsSpan(0, batch * 500);
+            Span<float> e2 = _e2.AsSpan(0, batch * 500);
+            Gemm.NN<float>(batch, 500, 250, e3, 250, parameters.Slice(1285500, 125250), 501, d2, 500,
+                epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z2.AsSpan(0, batch * 500), _a2.AsSpan(0, batch * 500), e2));
 
             // Layer 2: G = Eᵀ·[A | 1], D below = E·W̃ and E below = D ⊙ σ'(Z) on each finished tile.
-            global::System.Span<float> g2 = gradient.Slice(785000, 500500);
-            global::FishLeg.Kernels.Gemm.TN<float>(500, 1001, batch, e2, 500, global::System.MemoryExtensions.AsSpan(__a1, 0, batch * 1000), 1000, g2, 1001, ones: global::FishLeg.Kernels.OnesColumn.B);
-            global::System.Span<float> d1 = global::System.MemoryExtensions.AsSpan(__d1, 0, batch * 1000);
-            global::System.Span<float> e1 = global::System.MemoryExtensions.AsSpan(__e1, 0, batch * 1000);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 1000, 500, e2, 500, parameters.Slice(785000, 500500), 1001, d1, 1000, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(__z1, 0, batch * 1000), global::System.MemoryExtensions.AsSpan(__a1, 0, batch * 1000), e1));
+            Span<float> g2 = gradient.Slice(785000, 500500);
+            Gemm.TN<float>(500, 1001, batch, e2, 500, _a1.AsSpan(0, batch * 1000), 1000, g2, 1001, ones: OnesColumn.B);
+            Span<float> d1 = _d1.AsSpan(0, batch * 1000);
+            Span<float> e1 = _e1.AsSpan(0, batch * 1000);
+            Gemm.NN<float>(batch, 1000, 500, e2, 500, parameters.Slice(785000, 500500), 1001, d1, 1000,
+                epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z1.AsSpan(0, batch * 1000), _a1.AsSpan(0, batch * 1000), e1));
 
             // Layer 1: G = Eᵀ·[A | 1].
-            global::System.Span<float> g1 = gradient.Slice(0, 785000);
-            global::FishLeg.Kernels.Gemm.TN<float>(1000, 785, batch, e1, 1000, inputs, 784, g1, 785, ones: global::FishLeg.Kernels.OnesColumn.B);
+            Span<float> g1 = gradient.Slice(0, 785000);
+            Gemm.TN<float>(1000, 785, batch, e1, 1000, inputs, 784, g1, 785, ones: OnesColumn.B);
         }
 
         /// <summary>
         /// The R-op (FishLeg.Gen docs/math.md §2.1): pushes a parameter direction V through the network after Forward, keeping Ż and Ȧ
         /// per layer, and returns Ȧ of the last layer, the output's directional derivative J·v.
         /// </summary>
-        protected override global::System.ReadOnlySpan<float> __TangentForward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> inputs, int batch, global::System.ReadOnlySpan<float> direction)
+        public ReadOnlySpan<float> TangentForward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, int batch,
+            ReadOnlySpan<float> direction)
         {
 
             // Layer 1: Ż = [A | 1]·Vᵀ, Ȧ = σ'(Z) ⊙ Ż on each finished tile of the last product.
-            global::System.ReadOnlySpan<float> v1 = direction.Slice(0, 785000);
-            global::System.Span<float> zDot1 = global::System.MemoryExtensions.AsSpan(__zDot1, 0, batch * 1000);
-            global::System.Span<float> aDot1 = global::System.MemoryExtensions.AsSpan(__aDot1, 0, batch * 1000);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 1000, 785, inputs, 784, v1, 785, zDot1, 1000, ones: global::FishLeg.Kernels.OnesColumn.A, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(__z1, 0, batch * 1000), global::System.MemoryExtensions.AsSpan(__a1, 0, batch * 1000), aDot1));
+            ReadOnlySpan<float> v1 = direction.Slice(0, 785000);
+            Span<float> zDot1 = _zDot1.AsSpan(0, batch * 1000);
+            Span<float> aDot1 = _aDot1.AsSpan(0, batch * 1000);
+            Gemm.NT<float>(batch, 1000, 785, inputs, 784, v1, 785, zDot1, 1000, ones: OnesColumn.A,
+                epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z1.AsSpan(0, batch * 1000), _a1.AsSpan(0, batch * 1000), aDot1));
 
             // Layer 2: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż on each finished tile of the last product.
-            global::System.ReadOnlySpan<float> v2 = direction.Slice(785000, 500500);
-            global::System.Span<float> zDot2 = global::System.MemoryExtensions.AsSpan(__zDot2, 0, batch * 500);
-            global::System.Span<float> aDot2 = global::System.MemoryExtensions.AsSpan(__aDot2, 0, batch * 500);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 500, 1001, global::System.MemoryExtensions.AsSpan(__a1, 0, batch * 1000), 1000, v2, 1001, zDot2, 500, ones: global::FishLeg.Kernels.OnesColumn.A);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 500, 1000, aDot1, 1000, parameters.Slice(785000, 500500), 1001, zDot2, 500, accumulate: true, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(__z2, 0, batch * 500), global::System.MemoryExtensions.AsSpan(__a2, 0, batch * 500), aDot2));
+            ReadOnlySpan<float> v2 = direction.Slice(785000, 500500);
+            Span<float> zDot2 = _zDot2.AsSpan(0, batch * 500);
+            Span<float> aDot2 = _aDot2.AsSpan(0, batch * 500);
+            Gemm.NT<float>(batch, 500, 1001, _a1.AsSpan(0, batch * 1000), 1000, v2, 1001, zDot2, 500, ones: OnesColumn.A);
+            Gemm.NT<float>(batch, 500, 1000, aDot1, 1000, parameters.Slice(785000, 500500), 1001, zDot2, 500, accumulate: true,
+                epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z2.AsSpan(0, batch * 500), _a2.AsSpan(0, batch * 500), aDot2));
 
             // Layer 3: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż on each finished tile of the last product.
-            global::System.ReadOnlySpan<float> v3 = direction.Slice(1285500, 125250);
-            global::System.Span<float> zDot3 = global::System.MemoryExtensions.AsSpan(__zDot3, 0, batch * 250);
-            global::System.Span<float> aDot3 = global::System.MemoryExtensions.AsSpan(__aDot3, 0, batch * 250);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 250, 501, global::System.MemoryExtensions.AsSpan(__a2, 0, batch * 500), 500, v3, 501, zDot3, 250, ones: global::FishLeg.Kernels.OnesColumn.A);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 250, 500, aDot2, 500, parameters.Slice(1285500, 125250), 501, zDot3, 250, accumulate: true, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(__z3, 0, batch * 250), global::System.MemoryExtensions.AsSpan(__a3, 0, batch * 250), aDot3));
+            ReadOnlySpan<float> v3 = direction.Slice(1285500, 125250);
+            Span<float> zDot3 = _zDot3.AsSpan(0, batch * 250);
+            Span<float> aDot3 = _aDot3.AsSpan(0, batch * 250);
+            Gemm.NT<float>(batch, 250, 501, _a2.AsSpan(0, batch * 500), 500, v3, 501, zDot3, 250, ones: OnesColumn.A);
+            Gemm.NT<float>(batch, 250, 500, aDot2, 500, parameters.Slice(1285500, 125250), 501, zDot3, 250, accumulate: true,
+                epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z3.AsSpan(0, batch * 250), _a3.AsSpan(0, batch * 250), aDot3));
 
             // Layer 4: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ.
-            global::System.ReadOnlySpan<float> v4 = direction.Slice(1410750, 7530);
-            global::System.Span<float> zDot4 = global::System.MemoryExtensions.AsSpan(__zDot4, 0, batch * 30);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 30, 251, global::System.MemoryExtensions.AsSpan(__a3, 0, batch * 250), 250, v4, 251, zDot4, 30, ones: global::FishLeg.Kernels.OnesColumn.A);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 30, 250, aDot3, 250, parameters.Slice(1410750, 7530), 251, zDot4, 30, accumulate: true);
+            ReadOnlySpan<float> v4 = direction.Slice(1410750, 7530);
+            Span<float> zDot4 = _zDot4.AsSpan(0, batch * 30);
+            Gemm.NT<float>(batch, 30, 251, _a3.AsSpan(0, batch * 250), 250, v4, 251, zDot4, 30, ones: OnesColumn.A);
+            Gemm.NT<float>(batch, 30, 250, aDot3, 250, parameters.Slice(1410750, 7530), 251, zDot4, 30, accumulate: true);
 
             // Layer 5: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż on each finished tile of the last product.
-            global::System.ReadOnlySpan<float> v5 = direction.Slice(1418280, 7750);
-            global::System.Span<float> zDot5 = global::System.MemoryExtensions.AsSpan(__zDot5, 0, batch * 250);
-            global::System.Span<float> aDot5 = global::System.MemoryExtensions.AsSpan(__aDot5, 0, batch * 250);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 250, 31, global::System.MemoryExtensions.AsSpan(__z4, 0, batch * 30), 30, v5, 31, zDot5, 250, ones: global::FishLeg.Kernels.OnesColumn.A);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 250, 30, zDot4, 30, parameters.Slice(1418280, 7750), 31, zDot5, 250, accumulate: true, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(__z5, 0, batch * 250), global::System.MemoryExtensions.AsSpan(__a5, 0, batch * 250), aDot5));
+            ReadOnlySpan<float> v5 = direction.Slice(1418280, 7750);
+            Span<float> zDot5 = _zDot5.AsSpan(0, batch * 250);
+            Span<float> aDot5 = _aDot5.AsSpan(0, batch * 250);
+            Gemm.NT<float>(batch, 250, 31, _z4.AsSpan(0, batch * 30), 30, v5, 31, zDot5, 250, ones: OnesColumn.A);
+            Gemm.NT<float>(batch, 250, 30, zDot4, 30, parameters.Slice(1418280, 7750), 31, zDot5, 250, accumulate: true,
+                epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z5.AsSpan(0, batch * 250), _a5.AsSpan(0, batch * 250), aDot5));
 
             // Layer 6: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż on each finished tile of the last product.
-            global::System.ReadOnlySpan<float> v6 = direction.Slice(1426030, 125500);
-            global::System.Span<float> zDot6 = global::System.MemoryExtensions.AsSpan(__zDot6, 0, batch * 500);
-            global::System.Span<float> aDot6 = global::System.MemoryExtensions.AsSpan(__aDot6, 0, batch * 500);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 500, 251, global::System.MemoryExtensions.AsSpan(__a5, 0, batch * 250), 250, v6, 251, zDot6, 500, ones: global::FishLeg.Kernels.OnesColumn.A);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 500, 250, aDot5, 250, parameters.Slice(1426030, 125500), 251, zDot6, 500, accumulate: true, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(__z6, 0, batch * 500), global::System.MemoryExtensions.AsSpan(__a6, 0, batch * 500), aDot6));
+            ReadOnlySpan<float> v6 = direction.Slice(1426030, 125500);
+            Span<float> zDot6 = _zDot6.AsSpan(0, batch * 500);
+            Span<float> aDot6 = _aDot6.AsSpan(0, batch * 500);
+            Gemm.NT<float>(batch, 500, 251, _a5.AsSpan(0, batch * 250), 250, v6, 251, zDot6, 500, ones: OnesColumn.A);
+            Gemm.NT<float>(batch, 500, 250, aDot5, 250, parameters.Slice(1426030, 125500), 251, zDot6, 500, accumulate: true,
+                epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z6.AsSpan(0, batch * 500), _a6.AsSpan(0, batch * 500), aDot6));
 
             // Layer 7: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż on each finished tile of the last product.
-            global::System.ReadOnlySpan<float> v7 = direction.Slice(1551530, 501000);
-            global::System.Span<float> zDot7 = global::System.MemoryExtensions.AsSpan(__zDot7, 0, batch * 1000);
-            global::System.Span<float> aDot7 = global::System.MemoryExtensions.AsSpan(__aDot7, 0, batch * 1000);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 1000, 501, global::System.MemoryExtensions.AsSpan(__a6, 0, batch * 500), 500, v7, 501, zDot7, 1000, ones: global::FishLeg.Kernels.OnesColumn.A);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 1000, 500, aDot6, 500, parameters.Slice(1551530, 501000), 501, zDot7, 1000, accumulate: true, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(__z7, 0, batch * 1000), global::System.MemoryExtensions.AsSpan(__a7, 0, batch * 1000), aDot7));
+            ReadOnlySpan<float> v7 = direction.Slice(1551530, 501000);
+            Span<float> zDot7 = _zDot7.AsSpan(0, batch * 1000);
+            Span<float> aDot7 = _aDot7.AsSpan(0, batch * 1000);
+            Gemm.NT<float>(batch, 1000, 501, _a6.AsSpan(0, batch * 500), 500, v7, 501, zDot7, 1000, ones: OnesColumn.A);
+            Gemm.NT<float>(batch, 1000, 500, aDot6, 500, parameters.Slice(1551530, 501000), 501, zDot7, 1000, accumulate: true,
+                epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z7.AsSpan(0, batch * 1000), _a7.AsSpan(0, batch * 1000), aDot7));
 
             // Layer 8: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ.
-            global::System.ReadOnlySpan<float> v8 = direction.Slice(2052530, 784784);
-            global::System.Span<float> zDot8 = global::System.MemoryExtensions.AsSpan(__zDot8, 0, batch * 784);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 784, 1001, global::System.MemoryExtensions.AsSpan(__a7, 0, batch * 1000), 1000, v8, 1001, zDot8, 784, ones: global::FishLeg.Kernels.OnesColumn.A);
-            global::FishLeg.Kernels.Gemm.NT<float>(batch, 784, 1000, aDot7, 1000, parameters.Slice(2052530, 784784), 1001, zDot8, 784, accumulate: true);
+            ReadOnlySpan<float> v8 = direction.Slice(2052530, 784784);
+            Span<float> zDot8 = _zDot8.AsSpan(0, batch * 784);
+            Gemm.NT<float>(batch, 784, 1001, _a7.AsSpan(0, batch * 1000), 1000, v8, 1001, zDot8, 784, ones: OnesColumn.A);
+            Gemm.NT<float>(batch, 784, 1000, aDot7, 1000, parameters.Slice(2052530, 784784), 1001, zDot8, 784, accumulate: true);
             return zDot8;
         }
 
         /// <summary>
-        /// Back-propagates Ḋ8 (in __eDot8) into <paramref name="product"/>, keeping every layer's Ė. Without <paramref name="hessian"/> this is the
+        /// Back-propagates Ḋ8 (in _eDot8) into <paramref name="product"/>, keeping every layer's Ė. Without <paramref name="hessian"/> this is the
         /// Gauss–Newton (Fisher) product (FishLeg.Gen docs/math.md §2.2); with it, the terms of the primal deltas D and E are added, giving the exact
         /// Hessian-vector product (§2.3 there; Backward must have run on the same batch).
         /// </summary>
-        protected override void __TangentBackward(global::System.ReadOnlySpan<float> parameters, global::System.ReadOnlySpan<float> inputs, int batch, global::System.ReadOnlySpan<float> direction, global::System.Span<float> product, bool hessian)
+        public void TangentBackward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, int batch, ReadOnlySpan<float> direction,
+            Span<float> product, bool hessian)
         {
-            global::System.Span<float> eDot8 = global::System.MemoryExtensions.AsSpan(__eDot8, 0, batch * 784);
+            Span<float> eDot8 = _eDot8.AsSpan(0, batch * 784);
 
             // Layer 8: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
-            global::System.Span<float> p8 = product.Slice(2052530, 784784);
-            global::FishLeg.Kernels.Gemm.TN<float>(784, 1001, batch, eDot8, 784, global::System.MemoryExtensions.AsSpan(__a7, 0, batch * 1000), 1000, p8, 1001, ones: global::FishLeg.Kernels.OnesColumn.B);
-            if (hessian) global::FishLeg.Kernels.Gemm.TN<float>(784, 1000, batch, global::System.MemoryExtensions.AsSpan(__d8, 0, batch * 784), 784, global::System.MemoryExtensions.AsSpan(__aDot7, 0, batch * 1000), 1000, p8, 1001, accumulate: true);
-            global::System.Span<float> eDot7 = global::System.MemoryExtensions.AsSpan(__eDot7, 0, batch * 1000);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 1000, 784, eDot8, 784, parameters.Slice(2052530, 784784), 1001, eDot7, 1000, epilogue: hessian ? default : global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(__z7, 0, batch * 1000), global::System.MemoryExtensions.AsSpan(__a7, 0, batch * 1000), eDot7));
-            if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 1000, 784, global::System.MemoryExtensions.AsSpan(__d8, 0, batch * 784), 784, direction.Slice(2052530, 784784), 1001, eDot7, 1000, accumulate: true, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(__z7, 0, batch * 1000), global::System.MemoryExtensions.AsSpan(__a7, 0, batch * 1000), eDot7));
+            Span<float> p8 = product.Slice(2052530, 784784);
+            Gemm.TN<float>(784, 1001, batch, eDot8, 784, _a7.AsSpan(0, batch * 1000), 1000, p8, 1001, ones: OnesColumn.B);
+            if (hessian) Gemm.TN<float>(784, 1000, batch, _d8.AsSpan(0, batch * 784), 784, _aDot7.AsSpan(0, batch * 1000), 1000, p8, 1001,
+                accumulate: true);
+            Span<float> eDot7 = _eDot7.AsSpan(0, batch * 1000);
+            Gemm.NN<float>(batch, 1000, 784, eDot8, 784, parameters.Slice(2052530, 784784), 1001, eDot7, 1000,
+                epilogue: hessian ? default : GemmEpilogue<float>.Differentiate(Activation.Relu, _z7.AsSpan(0, batch * 1000),
+                _a7.AsSpan(0, batch * 1000), eDot7));
+            if (hessian) Gemm.NN<float>(batch, 1000, 784, _d8.AsSpan(0, batch * 784), 784, direction.Slice(2052530, 784784), 1001, eDot7, 1000,
+                accumulate: true,
+                epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z7.AsSpan(0, batch * 1000), _a7.AsSpan(0, batch * 1000), eDot7));
 
             // Layer 7: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
-            global::System.Span<float> p7 = product.Slice(1551530, 501000);
-            global::FishLeg.Kernels.Gemm.TN<float>(1000, 501, batch, eDot7, 1000, global::System.MemoryExtensions.AsSpan(__a6, 0, batch * 500), 500, p7, 501, ones: global::FishLeg.Kernels.OnesColumn.B);
-            if (hessian) global::FishLeg.Kernels.Gemm.TN<float>(1000, 500, batch, global::System.MemoryExtensions.AsSpan(__e7, 0, batch * 1000), 1000, global::System.MemoryExtensions.AsSpan(__aDot6, 0, batch * 500), 500, p7, 501, accumulate: true);
-            global::System.Span<float> eDot6 = global::System.MemoryExtensions.AsSpan(__eDot6, 0, batch * 500);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 500, 1000, eDot7, 1000, parameters.Slice(1551530, 501000), 501, eDot6, 500, epilogue: hessian ? default : global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(__z6, 0, batch * 500), global::System.MemoryExtensions.AsSpan(__a6, 0, batch * 500), eDot6));
-            if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 500, 1000, global::System.MemoryExtensions.AsSpan(__e7, 0, batch * 1000), 1000, direction.Slice(1551530, 501000), 501, eDot6, 500, accumulate: true, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(__z6, 0, batch * 500), global::System.MemoryExtensions.AsSpan(__a6, 0, batch * 500), eDot6));
+            Span<float> p7 = product.Slice(1551530, 501000);
+            Gemm.TN<float>(1000, 501, batch, eDot7, 1000, _a6.AsSpan(0, batch * 500), 500, p7, 501, ones: OnesColumn.B);
+            if (hessian) Gemm.TN<float>(1000, 500, batch, _e7.AsSpan(0, batch * 1000), 1000, _aDot6.AsSpan(0, batch * 500), 500, p7, 501,
+                accumulate: true);
+            Span<float> eDot6 = _eDot6.AsSpan(0, batch * 500);
+            Gemm.NN<float>(batch, 500, 1000, eDot7, 1000, parameters.Slice(1551530, 501000), 501, eDot6, 500,
+                epilogue: hessian ? default : GemmEpilogue<float>.Differentiate(Activation.Relu, _z6.AsSpan(0, batch * 500),
+                _a6.AsSpan(0, batch * 500), eDot6));
+            if (hessian) Gemm.NN<float>(batch, 500, 1000, _e7.AsSpan(0, batch * 1000), 1000, direction.Slice(1551530, 501000), 501, eDot6, 500,
+                accumulate: true,
+                epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z6.AsSpan(0, batch * 500), _a6.AsSpan(0, batch * 500), eDot6));
 
             // Layer 6: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
-            global::System.Span<float> p6 = product.Slice(1426030, 125500);
-            global::FishLeg.Kernels.Gemm.TN<float>(500, 251, batch, eDot6, 500, global::System.MemoryExtensions.AsSpan(__a5, 0, batch * 250), 250, p6, 251, ones: global::FishLeg.Kernels.OnesColumn.B);
-            if (hessian) global::FishLeg.Kernels.Gemm.TN<float>(500, 250, batch, global::System.MemoryExtensions.AsSpan(__e6, 0, batch * 500), 500, global::System.MemoryExtensions.AsSpan(__aDot5, 0, batch * 250), 250, p6, 251, accumulate: true);
-            global::System.Span<float> eDot5 = global::System.MemoryExtensions.AsSpan(__eDot5, 0, batch * 250);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 250, 500, eDot6, 500, parameters.Slice(1426030, 125500), 251, eDot5, 250, epilogue: hessian ? default : global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(__z5, 0, batch * 250), global::System.MemoryExtensions.AsSpan(__a5, 0, batch * 250), eDot5));
-            if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 250, 500, global::System.MemoryExtensions.AsSpan(__e6, 0, batch * 500), 500, direction.Slice(1426030, 125500), 251, eDot5, 250, accumulate: true, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(__z5, 0, batch * 250), global::System.MemoryExtensions.AsSpan(__a5, 0, batch * 250), eDot5));
+            Span<float> p6 = product.Slice(1426030, 125500);
+            Gemm.TN<float>(500, 251, batch, eDot6, 500, _a5.AsSpan(0, batch * 250), 250, p6, 251, ones: OnesColumn.B);
+            if (hessian) Gemm.TN<float>(500, 250, batch, _e6.AsSpan(0, batch * 500), 500, _aDot5.AsSpan(0, batch * 250), 250, p6, 251,
+                accumulate: true);
+            Span<float> eDot5 = _eDot5.AsSpan(0, batch * 250);
+            Gemm.NN<float>(batch, 250, 500, eDot6, 500, parameters.Slice(1426030, 125500), 251, eDot5, 250,
+                epilogue: hessian ? default : GemmEpilogue<float>.Differentiate(Activation.Relu, _z5.AsSpan(0, batch * 250),
+                _a5.AsSpan(0, batch * 250), eDot5));
+            if (hessian) Gemm.NN<float>(batch, 250, 500, _e6.AsSpan(0, batch * 500), 500, direction.Slice(1426030, 125500), 251, eDot5, 250,
+                accumulate: true,
+                epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z5.AsSpan(0, batch * 250), _a5.AsSpan(0, batch * 250), eDot5));
 
             // Layer 5: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
-            global::System.Span<float> p5 = product.Slice(1418280, 7750);
-            global::FishLeg.Kernels.Gemm.TN<float>(250, 31, batch, eDot5, 250, global::System.MemoryExtensions.AsSpan(__z4, 0, batch * 30), 30, p5, 31, ones: global::FishLeg.Kernels.OnesColumn.B);
-            if (hessian) global::FishLeg.Kernels.Gemm.TN<float>(250, 30, batch, global::System.MemoryExtensions.AsSpan(__e5, 0, batch * 250), 250, global::System.MemoryExtensions.AsSpan(__zDot4, 0, batch * 30), 30, p5, 31, accumulate: true);
-            global::System.Span<float> eDot4 = global::System.MemoryExtensions.AsSpan(__eDot4, 0, batch * 30);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 30, 250, eDot5, 250, parameters.Slice(1418280, 7750), 31, eDot4, 30);
-            if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 30, 250, global::System.MemoryExtensions.AsSpan(__e5, 0, batch * 250), 250, direction.Slice(1418280, 7750), 31, eDot4, 30, accumulate: true);
+            Span<float> p5 = product.Slice(1418280, 7750);
+            Gemm.TN<float>(250, 31, batch, eDot5, 250, _z4.AsSpan(0, batch * 30), 30, p5, 31, ones: OnesColumn.B);
+            if (hessian) Gemm.TN<float>(250, 30, batch, _e5.AsSpan(0, batch * 250), 250, _zDot4.AsSpan(0, batch * 30), 30, p5, 31, accumulate: true);
+            Span<float> eDot4 = _eDot4.AsSpan(0, batch * 30);
+            Gemm.NN<float>(batch, 30, 250, eDot5, 250, parameters.Slice(1418280, 7750), 31, eDot4, 30);
+            if (hessian) Gemm.NN<float>(batch, 30, 250, _e5.AsSpan(0, batch * 250), 250, direction.Slice(1418280, 7750), 31, eDot4, 30,
+                accumulate: true);
 
             // Layer 4: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
-            global::System.Span<float> p4 = product.Slice(1410750, 7530);
-            global::FishLeg.Kernels.Gemm.TN<float>(30, 251, batch, eDot4, 30, global::System.MemoryExtensions.AsSpan(__a3, 0, batch * 250), 250, p4, 251, ones: global::FishLeg.Kernels.OnesColumn.B);
-            if (hessian) global::FishLeg.Kernels.Gemm.TN<float>(30, 250, batch, global::System.MemoryExtensions.AsSpan(__d4, 0, batch * 30), 30, global::System.MemoryExtensions.AsSpan(__aDot3, 0, batch * 250), 250, p4, 251, accumulate: true);
-            global::System.Span<float> eDot3 = global::System.MemoryExtensions.AsSpan(__eDot3, 0, batch * 250);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 250, 30, eDot4, 30, parameters.Slice(1410750, 7530), 251, eDot3, 250, epilogue: hessian ? default : global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(__z3, 0, batch * 250), global::System.MemoryExtensions.AsSpan(__a3, 0, batch * 250), eDot3));
-            if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 250, 30, global::System.MemoryExtensions.AsSpan(__d4, 0, batch * 30), 30, direction.Slice(1410750, 7530), 251, eDot3, 250, accumulate: true, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(__z3, 0, batch * 250), global::System.MemoryExtensions.AsSpan(__a3, 0, batch * 250), eDot3));
+            Span<float> p4 = product.Slice(1410750, 7530);
+            Gemm.TN<float>(30, 251, batch, eDot4, 30, _a3.AsSpan(0, batch * 250), 250, p4, 251, ones: OnesColumn.B);
+            if (hessian) Gemm.TN<float>(30, 250, batch, _d4.AsSpan(0, batch * 30), 30, _aDot3.AsSpan(0, batch * 250), 250, p4, 251, accumulate: true);
+            Span<float> eDot3 = _eDot3.AsSpan(0, batch * 250);
+            Gemm.NN<float>(batch, 250, 30, eDot4, 30, parameters.Slice(1410750, 7530), 251, eDot3, 250,
+                epilogue: hessian ? default : GemmEpilogue<float>.Differentiate(Activation.Relu, _z3.AsSpan(0, batch * 250),
+                _a3.AsSpan(0, batch * 250), eDot3));
+            if (hessian) Gemm.NN<float>(batch, 250, 30, _d4.AsSpan(0, batch * 30), 30, direction.Slice(1410750, 7530), 251, eDot3, 250,
+                accumulate: true,
+                epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z3.AsSpan(0, batch * 250), _a3.AsSpan(0, batch * 250), eDot3));
 
             // Layer 3: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
-            global::System.Span<float> p3 = product.Slice(1285500, 125250);
-            global::FishLeg.Kernels.Gemm.TN<float>(250, 501, batch, eDot3, 250, global::System.MemoryExtensions.AsSpan(__a2, 0, batch * 500), 500, p3, 501, ones: global::FishLeg.Kernels.OnesColumn.B);
-            if (hessian) global::FishLeg.Kernels.Gemm.TN<float>(250, 500, batch, global::System.MemoryExtensions.AsSpan(__e3, 0, batch * 250), 250, global::System.MemoryExtensions.AsSpan(__aDot2, 0, batch * 500), 500, p3, 501, accumulate: true);
-            global::System.Span<float> eDot2 = global::System.MemoryExtensions.AsSpan(__eDot2, 0, batch * 500);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 500, 250, eDot3, 250, parameters.Slice(1285500, 125250), 501, eDot2, 500, epilogue: hessian ? default : global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(__z2, 0, batch * 500), global::System.MemoryExtensions.AsSpan(__a2, 0, batch * 500), eDot2));
-            if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 500, 250, global::System.MemoryExtensions.AsSpan(__e3, 0, batch * 250), 250, direction.Slice(1285500, 125250), 501, eDot2, 500, accumulate: true, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(__z2, 0, batch * 500), global::System.MemoryExtensions.AsSpan(__a2, 0, batch * 500), eDot2));
+            Span<float> p3 = product.Slice(1285500, 125250);
+            Gemm.TN<float>(250, 501, batch, eDot3, 250, _a2.AsSpan(0, batch * 500), 500, p3, 501, ones: OnesColumn.B);
+            if (hessian) Gemm.TN<float>(250, 500, batch, _e3.AsSpan(0, batch * 250), 250, _aDot2.AsSpan(0, batch * 500), 500, p3, 501,
+                accumulate: true);
+            Span<float> eDot2 = _eDot2.AsSpan(0, batch * 500);
+            Gemm.NN<float>(batch, 500, 250, eDot3, 250, parameters.Slice(1285500, 125250), 501, eDot2, 500,
+                epilogue: hessian ? default : GemmEpilogue<float>.Differentiate(Activation.Relu, _z2.AsSpan(0, batch * 500),
+                _a2.AsSpan(0, batch * 500), eDot2));
+            if (hessian) Gemm.NN<float>(batch, 500, 250, _e3.AsSpan(0, batch * 250), 250, direction.Slice(1285500, 125250), 501, eDot2, 500,
+                accumulate: true,
+                epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z2.AsSpan(0, batch * 500), _a2.AsSpan(0, batch * 500), eDot2));
 
             // Layer 2: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
-            global::System.Span<float> p2 = product.Slice(785000, 500500);
-            global::FishLeg.Kernels.Gemm.TN<float>(500, 1001, batch, eDot2, 500, global::System.MemoryExtensions.AsSpan(__a1, 0, batch * 1000), 1000, p2, 1001, ones: global::FishLeg.Kernels.OnesColumn.B);
-            if (hessian) global::FishLeg.Kernels.Gemm.TN<float>(500, 1000, batch, global::System.MemoryExtensions.AsSpan(__e2, 0, batch * 500), 500, global::System.MemoryExtensions.AsSpan(__aDot1, 0, batch * 1000), 1000, p2, 1001, accumulate: true);
-            global::System.Span<float> eDot1 = global::System.MemoryExtensions.AsSpan(__eDot1, 0, batch * 1000);
-            global::FishLeg.Kernels.Gemm.NN<float>(batch, 1000, 500, eDot2, 500, parameters.Slice(785000, 500500), 1001, eDot1, 1000, epilogue: hessian ? default : global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(__z1, 0, batch * 1000), global::System.MemoryExtensions.AsSpan(__a1, 0, batch * 1000), eDot1));
-            if (hessian) global::FishLeg.Kernels.Gemm.NN<float>(batch, 1000, 500, global::System.MemoryExtensions.AsSpan(__e2, 0, batch * 500), 500, direction.Slice(785000, 500500), 1001, eDot1, 1000, accumulate: true, epilogue: global::FishLeg.Kernels.GemmEpilogue<float>.Differentiate(global::FishLeg.Activation.Relu, global::System.MemoryExtensions.AsSpan(__z1, 0, batch * 1000), global::System.MemoryExtensions.AsSpan(__a1, 0, batch * 1000), eDot1));
+            Span<float> p2 = product.Slice(785000, 500500);
+            Gemm.TN<float>(500, 1001, batch, eDot2, 500, _a1.AsSpan(0, batch * 1000), 1000, p2, 1001, ones: OnesColumn.B);
+            if (hessian) Gemm.TN<float>(500, 1000, batch, _e2.AsSpan(0, batch * 500), 500, _aDot1.AsSpan(0, batch * 1000), 1000, p2, 1001,
+                accumulate: true);
+            Span<float> eDot1 = _eDot1.AsSpan(0, batch * 1000);
+            Gemm.NN<float>(batch, 1000, 500, eDot2, 500, parameters.Slice(785000, 500500), 1001, eDot1, 1000,
+                epilogue: hessian ? default : GemmEpilogue<float>.Differentiate(Activation.Relu, _z1.AsSpan(0, batch * 1000),
+                _a1.AsSpan(0, batch * 1000), eDot1));
+            if (hessian) Gemm.NN<float>(batch, 1000, 500, _e2.AsSpan(0, batch * 500), 500, direction.Slice(785000, 500500), 1001, eDot1, 1000,
+                accumulate: true,
+                epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z1.AsSpan(0, batch * 1000), _a1.AsSpan(0, batch * 1000), eDot1));
 
             // Layer 1: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1].
-            global::System.Span<float> p1 = product.Slice(0, 785000);
-            global::FishLeg.Kernels.Gemm.TN<float>(1000, 785, batch, eDot1, 1000, inputs, 784, p1, 785, ones: global::FishLeg.Kernels.OnesColumn.B);
+            Span<float> p1 = product.Slice(0, 785000);
+            Gemm.TN<float>(1000, 785, batch, eDot1, 1000, inputs, 784, p1, 785, ones: OnesColumn.B);
         }
     }
 }

@@ -17,193 +17,273 @@ partial class Regression : global::FishLeg.CompilerServices.GeneratedModel<doubl
     /// <summary>Standard deviation of the Gaussian likelihood.</summary>
     public const double Sigma = 0.25d;
 
-    private static readonly global::FishLeg.ModelDescription __description = new("Regression", InputCount, global::FishLeg.Likelihood.Gaussian, 0.25d, global::FishLeg.Precision.Double, new global::FishLeg.LayerDescription[]
+    private static readonly global::FishLeg.ModelDescription __description = new("Regression", InputCount, global::FishLeg.Likelihood.Gaussian, 0.25d,
+        global::FishLeg.Precision.Double, new global::FishLeg.LayerDescription[]
     {
         new(13, 64, global::FishLeg.Activation.Softplus, true, 0, global::FishLeg.QForm.KroneckerTriangular),
         new(64, 64, global::FishLeg.Activation.Sigmoid, true, 896, global::FishLeg.QForm.KroneckerTriangular),
         new(64, 1, global::FishLeg.Activation.Identity, true, 5056, global::FishLeg.QForm.KroneckerTriangular),
     });
 
-    // Workspace, sized once for the largest batch. Per layer: pre-activations Z, activations A (Z itself for
-    // identity layers), deltas D = ∂loss/∂A and E = ∂loss/∂Z (D itself for identity layers), and the tangents
-    // Ż and Ȧ of the curvature passes; two ping-pong buffers carry their backward deltas Ḋ and Ė.
-    private readonly double[] __z1;
-    private readonly double[] __a1;
-    private readonly double[] __d1;
-    private readonly double[] __e1;
-    private readonly double[] __zDot1;
-    private readonly double[] __aDot1;
-    private readonly double[] __eDot1;
-    private readonly double[] __z2;
-    private readonly double[] __a2;
-    private readonly double[] __d2;
-    private readonly double[] __e2;
-    private readonly double[] __zDot2;
-    private readonly double[] __aDot2;
-    private readonly double[] __eDot2;
-    private readonly double[] __z3;
-    private readonly double[] __d3;
-    private readonly double[] __zDot3;
-    private readonly double[] __eDot3;
+    private readonly global::FishLeg.Generated.Regression_1d7d3590 __workspace;
 
     /// <summary>Creates the model with a workspace for batches of up to <paramref name="maxBatchSize"/> examples,
     /// and parameters initialized from <paramref name="seed"/> (see <see cref="InitializeParameters"/>).</summary>
     public Regression(int maxBatchSize, ulong seed = 0)
         : base(__description, maxBatchSize, sigma: 0.25d)
     {
-        __z1 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
-        __a1 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
-        __d1 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
-        __e1 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
-        __zDot1 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
-        __aDot1 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
-        __eDot1 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
-        __z2 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
-        __a2 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
-        __d2 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
-        __e2 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
-        __zDot2 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
-        __aDot2 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
-        __eDot2 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 64)];
-        __z3 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1)];
-        __d3 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1)];
-        __zDot3 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1)];
-        __eDot3 = new double[global::FishLeg.BatchShape.BufferLength(maxBatchSize, 1)];
+        __workspace = new(maxBatchSize);
         InitializeParameters(seed);
     }
 
     /// <inheritdoc/>
-    protected override global::System.Span<double> __OutputDelta(int batch) => global::System.MemoryExtensions.AsSpan(__d3, 0, batch * 1);
+    protected override global::System.ReadOnlySpan<double> __Forward(
+        global::System.ReadOnlySpan<double> parameters,
+        global::System.ReadOnlySpan<double> inputs,
+        int batch) =>
+        __workspace.Forward(parameters, inputs, batch);
     /// <inheritdoc/>
-    protected override global::System.Span<double> __OutputTangentDelta(int batch) => global::System.MemoryExtensions.AsSpan(__eDot3, 0, batch * 1);
+    protected override void __Backward(
+        global::System.ReadOnlySpan<double> parameters,
+        global::System.ReadOnlySpan<double> inputs,
+        int batch,
+        global::System.Span<double> gradient) =>
+        __workspace.Backward(parameters, inputs, batch, gradient);
+    /// <inheritdoc/>
+    protected override global::System.ReadOnlySpan<double> __TangentForward(
+        global::System.ReadOnlySpan<double> parameters,
+        global::System.ReadOnlySpan<double> inputs,
+        int batch,
+        global::System.ReadOnlySpan<double> direction) =>
+        __workspace.TangentForward(parameters, inputs, batch, direction);
+    /// <inheritdoc/>
+    protected override void __TangentBackward(
+        global::System.ReadOnlySpan<double> parameters,
+        global::System.ReadOnlySpan<double> inputs,
+        int batch,
+        global::System.ReadOnlySpan<double> direction,
+        global::System.Span<double> product,
+        bool hessian) =>
+        __workspace.TangentBackward(parameters, inputs, batch, direction, product, hessian);
+    /// <inheritdoc/>
+    protected override global::System.Span<double> __OutputDelta(
+        int batch) =>
+        __workspace.OutputDelta(batch);
+    /// <inheritdoc/>
+    protected override global::System.Span<double> __OutputTangentDelta(
+        int batch) =>
+        __workspace.OutputTangentDelta(batch);
+    /// <inheritdoc/>
+    protected override void __Factors(
+        int layer,
+        int batch,
+        bool tangent,
+        out global::System.ReadOnlySpan<double> delta,
+        out global::System.ReadOnlySpan<double> input) =>
+        __workspace.Factors(layer, batch, tangent, out delta, out input);
+}
 
-    /// <inheritdoc/>
-    protected override void __Factors(int layer, int batch, bool tangent, out global::System.ReadOnlySpan<double> delta, out global::System.ReadOnlySpan<double> input)
+namespace FishLeg.Generated
+{
+    using System;
+    using FishLeg.Kernels;
+
+    /// <summary>The workspace and the passes of Regression: 13 → 64 Softplus → 64 Sigmoid → 1 Identity, Gaussian likelihood, double.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("FishLeg.Generators", "1.0.0.0")]
+    internal sealed class Regression_1d7d3590
     {
-        input = default; // the first layer's input is the batch itself, which the base class keeps
-        switch (layer)
+        // Sized once for the largest batch. Per layer: pre-activations Z, activations A (Z itself for identity
+        // layers), deltas D = ∂loss/∂A and E = ∂loss/∂Z (D itself for identity layers), and the tangents Ż and Ȧ
+        // of the curvature passes with their backward deltas Ė (Ḋ of the layer below is written into its Ė).
+        private readonly double[] _z1;
+        private readonly double[] _a1;
+        private readonly double[] _d1;
+        private readonly double[] _e1;
+        private readonly double[] _zDot1;
+        private readonly double[] _aDot1;
+        private readonly double[] _eDot1;
+        private readonly double[] _z2;
+        private readonly double[] _a2;
+        private readonly double[] _d2;
+        private readonly double[] _e2;
+        private readonly double[] _zDot2;
+        private readonly double[] _aDot2;
+        private readonly double[] _eDot2;
+        private readonly double[] _z3;
+        private readonly double[] _d3;
+        private readonly double[] _zDot3;
+        private readonly double[] _eDot3;
+
+        public Regression_1d7d3590(int maxBatchSize)
         {
-            case 0:
-                delta = tangent ? global::System.MemoryExtensions.AsSpan(__eDot1, 0, batch * 64) : global::System.MemoryExtensions.AsSpan(__e1, 0, batch * 64);
-                break;
-            case 1:
-                delta = tangent ? global::System.MemoryExtensions.AsSpan(__eDot2, 0, batch * 64) : global::System.MemoryExtensions.AsSpan(__e2, 0, batch * 64);
-                input = global::System.MemoryExtensions.AsSpan(__a1, 0, batch * 64);
-                break;
-            case 2:
-                delta = tangent ? global::System.MemoryExtensions.AsSpan(__eDot3, 0, batch * 1) : global::System.MemoryExtensions.AsSpan(__d3, 0, batch * 1);
-                input = global::System.MemoryExtensions.AsSpan(__a2, 0, batch * 64);
-                break;
-            default: throw new global::System.ArgumentOutOfRangeException("layer", layer, "No such layer.");
+            _z1 = new double[BatchShape.BufferLength(maxBatchSize, 64)];
+            _a1 = new double[BatchShape.BufferLength(maxBatchSize, 64)];
+            _d1 = new double[BatchShape.BufferLength(maxBatchSize, 64)];
+            _e1 = new double[BatchShape.BufferLength(maxBatchSize, 64)];
+            _zDot1 = new double[BatchShape.BufferLength(maxBatchSize, 64)];
+            _aDot1 = new double[BatchShape.BufferLength(maxBatchSize, 64)];
+            _eDot1 = new double[BatchShape.BufferLength(maxBatchSize, 64)];
+            _z2 = new double[BatchShape.BufferLength(maxBatchSize, 64)];
+            _a2 = new double[BatchShape.BufferLength(maxBatchSize, 64)];
+            _d2 = new double[BatchShape.BufferLength(maxBatchSize, 64)];
+            _e2 = new double[BatchShape.BufferLength(maxBatchSize, 64)];
+            _zDot2 = new double[BatchShape.BufferLength(maxBatchSize, 64)];
+            _aDot2 = new double[BatchShape.BufferLength(maxBatchSize, 64)];
+            _eDot2 = new double[BatchShape.BufferLength(maxBatchSize, 64)];
+            _z3 = new double[BatchShape.BufferLength(maxBatchSize, 1)];
+            _d3 = new double[BatchShape.BufferLength(maxBatchSize, 1)];
+            _zDot3 = new double[BatchShape.BufferLength(maxBatchSize, 1)];
+            _eDot3 = new double[BatchShape.BufferLength(maxBatchSize, 1)];
         }
-    }
 
-    /// <summary>Runs every layer on a batch and returns the last layer's output; keeps Z and A for the other passes.</summary>
-    protected override global::System.ReadOnlySpan<double> __Forward(global::System.ReadOnlySpan<double> parameters, global::System.ReadOnlySpan<double> inputs, int batch)
-    {
-        // Layer 1: 13 → 64, Softplus. W1 is 64×14 at offset 0, bias in column 13.
-        // Z = [A | 1]·Wᵀ, and A = σ(Z) on each finished tile.
-        global::System.ReadOnlySpan<double> w1 = parameters.Slice(0, 896);
-        global::System.Span<double> z1 = global::System.MemoryExtensions.AsSpan(__z1, 0, batch * 64);
-        global::System.Span<double> a1 = global::System.MemoryExtensions.AsSpan(__a1, 0, batch * 64);
-        global::FishLeg.Kernels.Gemm.NT<double>(batch, 64, 14, inputs, 13, w1, 14, z1, 64, ones: global::FishLeg.Kernels.OnesColumn.A, epilogue: global::FishLeg.Kernels.GemmEpilogue<double>.Activate(global::FishLeg.Activation.Softplus, a1));
+        public Span<double> OutputDelta(int batch) => _d3.AsSpan(0, batch * 1);
 
-        // Layer 2: 64 → 64, Sigmoid. W2 is 64×65 at offset 896, bias in column 64.
-        // Z = [A | 1]·Wᵀ, and A = σ(Z) on each finished tile.
-        global::System.ReadOnlySpan<double> w2 = parameters.Slice(896, 4160);
-        global::System.Span<double> z2 = global::System.MemoryExtensions.AsSpan(__z2, 0, batch * 64);
-        global::System.Span<double> a2 = global::System.MemoryExtensions.AsSpan(__a2, 0, batch * 64);
-        global::FishLeg.Kernels.Gemm.NT<double>(batch, 64, 65, a1, 64, w2, 65, z2, 64, ones: global::FishLeg.Kernels.OnesColumn.A, epilogue: global::FishLeg.Kernels.GemmEpilogue<double>.Activate(global::FishLeg.Activation.Sigmoid, a2));
+        public Span<double> OutputTangentDelta(int batch) => _eDot3.AsSpan(0, batch * 1);
 
-        // Layer 3: 64 → 1, Identity. W3 is 1×65 at offset 5056, bias in column 64.
-        // Z = [A | 1]·Wᵀ.
-        global::System.ReadOnlySpan<double> w3 = parameters.Slice(5056, 65);
-        global::System.Span<double> z3 = global::System.MemoryExtensions.AsSpan(__z3, 0, batch * 1);
-        global::FishLeg.Kernels.Gemm.NT<double>(batch, 1, 65, a2, 64, w3, 65, z3, 1, ones: global::FishLeg.Kernels.OnesColumn.A);
-        return z3;
-    }
+        /// <summary>Layer <paramref name="layer"/>'s delta (E, or Ė with <paramref name="tangent"/>) and input (none for the first).</summary>
+        public void Factors(int layer, int batch, bool tangent, out ReadOnlySpan<double> delta, out ReadOnlySpan<double> input)
+        {
+            input = default; // the first layer's input is the batch itself, which the base class keeps
+            switch (layer)
+            {
+                case 0:
+                    delta = tangent ? _eDot1.AsSpan(0, batch * 64) : _e1.AsSpan(0, batch * 64);
+                    break;
+                case 1:
+                    delta = tangent ? _eDot2.AsSpan(0, batch * 64) : _e2.AsSpan(0, batch * 64);
+                    input = _a1.AsSpan(0, batch * 64);
+                    break;
+                case 2:
+                    delta = tangent ? _eDot3.AsSpan(0, batch * 1) : _d3.AsSpan(0, batch * 1);
+                    input = _a2.AsSpan(0, batch * 64);
+                    break;
+                default: throw new ArgumentOutOfRangeException(nameof(layer), layer, "No such layer.");
+            }
+        }
 
-    /// <summary>Back-propagates D3 = ∂loss/∂A3 (in __d3) through every layer, keeping each D and E, and writes the gradient.</summary>
-    protected override void __Backward(global::System.ReadOnlySpan<double> parameters, global::System.ReadOnlySpan<double> inputs, int batch, global::System.Span<double> gradient)
-    {
-        global::System.Span<double> d3 = global::System.MemoryExtensions.AsSpan(__d3, 0, batch * 1);
+        /// <summary>Runs every layer on a batch and returns the last layer's output; keeps Z and A for the other passes.</summary>
+        public ReadOnlySpan<double> Forward(ReadOnlySpan<double> parameters, ReadOnlySpan<double> inputs, int batch)
+        {
+            // Layer 1: 13 → 64, Softplus. W1 is 64×14 at offset 0, bias in column 13.
+            // Z = [A | 1]·Wᵀ, and A = σ(Z) on each finished tile.
+            ReadOnlySpan<double> w1 = parameters.Slice(0, 896);
+            Span<double> z1 = _z1.AsSpan(0, batch * 64);
+            Span<double> a1 = _a1.AsSpan(0, batch * 64);
+            Gemm.NT<double>(batch, 64, 14, inputs, 13, w1, 14, z1, 64, ones: OnesColumn.A,
+                epilogue: GemmEpilogue<double>.Activate(Activation.Softplus, a1));
 
-        // Layer 3: G = Eᵀ·[A | 1], D below = E·W̃ and E below = D ⊙ σ'(Z) on each finished tile.
-        global::System.Span<double> g3 = gradient.Slice(5056, 65);
-        global::FishLeg.Kernels.Gemm.TN<double>(1, 65, batch, d3, 1, global::System.MemoryExtensions.AsSpan(__a2, 0, batch * 64), 64, g3, 65, ones: global::FishLeg.Kernels.OnesColumn.B);
-        global::System.Span<double> d2 = global::System.MemoryExtensions.AsSpan(__d2, 0, batch * 64);
-        global::System.Span<double> e2 = global::System.MemoryExtensions.AsSpan(__e2, 0, batch * 64);
-        global::FishLeg.Kernels.Gemm.NN<double>(batch, 64, 1, d3, 1, parameters.Slice(5056, 65), 65, d2, 64, epilogue: global::FishLeg.Kernels.GemmEpilogue<double>.Differentiate(global::FishLeg.Activation.Sigmoid, global::System.MemoryExtensions.AsSpan(__z2, 0, batch * 64), global::System.MemoryExtensions.AsSpan(__a2, 0, batch * 64), e2));
+            // Layer 2: 64 → 64, Sigmoid. W2 is 64×65 at offset 896, bias in column 64.
+            // Z = [A | 1]·Wᵀ, and A = σ(Z) on each finished tile.
+            ReadOnlySpan<double> w2 = parameters.Slice(896, 4160);
+            Span<double> z2 = _z2.AsSpan(0, batch * 64);
+            Span<double> a2 = _a2.AsSpan(0, batch * 64);
+            Gemm.NT<double>(batch, 64, 65, a1, 64, w2, 65, z2, 64, ones: OnesColumn.A,
+                epilogue: GemmEpilogue<double>.Activate(Activation.Sigmoid, a2));
 
-        // Layer 2: G = Eᵀ·[A | 1], D below = E·W̃ and E below = D ⊙ σ'(Z) on each finished tile.
-        global::System.Span<double> g2 = gradient.Slice(896, 4160);
-        global::FishLeg.Kernels.Gemm.TN<double>(64, 65, batch, e2, 64, global::System.MemoryExtensions.AsSpan(__a1, 0, batch * 64), 64, g2, 65, ones: global::FishLeg.Kernels.OnesColumn.B);
-        global::System.Span<double> d1 = global::System.MemoryExtensions.AsSpan(__d1, 0, batch * 64);
-        global::System.Span<double> e1 = global::System.MemoryExtensions.AsSpan(__e1, 0, batch * 64);
-        global::FishLeg.Kernels.Gemm.NN<double>(batch, 64, 64, e2, 64, parameters.Slice(896, 4160), 65, d1, 64, epilogue: global::FishLeg.Kernels.GemmEpilogue<double>.Differentiate(global::FishLeg.Activation.Softplus, global::System.MemoryExtensions.AsSpan(__z1, 0, batch * 64), global::System.MemoryExtensions.AsSpan(__a1, 0, batch * 64), e1));
+            // Layer 3: 64 → 1, Identity. W3 is 1×65 at offset 5056, bias in column 64.
+            // Z = [A | 1]·Wᵀ.
+            ReadOnlySpan<double> w3 = parameters.Slice(5056, 65);
+            Span<double> z3 = _z3.AsSpan(0, batch * 1);
+            Gemm.NT<double>(batch, 1, 65, a2, 64, w3, 65, z3, 1, ones: OnesColumn.A);
+            return z3;
+        }
 
-        // Layer 1: G = Eᵀ·[A | 1].
-        global::System.Span<double> g1 = gradient.Slice(0, 896);
-        global::FishLeg.Kernels.Gemm.TN<double>(64, 14, batch, e1, 64, inputs, 13, g1, 14, ones: global::FishLeg.Kernels.OnesColumn.B);
-    }
+        /// <summary>Back-propagates D3 = ∂loss/∂A3 (in _d3) through every layer, keeping each D and E, and writes the gradient.</summary>
+        public void Backward(ReadOnlySpan<double> parameters, ReadOnlySpan<double> inputs, int batch, Span<double> gradient)
+        {
+            Span<double> d3 = _d3.AsSpan(0, batch * 1);
 
-    /// <summary>
-    /// The R-op (FishLeg.Gen docs/math.md §2.1): pushes a parameter direction V through the network after Forward, keeping Ż and Ȧ
-    /// per layer, and returns Ȧ of the last layer, the output's directional derivative J·v.
-    /// </summary>
-    protected override global::System.ReadOnlySpan<double> __TangentForward(global::System.ReadOnlySpan<double> parameters, global::System.ReadOnlySpan<double> inputs, int batch, global::System.ReadOnlySpan<double> direction)
-    {
+            // Layer 3: G = Eᵀ·[A | 1], D below = E·W̃ and E below = D ⊙ σ'(Z) on each finished tile.
+            Span<double> g3 = gradient.Slice(5056, 65);
+            Gemm.TN<double>(1, 65, batch, d3, 1, _a2.AsSpan(0, batch * 64), 64, g3, 65, ones: OnesColumn.B);
+            Span<double> d2 = _d2.AsSpan(0, batch * 64);
+            Span<double> e2 = _e2.AsSpan(0, batch * 64);
+            Gemm.NN<double>(batch, 64, 1, d3, 1, parameters.Slice(5056, 65), 65, d2, 64,
+                epilogue: GemmEpilogue<double>.Differentiate(Activation.Sigmoid, _z2.AsSpan(0, batch * 64), _a2.AsSpan(0, batch * 64), e2));
 
-        // Layer 1: Ż = [A | 1]·Vᵀ, Ȧ = σ'(Z) ⊙ Ż on each finished tile of the last product.
-        global::System.ReadOnlySpan<double> v1 = direction.Slice(0, 896);
-        global::System.Span<double> zDot1 = global::System.MemoryExtensions.AsSpan(__zDot1, 0, batch * 64);
-        global::System.Span<double> aDot1 = global::System.MemoryExtensions.AsSpan(__aDot1, 0, batch * 64);
-        global::FishLeg.Kernels.Gemm.NT<double>(batch, 64, 14, inputs, 13, v1, 14, zDot1, 64, ones: global::FishLeg.Kernels.OnesColumn.A, epilogue: global::FishLeg.Kernels.GemmEpilogue<double>.Differentiate(global::FishLeg.Activation.Softplus, global::System.MemoryExtensions.AsSpan(__z1, 0, batch * 64), global::System.MemoryExtensions.AsSpan(__a1, 0, batch * 64), aDot1));
+            // Layer 2: G = Eᵀ·[A | 1], D below = E·W̃ and E below = D ⊙ σ'(Z) on each finished tile.
+            Span<double> g2 = gradient.Slice(896, 4160);
+            Gemm.TN<double>(64, 65, batch, e2, 64, _a1.AsSpan(0, batch * 64), 64, g2, 65, ones: OnesColumn.B);
+            Span<double> d1 = _d1.AsSpan(0, batch * 64);
+            Span<double> e1 = _e1.AsSpan(0, batch * 64);
+            Gemm.NN<double>(batch, 64, 64, e2, 64, parameters.Slice(896, 4160), 65, d1, 64,
+                epilogue: GemmEpilogue<double>.Differentiate(Activation.Softplus, _z1.AsSpan(0, batch * 64), _a1.AsSpan(0, batch * 64), e1));
 
-        // Layer 2: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż on each finished tile of the last product.
-        global::System.ReadOnlySpan<double> v2 = direction.Slice(896, 4160);
-        global::System.Span<double> zDot2 = global::System.MemoryExtensions.AsSpan(__zDot2, 0, batch * 64);
-        global::System.Span<double> aDot2 = global::System.MemoryExtensions.AsSpan(__aDot2, 0, batch * 64);
-        global::FishLeg.Kernels.Gemm.NT<double>(batch, 64, 65, global::System.MemoryExtensions.AsSpan(__a1, 0, batch * 64), 64, v2, 65, zDot2, 64, ones: global::FishLeg.Kernels.OnesColumn.A);
-        global::FishLeg.Kernels.Gemm.NT<double>(batch, 64, 64, aDot1, 64, parameters.Slice(896, 4160), 65, zDot2, 64, accumulate: true, epilogue: global::FishLeg.Kernels.GemmEpilogue<double>.Differentiate(global::FishLeg.Activation.Sigmoid, global::System.MemoryExtensions.AsSpan(__z2, 0, batch * 64), global::System.MemoryExtensions.AsSpan(__a2, 0, batch * 64), aDot2));
+            // Layer 1: G = Eᵀ·[A | 1].
+            Span<double> g1 = gradient.Slice(0, 896);
+            Gemm.TN<double>(64, 14, batch, e1, 64, inputs, 13, g1, 14, ones: OnesColumn.B);
+        }
 
-        // Layer 3: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ.
-        global::System.ReadOnlySpan<double> v3 = direction.Slice(5056, 65);
-        global::System.Span<double> zDot3 = global::System.MemoryExtensions.AsSpan(__zDot3, 0, batch * 1);
-        global::FishLeg.Kernels.Gemm.NT<double>(batch, 1, 65, global::System.MemoryExtensions.AsSpan(__a2, 0, batch * 64), 64, v3, 65, zDot3, 1, ones: global::FishLeg.Kernels.OnesColumn.A);
-        global::FishLeg.Kernels.Gemm.NT<double>(batch, 1, 64, aDot2, 64, parameters.Slice(5056, 65), 65, zDot3, 1, accumulate: true);
-        return zDot3;
-    }
+        /// <summary>
+        /// The R-op (FishLeg.Gen docs/math.md §2.1): pushes a parameter direction V through the network after Forward, keeping Ż and Ȧ
+        /// per layer, and returns Ȧ of the last layer, the output's directional derivative J·v.
+        /// </summary>
+        public ReadOnlySpan<double> TangentForward(ReadOnlySpan<double> parameters, ReadOnlySpan<double> inputs, int batch,
+            ReadOnlySpan<double> direction)
+        {
 
-    /// <summary>
-    /// Back-propagates Ḋ3 (in __eDot3) into <paramref name="product"/>, keeping every layer's Ė. Without <paramref name="hessian"/> this is the
-    /// Gauss–Newton (Fisher) product (FishLeg.Gen docs/math.md §2.2); with it, the terms of the primal deltas D and E are added, giving the exact
-    /// Hessian-vector product (§2.3 there; Backward must have run on the same batch).
-    /// </summary>
-    protected override void __TangentBackward(global::System.ReadOnlySpan<double> parameters, global::System.ReadOnlySpan<double> inputs, int batch, global::System.ReadOnlySpan<double> direction, global::System.Span<double> product, bool hessian)
-    {
-        global::System.Span<double> eDot3 = global::System.MemoryExtensions.AsSpan(__eDot3, 0, batch * 1);
+            // Layer 1: Ż = [A | 1]·Vᵀ, Ȧ = σ'(Z) ⊙ Ż on each finished tile of the last product.
+            ReadOnlySpan<double> v1 = direction.Slice(0, 896);
+            Span<double> zDot1 = _zDot1.AsSpan(0, batch * 64);
+            Span<double> aDot1 = _aDot1.AsSpan(0, batch * 64);
+            Gemm.NT<double>(batch, 64, 14, inputs, 13, v1, 14, zDot1, 64, ones: OnesColumn.A,
+                epilogue: GemmEpilogue<double>.Differentiate(Activation.Softplus, _z1.AsSpan(0, batch * 64), _a1.AsSpan(0, batch * 64), aDot1));
 
-        // Layer 3: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
-        global::System.Span<double> p3 = product.Slice(5056, 65);
-        global::FishLeg.Kernels.Gemm.TN<double>(1, 65, batch, eDot3, 1, global::System.MemoryExtensions.AsSpan(__a2, 0, batch * 64), 64, p3, 65, ones: global::FishLeg.Kernels.OnesColumn.B);
-        if (hessian) global::FishLeg.Kernels.Gemm.TN<double>(1, 64, batch, global::System.MemoryExtensions.AsSpan(__d3, 0, batch * 1), 1, global::System.MemoryExtensions.AsSpan(__aDot2, 0, batch * 64), 64, p3, 65, accumulate: true);
-        global::System.Span<double> eDot2 = global::System.MemoryExtensions.AsSpan(__eDot2, 0, batch * 64);
-        global::FishLeg.Kernels.Gemm.NN<double>(batch, 64, 1, eDot3, 1, parameters.Slice(5056, 65), 65, eDot2, 64, epilogue: hessian ? default : global::FishLeg.Kernels.GemmEpilogue<double>.Differentiate(global::FishLeg.Activation.Sigmoid, global::System.MemoryExtensions.AsSpan(__z2, 0, batch * 64), global::System.MemoryExtensions.AsSpan(__a2, 0, batch * 64), eDot2));
-        if (hessian) global::FishLeg.Kernels.Gemm.NN<double>(batch, 64, 1, global::System.MemoryExtensions.AsSpan(__d3, 0, batch * 1), 1, direction.Slice(5056, 65), 65, eDot2, 64, accumulate: true, epilogue: global::FishLeg.Kernels.GemmEpilogue<double>.Differentiate(global::FishLeg.Activation.Sigmoid, global::System.MemoryExtensions.AsSpan(__z2, 0, batch * 64), global::System.MemoryExtensions.AsSpan(__a2, 0, batch * 64), eDot2));
+            // Layer 2: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż on each finished tile of the last product.
+            ReadOnlySpan<double> v2 = direction.Slice(896, 4160);
+            Span<double> zDot2 = _zDot2.AsSpan(0, batch * 64);
+            Span<double> aDot2 = _aDot2.AsSpan(0, batch * 64);
+            Gemm.NT<double>(batch, 64, 65, _a1.AsSpan(0, batch * 64), 64, v2, 65, zDot2, 64, ones: OnesColumn.A);
+            Gemm.NT<double>(batch, 64, 64, aDot1, 64, parameters.Slice(896, 4160), 65, zDot2, 64, accumulate: true,
+                epilogue: GemmEpilogue<double>.Differentiate(Activation.Sigmoid, _z2.AsSpan(0, batch * 64), _a2.AsSpan(0, batch * 64), aDot2));
 
-        // Layer 2: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
-        if (hessian) global::FishLeg.Kernels.Activations.SigmoidCurvature<double>(global::System.MemoryExtensions.AsSpan(__z2, 0, batch * 64), global::System.MemoryExtensions.AsSpan(__a2, 0, batch * 64), global::System.MemoryExtensions.AsSpan(__d2, 0, batch * 64), global::System.MemoryExtensions.AsSpan(__zDot2, 0, batch * 64), eDot2);
-        global::System.Span<double> p2 = product.Slice(896, 4160);
-        global::FishLeg.Kernels.Gemm.TN<double>(64, 65, batch, eDot2, 64, global::System.MemoryExtensions.AsSpan(__a1, 0, batch * 64), 64, p2, 65, ones: global::FishLeg.Kernels.OnesColumn.B);
-        if (hessian) global::FishLeg.Kernels.Gemm.TN<double>(64, 64, batch, global::System.MemoryExtensions.AsSpan(__e2, 0, batch * 64), 64, global::System.MemoryExtensions.AsSpan(__aDot1, 0, batch * 64), 64, p2, 65, accumulate: true);
-        global::System.Span<double> eDot1 = global::System.MemoryExtensions.AsSpan(__eDot1, 0, batch * 64);
-        global::FishLeg.Kernels.Gemm.NN<double>(batch, 64, 64, eDot2, 64, parameters.Slice(896, 4160), 65, eDot1, 64, epilogue: hessian ? default : global::FishLeg.Kernels.GemmEpilogue<double>.Differentiate(global::FishLeg.Activation.Softplus, global::System.MemoryExtensions.AsSpan(__z1, 0, batch * 64), global::System.MemoryExtensions.AsSpan(__a1, 0, batch * 64), eDot1));
-        if (hessian) global::FishLeg.Kernels.Gemm.NN<double>(batch, 64, 64, global::System.MemoryExtensions.AsSpan(__e2, 0, batch * 64), 64, direction.Slice(896, 4160), 65, eDot1, 64, accumulate: true, epilogue: global::FishLeg.Kernels.GemmEpilogue<double>.Differentiate(global::FishLeg.Activation.Softplus, global::System.MemoryExtensions.AsSpan(__z1, 0, batch * 64), global::System.MemoryExtensions.AsSpan(__a1, 0, batch * 64), eDot1));
+            // Layer 3: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ.
+            ReadOnlySpan<double> v3 = direction.Slice(5056, 65);
+            Span<double> zDot3 = _zDot3.AsSpan(0, batch * 1);
+            Gemm.NT<double>(batch, 1, 65, _a2.AsSpan(0, batch * 64), 64, v3, 65, zDot3, 1, ones: OnesColumn.A);
+            Gemm.NT<double>(batch, 1, 64, aDot2, 64, parameters.Slice(5056, 65), 65, zDot3, 1, accumulate: true);
+            return zDot3;
+        }
 
-        // Layer 1: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1].
-        if (hessian) global::FishLeg.Kernels.Activations.SoftplusCurvature<double>(global::System.MemoryExtensions.AsSpan(__z1, 0, batch * 64), global::System.MemoryExtensions.AsSpan(__a1, 0, batch * 64), global::System.MemoryExtensions.AsSpan(__d1, 0, batch * 64), global::System.MemoryExtensions.AsSpan(__zDot1, 0, batch * 64), eDot1);
-        global::System.Span<double> p1 = product.Slice(0, 896);
-        global::FishLeg.Kernels.Gemm.TN<double>(64, 14, batch, eDot1, 64, inputs, 13, p1, 14, ones: global::FishLeg.Kernels.OnesColumn.B);
+        /// <summary>
+        /// Back-propagates Ḋ3 (in _eDot3) into <paramref name="product"/>, keeping every layer's Ė. Without <paramref name="hessian"/> this is the
+        /// Gauss–Newton (Fisher) product (FishLeg.Gen docs/math.md §2.2); with it, the terms of the primal deltas D and E are added, giving the exact
+        /// Hessian-vector product (§2.3 there; Backward must have run on the same batch).
+        /// </summary>
+        public void TangentBackward(ReadOnlySpan<double> parameters, ReadOnlySpan<double> inputs, int batch, ReadOnlySpan<double> direction,
+            Span<double> product, bool hessian)
+        {
+            Span<double> eDot3 = _eDot3.AsSpan(0, batch * 1);
+
+            // Layer 3: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
+            Span<double> p3 = product.Slice(5056, 65);
+            Gemm.TN<double>(1, 65, batch, eDot3, 1, _a2.AsSpan(0, batch * 64), 64, p3, 65, ones: OnesColumn.B);
+            if (hessian) Gemm.TN<double>(1, 64, batch, _d3.AsSpan(0, batch * 1), 1, _aDot2.AsSpan(0, batch * 64), 64, p3, 65, accumulate: true);
+            Span<double> eDot2 = _eDot2.AsSpan(0, batch * 64);
+            Gemm.NN<double>(batch, 64, 1, eDot3, 1, parameters.Slice(5056, 65), 65, eDot2, 64,
+                epilogue: hessian ? default : GemmEpilogue<double>.Differentiate(Activation.Sigmoid, _z2.AsSpan(0, batch * 64),
+                _a2.AsSpan(0, batch * 64), eDot2));
+            if (hessian) Gemm.NN<double>(batch, 64, 1, _d3.AsSpan(0, batch * 1), 1, direction.Slice(5056, 65), 65, eDot2, 64, accumulate: true,
+                epilogue: GemmEpilogue<double>.Differentiate(Activation.Sigmoid, _z2.AsSpan(0, batch * 64), _a2.AsSpan(0, batch * 64), eDot2));
+
+            // Layer 2: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
+            if (hessian) Activations.SigmoidCurvature<double>(_z2.AsSpan(0, batch * 64), _a2.AsSpan(0, batch * 64), _d2.AsSpan(0, batch * 64),
+                _zDot2.AsSpan(0, batch * 64), eDot2);
+            Span<double> p2 = product.Slice(896, 4160);
+            Gemm.TN<double>(64, 65, batch, eDot2, 64, _a1.AsSpan(0, batch * 64), 64, p2, 65, ones: OnesColumn.B);
+            if (hessian) Gemm.TN<double>(64, 64, batch, _e2.AsSpan(0, batch * 64), 64, _aDot1.AsSpan(0, batch * 64), 64, p2, 65, accumulate: true);
+            Span<double> eDot1 = _eDot1.AsSpan(0, batch * 64);
+            Gemm.NN<double>(batch, 64, 64, eDot2, 64, parameters.Slice(896, 4160), 65, eDot1, 64,
+                epilogue: hessian ? default : GemmEpilogue<double>.Differentiate(Activation.Softplus, _z1.AsSpan(0, batch * 64),
+                _a1.AsSpan(0, batch * 64), eDot1));
+            if (hessian) Gemm.NN<double>(batch, 64, 64, _e2.AsSpan(0, batch * 64), 64, direction.Slice(896, 4160), 65, eDot1, 64, accumulate: true,
+                epilogue: GemmEpilogue<double>.Differentiate(Activation.Softplus, _z1.AsSpan(0, batch * 64), _a1.AsSpan(0, batch * 64), eDot1));
+
+            // Layer 1: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1].
+            if (hessian) Activations.SoftplusCurvature<double>(_z1.AsSpan(0, batch * 64), _a1.AsSpan(0, batch * 64), _d1.AsSpan(0, batch * 64),
+                _zDot1.AsSpan(0, batch * 64), eDot1);
+            Span<double> p1 = product.Slice(0, 896);
+            Gemm.TN<double>(64, 14, batch, eDot1, 64, inputs, 13, p1, 14, ones: OnesColumn.B);
+        }
     }
 }
