@@ -22,18 +22,10 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
 {
     private readonly IFishLegModel<T> _model;
     private readonly QForm[] _forms;
-    private readonly QBlock<T>[] _blocks;
-    private readonly int[] _layerOffsets, _lambdaOffsets;
+    private readonly FishLegLayer<T>[] _layers;
     private readonly T[] _lambda, _lambdaGradient;
     private readonly Adam<T> _auxiliaryAdam;
-    private readonly T[] _gradient, _momentum, _u, _v, _fv, _xi, _delta, _sampledTargets;
-    // Low-rank Q·g: which layers use it, copies of their gradient factors (the auxiliary update's passes overwrite the
-    // model's), and each layer's intermediate products (the factored auxiliary gradient reuses them).
-    private readonly bool[] _lowRank;
-    private readonly int[] _deltaOffsets, _inputOffsets, _productOffsets;
-    private readonly T[] _factorDeltas, _factorInputs, _outerProducts, _factoredScratch;
-    // Layers whose auxiliary gradient is taken from the factors of g and of the Fisher product (FactoredAuxiliaryLayerCount).
-    private readonly bool[] _factored;
+    private readonly T[] _gradient, _momentum, _u, _v, _fv, _xi, _delta, _sampledTargets, _factoredScratch;
     private readonly FishLegUpdateKernel<T> _update = new();
     private readonly NonFiniteSearchKernel<T> _finite = new();
     // Coupled weight decay changes g (g + wd·θ goes into _gradient); otherwise the model's gradient is used as it is.
@@ -51,25 +43,28 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
         var layers = model.Description.Layers;
         _forms = layers.Select(layer => Options.QForm ?? layer.QForm).ToArray();
         RequireQFits(layers);
-        _blocks = new QBlock<T>[layers.Count];
-        _layerOffsets = new int[layers.Count];
-        _lambdaOffsets = new int[layers.Count + 1];
+        int count = model.Description.ParameterCount;
+        _coupledWeightDecay = Options.WeightDecay != 0 && Options.WeightDecayMode == WeightDecayMode.Coupled;
+        // Q·g from the gradient's factors needs g to be the raw gradient, and momentum on Q·g.
+        bool lowRankAllowed = Options.LowRankGradient && !_coupledWeightDecay && Options.MomentumOn == MomentumTarget.PreconditionedGradient;
+        // The factored auxiliary gradient needs a Fisher product whose blocks are ĖᵀĀ′ (rank ≤ K′).
+        bool factoredAllowed = Options.Curvature != CurvatureEstimator.SampledLabelHessian;
+        _layers = new FishLegLayer<T>[layers.Count];
+        int lambdaOffset = 0;
         for (int l = 0; l < layers.Count; l++)
         {
-            _blocks[l] = QBlock<T>.Create(_forms[l], layers[l].Outputs, layers[l].Columns);
-            _layerOffsets[l] = layers[l].Offset;
-            _lambdaOffsets[l + 1] = checked(_lambdaOffsets[l] + _blocks[l].LambdaCount);
+            var block = QBlock<T>.Create(_forms[l], layers[l].Outputs, layers[l].Columns);
+            _layers[l] = new FishLegLayer<T>(block, layers[l], lambdaOffset, model.MaxBatchSize, lowRankAllowed, factoredAllowed);
+            lambdaOffset = checked(lambdaOffset + block.LambdaCount);
         }
-        _lambda = new T[_lambdaOffsets[^1]];
+        _lambda = new T[lambdaOffset];
         _lambdaGradient = new T[_lambda.Length];
         double scale = Options.InitialSgdLearningRate / Options.LearningRate;
         var initialization = new SeededRandom(Options.Seed);
-        for (int l = 0; l < _blocks.Length; l++) _blocks[l].Initialize(Lambda(_lambda, l), scale, ref initialization);
+        foreach (FishLegLayer<T> layer in _layers) layer.Initialize(_lambda, scale, ref initialization);
         _auxiliaryAdam = new Adam<T>(_lambda.Length, Options.AuxiliaryLearningRate, Options.AuxiliaryBeta1, Options.AuxiliaryBeta2,
             Options.AuxiliaryEpsilon, weightDecay: 0, prefix: "fishleg.aux_adam");
 
-        int count = model.Description.ParameterCount;
-        _coupledWeightDecay = Options.WeightDecay != 0 && Options.WeightDecayMode == WeightDecayMode.Coupled;
         _gradient = new T[_coupledWeightDecay ? count : 0];
         _momentum = new T[count];
         _u = new T[count];
@@ -78,32 +73,7 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
         _xi = new T[count];
         _delta = new T[count];
         _sampledTargets = new T[BatchShape.BufferLength(model.MaxBatchSize, model.Description.Outputs)];
-
-        bool lowRankAllowed = Options.LowRankGradient && !_coupledWeightDecay && Options.MomentumOn == MomentumTarget.PreconditionedGradient;
-        // The Fisher estimators whose product blocks are ĖᵀĀ′ (rank ≤ K′): the factored auxiliary gradient needs that.
-        bool factoredAllowed = Options.Curvature != CurvatureEstimator.SampledLabelHessian;
-        int maxBatch = model.MaxBatchSize, factoredScratch = 0;
-        _lowRank = new bool[layers.Count];
-        _factored = new bool[layers.Count];
-        _deltaOffsets = new int[layers.Count + 1];
-        _inputOffsets = new int[layers.Count + 1];
-        _productOffsets = new int[layers.Count + 1];
-        for (int l = 0; l < layers.Count; l++)
-        {
-            var q = _blocks[l] as KroneckerQ<T>;
-            _lowRank[l] = lowRankAllowed && q is not null && q.OuterProductCost(maxBatch) < q.DenseCost;
-            _deltaOffsets[l + 1] = _deltaOffsets[l] + (_lowRank[l] ? maxBatch * layers[l].Outputs : 0);
-            _inputOffsets[l + 1] = _inputOffsets[l] + (_lowRank[l] ? maxBatch * layers[l].Inputs : 0);
-            _productOffsets[l + 1] = _productOffsets[l] + (_lowRank[l] ? q!.OuterProductLength(maxBatch) : 0);
-            if (!_lowRank[l] || q is null) continue;
-            // Priced at the largest auxiliary batch: v from the factors plus the factored gradient, against both dense.
-            _factored[l] = factoredAllowed && q.OuterProductCost(maxBatch) + q.FactoredGradientCost(maxBatch, maxBatch) < q.DenseCost + q.DenseGradientCost;
-            if (_factored[l]) factoredScratch = Math.Max(factoredScratch, q.FactoredGradientScratch(maxBatch, maxBatch));
-        }
-        _factoredScratch = new T[factoredScratch];
-        _factorDeltas = new T[_deltaOffsets[^1]];
-        _factorInputs = new T[_inputOffsets[^1]];
-        _outerProducts = new T[_productOffsets[^1]];
+        _factoredScratch = new T[_layers.Max(layer => layer.FactoredScratch)];
         _random = initialization;
     }
 
@@ -144,13 +114,13 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
     public double AuxiliaryLoss { get; private set; } = double.NaN;
 
     /// <summary>How many layers compute Q·g from the gradient's factors (<see cref="FishLegOptions.LowRankGradient"/>).</summary>
-    public int LowRankLayerCount => Array.FindAll(_lowRank, x => x).Length;
+    public int LowRankLayerCount => _layers.Count(layer => layer.LowRank);
 
     /// <summary>
     /// How many layers take the auxiliary gradient in factored form, O(K·N²) instead of O(N³): Kronecker layers on the
     /// low-rank path whose Fisher product has rank ≤ K′ (every estimator but the sampled-label Hessian), where cheaper.
     /// </summary>
-    public int FactoredAuxiliaryLayerCount => Array.FindAll(_factored, x => x).Length;
+    public int FactoredAuxiliaryLayerCount => _layers.Count(layer => layer.FactoredGradient);
 
     /// <summary>The auxiliary parameters λ of every layer's Q block, concatenated.</summary>
     public ReadOnlySpan<T> AuxiliaryParameters => _lambda;
@@ -199,13 +169,7 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
         }
         else
         {
-            for (int l = 0; l < _blocks.Length; l++)
-            {
-                if (!_lowRank[l]) continue;
-                _model.GradientFactors(l, out ReadOnlySpan<T> e, out ReadOnlySpan<T> input);
-                e.CopyTo(_factorDeltas.AsSpan(_deltaOffsets[l]));
-                input.CopyTo(_factorInputs.AsSpan(_inputOffsets[l]));
-            }
+            for (int l = 0; l < _layers.Length; l++) _layers[l].KeepGradientFactors(_model, l);
             if (auxiliaryDue) AuxiliaryUpdate(g, auxiliaryInputs, auxiliaryTargets, fromGradientFactors: true);
             ApplyQ(g, _delta, fromGradientFactors: true);
         }
@@ -242,20 +206,9 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
             return;
         }
 
-        int batch = _model.GradientBatchSize, productBatch = auxiliaryInputs.Length / _model.Description.Inputs;
-        for (int l = 0; l < _blocks.Length; l++)
-        {
-            if (!(fromGradientFactors && _factored[l]))
-            {
-                _blocks[l].LambdaGradient(Lambda(_lambda, l), Layer(_u, l), Layer(_xi, l), Lambda(_lambdaGradient, l));
-                continue;
-            }
-            LayerDescription layer = _model.Description.Layers[l];
-            _model.CurvatureFactors(l, out ReadOnlySpan<T> productDelta, out ReadOnlySpan<T> productInput);
-            ((KroneckerQ<T>)_blocks[l]).LambdaGradientFromFactors(Lambda(_lambda, l),
-                _factorDeltas.AsSpan(_deltaOffsets[l], batch * layer.Outputs), _factorInputs.AsSpan(_inputOffsets[l], batch * layer.Inputs), batch,
-                T.One / norm, OuterProducts(l), productDelta, productInput, productBatch, gamma, layer.HasBias, _factoredScratch, Lambda(_lambdaGradient, l));
-        }
+        int productBatch = auxiliaryInputs.Length / _model.Description.Inputs;
+        for (int l = 0; l < _layers.Length; l++)
+            _layers[l].LambdaGradient(_lambda, _u, _xi, _lambdaGradient, fromGradientFactors, _model, l, productBatch, T.One / norm, gamma, _factoredScratch);
         _auxiliaryAdam.Step(_lambda, _lambdaGradient);
         AuxiliaryUpdateCount++;
     }
@@ -285,24 +238,11 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
 
     /// <summary>
     /// output = Q(λ)·input, layer by layer. With <paramref name="fromGradientFactors"/>, input is <paramref name="scale"/>
-    /// times the raw gradient and the low-rank layers work from its saved factors instead of its dense blocks.
+    /// times the raw gradient and the low-rank layers work from its kept factors instead of its dense blocks.
     /// </summary>
     private void ApplyQ(ReadOnlySpan<T> input, Span<T> output, bool fromGradientFactors = false, T? scale = null)
     {
-        int batch = _model.GradientBatchSize;
-        for (int l = 0; l < _blocks.Length; l++)
-        {
-            if (!(fromGradientFactors && _lowRank[l]))
-            {
-                _blocks[l].Apply(Lambda(_lambda, l), Layer(input, l), Layer(output, l));
-                continue;
-            }
-            LayerDescription layer = _model.Description.Layers[l];
-            ((KroneckerQ<T>)_blocks[l]).ApplyToOuterProduct(Lambda(_lambda, l),
-                _factorDeltas.AsSpan(_deltaOffsets[l], batch * layer.Outputs), _factorInputs.AsSpan(_inputOffsets[l], batch * layer.Inputs),
-                batch, layer.HasBias, OuterProducts(l), Layer(output, l));
-            if (scale is T s) TensorPrimitives.Multiply(Layer(output, l), s, Layer(output, l));
-        }
+        foreach (FishLegLayer<T> layer in _layers) layer.ApplyQ(_lambda, input, output, fromGradientFactors, scale ?? T.One);
     }
 
     /// <summary>x ← a·x + b·y.</summary>
@@ -311,15 +251,6 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
         TensorPrimitives.Multiply(x, a, x);
         TensorPrimitives.MultiplyAdd(y, b, x, x);
     }
-
-    /// <summary>Layer l's products from its last <see cref="KroneckerQ{T}.ApplyToOuterProduct"/>.</summary>
-    private Span<T> OuterProducts(int l) => _outerProducts.AsSpan(_productOffsets[l].._productOffsets[l + 1]);
-
-    private Span<T> Lambda(Span<T> all, int l) => all[_lambdaOffsets[l].._lambdaOffsets[l + 1]];
-
-    private Span<T> Layer(Span<T> all, int l) => all.Slice(_layerOffsets[l], _blocks[l].Rows * _blocks[l].Columns);
-
-    private ReadOnlySpan<T> Layer(ReadOnlySpan<T> all, int l) => all.Slice(_layerOffsets[l], _blocks[l].Rows * _blocks[l].Columns);
 
     /// <inheritdoc/>
     public string Kind => "FishLeg";

@@ -78,22 +78,32 @@ internal sealed class KroneckerQ<T> : QBlock<T> where T : unmanaged, IFloatingPo
     /// <summary>Multiply-adds of Q·U for a dense U.</summary>
     public long DenseCost => 2L * Rows * Columns * (Rows + Columns);
 
-    /// <summary>Multiply-adds of Q·G for G = Eᵀ·Ā of rank ≤ <paramref name="batch"/> (<see cref="ApplyToOuterProduct"/>).</summary>
+    /// <summary>Multiply-adds of Q·G for G = Eᵀ·Ā of rank ≤ <paramref name="batch"/> (<see cref="ApplyToFactors"/>).</summary>
     public long OuterProductCost(int batch) => (long)batch * (2L * Rows * Rows + 2L * Columns * Columns + (long)Rows * Columns);
 
-    /// <summary>Length of the products <see cref="ApplyToOuterProduct"/> leaves for a batch.</summary>
-    public int OuterProductLength(int batch) => 2 * batch * (Rows + Columns);
+    /// <inheritdoc/>
+    public override int FactorProductsLength(int batch) => 2 * batch * (Rows + Columns);
+
+    /// <inheritdoc/>
+    public override (bool LowRank, bool FactoredGradient) FactoredPaths(int batch, bool factoredGradientAllowed)
+    {
+        bool lowRank = OuterProductCost(batch) < DenseCost;
+        // Priced at the largest auxiliary batch: v from the factors plus the factored gradient, against both dense.
+        return (lowRank, lowRank && factoredGradientAllowed && OuterProductCost(batch) + FactoredGradientCost(batch, batch) < DenseCost + DenseGradientCost);
+    }
 
     /// <summary>
     /// V = Q·G for a gradient G = Eᵀ·Ā given by its factors (paper A.7, docs/math.md §3b): V = (L (Lᵀ Eᵀ))·((Ā R) Rᵀ), in
-    /// O(K·N²) instead of O(N³). <paramref name="delta"/> is E (batch × n_o); <paramref name="input"/> is A (batch × inputs),
-    /// and Ā = [A | 1] when <paramref name="hasBias"/>. Leaves P = E·L and X = P·Lᵀ (K × n_o), Y = Ā·R and Z = Y·Rᵀ
+    /// O(K·N²) instead of O(N³). The factors are E (batch × n_o) and A (batch × inputs), Ā = [A | 1] when the layer has a
+    /// bias. Leaves P = E·L and X = P·Lᵀ (K × n_o), Y = Ā·R and Z = Y·Rᵀ
     /// (K × n_i) in <paramref name="products"/>, which <see cref="LambdaGradientFromFactors"/> reuses.
     /// </summary>
-    public void ApplyToOuterProduct(ReadOnlySpan<T> lambda, ReadOnlySpan<T> delta, ReadOnlySpan<T> input, int batch, bool hasBias,
-        Span<T> products, Span<T> v)
+    public override void ApplyToFactors(ReadOnlySpan<T> lambda, in LayerFactors<T> gradient, Span<T> products, Span<T> v)
     {
-        int o = Rows, i = Columns, inputs = hasBias ? i - 1 : i;
+        ReadOnlySpan<T> delta = gradient.Delta, input = gradient.Input;
+        int batch = gradient.Batch, o = Rows, i = Columns;
+        bool hasBias = gradient.HasBias;
+        int inputs = hasBias ? i - 1 : i;
         ReadOnlySpan<T> l = L(lambda), r = R(lambda);
         Span<T> p = products[..(batch * o)], x = products.Slice(batch * o, batch * o);
         Span<T> y = products.Slice(2 * batch * o, batch * i), z = products.Slice(2 * batch * o + batch * i, batch * i);
@@ -118,8 +128,8 @@ internal sealed class KroneckerQ<T> : QBlock<T> where T : unmanaged, IFloatingPo
         return (o * o + i * i) * 2 * kc + 3 * kc * k * (o + i);
     }
 
-    /// <summary>Scratch length <see cref="LambdaGradientFromFactors"/> needs.</summary>
-    public int FactoredGradientScratch(int batch, int productBatch)
+    /// <inheritdoc/>
+    public override int FactoredGradientScratch(int batch, int productBatch)
     {
         int kc = productBatch + 2 * batch, o = Rows, i = Columns;
         return 3 * kc * (o + i) + 2 * batch * o + 2 * kc * batch;
@@ -130,14 +140,15 @@ internal sealed class KroneckerQ<T> : QBlock<T> where T : unmanaged, IFloatingPo
     /// block Ėᵀ·Ā′ (rank ≤ K′): with X = P L Lᵀ and Y = Ā R Rᵀ (P = s·E), every term of Ξ = Ėᵀ·Ā′ + γ·XᵀY − PᵀĀ is an
     /// outer product, so Ξ = CᵀD with C = [Ė; γX; −P] and D = [Ā′; Y; Ā] (K_c = K′ + 2K rows). Then, with W = D Yᵀ and
     /// Z = X Cᵀ, S_L·L = Cᵀ(W(PL)) + Pᵀ(Wᵀ(CL)) and S_R·R = Āᵀ(Z(DR)) + Dᵀ(Zᵀ(ĀR)): O(K_c·N²) in all (docs/math.md §3b).
-    /// Inputs come without the bias column; Ā = [A | 1] when <paramref name="hasBias"/>. <paramref name="products"/> is what
-    /// <see cref="ApplyToOuterProduct"/> left for the same λ and unscaled factors: E·L, E·L·Lᵀ, Ā·R and Ā·R·Rᵀ.
+    /// Inputs come without the bias column; Ā = [A | 1] when the layer has a bias. <paramref name="products"/> is what
+    /// <see cref="ApplyToFactors"/> left for the same λ and unscaled factors: E·L, E·L·Lᵀ, Ā·R and Ā·R·Rᵀ.
     /// </summary>
-    public void LambdaGradientFromFactors(ReadOnlySpan<T> lambda, ReadOnlySpan<T> delta, ReadOnlySpan<T> input, int batch, T scale,
-        ReadOnlySpan<T> products, ReadOnlySpan<T> productDelta, ReadOnlySpan<T> productInput, int productBatch, T damping, bool hasBias,
-        Span<T> scratch, Span<T> gradient)
+    public override void LambdaGradientFromFactors(ReadOnlySpan<T> lambda, in LayerFactors<T> factors, T scale, ReadOnlySpan<T> products,
+        in LayerFactors<T> curvature, T damping, Span<T> scratch, Span<T> gradient)
     {
-        int o = Rows, i = Columns, inputs = hasBias ? i - 1 : i, k = batch, kp = productBatch, kc = kp + 2 * k;
+        ReadOnlySpan<T> delta = factors.Delta, input = factors.Input, productDelta = curvature.Delta, productInput = curvature.Input;
+        bool hasBias = factors.HasBias;
+        int o = Rows, i = Columns, inputs = hasBias ? i - 1 : i, k = factors.Batch, kp = curvature.Batch, kc = kp + 2 * k;
         ReadOnlySpan<T> l = L(lambda), r = R(lambda);
         Span<T> gradientL = gradient[..(o * o)], gradientR = gradient.Slice(o * o, i * i);
         Span<T> rest = scratch;

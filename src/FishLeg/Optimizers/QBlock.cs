@@ -37,6 +37,32 @@ internal abstract class QBlock<T>(int rows, int columns) where T : unmanaged, IF
     /// <summary>λ̄ = (∂(Q(λ)U)/∂λ)ᵀ Ξ.</summary>
     public abstract void LambdaGradient(ReadOnlySpan<T> lambda, ReadOnlySpan<T> u, ReadOnlySpan<T> xi, Span<T> gradient);
 
+    /// <summary>
+    /// Which factored paths pay for this block at batches of up to <paramref name="batch"/> rows: Q·g from the gradient's
+    /// factors (<see cref="ApplyToFactors"/>), and also the auxiliary gradient from the factors of g and of the Fisher
+    /// product (<see cref="LambdaGradientFromFactors"/>) when <paramref name="factoredGradientAllowed"/>. Forms without
+    /// a factored algebra take neither.
+    /// </summary>
+    public virtual (bool LowRank, bool FactoredGradient) FactoredPaths(int batch, bool factoredGradientAllowed) => (false, false);
+
+    /// <summary>Length of the products <see cref="ApplyToFactors"/> leaves for a batch (and the factored gradient reuses).</summary>
+    public virtual int FactorProductsLength(int batch) => 0;
+
+    /// <summary>Scratch length <see cref="LambdaGradientFromFactors"/> needs.</summary>
+    public virtual int FactoredGradientScratch(int batch, int productBatch) => 0;
+
+    /// <summary>V = Q(λ)·EᵀĀ from the factors; keeps the intermediate products in <paramref name="products"/>.</summary>
+    public virtual void ApplyToFactors(ReadOnlySpan<T> lambda, in LayerFactors<T> gradient, Span<T> products, Span<T> v) =>
+        throw new NotSupportedException($"{GetType().Name} has no factored Q·g.");
+
+    /// <summary>
+    /// λ̄ for U = <paramref name="scale"/>·EᵀĀ (the gradient's factors) and a Fisher product block given by
+    /// <paramref name="curvature"/>'s factors, with the products <see cref="ApplyToFactors"/> left for the same λ.
+    /// </summary>
+    public virtual void LambdaGradientFromFactors(ReadOnlySpan<T> lambda, in LayerFactors<T> gradient, T scale, ReadOnlySpan<T> products,
+        in LayerFactors<T> curvature, T damping, Span<T> scratch, Span<T> result) =>
+        throw new NotSupportedException($"{GetType().Name} has no factored auxiliary gradient.");
+
     /// <summary>Sets a square factor to value·I.</summary>
     protected static void ScaledIdentity(Span<T> square, int n, T value)
     {

@@ -175,7 +175,7 @@ public class FishLegOptimizerTests
             q.Apply(lambda, g, dense);
             model.GradientFactors(l, out ReadOnlySpan<double> e, out ReadOnlySpan<double> input);
             var lowRank = new double[g.Length];
-            q.ApplyToOuterProduct(lambda, e, input, model.GradientBatchSize, layer.HasBias, new double[q.OuterProductLength(2)], lowRank);
+            q.ApplyToFactors(lambda, new LayerFactors<double>(e, input, model.GradientBatchSize, layer.HasBias), new double[q.FactorProductsLength(2)], lowRank);
             Assert.True(GradientTests.RelativeError(lowRank, dense) < 1e-13, $"layer {l}: low-rank Q·G differs from dense Q·G");
         }
     }

@@ -155,11 +155,11 @@ public class QBlockTests
         q.LambdaGradient(lambda, u, xi, expected);
 
         // The factored gradient reuses the products Q·EᵀĀ leaves (from the unscaled factors, as the optimizer does).
-        var products = new double[q.OuterProductLength(batch)];
-        q.ApplyToOuterProduct(lambda, e, a, batch, hasBias, products, new double[u.Length]);
+        var products = new double[q.FactorProductsLength(batch)];
+        q.ApplyToFactors(lambda, new LayerFactors<double>(e, a, batch, hasBias), products, new double[u.Length]);
         var actual = new double[q.LambdaCount];
-        q.LambdaGradientFromFactors(lambda, e, a, batch, scale, products, eDot, aDot, productBatch, damping, hasBias,
-            new double[q.FactoredGradientScratch(batch, productBatch)], actual);
+        q.LambdaGradientFromFactors(lambda, new LayerFactors<double>(e, a, batch, hasBias), scale, products,
+            new LayerFactors<double>(eDot, aDot, productBatch, hasBias), damping, new double[q.FactoredGradientScratch(batch, productBatch)], actual);
         double error = GradientTests.RelativeError(actual, expected);
         Assert.True(error < 1e-13, $"the factored gradient differs from the dense one by {error:E2}");
     }
@@ -187,16 +187,16 @@ public class QBlockTests
         double[] OuterProduct(KroneckerQ<double> q)
         {
             var v = new double[u.Length];
-            q.ApplyToOuterProduct(lambda, e, a, batch, hasBias, new double[q.OuterProductLength(batch)], v);
+            q.ApplyToFactors(lambda, new LayerFactors<double>(e, a, batch, hasBias), new double[q.FactorProductsLength(batch)], v);
             return v;
         }
         double[] Factored(KroneckerQ<double> q)
         {
-            var products = new double[q.OuterProductLength(batch)];
-            q.ApplyToOuterProduct(lambda, e, a, batch, hasBias, products, new double[u.Length]);
+            var products = new double[q.FactorProductsLength(batch)];
+            q.ApplyToFactors(lambda, new LayerFactors<double>(e, a, batch, hasBias), products, new double[u.Length]);
             var g = new double[q.LambdaCount];
-            q.LambdaGradientFromFactors(lambda, e, a, batch, 0.5, products, eDot, aDot, productBatch, 0.1, hasBias,
-                new double[q.FactoredGradientScratch(batch, productBatch)], g);
+            q.LambdaGradientFromFactors(lambda, new LayerFactors<double>(e, a, batch, hasBias), 0.5, products,
+                new LayerFactors<double>(eDot, aDot, productBatch, hasBias), 0.1, new double[q.FactoredGradientScratch(batch, productBatch)], g);
             return Lower(q, g);
         }
         foreach (var (name, product) in new (string, Func<KroneckerQ<double>, double[]>)[]

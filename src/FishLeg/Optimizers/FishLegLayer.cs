@@ -1,0 +1,98 @@
+using System;
+using System.Numerics;
+
+namespace FishLeg.Optimizers;
+
+/// <summary>
+/// One layer of a FishLeg optimizer: its Q block, where its λ and its parameters sit, the paths its algebra takes (dense,
+/// Q·g from the gradient's factors, the auxiliary gradient from factors) and the buffers those paths keep.
+/// </summary>
+internal sealed class FishLegLayer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly QBlock<T> _block;
+    private readonly LayerDescription _layer;
+    private readonly int _lambdaOffset;
+    // With LowRank: copies of the gradient's factors (the auxiliary update's passes overwrite the model's), and the
+    // products Q·g's factored form leaves, which the factored auxiliary gradient reuses.
+    private readonly T[] _deltas, _inputs, _products;
+    private int _batch;
+
+    public FishLegLayer(QBlock<T> block, LayerDescription layer, int lambdaOffset, int maxBatch, bool lowRankAllowed, bool factoredGradientAllowed)
+    {
+        _block = block;
+        _layer = layer;
+        _lambdaOffset = lambdaOffset;
+        (LowRank, FactoredGradient) = lowRankAllowed ? block.FactoredPaths(maxBatch, factoredGradientAllowed) : (false, false);
+        _deltas = new T[LowRank ? maxBatch * layer.Outputs : 0];
+        _inputs = new T[LowRank ? maxBatch * layer.Inputs : 0];
+        _products = new T[LowRank ? block.FactorProductsLength(maxBatch) : 0];
+        FactoredScratch = FactoredGradient ? block.FactoredGradientScratch(maxBatch, maxBatch) : 0;
+    }
+
+    /// <summary>Q·g from the gradient's factors, in O(K·N²).</summary>
+    public bool LowRank { get; }
+
+    /// <summary>The auxiliary gradient from the factors of g and of the Fisher product, in O(K·N²).</summary>
+    public bool FactoredGradient { get; }
+
+    /// <summary>Scratch the factored auxiliary gradient needs (shared across layers by the optimizer).</summary>
+    public int FactoredScratch { get; }
+
+    public int LambdaCount => _block.LambdaCount;
+
+    public void Initialize(Span<T> lambda, double scale, ref SeededRandom random) => _block.Initialize(Lambda(lambda), scale, ref random);
+
+    /// <summary>Copies the model's gradient factors of this layer (layer <paramref name="index"/>), when Q·g uses them.</summary>
+    public void KeepGradientFactors(IFishLegModel<T> model, int index)
+    {
+        if (!LowRank) return;
+        model.GradientFactors(index, out ReadOnlySpan<T> delta, out ReadOnlySpan<T> input);
+        delta.CopyTo(_deltas);
+        input.CopyTo(_inputs);
+        _batch = model.GradientBatchSize;
+    }
+
+    /// <summary>
+    /// This layer's block of output = Q(λ)·input. With <paramref name="fromGradientFactors"/> on a low-rank layer, input
+    /// is <paramref name="scale"/> times the kept gradient, and its factors are used instead of its dense block.
+    /// </summary>
+    public void ApplyQ(ReadOnlySpan<T> lambda, ReadOnlySpan<T> input, Span<T> output, bool fromGradientFactors, T scale)
+    {
+        if (!(fromGradientFactors && LowRank))
+        {
+            _block.Apply(Lambda(lambda), Block(input), Block(output));
+            return;
+        }
+        _block.ApplyToFactors(Lambda(lambda), GradientFactors, _products, Block(output));
+        if (scale != T.One) System.Numerics.Tensors.TensorPrimitives.Multiply(Block(output), scale, Block(output));
+    }
+
+    /// <summary>
+    /// This layer's block of λ̄ = (∂v/∂λ)ᵀΞ: dense from u and Ξ, or, on a factored layer with
+    /// <paramref name="fromGradientFactors"/>, from the kept gradient factors (u = <paramref name="scale"/>·g) and the
+    /// model's factors of the last Fisher product (layer <paramref name="index"/>).
+    /// </summary>
+    public void LambdaGradient(ReadOnlySpan<T> lambda, ReadOnlySpan<T> u, ReadOnlySpan<T> xi, Span<T> gradient, bool fromGradientFactors,
+        IFishLegModel<T> model, int index, int productBatch, T scale, T damping, Span<T> scratch)
+    {
+        if (!(fromGradientFactors && FactoredGradient))
+        {
+            _block.LambdaGradient(Lambda(lambda), Block(u), Block(xi), Lambda(gradient));
+            return;
+        }
+        model.CurvatureFactors(index, out ReadOnlySpan<T> delta, out ReadOnlySpan<T> input);
+        var curvature = new LayerFactors<T>(delta, input, productBatch, _layer.HasBias);
+        _block.LambdaGradientFromFactors(Lambda(lambda), GradientFactors, scale, _products, curvature, damping, scratch, Lambda(gradient));
+    }
+
+    private LayerFactors<T> GradientFactors =>
+        new(_deltas.AsSpan(0, _batch * _layer.Outputs), _inputs.AsSpan(0, _batch * _layer.Inputs), _batch, _layer.HasBias);
+
+    private Span<T> Lambda(Span<T> all) => all.Slice(_lambdaOffset, _block.LambdaCount);
+
+    private ReadOnlySpan<T> Lambda(ReadOnlySpan<T> all) => all.Slice(_lambdaOffset, _block.LambdaCount);
+
+    private Span<T> Block(Span<T> all) => all.Slice(_layer.Offset, _layer.ParameterCount);
+
+    private ReadOnlySpan<T> Block(ReadOnlySpan<T> all) => all.Slice(_layer.Offset, _layer.ParameterCount);
+}
