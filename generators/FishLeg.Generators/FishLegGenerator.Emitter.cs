@@ -134,11 +134,12 @@ public sealed partial class FishLegGenerator
             w.Line("// Sized once for the largest batch. Per layer: pre-activations Z, activations A (Z itself for identity");
             w.Line("// layers), deltas D = ∂loss/∂A and E = ∂loss/∂Z (D itself for identity layers), and the tangents Ż and Ȧ");
             w.Line("// of the curvature passes with their backward deltas Ė (Ḋ of the layer below is written into its Ė).");
-            foreach (var buffer in WorkspaceBuffers(model)) w.Line($"private readonly {T}[] {buffer.Name};");
+            var layers = WorkspaceBuffers(model).GroupBy(buffer => buffer.Layer).ToList();
+            foreach (var layer in layers) w.Line($"private readonly {T}[] {string.Join(", ", layer.Select(buffer => buffer.Name))};");
             w.Line();
             w.Open($"public {model.WorkspaceClass}(int maxBatchSize)");
-            foreach (var buffer in WorkspaceBuffers(model))
-                w.Line($"{buffer.Name} = new {T}[BatchShape.BufferLength(maxBatchSize, {I(buffer.Width)})];");
+            w.Line($"{T}[] Rows(int width) => new {T}[BatchShape.BufferLength(maxBatchSize, width)];");
+            foreach (var layer in layers) w.Line(string.Join(" ", layer.Select(buffer => $"{buffer.Name} = Rows({I(buffer.Width)});")));
             w.Close();
             w.Line();
             w.Line($"public {Span}<{T}> OutputDelta(int batch) => {Slice("_d", model, count)};");
@@ -177,18 +178,18 @@ public sealed partial class FishLegGenerator
         private static bool HasActivation(ModelSpec model, int l) => model.Layers[l - 1].Activation != ActivationKind.Identity;
 
         /// <summary>Every workspace array, in declaration order, with its width per example.</summary>
-        private static System.Collections.Generic.IEnumerable<(string Name, int Width)> WorkspaceBuffers(ModelSpec model)
+        private static System.Collections.Generic.IEnumerable<(string Name, int Width, int Layer)> WorkspaceBuffers(ModelSpec model)
         {
             for (int l = 1; l <= model.Layers.Count; l++)
             {
                 int units = model.Layers[l - 1].Units;
-                yield return ($"_z{l}", units);
-                if (HasActivation(model, l)) yield return ($"_a{l}", units);
-                yield return ($"_d{l}", units);
-                if (HasActivation(model, l)) yield return ($"_e{l}", units);
-                yield return ($"_zDot{l}", units);
-                if (HasActivation(model, l)) yield return ($"_aDot{l}", units);
-                yield return ($"_eDot{l}", units);
+                yield return ($"_z{l}", units, l);
+                if (HasActivation(model, l)) yield return ($"_a{l}", units, l);
+                yield return ($"_d{l}", units, l);
+                if (HasActivation(model, l)) yield return ($"_e{l}", units, l);
+                yield return ($"_zDot{l}", units, l);
+                if (HasActivation(model, l)) yield return ($"_aDot{l}", units, l);
+                yield return ($"_eDot{l}", units, l);
             }
         }
 

@@ -97,45 +97,16 @@ namespace FishLeg.Generated
         // Sized once for the largest batch. Per layer: pre-activations Z, activations A (Z itself for identity
         // layers), deltas D = ∂loss/∂A and E = ∂loss/∂Z (D itself for identity layers), and the tangents Ż and Ȧ
         // of the curvature passes with their backward deltas Ė (Ḋ of the layer below is written into its Ė).
-        private readonly float[] _z1;
-        private readonly float[] _a1;
-        private readonly float[] _d1;
-        private readonly float[] _e1;
-        private readonly float[] _zDot1;
-        private readonly float[] _aDot1;
-        private readonly float[] _eDot1;
-        private readonly float[] _z2;
-        private readonly float[] _a2;
-        private readonly float[] _d2;
-        private readonly float[] _e2;
-        private readonly float[] _zDot2;
-        private readonly float[] _aDot2;
-        private readonly float[] _eDot2;
-        private readonly float[] _z3;
-        private readonly float[] _d3;
-        private readonly float[] _zDot3;
-        private readonly float[] _eDot3;
+        private readonly float[] _z1, _a1, _d1, _e1, _zDot1, _aDot1, _eDot1;
+        private readonly float[] _z2, _a2, _d2, _e2, _zDot2, _aDot2, _eDot2;
+        private readonly float[] _z3, _d3, _zDot3, _eDot3;
 
         public Samples_Vision_Classifier_5986e875(int maxBatchSize)
         {
-            _z1 = new float[BatchShape.BufferLength(maxBatchSize, 256)];
-            _a1 = new float[BatchShape.BufferLength(maxBatchSize, 256)];
-            _d1 = new float[BatchShape.BufferLength(maxBatchSize, 256)];
-            _e1 = new float[BatchShape.BufferLength(maxBatchSize, 256)];
-            _zDot1 = new float[BatchShape.BufferLength(maxBatchSize, 256)];
-            _aDot1 = new float[BatchShape.BufferLength(maxBatchSize, 256)];
-            _eDot1 = new float[BatchShape.BufferLength(maxBatchSize, 256)];
-            _z2 = new float[BatchShape.BufferLength(maxBatchSize, 128)];
-            _a2 = new float[BatchShape.BufferLength(maxBatchSize, 128)];
-            _d2 = new float[BatchShape.BufferLength(maxBatchSize, 128)];
-            _e2 = new float[BatchShape.BufferLength(maxBatchSize, 128)];
-            _zDot2 = new float[BatchShape.BufferLength(maxBatchSize, 128)];
-            _aDot2 = new float[BatchShape.BufferLength(maxBatchSize, 128)];
-            _eDot2 = new float[BatchShape.BufferLength(maxBatchSize, 128)];
-            _z3 = new float[BatchShape.BufferLength(maxBatchSize, 10)];
-            _d3 = new float[BatchShape.BufferLength(maxBatchSize, 10)];
-            _zDot3 = new float[BatchShape.BufferLength(maxBatchSize, 10)];
-            _eDot3 = new float[BatchShape.BufferLength(maxBatchSize, 10)];
+            float[] Rows(int width) => new float[BatchShape.BufferLength(maxBatchSize, width)];
+            _z1 = Rows(256); _a1 = Rows(256); _d1 = Rows(256); _e1 = Rows(256); _zDot1 = Rows(256); _aDot1 = Rows(256); _eDot1 = Rows(256);
+            _z2 = Rows(128); _a2 = Rows(128); _d2 = Rows(128); _e2 = Rows(128); _zDot2 = Rows(128); _aDot2 = Rows(128); _eDot2 = Rows(128);
+            _z3 = Rows(10); _d3 = Rows(10); _zDot3 = Rows(10); _eDot3 = Rows(10);
         }
 
         public Span<float> OutputDelta(int batch) => _d3.AsSpan(0, batch * 10);

@@ -95,45 +95,16 @@ namespace FishLeg.Generated
         // Sized once for the largest batch. Per layer: pre-activations Z, activations A (Z itself for identity
         // layers), deltas D = ∂loss/∂A and E = ∂loss/∂Z (D itself for identity layers), and the tangents Ż and Ȧ
         // of the curvature passes with their backward deltas Ė (Ḋ of the layer below is written into its Ė).
-        private readonly double[] _z1;
-        private readonly double[] _a1;
-        private readonly double[] _d1;
-        private readonly double[] _e1;
-        private readonly double[] _zDot1;
-        private readonly double[] _aDot1;
-        private readonly double[] _eDot1;
-        private readonly double[] _z2;
-        private readonly double[] _a2;
-        private readonly double[] _d2;
-        private readonly double[] _e2;
-        private readonly double[] _zDot2;
-        private readonly double[] _aDot2;
-        private readonly double[] _eDot2;
-        private readonly double[] _z3;
-        private readonly double[] _d3;
-        private readonly double[] _zDot3;
-        private readonly double[] _eDot3;
+        private readonly double[] _z1, _a1, _d1, _e1, _zDot1, _aDot1, _eDot1;
+        private readonly double[] _z2, _a2, _d2, _e2, _zDot2, _aDot2, _eDot2;
+        private readonly double[] _z3, _d3, _zDot3, _eDot3;
 
         public Regression_1d7d3590(int maxBatchSize)
         {
-            _z1 = new double[BatchShape.BufferLength(maxBatchSize, 64)];
-            _a1 = new double[BatchShape.BufferLength(maxBatchSize, 64)];
-            _d1 = new double[BatchShape.BufferLength(maxBatchSize, 64)];
-            _e1 = new double[BatchShape.BufferLength(maxBatchSize, 64)];
-            _zDot1 = new double[BatchShape.BufferLength(maxBatchSize, 64)];
-            _aDot1 = new double[BatchShape.BufferLength(maxBatchSize, 64)];
-            _eDot1 = new double[BatchShape.BufferLength(maxBatchSize, 64)];
-            _z2 = new double[BatchShape.BufferLength(maxBatchSize, 64)];
-            _a2 = new double[BatchShape.BufferLength(maxBatchSize, 64)];
-            _d2 = new double[BatchShape.BufferLength(maxBatchSize, 64)];
-            _e2 = new double[BatchShape.BufferLength(maxBatchSize, 64)];
-            _zDot2 = new double[BatchShape.BufferLength(maxBatchSize, 64)];
-            _aDot2 = new double[BatchShape.BufferLength(maxBatchSize, 64)];
-            _eDot2 = new double[BatchShape.BufferLength(maxBatchSize, 64)];
-            _z3 = new double[BatchShape.BufferLength(maxBatchSize, 1)];
-            _d3 = new double[BatchShape.BufferLength(maxBatchSize, 1)];
-            _zDot3 = new double[BatchShape.BufferLength(maxBatchSize, 1)];
-            _eDot3 = new double[BatchShape.BufferLength(maxBatchSize, 1)];
+            double[] Rows(int width) => new double[BatchShape.BufferLength(maxBatchSize, width)];
+            _z1 = Rows(64); _a1 = Rows(64); _d1 = Rows(64); _e1 = Rows(64); _zDot1 = Rows(64); _aDot1 = Rows(64); _eDot1 = Rows(64);
+            _z2 = Rows(64); _a2 = Rows(64); _d2 = Rows(64); _e2 = Rows(64); _zDot2 = Rows(64); _aDot2 = Rows(64); _eDot2 = Rows(64);
+            _z3 = Rows(1); _d3 = Rows(1); _zDot3 = Rows(1); _eDot3 = Rows(1);
         }
 
         public Span<double> OutputDelta(int batch) => _d3.AsSpan(0, batch * 1);
