@@ -76,10 +76,10 @@ internal sealed class KroneckerQ<T> : QBlock<T> where T : unmanaged, IFloatingPo
     }
 
     /// <summary>Multiply-adds of Q·U for a dense U.</summary>
-    public long DenseCost => 2L * Rows * Columns * (Rows + Columns);
+    private long DenseCost => 2L * Rows * Columns * (Rows + Columns);
 
     /// <summary>Multiply-adds of Q·G for G = Eᵀ·Ā of rank ≤ <paramref name="batch"/> (<see cref="ApplyToFactors"/>).</summary>
-    public long OuterProductCost(int batch) => (long)batch * (2L * Rows * Rows + 2L * Columns * Columns + (long)Rows * Columns);
+    private long OuterProductCost(int batch) => (long)batch * (2L * Rows * Rows + 2L * Columns * Columns + (long)Rows * Columns);
 
     /// <inheritdoc/>
     public override int FactorProductsLength(int batch) => 2 * batch * (Rows + Columns);
@@ -119,10 +119,10 @@ internal sealed class KroneckerQ<T> : QBlock<T> where T : unmanaged, IFloatingPo
     }
 
     /// <summary>Multiply-adds of <see cref="LambdaGradient"/> for a dense U and Ξ.</summary>
-    public long DenseGradientCost => (long)Rows * Rows * Rows + (long)Columns * Columns * Columns + 4L * Rows * Columns * (Rows + Columns);
+    private long DenseGradientCost => (long)Rows * Rows * Rows + (long)Columns * Columns * Columns + 4L * Rows * Columns * (Rows + Columns);
 
     /// <summary>Multiply-adds of <see cref="LambdaGradientFromFactors"/> for a gradient of rank ≤ <paramref name="batch"/> and a Fisher product of rank ≤ <paramref name="productBatch"/>, counted for full factors (triangular ones skip about half the N² terms of both methods).</summary>
-    public long FactoredGradientCost(int batch, int productBatch)
+    private long FactoredGradientCost(int batch, int productBatch)
     {
         long k = batch, kc = productBatch + 2L * batch, o = Rows, i = Columns;
         return (o * o + i * i) * 2 * kc + 3 * kc * k * (o + i);
