@@ -139,7 +139,7 @@ public sealed partial class FishLegGenerator
             w.Line();
             w.Open($"public {model.WorkspaceClass}(int maxBatchSize)");
             w.Line($"{T}[] Rows(int width) => new {T}[BatchShape.BufferLength(maxBatchSize, width)];");
-            foreach (var layer in layers) w.Line(string.Join(" ", layer.Select(buffer => $"{buffer.Name} = Rows({I(buffer.Width)});")));
+            foreach (var layer in layers) w.Statements(layer.Select(buffer => $"{buffer.Name} = Rows({I(buffer.Width)});"));
             w.Close();
             w.Line();
             w.Line($"public {Span}<{T}> OutputDelta(int batch) => {Slice("_d", model, count)};");

@@ -23,6 +23,24 @@ internal sealed class SourceWriter
         return this;
     }
 
+    /// <summary>Short statements side by side, as many to a line as fit in <see cref="Width"/>.</summary>
+    public SourceWriter Statements(IEnumerable<string> statements)
+    {
+        int width = Width - _indent * 4;
+        var current = new StringBuilder();
+        foreach (string statement in statements)
+        {
+            if (current.Length > 0 && current.Length + 1 + statement.Length > width)
+            {
+                Line(current.ToString());
+                current.Clear();
+            }
+            current.Append(current.Length == 0 ? "" : " ").Append(statement);
+        }
+        if (current.Length > 0) Line(current.ToString());
+        return this;
+    }
+
     public SourceWriter Open(string line)
     {
         Line(line);
