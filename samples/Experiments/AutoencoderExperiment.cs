@@ -6,6 +6,8 @@ using FishLeg.Experiments.Data;
 using FishLeg.Kernels;
 using FishLeg.Optimizers;
 using FishLeg.Experiments.Reports;
+using ScottPlot;
+using SkiaSharp;
 
 namespace FishLeg.Experiments;
 
@@ -66,20 +68,26 @@ public static class AutoencoderExperiment
         output.WriteLine($"Wrote {csv}, {plot} and {grid}.");
     }
 
-    /// <summary>Training loss (a moving average of minibatch losses) against iterations and against wall-clock seconds.</summary>
+    /// <summary>
+    /// Training loss (a moving average of minibatch losses) against iterations and against wall-clock seconds, the y axis
+    /// framed on where the optimizers differ: from the lowest loss up to the highest any run still has a tenth of the way in.
+    /// </summary>
     private static void SaveLossPlot(string path, IReadOnlyList<RunLog> logs, int window)
     {
-        // Capped a little above the initial loss, so a run that diverges does not flatten the others.
-        double? cap = logs.Any(l => l.Batches.Count > 0) ? 1.05 * logs.Where(l => l.Batches.Count > 0).Max(l => l.Batches[0].Loss) : null;
-        var byIteration = new LinePlot($"Training loss ({window}-batch mean)", "iteration", "loss per image") { YMax = cap };
-        var bySeconds = new LinePlot($"Training loss ({window}-batch mean)", "training time (s)", "loss per image") { YMax = cap };
-        foreach (RunLog log in logs)
+        Plot byIteration = Charts.Create($"Training loss ({window}-batch mean)", "iteration", "loss per image");
+        Plot bySeconds = Charts.Create($"Training loss ({window}-batch mean)", "training time (s)", "loss per image");
+        double bottom = double.PositiveInfinity, top = double.NegativeInfinity;
+        foreach (RunLog log in logs.Where(l => l.Batches.Count > 0))
         {
             double[] loss = Comparison.MovingAverage(log.Batches.Select(b => b.Loss).ToArray(), window);
-            byIteration.AddSeries(log.Optimizer, log.Batches.Select(b => (double)b.Iteration).ToArray(), loss);
-            bySeconds.AddSeries(log.Optimizer, log.Batches.Select(b => b.Seconds).ToArray(), loss);
+            Charts.AddLine(byIteration, log.Optimizer, log.Batches.Select(b => (double)b.Iteration).ToArray(), loss);
+            Charts.AddLine(bySeconds, log.Optimizer, log.Batches.Select(b => b.Seconds).ToArray(), loss);
+            bottom = Math.Min(bottom, loss.Where(double.IsFinite).DefaultIfEmpty(double.PositiveInfinity).Min());
+            top = Math.Max(top, loss[loss.Length / 10]);
         }
-        LinePlot.Save(path, [byIteration, bySeconds]);
+        if (double.IsFinite(bottom) && double.IsFinite(top) && top > bottom)
+            foreach (Plot plot in new[] { byIteration, bySeconds }) Charts.FrameY(plot, bottom, top);
+        Charts.Save(path, byIteration, bySeconds);
     }
 
     /// <summary>The test images in the first row, each optimizer's reconstructions of them below, labelled.</summary>
@@ -89,15 +97,28 @@ public static class AutoencoderExperiment
         int count = originals.Length / (height * width), cell = width * scale + gap;
         var rows = new List<(string, float[])> { ("test images", originals) };
         rows.AddRange(reconstructions);
-        var canvas = new Canvas(labelWidth + count * cell + gap, rows.Count * (height * scale + gap) + gap);
+        using var bitmap = new SKBitmap(labelWidth + count * cell + gap, rows.Count * (height * scale + gap) + gap);
+        using var canvas = new SKCanvas(bitmap);
+        canvas.Clear(SKColors.White);
+        using var font = new SKFont(SKTypeface.Default, 20);
+        using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
         for (int r = 0; r < rows.Count; r++)
         {
             var (label, images) = rows[r];
             int top = gap + r * (height * scale + gap);
-            canvas.DrawText(label, 8, top + (height * scale - Canvas.TextHeight(2)) / 2, Rgb.Black, scale: 2);
+            canvas.DrawText(label, 8, top + (height * scale + font.Size * 0.7f) / 2, font, ink);
             for (int n = 0; n < count; n++)
-                canvas.DrawGrayImage(images.AsSpan(n * height * width, height * width), height, width, labelWidth + n * cell, top, scale);
+                for (int i = 0; i < height; i++)
+                    for (int j = 0; j < width; j++)
+                    {
+                        // Pixels in [0, 1], black on white as on paper; reconstructions can leave the range slightly.
+                        byte level = (byte)(255 * (1 - Math.Clamp(images[(n * height + i) * width + j], 0f, 1f)));
+                        for (int dy = 0; dy < scale; dy++)
+                            for (int dx = 0; dx < scale; dx++)
+                                bitmap.SetPixel(labelWidth + n * cell + j * scale + dx, top + i * scale + dy, new SKColor(level, level, level));
+                    }
         }
-        canvas.Save(path);
+        using var file = File.Create(path);
+        bitmap.Encode(file, SKEncodedImageFormat.Png, quality: 100);
     }
 }

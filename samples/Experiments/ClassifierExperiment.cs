@@ -33,15 +33,15 @@ public static class ClassifierExperiment
         Comparison.PrintSummary(output, logs, accuracy: true);
         string csv = Path.Combine(settings.OutputFolder, Name + ".csv"), plot = Path.Combine(settings.OutputFolder, Name + "-accuracy.png");
         Comparison.WriteCsv(csv, logs);
-        var accuracy = new LinePlot("Test accuracy", "epoch", "accuracy (%)");
-        var loss = new LinePlot("Training loss", "epoch", "cross-entropy per image");
+        ScottPlot.Plot accuracy = Charts.Create("Test accuracy", "epoch", "accuracy (%)");
+        ScottPlot.Plot loss = Charts.Create("Training loss", "epoch", "cross-entropy per image");
         foreach (RunLog log in logs)
         {
             double[] epochs = log.Epochs.Select(e => (double)e.Epoch).ToArray();
-            accuracy.AddSeries(log.Optimizer, epochs, log.Epochs.Select(e => 100 * e.TestAccuracy).ToArray());
-            loss.AddSeries(log.Optimizer, epochs, log.Epochs.Select(e => e.TrainLoss).ToArray());
+            Charts.AddLine(accuracy, log.Optimizer, epochs, log.Epochs.Select(e => 100 * e.TestAccuracy).ToArray());
+            Charts.AddLine(loss, log.Optimizer, epochs, log.Epochs.Select(e => e.TrainLoss).ToArray());
         }
-        LinePlot.Save(plot, [accuracy, loss]);
+        Charts.Save(plot, accuracy, loss);
         output.WriteLine();
         output.WriteLine($"Wrote {csv} and {plot}.");
     }

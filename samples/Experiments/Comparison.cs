@@ -10,6 +10,7 @@ using FishLeg.Data;
 using FishLeg.Optimizers;
 using FishLeg.Experiments.Reports;
 using FishLeg.Training;
+using Spectre.Console;
 
 namespace FishLeg.Experiments;
 
@@ -173,58 +174,68 @@ public static class Comparison
             output.WriteLine($"{contender.Name}: the checkpoint is already at epoch {firstEpoch - 1} of {settings.Epochs}; nothing to do");
             return log;
         }
-        var progress = new ProgressBar(output, contender.Name.PadRight(width), total);
-        double smoothed = double.NaN;
-        for (int epoch = firstEpoch; epoch <= settings.Epochs && log.Failure is null; epoch++)
+        IAnsiConsole console = Terminal.For(output);
+        Terminal.Progress(console).Start(context =>
         {
-            if (epoch > 1) batches.Shuffle();
-            for (int b = 0; b < batches.BatchesPerEpoch; b++)
+            ProgressTask progress = context.AddTask(Markup.Escape(contender.Name.PadRight(width)), maxValue: total);
+            double smoothed = double.NaN;
+            for (int epoch = firstEpoch; epoch <= settings.Epochs && log.Failure is null; epoch++)
             {
-                long start = Stopwatch.GetTimestamp();
-                batches.Gather<T>(b, train.Inputs, inputs, x);
-                batches.Gather<T>(b, train.Targets, targets, y);
-                if (iteration > 0 && iteration % auxiliary.BatchesPerEpoch == 0) auxiliary.Shuffle();
-                int a = (int)(iteration % auxiliary.BatchesPerEpoch);
-                auxiliary.Gather<T>(a, train.Inputs, inputs, auxX);
-                auxiliary.Gather<T>(a, train.Targets, targets, auxY);
-                double loss = double.CreateChecked(model.LossAndGradient(x, y));
-                if (!double.IsFinite(loss))
+                if (epoch > 1) batches.Shuffle();
+                for (int b = 0; b < batches.BatchesPerEpoch; b++)
                 {
-                    log.Failure = $"the training loss became {loss} at iteration {iteration + 1}: the run diverged (try a smaller learning rate)";
-                    break;
+                    long start = Stopwatch.GetTimestamp();
+                    batches.Gather<T>(b, train.Inputs, inputs, x);
+                    batches.Gather<T>(b, train.Targets, targets, y);
+                    if (iteration > 0 && iteration % auxiliary.BatchesPerEpoch == 0) auxiliary.Shuffle();
+                    int a = (int)(iteration % auxiliary.BatchesPerEpoch);
+                    auxiliary.Gather<T>(a, train.Inputs, inputs, auxX);
+                    auxiliary.Gather<T>(a, train.Targets, targets, auxY);
+                    double loss = double.CreateChecked(model.LossAndGradient(x, y));
+                    if (!double.IsFinite(loss))
+                    {
+                        log.Failure = $"the training loss became {loss} at iteration {iteration + 1}: the run diverged (try a smaller learning rate)";
+                        break;
+                    }
+                    step(auxX, auxY);
+                    double milliseconds = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                    seconds += milliseconds / 1000;
+                    iteration++;
+                    log.Batches.Add((epoch, iteration, seconds, loss));
+                    log.IterationMilliseconds.Add(milliseconds);
+                    smoothed = double.IsNaN(smoothed) ? loss : 0.95 * smoothed + 0.05 * loss;
+                    progress.Value = iteration - startIteration;
+                    // The status is text, so it is rebuilt only every tenth iteration.
+                    if (iteration % 10 == 0)
+                        progress.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture,
+                            $"{contender.Name.PadRight(width)} epoch {epoch} loss {smoothed,8:G5}"));
                 }
-                step(auxX, auxY);
-                double milliseconds = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-                seconds += milliseconds / 1000;
-                iteration++;
-                log.Batches.Add((epoch, iteration, seconds, loss));
-                log.IterationMilliseconds.Add(milliseconds);
-                smoothed = double.IsNaN(smoothed) ? loss : 0.95 * smoothed + 0.05 * loss;
-                progress.Report(iteration - startIteration, string.Create(CultureInfo.InvariantCulture, $"epoch {epoch} loss {smoothed,8:G5}"));
-            }
-            if (log.Failure is not null) break;
-            EpochResult result = Evaluate(model, train, test, settings.Accuracy, predictions, epoch, iteration, seconds);
-            log.Epochs.Add(result);
-            // Long runs print about twenty epoch lines; the CSV has them all.
-            if (epoch == settings.Epochs || epoch % Math.Max(1, settings.Epochs / 20) == 0)
-            {
-                string accuracy = settings.Accuracy ? string.Create(CultureInfo.InvariantCulture, $", test accuracy {100 * result.TestAccuracy:F2}%") : "";
-                progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{contender.Name.PadRight(width)} epoch {epoch,3}: train loss {result.TrainLoss:G6}, test loss {result.TestLoss:G6}{accuracy}"));
-            }
-            if (settings.SaveCheckpoints)
-            {
-                var metadata = new Dictionary<string, string>(identity)
+                if (log.Failure is not null) break;
+                EpochResult result = Evaluate(model, train, test, settings.Accuracy, predictions, epoch, iteration, seconds);
+                log.Epochs.Add(result);
+                // Long runs print about twenty epoch lines; the CSV has them all.
+                if (epoch == settings.Epochs || epoch % Math.Max(1, settings.Epochs / 20) == 0)
                 {
-                    ["epoch"] = epoch.ToString(CultureInfo.InvariantCulture),
-                    ["iteration"] = iteration.ToString(CultureInfo.InvariantCulture),
-                    ["seconds"] = seconds.ToString("R", CultureInfo.InvariantCulture),
-                };
-                RunHistory.Save(log, metadata);
-                Checkpoint.Save(checkpoint, model, state, metadata);
+                    string accuracy = settings.Accuracy ? string.Create(CultureInfo.InvariantCulture, $", test accuracy {100 * result.TestAccuracy:F2}%") : "";
+                    console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{contender.Name.PadRight(width)} epoch {epoch,3}: train loss {result.TrainLoss:G6}, test loss {result.TestLoss:G6}{accuracy}"));
+                }
+                if (settings.SaveCheckpoints)
+                {
+                    var metadata = new Dictionary<string, string>(identity)
+                    {
+                        ["epoch"] = epoch.ToString(CultureInfo.InvariantCulture),
+                        ["iteration"] = iteration.ToString(CultureInfo.InvariantCulture),
+                        ["seconds"] = seconds.ToString("R", CultureInfo.InvariantCulture),
+                    };
+                    RunHistory.Save(log, metadata);
+                    Checkpoint.Save(checkpoint, model, state, metadata);
+                }
             }
-        }
-        progress.Complete(iteration - startIteration, log.Failure is null ? "done" : "stopped");
+            progress.Description = Markup.Escape($"{contender.Name.PadRight(width)} {(log.Failure is null ? "done" : "stopped")}");
+            if (log.Failure is null) progress.Value = total;
+            else progress.StopTask();
+        });
         if (log.Failure is not null) output.WriteLine($"{contender.Name}: {log.Failure}");
         return log;
     }
@@ -264,24 +275,35 @@ public static class Comparison
         return best;
     }
 
-    /// <summary>The summary table: final losses, training wall-clock and the median time per iteration of each run.</summary>
+    /// <summary>
+    /// The summary table (Markdown, so it pastes into a document): final losses, training wall-clock and the median time
+    /// per iteration of each run.
+    /// </summary>
     public static void PrintSummary(TextWriter output, IReadOnlyList<RunLog> logs, bool accuracy)
     {
-        int width = Math.Max(9, logs.Max(l => l.Optimizer.Length));
-        string header = $"{"optimizer".PadRight(width)}  {"train loss",12}  {"test loss",12}{(accuracy ? "  test accuracy" : "")}  {"wall-clock",10}  {"median ms/it",12}";
-        output.WriteLine();
-        output.WriteLine(header);
-        output.WriteLine(new string('-', header.Length));
+        var table = new Table().Border(TableBorder.Markdown).AddColumn("optimizer")
+            .AddColumn(new TableColumn("train loss").RightAligned()).AddColumn(new TableColumn("test loss").RightAligned());
+        if (accuracy) table.AddColumn(new TableColumn("test accuracy").RightAligned());
+        table.AddColumn(new TableColumn("wall-clock").RightAligned()).AddColumn(new TableColumn("median ms/it").RightAligned());
         foreach (RunLog log in logs)
         {
             EpochResult? last = log.Epochs.Count > 0 ? log.Epochs[^1] : null;
             string Number(double? value) => value is double v ? SixDigits(v) : "-";
-            string testAccuracy = !accuracy ? "" : "  " + (last is null ? "-" : string.Create(CultureInfo.InvariantCulture, $"{100 * last.TestAccuracy:F2}%")).PadLeft(13);
-            string wallClock = ProgressBar.Clock(TimeSpan.FromSeconds(log.Batches.Count > 0 ? log.Batches[^1].Seconds : 0));
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{log.Optimizer.PadRight(width)}  {Number(last?.TrainLoss),12}  {Number(last?.TestLoss),12}{testAccuracy}  {wallClock,10}  {log.MedianIterationMilliseconds,12:F1}{(log.Failure is null ? "" : "  (diverged)")}"));
+            var cells = new List<string> { log.Optimizer + (log.Failure is null ? "" : " (diverged)"), Number(last?.TrainLoss), Number(last?.TestLoss) };
+            if (accuracy) cells.Add(last is null ? "-" : string.Create(CultureInfo.InvariantCulture, $"{100 * last.TestAccuracy:F2}%"));
+            cells.Add(Clock(TimeSpan.FromSeconds(log.Batches.Count > 0 ? log.Batches[^1].Seconds : 0)));
+            cells.Add(log.MedianIterationMilliseconds.ToString("F1", CultureInfo.InvariantCulture));
+            table.AddRow(cells.Select(Markup.Escape).ToArray());
         }
+        output.WriteLine();
+        Terminal.For(output).Write(table);
     }
+
+    /// <summary>A duration as m:ss, or h:mm:ss from an hour on.</summary>
+    public static string Clock(TimeSpan time) =>
+        time.TotalHours >= 1
+            ? string.Create(CultureInfo.InvariantCulture, $"{(int)time.TotalHours}:{time.Minutes:00}:{time.Seconds:00}")
+            : string.Create(CultureInfo.InvariantCulture, $"{(int)time.TotalMinutes}:{time.Seconds:00}");
 
     /// <summary>Six significant digits with trailing zeros kept, so a column of losses lines up (G6 prints 241.900 as 241.9).</summary>
     public static string SixDigits(double value)

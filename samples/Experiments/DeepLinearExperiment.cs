@@ -74,23 +74,25 @@ public static class DeepLinearExperiment
         string csv = Path.Combine(settings.OutputFolder, Name + ".csv"), plot = Path.Combine(settings.OutputFolder, Name + "-loss.png");
         Comparison.WriteCsv(csv, logs);
 
-        var byEpoch = new LinePlot("Deep linear network (train: light)", "epoch", "loss") { LogY = true };
-        var bySeconds = new LinePlot("Deep linear network (train: light)", "training time (s)", "loss") { LogY = true };
+        ScottPlot.Plot byEpoch = Charts.Create("Deep linear network (train: dashed)", "epoch", "loss", logY: true);
+        ScottPlot.Plot bySeconds = Charts.Create("Deep linear network (train: dashed)", "training time (s)", "loss", logY: true);
+        var palette = new ScottPlot.Palettes.Category10();
         for (int i = 0; i < logs.Count; i++)
         {
             RunLog log = logs[i];
             double[] epochs = log.Epochs.Select(e => (double)e.Epoch).ToArray(), seconds = log.Epochs.Select(e => e.Seconds).ToArray();
             double[] trainLoss = log.Epochs.Select(e => e.TrainLoss).ToArray(), testLoss = log.Epochs.Select(e => e.TestLoss).ToArray();
-            Rgb color = Rgb.Palette(i), light = Lighter(color);
-            byEpoch.AddSeries(log.Optimizer + " train", epochs, trainLoss, light).AddSeries(log.Optimizer + " test", epochs, testLoss, color);
-            bySeconds.AddSeries(log.Optimizer + " train", seconds, trainLoss, light).AddSeries(log.Optimizer + " test", seconds, testLoss, color);
+            ScottPlot.Color color = palette.GetColor(i);
+            foreach (var (chart, x) in new[] { (byEpoch, epochs), (bySeconds, seconds) })
+            {
+                Charts.AddLine(chart, log.Optimizer + " train", x, trainLoss, color, dashed: true);
+                Charts.AddLine(chart, log.Optimizer + " test", x, testLoss, color);
+            }
         }
-        byEpoch.AddReferenceLine("noise floor", problem.NoiseFloor);
-        bySeconds.AddReferenceLine("noise floor", problem.NoiseFloor);
-        LinePlot.Save(plot, [byEpoch, bySeconds]);
+        Charts.AddReference(byEpoch, "noise floor", problem.NoiseFloor);
+        Charts.AddReference(bySeconds, "noise floor", problem.NoiseFloor);
+        Charts.Save(plot, byEpoch, bySeconds);
         output.WriteLine();
         output.WriteLine($"Wrote {csv} and {plot}.");
     }
-
-    private static Rgb Lighter(Rgb color) => new((byte)((color.R + 2 * 255) / 3), (byte)((color.G + 2 * 255) / 3), (byte)((color.B + 2 * 255) / 3));
 }

@@ -1,4 +1,8 @@
+using System;
+using System.IO;
 using System.Linq;
+using System.Reflection;
+using FishLeg.Generators.Diagnostics;
 using Microsoft.CodeAnalysis;
 using Xunit;
 
@@ -21,6 +25,26 @@ public class DiagnosticTests
         Assert.Equal("Model0.cs", diagnostic.Location.GetLineSpan().Path);
         Assert.Equal(flaggedText, source.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
         Assert.Contains(messagePart, diagnostic.GetMessage());
+        Assert.Equal($"{DiagnosticDescriptors.HelpPage}#{id.ToLowerInvariant()}", diagnostic.Descriptor.HelpLinkUri);
+    }
+
+    /// <summary>Every descriptor's help link lands on a heading of docs/diagnostics.md, and the README's table links there.</summary>
+    [Fact]
+    public void EveryDiagnosticHasAHelpPageHeading()
+    {
+        string root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "FishLeg.Gen.sln"))) root = Path.GetDirectoryName(root)!;
+        string[] headings = File.ReadAllLines(Path.Combine(root, "docs", "diagnostics.md")).Where(l => l.StartsWith("## ")).ToArray();
+        string readme = File.ReadAllText(Path.Combine(root, "README.md"));
+        var descriptors = typeof(DiagnosticDescriptors).GetFields(BindingFlags.Public | BindingFlags.Static)
+            .Select(f => f.GetValue(null)).OfType<DiagnosticDescriptor>().ToList();
+        Assert.Equal(9, descriptors.Count);
+        foreach (DiagnosticDescriptor descriptor in descriptors)
+        {
+            Assert.Equal($"{DiagnosticDescriptors.HelpPage}#{descriptor.Id.ToLowerInvariant()}", descriptor.HelpLinkUri);
+            Assert.Contains("## " + descriptor.Id, headings);
+            Assert.Contains($"| [{descriptor.Id}](docs/diagnostics.md#{descriptor.Id.ToLowerInvariant()}) |", readme);
+        }
     }
 
     [Fact]
