@@ -48,7 +48,7 @@ public static class AutoencoderExperiment
         float[] originals = shown.SelectMany(i => data.Test.Pixels.AsSpan(i * pixels, pixels).ToArray()).ToArray();
         var reconstructions = new List<(string Name, float[] Images)>();
 
-        var model = new Autoencoder(settings.BatchSize, settings.Seed);
+        var model = new Autoencoder(settings.MaxBatchSize, settings.Seed);
         IReadOnlyList<RunLog> logs = Comparison.Run(Name, model, m => m.InitializeParameters(settings.Seed), train, test,
             options.Optimizers, settings, output, log =>
             {

@@ -26,7 +26,7 @@ public static class ClassifierExperiment
             $"seed {settings.Seed}, {WorkerPool.Shared.Parallelism} threads. Loss: cross-entropy per image.");
         output.WriteLine();
 
-        var model = new FashionClassifier(settings.BatchSize, settings.Seed);
+        var model = new FashionClassifier(settings.MaxBatchSize, settings.Seed);
         IReadOnlyList<RunLog> logs = Comparison.Run(Name, model, m => m.InitializeParameters(settings.Seed), train, test,
             options.Optimizers, settings, output);
 

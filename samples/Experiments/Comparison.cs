@@ -53,14 +53,21 @@ public sealed record Contender<T>(string Name, string Settings, Func<IFishLegMod
 }
 
 /// <param name="Epochs">Passes over the training data.</param>
-/// <param name="BatchSize">Rows per minibatch (also the auxiliary batch's size).</param>
+/// <param name="BatchSize">Rows per minibatch.</param>
 /// <param name="Seed">Seeds the initial parameters and the batch order, the same for every optimizer.</param>
 /// <param name="OutputFolder">Where the CSV, plots and checkpoints go.</param>
 /// <param name="SaveCheckpoints">Save each run's model and optimizer state at the end of every epoch.</param>
 /// <param name="Resume">Continue each run from its checkpoint when there is one.</param>
 /// <param name="Accuracy">Also report the test accuracy (classifiers).</param>
+/// <param name="AuxiliaryBatch">Rows of FishLeg's auxiliary batch; null: the minibatch size.</param>
 public sealed record TrainingSettings(int Epochs, int BatchSize, ulong Seed, string OutputFolder,
-    bool SaveCheckpoints = false, bool Resume = false, bool Accuracy = false);
+    bool SaveCheckpoints = false, bool Resume = false, bool Accuracy = false, int? AuxiliaryBatch = null)
+{
+    public int AuxiliaryBatchSize => AuxiliaryBatch ?? BatchSize;
+
+    /// <summary>The largest batch the model must take: the minibatch or the auxiliary batch.</summary>
+    public int MaxBatchSize => Math.Max(BatchSize, AuxiliaryBatchSize);
+}
 
 /// <summary>Losses are per example (for the autoencoder: the summed Bernoulli NLL per image); seconds count training only.</summary>
 public sealed record EpochResult(int Epoch, long Iteration, double Seconds, double TrainLoss, double TestLoss, double TestAccuracy);
@@ -105,8 +112,8 @@ public static class Comparison
         Dataset<T> train, Dataset<T> test, IReadOnlyList<Contender<T>> contenders, TrainingSettings settings, TextWriter output,
         Action<RunLog>? finished = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (train.Count < settings.BatchSize)
-            throw new ArgumentException($"The batch size {settings.BatchSize} is larger than the {train.Count} training examples.");
+        if (train.Count < settings.MaxBatchSize)
+            throw new ArgumentException($"The batch size {settings.MaxBatchSize} is larger than the {train.Count} training examples.");
         Directory.CreateDirectory(settings.OutputFolder);
         int width = contenders.Max(c => c.Name.Length);
         var logs = new List<RunLog>();
@@ -129,8 +136,9 @@ public static class Comparison
         int batch = settings.BatchSize, inputs = train.InputLength, targets = train.TargetLength;
         var batches = new ShuffledBatches(train.Count, batch, settings.Seed);
         // FishLeg's auxiliary batches: an independent seeded stream over the same training data.
-        var auxiliary = new ShuffledBatches(train.Count, batch, settings.Seed + 1);
-        T[] x = new T[batch * inputs], y = new T[batch * targets], auxX = new T[batch * inputs], auxY = new T[batch * targets];
+        int auxiliaryBatch = settings.AuxiliaryBatchSize;
+        var auxiliary = new ShuffledBatches(train.Count, auxiliaryBatch, settings.Seed + 1);
+        T[] x = new T[batch * inputs], y = new T[batch * targets], auxX = new T[auxiliaryBatch * inputs], auxY = new T[auxiliaryBatch * targets];
         T[] predictions = new T[model.MaxBatchSize * targets];
 
         string checkpoint = Path.Combine(settings.OutputFolder, $"{experiment}-{Slug(contender.Name)}.safetensors");
@@ -145,6 +153,7 @@ public static class Comparison
             ["settings"] = contender.Settings,
             ["seed"] = settings.Seed.ToString(CultureInfo.InvariantCulture),
             ["batch"] = batch.ToString(CultureInfo.InvariantCulture),
+            ["auxiliary batch"] = auxiliaryBatch.ToString(CultureInfo.InvariantCulture),
             ["training examples"] = train.Count.ToString(CultureInfo.InvariantCulture),
         };
         if (settings.Resume && File.Exists(checkpoint))
@@ -297,6 +306,42 @@ public static class Comparison
         }
         output.WriteLine();
         Terminal.For(output).Write(table);
+        if (logs.Count < 2) return;
+
+        // How long each run took to reach the best final training loss of the others: the comparison that decides.
+        var reach = new Table().Border(TableBorder.Markdown).AddColumn("optimizer").AddColumn("target (best other final train loss)")
+            .AddColumn(new TableColumn("iterations").RightAligned()).AddColumn(new TableColumn("seconds").RightAligned());
+        foreach (RunLog log in logs)
+        {
+            var others = logs.Where(other => other != log && other.Epochs.Count > 1).ToList();
+            if (others.Count == 0) continue;
+            RunLog best = others.MinBy(other => other.Epochs[^1].TrainLoss)!;
+            double target = best.Epochs[^1].TrainLoss;
+            string[] reached = TimeToTarget(log.Epochs, target) is (double iterations, double seconds)
+                ? [iterations.ToString("F0", CultureInfo.InvariantCulture), seconds.ToString("F1", CultureInfo.InvariantCulture)]
+                : ["not reached", "not reached"];
+            reach.AddRow(Markup.Escape(log.Optimizer), Markup.Escape($"{SixDigits(target)} ({best.Optimizer})"), reached[0], reached[1]);
+        }
+        output.WriteLine();
+        output.WriteLine("Time to target (interpolated between the epoch evaluations; seconds count training only):");
+        Terminal.For(output).Write(reach);
+    }
+
+    /// <summary>
+    /// When the training loss first reaches <paramref name="target"/>, in iterations and training seconds, interpolated
+    /// linearly between the evaluations at the ends of epochs; null if it never does.
+    /// </summary>
+    public static (double Iterations, double Seconds)? TimeToTarget(IReadOnlyList<EpochResult> epochs, double target)
+    {
+        for (int e = 0; e < epochs.Count; e++)
+        {
+            if (!(epochs[e].TrainLoss <= target)) continue;
+            if (e == 0) return (epochs[0].Iteration, epochs[0].Seconds);
+            EpochResult before = epochs[e - 1], after = epochs[e];
+            double t = (before.TrainLoss - target) / (before.TrainLoss - after.TrainLoss);
+            return (before.Iteration + t * (after.Iteration - before.Iteration), before.Seconds + t * (after.Seconds - before.Seconds));
+        }
+        return null;
     }
 
     /// <summary>A duration as m:ss, or h:mm:ss from an hour on.</summary>

@@ -65,7 +65,7 @@ public static class DeepLinearExperiment
         output.WriteLine("Loss: half the squared error summed over the 20 outputs, averaged over examples. Wall-clock counts training only.");
         output.WriteLine();
 
-        var model = new DeepLinearNetwork(settings.BatchSize);
+        var model = new DeepLinearNetwork(settings.MaxBatchSize);
         IReadOnlyList<RunLog> logs = Comparison.Run(Name, model, m => DeepLinearProblem.InitializeLikeTheTeacher(m, settings.Seed),
             problem.Train, problem.Test, options.Optimizers, settings, output);
 

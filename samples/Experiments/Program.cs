@@ -113,6 +113,8 @@ internal sealed class ExperimentOptions
     private readonly Option<bool> _save, _resume;
     private readonly Option<double> _sgdLearningRate, _momentum, _adamLearningRate, _fishLegLearningRate, _damping, _auxiliaryLearningRate, _initialSgdLearningRate;
     private readonly Option<int> _auxiliaryEvery;
+    private readonly Option<int?> _auxiliaryBatch;
+    private readonly Option<bool> _fitScale;
     private readonly Option<MomentumTarget> _momentumOn;
     private readonly FishLegOptions _fishLeg;
     private readonly bool _fashionMnist;
@@ -123,7 +125,7 @@ internal sealed class ExperimentOptions
         _fishLeg = fishLeg;
         _fashionMnist = fashionMnist;
         _epochs = new("--epochs") { Description = "Passes over the training data", DefaultValueFactory = _ => epochs };
-        _batch = new("--batch") { Description = "Minibatch size (FishLeg's auxiliary batch too)", DefaultValueFactory = _ => batch };
+        _batch = new("--batch") { Description = "Minibatch size", DefaultValueFactory = _ => batch };
         _optimizers = new("--optimizers") { Description = "Comma-separated, run in this order: sgd, adam, fishleg", DefaultValueFactory = _ => optimizers };
         _seed = new("--seed") { Description = "Seeds the initial parameters and the batch order (the same for every optimizer)", DefaultValueFactory = _ => 1 };
         _threads = new("--threads") { Description = "Threads for the matrix products (default: one per core)", DefaultValueFactory = _ => Environment.ProcessorCount };
@@ -138,6 +140,8 @@ internal sealed class ExperimentOptions
         _auxiliaryLearningRate = new("--aux-lr") { Description = "FishLeg's auxiliary Adam learning rate α", DefaultValueFactory = _ => fishLeg.AuxiliaryLearningRate };
         _initialSgdLearningRate = new("--sgd-init-lr") { Description = "FishLeg's η_SGDm: Q starts as (η_SGDm/η)·I", DefaultValueFactory = _ => fishLeg.InitialSgdLearningRate };
         _auxiliaryEvery = new("--aux-every") { Description = "FishLeg's T: an auxiliary update every T steps", DefaultValueFactory = _ => fishLeg.UpdateAuxEvery };
+        _auxiliaryBatch = new("--aux-batch") { Description = "FishLeg's auxiliary batch size (default: the minibatch size)" };
+        _fitScale = new("--fit-scale") { Description = "FishLeg: fit each layer's Q scale in closed form at every auxiliary update", DefaultValueFactory = _ => fishLeg.FitScale };
         _momentumOn = new("--momentum-on") { Description = "FishLeg's momentum on the gradient (Gradient) or on Q·g (PreconditionedGradient)", DefaultValueFactory = _ => fishLeg.MomentumOn };
         Data = new("--data") { Description = $"A folder with the Fashion-MNIST (or MNIST) IDX files; default: {FashionMnist.DebianFolder} when installed, else the shipped test split" };
         TrainSize = new("--train-size") { Description = "Use only the first N training images" };
@@ -155,7 +159,7 @@ internal sealed class ExperimentOptions
         if (_fashionMnist)
             foreach (Option option in new Option[] { Data, TrainSize, TestSize }) command.Options.Add(option);
         foreach (Option option in new Option[] { _sgdLearningRate, _momentum, _adamLearningRate, _fishLegLearningRate, _damping,
-                     _auxiliaryLearningRate, _initialSgdLearningRate, _auxiliaryEvery, _momentumOn })
+                     _auxiliaryLearningRate, _initialSgdLearningRate, _auxiliaryEvery, _auxiliaryBatch, _fitScale, _momentumOn })
             command.Options.Add(option);
     }
 
@@ -167,11 +171,12 @@ internal sealed class ExperimentOptions
         if (epochs < 1) throw new ArgumentException($"--epochs must be at least 1, not {epochs}.");
         if (batch < 1) throw new ArgumentException($"--batch must be at least 1, not {batch}.");
         if (threads < 1) throw new ArgumentException($"--threads must be at least 1, not {threads}.");
+        if (parsed.GetValue(_auxiliaryBatch) is int auxiliaryBatch and < 1) throw new ArgumentException($"--aux-batch must be at least 1, not {auxiliaryBatch}.");
         if (_fashionMnist && parsed.GetValue(TrainSize) is < 1) throw new ArgumentException("--train-size must be at least 1.");
         if (_fashionMnist && parsed.GetValue(TestSize) is < 1) throw new ArgumentException("--test-size must be at least 1.");
         WorkerPool.Shared.Parallelism = threads;
         return new TrainingSettings(epochs ?? 0, batch, parsed.GetValue(_seed), parsed.GetValue(_out)!,
-            parsed.GetValue(_save), parsed.GetValue(_resume));
+            parsed.GetValue(_save), parsed.GetValue(_resume), AuxiliaryBatch: parsed.GetValue(_auxiliaryBatch));
     }
 
     /// <summary>The optimizers named by --optimizers, built with the command line's hyper-parameters.</summary>
@@ -186,6 +191,7 @@ internal sealed class ExperimentOptions
             LearningRate = parsed.GetValue(_fishLegLearningRate), Damping = parsed.GetValue(_damping),
             AuxiliaryLearningRate = parsed.GetValue(_auxiliaryLearningRate), InitialSgdLearningRate = parsed.GetValue(_initialSgdLearningRate),
             UpdateAuxEvery = parsed.GetValue(_auxiliaryEvery), MomentumOn = parsed.GetValue(_momentumOn), Seed = parsed.GetValue(_seed),
+            FitScale = parsed.GetValue(_fitScale),
         };
         return names.Distinct(StringComparer.OrdinalIgnoreCase).Select(name => name.ToLowerInvariant() switch
         {

@@ -68,9 +68,34 @@ public sealed class ExperimentTests : IDisposable
         Assert.Contains("| optimizer    | train loss | test loss | wall-clock | median ms/it |", output);
         AssertLearned(EpochRows(Path.Combine(_folder, "autoencoder.csv")), ["SGD-momentum", "Adam", "FishLeg"], epochs: 2);
         Assert.Equal(2 * 8 * 3, File.ReadAllLines(Path.Combine(_folder, "autoencoder.csv")).Count(l => l.Contains(",batch,")));
+        Assert.Contains("| optimizer | target (best other final train loss) | iterations | seconds |", System.Text.RegularExpressions.Regex.Replace(output, " +", " "));
         AssertPng(Path.Combine(_folder, "autoencoder-loss.png"), 1440, 520);
         // Four rows (the test images, then one per optimizer) of ten 56-pixel images.
         AssertPng(Path.Combine(_folder, "autoencoder-reconstructions.png"), 180 + 10 * 60 + 4, 4 * 60 + 4);
+    }
+
+    [Fact]
+    public void FishLegTakesAnAuxiliaryBatchOfItsOwnSize()
+    {
+        // An auxiliary batch larger than the minibatch: the model is built for the larger of the two.
+        var (exitCode, _, error) = Run("--data", Shipped, "--train-size", "200", "--test-size", "50", "--epochs", "2",
+            "--batch", "25", "--aux-batch", "60", "--aux-every", "1", "--optimizers", "fishleg", "--out", _folder);
+        Assert.True(exitCode == 0, error);
+        AssertLearned(EpochRows(Path.Combine(_folder, "autoencoder.csv")), ["FishLeg"], epochs: 2);
+
+        (exitCode, _, error) = Run("--data", Shipped, "--aux-batch", "0", "--out", _folder);
+        Assert.Equal(1, exitCode);
+        Assert.Contains("--aux-batch must be at least 1, not 0", error);
+    }
+
+    [Fact]
+    public void TimeToTargetInterpolatesBetweenEpochs()
+    {
+        EpochResult[] epochs = [new(0, 0, 0, 500, 500, double.NaN), new(1, 100, 10, 300, 301, double.NaN), new(2, 200, 30, 250, 251, double.NaN)];
+        Assert.Equal((150.0, 20.0), Comparison.TimeToTarget(epochs, 275));
+        Assert.Equal((100.0, 10.0), Comparison.TimeToTarget(epochs, 300));
+        Assert.Equal((0.0, 0.0), Comparison.TimeToTarget(epochs, 600));
+        Assert.Null(Comparison.TimeToTarget(epochs, 249.9));
     }
 
     /// <summary>

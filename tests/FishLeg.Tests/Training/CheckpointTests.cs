@@ -43,9 +43,14 @@ public sealed class CheckpointTests : IDisposable
         Assert.Equal(straight.Parameters.ToArray(), resumed.Parameters.ToArray());
     }
 
-    [Fact]
-    public void FishLegResumesExactly() => AssertExactResume(
-        model => new FishLegOptimizer<double>(model, new FishLegOptions { UpdateAuxEvery = 2, Curvature = CurvatureEstimator.SampledLabelHessian, Seed = 5 }),
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void FishLegResumesExactly(bool fitScale) => AssertExactResume(
+        model => new FishLegOptimizer<double>(model, new FishLegOptions
+        {
+            UpdateAuxEvery = 2, Curvature = CurvatureEstimator.SampledLabelHessian, Seed = 5, FitScale = fitScale,
+        }),
         (model, optimizer, k) =>
         {
             var (x, y) = BatchAt(model.Description, k);
