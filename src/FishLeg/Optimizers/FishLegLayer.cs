@@ -1,6 +1,5 @@
 using System;
 using System.Numerics;
-using System.Numerics.Tensors;
 
 namespace FishLeg.Optimizers;
 
@@ -41,12 +40,6 @@ internal sealed class FishLegLayer<T> where T : unmanaged, IFloatingPointIeee754
 
     public int LambdaCount => _block.LambdaCount;
 
-    /// <summary>
-    /// s: this layer's block of Q is s·Q(λ) (<see cref="FishLegOptions.FitScale"/>; 1 otherwise). One element, so that
-    /// the optimizer's state holds every layer's scale as one tensor.
-    /// </summary>
-    public T Scale { get; set; } = T.One;
-
     public void Initialize(Span<T> lambda, double scale, ref SeededRandom random) => _block.Initialize(Lambda(lambda), scale, ref random);
 
     /// <summary>Copies the model's gradient factors of this layer (layer <paramref name="index"/>), when Q·g uses them.</summary>
@@ -65,14 +58,13 @@ internal sealed class FishLegLayer<T> where T : unmanaged, IFloatingPointIeee754
     /// </summary>
     public void ApplyQ(ReadOnlySpan<T> lambda, ReadOnlySpan<T> input, Span<T> output, bool fromGradientFactors, T scale)
     {
-        if (fromGradientFactors && LowRank) _block.ApplyToFactors(Lambda(lambda), GradientFactors, _products, Block(output));
-        else
+        if (!(fromGradientFactors && LowRank))
         {
             _block.Apply(Lambda(lambda), Block(input), Block(output));
-            scale = T.One; // the dense path already has the scaled input
+            return;
         }
-        scale *= Scale;
-        if (scale != T.One) TensorPrimitives.Multiply(Block(output), scale, Block(output));
+        _block.ApplyToFactors(Lambda(lambda), GradientFactors, _products, Block(output));
+        if (scale != T.One) System.Numerics.Tensors.TensorPrimitives.Multiply(Block(output), scale, Block(output));
     }
 
     /// <summary>
@@ -83,27 +75,14 @@ internal sealed class FishLegLayer<T> where T : unmanaged, IFloatingPointIeee754
     public void LambdaGradient(ReadOnlySpan<T> lambda, ReadOnlySpan<T> u, ReadOnlySpan<T> xi, Span<T> gradient, bool fromGradientFactors,
         IFishLegModel<T> model, int index, int productBatch, T scale, T damping, Span<T> scratch)
     {
-        // v = s·Q(λ)u, so λ̄ = s·(∂(Q(λ)u)/∂λ)ᵀΞ; the factored form rebuilds Ξ's γv term from Q(λ)u, hence γ·s there.
-        if (fromGradientFactors && FactoredGradient)
+        if (!(fromGradientFactors && FactoredGradient))
         {
-            model.CurvatureFactors(index, out ReadOnlySpan<T> delta, out ReadOnlySpan<T> input);
-            var curvature = new LayerFactors<T>(delta, input, productBatch, _layer.HasBias);
-            _block.LambdaGradientFromFactors(Lambda(lambda), GradientFactors, scale, _products, curvature, damping * Scale, scratch, Lambda(gradient));
+            _block.LambdaGradient(Lambda(lambda), Block(u), Block(xi), Lambda(gradient));
+            return;
         }
-        else _block.LambdaGradient(Lambda(lambda), Block(u), Block(xi), Lambda(gradient));
-        if (Scale != T.One) TensorPrimitives.Multiply(Lambda(gradient), Scale, Lambda(gradient));
-    }
-
-    /// <summary>
-    /// c = uᵀv / (vᵀ(Fv) + γvᵀv) over this layer's block: the factor along which the auxiliary loss of this block is
-    /// least (docs/math.md §4a). NaN when it is not a positive finite number.
-    /// </summary>
-    public double ScaleFactor(ReadOnlySpan<T> u, ReadOnlySpan<T> v, ReadOnlySpan<T> fv, double damping)
-    {
-        double uv = double.CreateChecked(TensorPrimitives.Dot(Block(u), Block(v)));
-        double curvature = double.CreateChecked(TensorPrimitives.Dot(Block(v), Block(fv))) + damping * double.CreateChecked(TensorPrimitives.Dot(Block(v), Block(v)));
-        double c = uv / curvature;
-        return c > 0 && double.IsFinite(c) ? c : double.NaN;
+        model.CurvatureFactors(index, out ReadOnlySpan<T> delta, out ReadOnlySpan<T> input);
+        var curvature = new LayerFactors<T>(delta, input, productBatch, _layer.HasBias);
+        _block.LambdaGradientFromFactors(Lambda(lambda), GradientFactors, scale, _products, curvature, damping, scratch, Lambda(gradient));
     }
 
     private LayerFactors<T> GradientFactors =>

@@ -31,9 +31,6 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
     // Coupled weight decay changes g (g + wd·θ goes into _gradient); otherwise the model's gradient is used as it is.
     private readonly bool _coupledWeightDecay;
     private SeededRandom _random;
-    // Each layer's Q scale s (FitScale), mirrored here for checkpoints; and the most one auxiliary update may change it.
-    private readonly T[] _scales;
-    private const double MaxScaleChange = 10;
 
     /// <summary>Creates the optimizer for <paramref name="model"/>, with Q₀ = (η_SGDm/η)·I.</summary>
     public FishLegOptimizer(IFishLegModel<T> model, FishLegOptions? options = null)
@@ -78,8 +75,6 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
         _sampledTargets = new T[BatchShape.BufferLength(model.MaxBatchSize, model.Description.Outputs)];
         _factoredScratch = new T[_layers.Max(layer => layer.FactoredScratch)];
         _random = initialization;
-        _scales = new T[Options.FitScale ? _layers.Length : 0];
-        _scales.AsSpan().Fill(T.One);
     }
 
     /// <summary>Throws, naming the layer, when a Q block or λ as a whole would not fit in one array.</summary>
@@ -126,9 +121,6 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
     /// low-rank path whose Fisher product has rank ≤ K′ (every estimator but the sampled-label Hessian), where cheaper.
     /// </summary>
     public int FactoredAuxiliaryLayerCount => _layers.Count(layer => layer.FactoredGradient);
-
-    /// <summary>Each layer's fitted scale s of Q (<see cref="FishLegOptions.FitScale"/>); empty when the scale is not fitted.</summary>
-    public ReadOnlySpan<T> Scales => _scales;
 
     /// <summary>The auxiliary parameters λ of every layer's Q block, concatenated.</summary>
     public ReadOnlySpan<T> AuxiliaryParameters => _lambda;
@@ -218,14 +210,6 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
         for (int l = 0; l < _layers.Length; l++)
             _layers[l].LambdaGradient(_lambda, _u, _xi, _lambdaGradient, fromGradientFactors, _model, l, productBatch, T.One / norm, gamma, _factoredScratch);
         _auxiliaryAdam.Step(_lambda, _lambdaGradient);
-        if (Options.FitScale)
-            for (int l = 0; l < _layers.Length; l++)
-            {
-                double c = _layers[l].ScaleFactor(_u, _v, _fv, Options.Damping);
-                if (double.IsNaN(c)) continue; // no curvature seen along this block: keep its scale
-                _layers[l].Scale *= T.CreateChecked(Math.Clamp(c, 1 / MaxScaleChange, MaxScaleChange));
-                _scales[l] = _layers[l].Scale;
-            }
         AuxiliaryUpdateCount++;
     }
 
@@ -273,9 +257,7 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
 
     /// <inheritdoc/>
     public IEnumerable<KeyValuePair<string, T[]>> StateTensors =>
-        new KeyValuePair<string, T[]>[] { new("fishleg.momentum", _momentum), new("fishleg.lambda", _lambda) }
-            .Concat(Options.FitScale ? [new("fishleg.scale", _scales)] : [])
-            .Concat(_auxiliaryAdam.StateTensors);
+        new KeyValuePair<string, T[]>[] { new("fishleg.momentum", _momentum), new("fishleg.lambda", _lambda) }.Concat(_auxiliaryAdam.StateTensors);
 
     /// <summary>Each layer's Q form, in order: λ's layout, which a checkpoint must share (two forms can have equal λ lengths).</summary>
     private string QForms => string.Join(",", _forms);
@@ -322,7 +304,6 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
         return () =>
         {
             restoreAdam();
-            for (int l = 0; l < _scales.Length; l++) _layers[l].Scale = _scales[l];
             (StepCount, AuxiliaryUpdateCount, SkippedAuxiliaryUpdateCount, AuxiliaryLoss) = (steps, updates, skipped, loss);
             _random = SeededRandom.FromState((state[0], state[1], state[2], state[3]));
         };

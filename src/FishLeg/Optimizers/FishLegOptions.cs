@@ -86,14 +86,6 @@ public sealed record FishLegOptions
     /// </summary>
     public bool LowRankGradient { get; init; } = true;
 
-    /// <summary>
-    /// After every auxiliary update, multiplies each layer's block of Q by the factor that minimises the auxiliary loss
-    /// along it, c = uᵀv / vᵀ(F + γI)v over that layer's block (F taken block-diagonal), clamped to [1/10, 10] per update
-    /// (docs/math.md §4a). The scale then follows the curvature at once, and the auxiliary Adam only has to shape Q.
-    /// Default false.
-    /// </summary>
-    public bool FitScale { get; init; }
-
     /// <summary>The curvature product the auxiliary update uses.</summary>
     public CurvatureEstimator Curvature { get; init; } = CurvatureEstimator.Fisher;
 

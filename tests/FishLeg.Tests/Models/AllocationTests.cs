@@ -69,16 +69,11 @@ public class AllocationTests
     [InlineData(MomentumTarget.PreconditionedGradient, CurvatureEstimator.Fisher, WeightDecayMode.Decoupled)] // the low-rank Q·g
     [InlineData(MomentumTarget.Gradient, CurvatureEstimator.SampledLabelHessian, WeightDecayMode.Coupled)]
     [InlineData(MomentumTarget.Gradient, CurvatureEstimator.MonteCarloFisher, WeightDecayMode.Coupled)]
-    [InlineData(MomentumTarget.PreconditionedGradient, CurvatureEstimator.Fisher, WeightDecayMode.Decoupled, true)] // fitted scale
-    public void SteadyStateFishLegStepWithAuxiliaryUpdateAllocatesNothing(MomentumTarget momentum, CurvatureEstimator curvature, WeightDecayMode weightDecay,
-        bool fitScale = false)
+    public void SteadyStateFishLegStepWithAuxiliaryUpdateAllocatesNothing(MomentumTarget momentum, CurvatureEstimator curvature, WeightDecayMode weightDecay)
     {
         const int Batch = 100;
         var model = new Autoencoder(Batch, seed: 1);
-        var optimizer = new FishLegOptimizer<float>(model, new FishLegOptions
-        {
-            UpdateAuxEvery = 2, MomentumOn = momentum, Curvature = curvature, WeightDecayMode = weightDecay, FitScale = fitScale,
-        });
+        var optimizer = new FishLegOptimizer<float>(model, new FishLegOptions { UpdateAuxEvery = 2, MomentumOn = momentum, Curvature = curvature, WeightDecayMode = weightDecay });
         var random = new SeededRandom(4);
         var inputs = new float[Batch * Autoencoder.InputCount];
         for (int i = 0; i < inputs.Length; i++) inputs[i] = (float)random.NextDouble();

@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.Linq;
 using FishLeg.Optimizers;
 using FishLeg.Tests.Models;
@@ -187,116 +186,12 @@ public class FishLegOptimizerTests
     /// At K = K′ = 2 the first two layers (4×6, 3×5) take the factored gradient and the 3×4 output layer, where it
     /// costs more, the dense one: both paths in one run.
     /// </summary>
-    /// <summary>
-    /// With FitScale, the first step's scales are c_l = uˡᵀvˡ / (vˡᵀ(Fv)ˡ + γvˡᵀvˡ), computed here from explicit vectors
-    /// (λ₀ gives v = c₀·u exactly; the large auxiliary rate makes Q(λ₁) far from λ₀ so a wrong order would show), and
-    /// the step is θ₀ − η·s⊙Q(λ₁)m, with Q(λ₁)m from a twin optimizer that does not fit the scale.
-    /// </summary>
     [Theory]
-    [InlineData(0.3)]
-    [InlineData(1e-4)] // small damping and a tiny Q₀: the clamp to 10× binds
-    public void FittedScaleIsTheBlockwiseMinimiserComputedByHand(double damping)
-    {
-        FishLegOptions options = new()
-        {
-            LearningRate = 0.1, InitialSgdLearningRate = 1e-3, Damping = damping, AuxiliaryLearningRate = 0.05,
-            UpdateAuxEvery = 1, WeightDecay = 0,
-        };
-        var model = new TwoLayerNet(8, seed: 1);
-        var twin = new TwoLayerNet(8, seed: 1);
-        var (inputs, targets) = SmallNets.Batch(model.Description, 5, seed: 2);
-        var (auxiliary, _) = SmallNets.Batch(model.Description, 7, seed: 3);
-        double[] theta0 = model.Parameters.ToArray();
-
-        model.LossAndGradient(inputs, targets);
-        double[] m = model.Gradient.ToArray().Select(x => 0.1 * x).ToArray();
-        double norm = Math.Sqrt(m.Sum(x => x * x));
-        double[] u = m.Select(x => x / norm).ToArray(), v = u.Select(x => 1e-2 * x).ToArray(), fv = new double[u.Length];
-        model.FisherVectorProduct(auxiliary, v, fv);
-        var layers = model.Description.Layers;
-        double[] expectedScales = layers.Select(layer =>
-        {
-            double uv = 0, vfv = 0, vv = 0;
-            for (int i = layer.Offset; i < layer.Offset + layer.ParameterCount; i++) (uv, vfv, vv) = (uv + u[i] * v[i], vfv + v[i] * fv[i], vv + v[i] * v[i]);
-            return Math.Clamp(uv / (vfv + damping * vv), 0.1, 10);
-        }).ToArray();
-
-        var optimizer = new FishLegOptimizer<double>(model, options with { FitScale = true });
-        optimizer.Step(auxiliary);
-        twin.LossAndGradient(inputs, targets);
-        new FishLegOptimizer<double>(twin, options).Step(auxiliary);
-
-        Assert.Equal(expectedScales, optimizer.Scales.ToArray(), (a, b) => Math.Abs(a - b) <= 1e-12 * Math.Abs(b));
-        if (damping < 1e-3) Assert.Contains(10.0, expectedScales);
-        double[] expected = theta0.ToArray();
-        for (int l = 0; l < layers.Count; l++)
-            for (int i = layers[l].Offset; i < layers[l].Offset + layers[l].ParameterCount; i++)
-                expected[i] = theta0[i] - expectedScales[l] * (theta0[i] - twin.Parameters[i]);
-        Assert.True(GradientTests.RelativeError(model.Parameters, expected) < 1e-12, "θ₁ is not θ₀ − η·s⊙Q(λ₁)m");
-    }
-
-    /// <summary>λ's gradient with scales s ≠ 1 against central differences of A(λ) = ½vᵀ(F + γI)v − uᵀv, v = s⊙Q(λ)u.</summary>
-    [Theory]
-    [InlineData(QForm.KroneckerTriangular)]
-    [InlineData(QForm.Diagonal)]
-    [InlineData(QForm.KroneckerRescaled)]
-    public void LambdaGradientWithAScaleMatchesFiniteDifferences(QForm form)
-    {
-        var model = new TwoLayerNet(8, seed: 4);
-        var (auxiliary, _) = SmallNets.Batch(model.Description, 6, seed: 5);
-        var descriptions = model.Description.Layers;
-        var random = new SeededRandom(6);
-        var blocks = descriptions.Select(d => QBlock<double>.Create(form, d.Outputs, d.Columns)).ToArray();
-        int[] offsets = new int[blocks.Length + 1];
-        for (int l = 0; l < blocks.Length; l++) offsets[l + 1] = offsets[l] + blocks[l].LambdaCount;
-        var layers = descriptions.Select((d, l) =>
-            new FishLegLayer<double>(blocks[l], d, offsets[l], 8, false, false) { Scale = l == 0 ? 2.5 : 0.3 }).ToArray();
-        var lambda = new double[offsets[^1]];
-        foreach (var layer in layers) layer.Initialize(lambda, 0.7, ref random);
-        // The free entries (not the strict upper triangles of triangular factors), moved away from the symmetric start.
-        var free = new List<int>();
-        for (int l = 0; l < blocks.Length; l++)
-            foreach (LambdaSegment segment in blocks[l].Segments)
-                for (int r = 0; r < segment.Rows; r++)
-                    for (int c = 0; c < (segment.LowerTriangular ? r + 1 : segment.Columns); c++)
-                        free.Add(offsets[l] + segment.Offset + r * segment.Columns + c);
-        foreach (int i in free) lambda[i] += 0.1 * (random.NextDouble() - 0.5);
-        double[] u = Enumerable.Range(0, model.Description.ParameterCount).Select(_ => random.NextDouble() - 0.5).ToArray();
-        const double gamma = 0.2;
-
-        double Loss(double[] l, out double[] xi)
-        {
-            var v = new double[u.Length];
-            var fv = new double[u.Length];
-            foreach (var layer in layers) layer.ApplyQ(l, u, v, false, 1.0);
-            model.FisherVectorProduct(auxiliary, v, fv);
-            xi = fv.Select((x, i) => x + gamma * v[i] - u[i]).ToArray();
-            return Enumerable.Range(0, u.Length).Sum(i => 0.5 * v[i] * (fv[i] + gamma * v[i]) - u[i] * v[i]);
-        }
-        Loss(lambda, out double[] xi);
-        var gradient = new double[lambda.Length];
-        for (int l = 0; l < layers.Length; l++) layers[l].LambdaGradient(lambda, u, xi, gradient, false, model, l, 6, 1.0, gamma, default);
-        foreach (int i in free.Where((_, k) => k % 3 == 0))
-        {
-            double h = 1e-5, saved = lambda[i];
-            lambda[i] = saved + h;
-            double plus = Loss(lambda, out _);
-            lambda[i] = saved - h;
-            double minus = Loss(lambda, out _);
-            lambda[i] = saved;
-            double numeric = (plus - minus) / (2 * h);
-            Assert.True(Math.Abs(numeric - gradient[i]) <= 1e-7 * Math.Max(1, Math.Abs(numeric)), $"λ[{i}]: {gradient[i]} against {numeric}");
-        }
-    }
-
-    [Theory]
-    [InlineData(CurvatureEstimator.Fisher, 2, false)]
-    [InlineData(CurvatureEstimator.Fisher, 2, true)]
-    [InlineData(CurvatureEstimator.MonteCarloFisher, 2, false)]
-    [InlineData(CurvatureEstimator.EmpiricalFisher, 2, false)]
-    [InlineData(CurvatureEstimator.EmpiricalFisher, 2, true)]
-    [InlineData(CurvatureEstimator.SampledLabelHessian, 0, false)]
-    public void LowRankStepsMatchDenseSteps(CurvatureEstimator curvature, int factoredLayers, bool fitScale)
+    [InlineData(CurvatureEstimator.Fisher, 2)]
+    [InlineData(CurvatureEstimator.MonteCarloFisher, 2)]
+    [InlineData(CurvatureEstimator.EmpiricalFisher, 2)]
+    [InlineData(CurvatureEstimator.SampledLabelHessian, 0)]
+    public void LowRankStepsMatchDenseSteps(CurvatureEstimator curvature, int factoredLayers)
     {
         double[] Train(bool lowRank, out int lowRankLayers, out int factored)
         {
@@ -305,7 +200,6 @@ public class FishLegOptimizerTests
             {
                 MomentumOn = MomentumTarget.PreconditionedGradient, WeightDecayMode = WeightDecayMode.Decoupled, WeightDecay = 1e-3,
                 UpdateAuxEvery = 2, LowRankGradient = lowRank, LearningRate = 0.1, AuxiliaryLearningRate = 1e-2, Curvature = curvature,
-                FitScale = fitScale,
             });
             for (int k = 0; k < 5; k++)
             {
