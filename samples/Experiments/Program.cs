@@ -114,6 +114,7 @@ internal sealed class ExperimentOptions
     private readonly Option<double> _sgdLearningRate, _momentum, _adamLearningRate, _fishLegLearningRate, _damping, _auxiliaryLearningRate, _initialSgdLearningRate;
     private readonly Option<int> _auxiliaryEvery;
     private readonly Option<int?> _auxiliaryBatch;
+    private readonly Option<QForm?> _qForm;
     private readonly Option<MomentumTarget> _momentumOn;
     private readonly FishLegOptions _fishLeg;
     private readonly bool _fashionMnist;
@@ -140,6 +141,7 @@ internal sealed class ExperimentOptions
         _initialSgdLearningRate = new("--sgd-init-lr") { Description = "FishLeg's η_SGDm: Q starts as (η_SGDm/η)·I", DefaultValueFactory = _ => fishLeg.InitialSgdLearningRate };
         _auxiliaryEvery = new("--aux-every") { Description = "FishLeg's T: an auxiliary update every T steps", DefaultValueFactory = _ => fishLeg.UpdateAuxEvery };
         _auxiliaryBatch = new("--aux-batch") { Description = "FishLeg's auxiliary batch size (default: the minibatch size)" };
+        _qForm = new("--q-form") { Description = "FishLeg's Q form for every layer (default: each layer's declared form)" };
         _momentumOn = new("--momentum-on") { Description = "FishLeg's momentum on the gradient (Gradient) or on Q·g (PreconditionedGradient)", DefaultValueFactory = _ => fishLeg.MomentumOn };
         Data = new("--data") { Description = $"A folder with the Fashion-MNIST (or MNIST) IDX files; default: {FashionMnist.DebianFolder} when installed, else the shipped test split" };
         TrainSize = new("--train-size") { Description = "Use only the first N training images" };
@@ -157,7 +159,7 @@ internal sealed class ExperimentOptions
         if (_fashionMnist)
             foreach (Option option in new Option[] { Data, TrainSize, TestSize }) command.Options.Add(option);
         foreach (Option option in new Option[] { _sgdLearningRate, _momentum, _adamLearningRate, _fishLegLearningRate, _damping,
-                     _auxiliaryLearningRate, _initialSgdLearningRate, _auxiliaryEvery, _auxiliaryBatch, _momentumOn })
+                     _auxiliaryLearningRate, _initialSgdLearningRate, _auxiliaryEvery, _auxiliaryBatch, _qForm, _momentumOn })
             command.Options.Add(option);
     }
 
@@ -189,6 +191,7 @@ internal sealed class ExperimentOptions
             LearningRate = parsed.GetValue(_fishLegLearningRate), Damping = parsed.GetValue(_damping),
             AuxiliaryLearningRate = parsed.GetValue(_auxiliaryLearningRate), InitialSgdLearningRate = parsed.GetValue(_initialSgdLearningRate),
             UpdateAuxEvery = parsed.GetValue(_auxiliaryEvery), MomentumOn = parsed.GetValue(_momentumOn), Seed = parsed.GetValue(_seed),
+            QForm = parsed.GetValue(_qForm) ?? _fishLeg.QForm,
         };
         return names.Distinct(StringComparer.OrdinalIgnoreCase).Select(name => name.ToLowerInvariant() switch
         {
