@@ -2,6 +2,7 @@ using System;
 using FishLeg.Kernels;
 using FishLeg.Optimizers;
 using FishLeg.Experiments;
+using FishLeg.Tests.Optimizers;
 using Xunit;
 
 namespace FishLeg.Tests.Models;
@@ -95,12 +96,7 @@ public class AllocationTests
     }
 
     [Theory]
-    [InlineData(QForm.KroneckerTriangular)]
-    [InlineData(QForm.KroneckerFull)]
-    [InlineData(QForm.Diagonal)]
-    [InlineData(QForm.OfficialRescaled)]
-    [InlineData(QForm.KroneckerRescaled)]
-    [InlineData(QForm.KroneckerSum)]
+    [MemberData(nameof(QBlockTests.Forms), MemberType = typeof(QBlockTests))]
     public void EveryQFormStepsWithoutAllocating(QForm form)
     {
         const int Batch = 16;

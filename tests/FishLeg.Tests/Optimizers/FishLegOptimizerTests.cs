@@ -402,12 +402,7 @@ public class FishLegOptimizerTests
     }
 
     [Theory]
-    [InlineData(QForm.KroneckerTriangular)]
-    [InlineData(QForm.KroneckerFull)]
-    [InlineData(QForm.Diagonal)]
-    [InlineData(QForm.OfficialRescaled)]
-    [InlineData(QForm.KroneckerRescaled)]
-    [InlineData(QForm.KroneckerSum)]
+    [MemberData(nameof(QBlockTests.Forms), MemberType = typeof(QBlockTests))]
     public void TheLambdaLengthBoundMatchesEveryBlock(QForm form)
     {
         foreach (var (rows, columns) in new[] { (1, 1), (3, 7), (20, 5) })

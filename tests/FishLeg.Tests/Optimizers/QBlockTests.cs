@@ -9,6 +9,9 @@ namespace FishLeg.Tests.Optimizers;
 /// <summary>Every Q form (docs/math.md §3, checks of §5) against explicit matrices and finite differences, in double precision.</summary>
 public class QBlockTests
 {
+    /// <summary>Every Q form, so that a theory over "every form" covers a form added later.</summary>
+    public static TheoryData<QForm> Forms => new(Enum.GetValues<QForm>());
+
     public static TheoryData<QForm, int, int> Cases()
     {
         var cases = new TheoryData<QForm, int, int>();
