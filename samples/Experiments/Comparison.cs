@@ -304,8 +304,9 @@ public static class Comparison
             cells.Add(log.MedianIterationMilliseconds.ToString("F1", CultureInfo.InvariantCulture));
             table.AddRow(cells.Select(Markup.Escape).ToArray());
         }
+        IAnsiConsole console = Terminal.For(output);
         output.WriteLine();
-        Terminal.For(output).Write(table);
+        console.Write(table);
         if (logs.Count < 2) return;
 
         // How long each run took to reach the best final training loss of the others: the comparison that decides.
@@ -324,7 +325,7 @@ public static class Comparison
         }
         output.WriteLine();
         output.WriteLine("Time to target (interpolated between the epoch evaluations; seconds count training only):");
-        Terminal.For(output).Write(reach);
+        console.Write(reach);
     }
 
     /// <summary>

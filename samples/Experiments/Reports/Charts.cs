@@ -40,7 +40,7 @@ internal static class Charts
     public static void AddLine(Plot plot, string name, IReadOnlyList<double> x, IReadOnlyList<double> y, Color? color = null, bool dashed = false)
     {
         if (x.Count != y.Count) throw new ArgumentException($"Series '{name}' has {x.Count} x values but {y.Count} y values.", nameof(y));
-        bool log = plot.Axes.Left.TickGenerator is NumericAutomatic { MinorTickGenerator: LogMinorTickGenerator };
+        bool log = HasLogY(plot);
         var points = Enumerable.Range(0, x.Count).Where(i => double.IsFinite(x[i]) && double.IsFinite(y[i]) && (!log || y[i] > 0)).ToList();
         var line = plot.Add.ScatterLine(points.Select(i => x[i]).ToArray(), points.Select(i => log ? Math.Log10(y[i]) : y[i]).ToArray());
         line.LegendText = name;
@@ -52,13 +52,16 @@ internal static class Charts
     /// <summary>A dashed horizontal line across the chart, such as a noise floor.</summary>
     public static void AddReference(Plot plot, string name, double y)
     {
-        bool log = plot.Axes.Left.TickGenerator is NumericAutomatic { MinorTickGenerator: LogMinorTickGenerator };
+        bool log = HasLogY(plot);
         var line = plot.Add.HorizontalLine(log ? Math.Log10(y) : y);
         line.LegendText = name;
         line.Color = Colors.Gray;
         line.LinePattern = LinePattern.Dashed;
         line.LineWidth = 2;
     }
+
+    /// <summary>Whether <see cref="Create"/> gave the chart a log y axis (its data is then drawn as log10).</summary>
+    private static bool HasLogY(Plot plot) => plot.Axes.Left.TickGenerator is NumericAutomatic { MinorTickGenerator: LogMinorTickGenerator };
 
     /// <summary>Frames the y axis on [<paramref name="bottom"/>, <paramref name="top"/>] (data units), padded by 4%.</summary>
     public static void FrameY(Plot plot, double bottom, double top)
