@@ -83,6 +83,28 @@ public static class Program
             parsed.GetValue(classifier.TrainSize), parsed.GetValue(classifier.TestSize)), output)));
         root.Subcommands.Add(classifierCommand);
 
+        // The autoencoder's FishLeg settings, on the frozen model.
+        var curvature = new ExperimentOptions(epochs: null, batch: 100, "fishleg", fashionMnist: true,
+            sgdLearningRate: 1e-3, adamLearningRate: 1e-3, autoencoder.FishLegDefaults);
+        var sgdIterations = new Option<int>("--sgd-iterations") { Description = "SGD-momentum iterations before the model is frozen", DefaultValueFactory = _ => 200 };
+        var updates = new Option<int>("--updates") { Description = "Auxiliary updates on the frozen model", DefaultValueFactory = _ => 300 };
+        var checkEvery = new Option<int>("--check-every") { Description = "Solve for the optimum A* at every N-th update (a conjugate-gradient solve each)", DefaultValueFactory = _ => 30 };
+        var curvatureCommand = new Command(CurvatureExperiment.Name,
+            "Freezes the autoencoder after some SGD-momentum iterations and reports how close FishLeg's auxiliary loss comes to its optimum −½uᵀ(F + γI)⁻¹u.");
+        curvature.AddTo(curvatureCommand, training: false);
+        foreach (Option option in new Option[] { sgdIterations, updates, checkEvery }) curvatureCommand.Options.Add(option);
+        curvatureCommand.SetAction(parsed => Guarded(error, () =>
+        {
+            TrainingSettings settings = curvature.Settings(parsed);
+            int warmup = parsed.GetValue(sgdIterations), count = parsed.GetValue(updates), every = parsed.GetValue(checkEvery);
+            if (warmup < 0) throw new ArgumentException($"--sgd-iterations must not be negative, not {warmup}.");
+            if (count < 1) throw new ArgumentException($"--updates must be at least 1, not {count}.");
+            if (every < 1) throw new ArgumentException($"--check-every must be at least 1, not {every}.");
+            CurvatureExperiment.Run(new CurvatureOptions(settings.BatchSize, settings.AuxiliaryBatchSize, settings.Seed, settings.OutputFolder,
+                curvature.FishLeg(parsed), warmup, count, every, parsed.GetValue(curvature.Data), parsed.GetValue(curvature.TrainSize)), output);
+        }));
+        root.Subcommands.Add(curvatureCommand);
+
         return root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error });
     }
 
@@ -112,7 +134,7 @@ internal sealed class ExperimentOptions
     private readonly Option<ulong> _seed;
     private readonly Option<bool> _save, _resume;
     private readonly Option<double> _sgdLearningRate, _momentum, _adamLearningRate, _fishLegLearningRate, _damping, _auxiliaryLearningRate, _initialSgdLearningRate;
-    private readonly Option<int> _auxiliaryEvery;
+    private readonly Option<int> _auxiliaryEvery, _earlyAuxiliary, _auxiliarySteps, _auxiliaryRamp;
     private readonly Option<int?> _auxiliaryBatch;
     private readonly Option<QForm?> _qForm;
     private readonly Option<MomentumTarget> _momentumOn;
@@ -140,6 +162,9 @@ internal sealed class ExperimentOptions
         _auxiliaryLearningRate = new("--aux-lr") { Description = "FishLeg's auxiliary Adam learning rate α", DefaultValueFactory = _ => fishLeg.AuxiliaryLearningRate };
         _initialSgdLearningRate = new("--sgd-init-lr") { Description = "FishLeg's η_SGDm: Q starts as (η_SGDm/η)·I", DefaultValueFactory = _ => fishLeg.InitialSgdLearningRate };
         _auxiliaryEvery = new("--aux-every") { Description = "FishLeg's T: an auxiliary update every T steps", DefaultValueFactory = _ => fishLeg.UpdateAuxEvery };
+        _earlyAuxiliary = new("--early-aux") { Description = "FishLeg: an auxiliary update at every step during the first N steps", DefaultValueFactory = _ => fishLeg.EarlyAuxiliarySteps };
+        _auxiliarySteps = new("--aux-steps") { Description = "FishLeg: Adam steps on λ per auxiliary update", DefaultValueFactory = _ => fishLeg.AuxiliaryStepsPerUpdate };
+        _auxiliaryRamp = new("--aux-ramp") { Description = "FishLeg: α ramps linearly over the first N Adam steps on λ", DefaultValueFactory = _ => fishLeg.AuxiliaryRampSteps };
         _auxiliaryBatch = new("--aux-batch") { Description = "FishLeg's auxiliary batch size (default: the minibatch size)" };
         _qForm = new("--q-form") { Description = "FishLeg's Q form for every layer (default: each layer's declared form)" };
         _momentumOn = new("--momentum-on") { Description = "FishLeg's momentum on the gradient (Gradient) or on Q·g (PreconditionedGradient)", DefaultValueFactory = _ => fishLeg.MomentumOn };
@@ -152,14 +177,20 @@ internal sealed class ExperimentOptions
     public Option<int?> TrainSize { get; }
     public Option<int?> TestSize { get; }
 
-    public void AddTo(Command command)
+    /// <summary>FishLeg's settings before the command line overrides them.</summary>
+    public FishLegOptions FishLegDefaults => _fishLeg;
+
+    /// <param name="training">False for a command that trains no contenders: it then takes neither the epochs, the optimizers, checkpoints nor the baselines' rates.</param>
+    public void AddTo(Command command, bool training = true)
     {
-        foreach (Option option in new Option[] { _epochs, _batch, _optimizers, _seed, _threads, _out, _save, _resume })
+        foreach (Option option in training ? new Option[] { _epochs, _batch, _optimizers, _seed, _threads, _out, _save, _resume } : [_batch, _seed, _threads, _out])
             command.Options.Add(option);
         if (_fashionMnist)
-            foreach (Option option in new Option[] { Data, TrainSize, TestSize }) command.Options.Add(option);
-        foreach (Option option in new Option[] { _sgdLearningRate, _momentum, _adamLearningRate, _fishLegLearningRate, _damping,
-                     _auxiliaryLearningRate, _initialSgdLearningRate, _auxiliaryEvery, _auxiliaryBatch, _qForm, _momentumOn })
+            foreach (Option option in training ? new Option[] { Data, TrainSize, TestSize } : [Data, TrainSize]) command.Options.Add(option);
+        if (training)
+            foreach (Option option in new Option[] { _sgdLearningRate, _momentum, _adamLearningRate }) command.Options.Add(option);
+        foreach (Option option in new Option[] { _fishLegLearningRate, _damping,
+                     _auxiliaryLearningRate, _initialSgdLearningRate, _auxiliaryEvery, _earlyAuxiliary, _auxiliarySteps, _auxiliaryRamp, _auxiliaryBatch, _qForm, _momentumOn })
             command.Options.Add(option);
     }
 
@@ -186,13 +217,7 @@ internal sealed class ExperimentOptions
         string? unknown = names.FirstOrDefault(n => !Known.Contains(n, StringComparer.OrdinalIgnoreCase));
         if (unknown is not null) throw new ArgumentException($"--optimizers: unknown optimizer '{unknown}'; choose from {string.Join(", ", Known)}.");
         if (names.Length == 0) throw new ArgumentException($"--optimizers: name at least one of {string.Join(", ", Known)}.");
-        FishLegOptions fishLeg = _fishLeg with
-        {
-            LearningRate = parsed.GetValue(_fishLegLearningRate), Damping = parsed.GetValue(_damping),
-            AuxiliaryLearningRate = parsed.GetValue(_auxiliaryLearningRate), InitialSgdLearningRate = parsed.GetValue(_initialSgdLearningRate),
-            UpdateAuxEvery = parsed.GetValue(_auxiliaryEvery), MomentumOn = parsed.GetValue(_momentumOn), Seed = parsed.GetValue(_seed),
-            QForm = parsed.GetValue(_qForm) ?? _fishLeg.QForm,
-        };
+        FishLegOptions fishLeg = FishLeg(parsed);
         return names.Distinct(StringComparer.OrdinalIgnoreCase).Select(name => name.ToLowerInvariant() switch
         {
             "sgd" => Contender<T>.SgdMomentum(parsed.GetValue(_sgdLearningRate), parsed.GetValue(_momentum)),
@@ -200,4 +225,14 @@ internal sealed class ExperimentOptions
             _ => Contender<T>.FishLeg(fishLeg),
         }).ToList();
     }
+
+    /// <summary>FishLeg's settings with the command line's values.</summary>
+    public FishLegOptions FishLeg(ParseResult parsed) => _fishLeg with
+    {
+        LearningRate = parsed.GetValue(_fishLegLearningRate), Damping = parsed.GetValue(_damping),
+        AuxiliaryLearningRate = parsed.GetValue(_auxiliaryLearningRate), InitialSgdLearningRate = parsed.GetValue(_initialSgdLearningRate),
+        UpdateAuxEvery = parsed.GetValue(_auxiliaryEvery), EarlyAuxiliarySteps = parsed.GetValue(_earlyAuxiliary),
+        AuxiliaryStepsPerUpdate = parsed.GetValue(_auxiliarySteps), AuxiliaryRampSteps = parsed.GetValue(_auxiliaryRamp),
+        MomentumOn = parsed.GetValue(_momentumOn), Seed = parsed.GetValue(_seed), QForm = parsed.GetValue(_qForm) ?? _fishLeg.QForm,
+    };
 }

@@ -106,7 +106,8 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
 
     /// <summary>
     /// Auxiliary updates skipped because the curvature product was not finite (NaN or infinity in the auxiliary batch or
-    /// its outputs); λ, and so Q, stayed as they were. <see cref="AuxiliaryLoss"/> shows the non-finite value.
+    /// its outputs); λ, and so Q, kept the value of its last finite Adam step (its value before the update when
+    /// <see cref="FishLegOptions.AuxiliaryStepsPerUpdate"/> is 1). <see cref="AuxiliaryLoss"/> shows the non-finite value.
     /// </summary>
     public long SkippedAuxiliaryUpdateCount { get; private set; }
 
@@ -159,7 +160,7 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
         if (_coupledWeightDecay) TensorPrimitives.MultiplyAdd(theta, T.CreateChecked(Options.WeightDecay), raw, _gradient);
         ReadOnlySpan<T> g = _coupledWeightDecay ? _gradient : raw;
 
-        bool auxiliaryDue = StepCount % Options.UpdateAuxEvery == 0;
+        bool auxiliaryDue = StepCount < Options.EarlyAuxiliarySteps || StepCount % Options.UpdateAuxEvery == 0;
         T beta = T.CreateChecked(Options.Momentum), oneMinusBeta = T.CreateChecked(1 - Options.Momentum);
         if (Options.MomentumOn == MomentumTarget.Gradient)
         {
@@ -182,16 +183,32 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
     }
 
     /// <summary>
-    /// One Adam step on λ along ∇A (docs/math.md §3): u = s/‖s‖, v = Q(λ)u, Ξ = (F + γI)v − u, λ̄ = (∂v/∂λ)ᵀΞ. With
-    /// <paramref name="fromGradientFactors"/>, s is the raw gradient, and the low-rank layers form v from its factors and
-    /// the factored layers their λ̄ from the factors of s and of the Fisher product.
+    /// <see cref="FishLegOptions.AuxiliaryStepsPerUpdate"/> Adam steps on λ along ∇A (docs/math.md §3): u = s/‖s‖, and for
+    /// each step v = Q(λ)u, Ξ = (F + γI)v − u, λ̄ = (∂v/∂λ)ᵀΞ. With <paramref name="fromGradientFactors"/>, s is the raw
+    /// gradient, and the low-rank layers form v from its factors and the factored layers their λ̄ from the factors of s
+    /// and of the Fisher product.
     /// </summary>
     private void AuxiliaryUpdate(ReadOnlySpan<T> source, ReadOnlySpan<T> auxiliaryInputs, ReadOnlySpan<T> auxiliaryTargets, bool fromGradientFactors = false)
     {
         T norm = TensorPrimitives.Norm(source);
         if (!(norm > T.Zero)) return; // a zero direction carries no curvature information
         TensorPrimitives.Divide(source, norm, _u);
-        ApplyQ(_u, _v, fromGradientFactors, scale: T.One / norm);
+        for (int step = 0; step < Options.AuxiliaryStepsPerUpdate; step++)
+        {
+            if (!AuxiliaryStep(auxiliaryInputs, auxiliaryTargets, fromGradientFactors, T.One / norm))
+            {
+                // A non-finite curvature product (say, NaN in the auxiliary batch) must not poison λ: it keeps its last finite value.
+                SkippedAuxiliaryUpdateCount++;
+                return;
+            }
+        }
+        AuxiliaryUpdateCount++;
+    }
+
+    /// <summary>One Adam step on λ for the u in _u (= <paramref name="scale"/>·s); false, with λ unchanged, when the curvature product is not finite.</summary>
+    private bool AuxiliaryStep(ReadOnlySpan<T> auxiliaryInputs, ReadOnlySpan<T> auxiliaryTargets, bool fromGradientFactors, T scale)
+    {
+        ApplyQ(_u, _v, fromGradientFactors, scale);
         CurvatureProduct(auxiliaryInputs, auxiliaryTargets);
 
         T gamma = T.CreateChecked(Options.Damping);
@@ -199,18 +216,15 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
         TensorPrimitives.Subtract(_xi, _u, _xi);
         double vFv = double.CreateChecked(TensorPrimitives.Dot<T>(_v, _fv)), vv = double.CreateChecked(TensorPrimitives.Dot<T>(_v, _v));
         AuxiliaryLoss = 0.5 * vFv + 0.5 * Options.Damping * vv - double.CreateChecked(TensorPrimitives.Dot<T>(_u, _v));
-        if (!double.IsFinite(AuxiliaryLoss) || !T.IsFinite(TensorPrimitives.Sum<T>(_xi)))
-        {
-            // A non-finite curvature product (say, NaN in the auxiliary batch) must not poison λ: keep Q as it is.
-            SkippedAuxiliaryUpdateCount++;
-            return;
-        }
+        if (!double.IsFinite(AuxiliaryLoss) || !T.IsFinite(TensorPrimitives.Sum<T>(_xi))) return false;
 
         int productBatch = auxiliaryInputs.Length / _model.Description.Inputs;
         for (int l = 0; l < _layers.Length; l++)
-            _layers[l].LambdaGradient(_lambda, _u, _xi, _lambdaGradient, fromGradientFactors, _model, l, productBatch, T.One / norm, gamma, _factoredScratch);
+            _layers[l].LambdaGradient(_lambda, _u, _xi, _lambdaGradient, fromGradientFactors, _model, l, productBatch, scale, gamma, _factoredScratch);
+        int ramp = Options.AuxiliaryRampSteps;
+        if (ramp > 0) _auxiliaryAdam.LearningRate = Options.AuxiliaryLearningRate * Math.Min(1.0, (_auxiliaryAdam.StepCount + 1.0) / ramp);
         _auxiliaryAdam.Step(_lambda, _lambdaGradient);
-        AuxiliaryUpdateCount++;
+        return true;
     }
 
     /// <summary>_fv ← C·_v for the chosen estimator C of the Fisher, on the auxiliary batch.</summary>

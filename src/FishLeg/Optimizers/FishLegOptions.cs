@@ -67,8 +67,23 @@ public sealed record FishLegOptions
     /// </summary>
     public double InitialSgdLearningRate { get; init; } = 1e-2;
 
-    /// <summary>T: the auxiliary update runs at steps 0, T, 2T, …</summary>
+    /// <summary>T: the auxiliary update runs at steps 0, T, 2T, … (and at every step before <see cref="EarlyAuxiliarySteps"/>).</summary>
     public int UpdateAuxEvery { get; init; } = 10;
+
+    /// <summary>
+    /// During the first this many steps an auxiliary update runs at every step, afterwards every T steps: Q learns fast
+    /// while the curvature changes fast (the paper's "frequent early, sparser later"). Default 0.
+    /// </summary>
+    public int EarlyAuxiliarySteps { get; init; }
+
+    /// <summary>Adam steps on λ per auxiliary update, each with a fresh v = Q(λ)u and Fisher product on the same auxiliary batch and u. Default 1.</summary>
+    public int AuxiliaryStepsPerUpdate { get; init; } = 1;
+
+    /// <summary>
+    /// α ramps linearly over the first this many Adam steps on λ (α·j/R at the j-th), so that Adam's first steps, which
+    /// move every entry of λ by about ±α whatever its gradient, start small. Default 0 (no ramp).
+    /// </summary>
+    public int AuxiliaryRampSteps { get; init; }
 
     /// <summary>Weight decay λ_wd.</summary>
     public double WeightDecay { get; init; } = 1e-5;
@@ -110,6 +125,9 @@ public sealed record FishLegOptions
         OptimizerGuard.Fraction(AuxiliaryBeta1, nameof(AuxiliaryBeta1));
         OptimizerGuard.Fraction(AuxiliaryBeta2, nameof(AuxiliaryBeta2));
         if (UpdateAuxEvery < 1) throw new ArgumentOutOfRangeException(nameof(UpdateAuxEvery), UpdateAuxEvery, "UpdateAuxEvery (T) must be at least 1.");
+        if (EarlyAuxiliarySteps < 0) throw new ArgumentOutOfRangeException(nameof(EarlyAuxiliarySteps), EarlyAuxiliarySteps, "EarlyAuxiliarySteps must not be negative.");
+        if (AuxiliaryStepsPerUpdate < 1) throw new ArgumentOutOfRangeException(nameof(AuxiliaryStepsPerUpdate), AuxiliaryStepsPerUpdate, "AuxiliaryStepsPerUpdate must be at least 1.");
+        if (AuxiliaryRampSteps < 0) throw new ArgumentOutOfRangeException(nameof(AuxiliaryRampSteps), AuxiliaryRampSteps, "AuxiliaryRampSteps must not be negative.");
         if (!Enum.IsDefined(WeightDecayMode)) throw new ArgumentOutOfRangeException(nameof(WeightDecayMode), WeightDecayMode, "Unknown weight decay mode.");
         if (!Enum.IsDefined(MomentumOn)) throw new ArgumentOutOfRangeException(nameof(MomentumOn), MomentumOn, "Unknown momentum target.");
         if (!Enum.IsDefined(Curvature)) throw new ArgumentOutOfRangeException(nameof(Curvature), Curvature, "Unknown curvature estimator.");

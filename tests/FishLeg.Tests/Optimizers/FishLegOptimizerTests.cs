@@ -10,16 +10,22 @@ public class FishLegOptimizerTests
 {
     /// <summary>
     /// The first FishLeg step (k = 0, so with an auxiliary update) on a two-layer net, redone by hand from the math
-    /// note's formulas with explicit matrices: momentum, u = m/‖m‖, v = L Lᵀ U R Rᵀ, Ξ = F v + γv − u,
-    /// ∂L = tril((ΞMᵀ + MΞᵀ)L), ∂R = tril((NᵀΞ + ΞᵀN)R), one Adam step on λ, then θ ← θ − η·Q(λ₁)·m.
+    /// note's formulas with explicit matrices: momentum, u = m/‖m‖, then <paramref name="auxiliarySteps"/> Adam steps on
+    /// λ, each with v = L Lᵀ U R Rᵀ, Ξ = F v + γv − u, ∂L = tril((ΞMᵀ + MΞᵀ)L), ∂R = tril((NᵀΞ + ΞᵀN)R) and α ramped
+    /// as α·min(1, j/<paramref name="ramp"/>) at the j-th, then θ ← θ − η·Q(λ)·m.
     /// </summary>
-    [Fact]
-    public void FirstStepMatchesTheFormulasComputedByHand()
+    [Theory]
+    [InlineData(1, 0)]
+    [InlineData(3, 0)]
+    [InlineData(3, 2)]
+    [InlineData(2, 5)]
+    public void FirstStepMatchesTheFormulasComputedByHand(int auxiliarySteps, int ramp)
     {
+        const double alpha = 0.01, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;
         var options = new FishLegOptions
         {
-            LearningRate = 0.1, InitialSgdLearningRate = 0.05, Damping = 0.2, AuxiliaryLearningRate = 0.01,
-            Momentum = 0.9, WeightDecay = 0.01, UpdateAuxEvery = 1,
+            LearningRate = 0.1, InitialSgdLearningRate = 0.05, Damping = 0.2, AuxiliaryLearningRate = alpha,
+            Momentum = 0.9, WeightDecay = 0.01, UpdateAuxEvery = 1, AuxiliaryStepsPerUpdate = auxiliarySteps, AuxiliaryRampSteps = ramp,
         };
         var model = new TwoLayerNet(8, seed: 1);
         var (inputs, targets) = SmallNets.Batch(model.Description, 5, seed: 2);
@@ -35,39 +41,72 @@ public class FishLegOptimizerTests
 
         // λ₀: L = R = c^¼ I, so v = c·u.
         var layers = model.Description.Layers;
-        double[][] l0 = layers.Select(layer => Identity(layer.Outputs, quarter)).ToArray();
-        double[][] r0 = layers.Select(layer => Identity(layer.Columns, quarter)).ToArray();
-        double[] v = Apply(layers, l0, r0, u);
-        Assert.Equal(u.Select(x => c * x), v, (a, b) => Math.Abs(a - b) < 1e-15);
+        double[][] l = layers.Select(layer => Identity(layer.Outputs, quarter)).ToArray();
+        double[][] r = layers.Select(layer => Identity(layer.Columns, quarter)).ToArray();
+        Assert.Equal(u.Select(x => c * x), Apply(layers, l, r, u), (a, b) => Math.Abs(a - b) < 1e-15);
 
-        var fv = new double[v.Length];
-        model.FisherVectorProduct(auxiliary, v, fv);
-        double[] xi = fv.Select((x, i) => x + 0.2 * v[i] - u[i]).ToArray();
-
-        // Adam's first step moves every λ entry by −α·λ̄/(|λ̄| + ε).
-        double[][] l1 = new double[layers.Count][], r1 = new double[layers.Count][];
-        for (int k = 0; k < layers.Count; k++)
+        // Adam's moments of every L and R, in λ's layout.
+        double[][] ml = layers.Select(layer => new double[layer.Outputs * layer.Outputs]).ToArray(), vl = ml.Select(x => new double[x.Length]).ToArray();
+        double[][] mr = layers.Select(layer => new double[layer.Columns * layer.Columns]).ToArray(), vr = mr.Select(x => new double[x.Length]).ToArray();
+        double auxiliaryLoss = double.NaN;
+        for (int t = 1; t <= auxiliarySteps; t++)
         {
-            int o = layers[k].Outputs, n = layers[k].Columns;
-            double[] uk = Block(u, layers[k]), xik = Block(xi, layers[k]);
-            double[] mk = MatMul(MatMul(uk, o, n, r0[k], n, false), o, n, r0[k], n, true);  // U R Rᵀ
-            double[] nk = MatMul(l0[k], o, o, MatMul(l0[k], o, o, uk, n, false, transposeA: true), n, false); // L Lᵀ U
-            double[] sl = Add(MatMul(xik, o, n, mk, o, true), MatMul(mk, o, n, xik, o, true));
-            double[] sr = Add(MatMul(nk, n, o, xik, n, false, transposeA: true), MatMul(xik, n, o, nk, n, false, transposeA: true));
-            double[] gl = Tril(MatMul(sl, o, o, l0[k], o, false), o), gr = Tril(MatMul(sr, n, n, r0[k], n, false), n);
-            l1[k] = l0[k].Select((x, i) => x - 0.01 * gl[i] / (Math.Abs(gl[i]) + 1e-8)).ToArray();
-            r1[k] = r0[k].Select((x, i) => x - 0.01 * gr[i] / (Math.Abs(gr[i]) + 1e-8)).ToArray();
+            double[] v = Apply(layers, l, r, u);
+            var fv = new double[v.Length];
+            model.FisherVectorProduct(auxiliary, v, fv);
+            double[] xi = fv.Select((x, i) => x + 0.2 * v[i] - u[i]).ToArray();
+            auxiliaryLoss = Enumerable.Range(0, v.Length).Sum(i => v[i] * (0.5 * (fv[i] + 0.2 * v[i]) - u[i]));
+            double rate = ramp == 0 ? alpha : alpha * Math.Min(1.0, (double)t / ramp);
+            for (int k = 0; k < layers.Count; k++)
+            {
+                int o = layers[k].Outputs, n = layers[k].Columns;
+                double[] uk = Block(u, layers[k]), xik = Block(xi, layers[k]);
+                double[] mk = MatMul(MatMul(uk, o, n, r[k], n, false), o, n, r[k], n, true);  // U R Rᵀ
+                double[] nk = MatMul(l[k], o, o, MatMul(l[k], o, o, uk, n, false, transposeA: true), n, false); // L Lᵀ U
+                double[] sl = Add(MatMul(xik, o, n, mk, o, true), MatMul(mk, o, n, xik, o, true));
+                double[] sr = Add(MatMul(nk, n, o, xik, n, false, transposeA: true), MatMul(xik, n, o, nk, n, false, transposeA: true));
+                l[k] = AdamStep(l[k], Tril(MatMul(sl, o, o, l[k], o, false), o), ml[k], vl[k], t);
+                r[k] = AdamStep(r[k], Tril(MatMul(sr, n, n, r[k], n, false), n), mr[k], vr[k], t);
+            }
+
+            double[] AdamStep(double[] x, double[] gradient, double[] first, double[] second, int step)
+            {
+                var next = new double[x.Length];
+                for (int i = 0; i < x.Length; i++)
+                {
+                    first[i] = beta1 * first[i] + (1 - beta1) * gradient[i];
+                    second[i] = beta2 * second[i] + (1 - beta2) * gradient[i] * gradient[i];
+                    double mHat = first[i] / (1 - Math.Pow(beta1, step)), vHat = second[i] / (1 - Math.Pow(beta2, step));
+                    next[i] = x[i] - rate * mHat / (Math.Sqrt(vHat) + epsilon);
+                }
+                return next;
+            }
         }
-        double[] delta = Apply(layers, l1, r1, m);
+        double[] delta = Apply(layers, l, r, m);
         double[] expected = theta0.Select((x, i) => x - 0.1 * delta[i]).ToArray();
 
         var optimizer = new FishLegOptimizer<double>(model, options);
         optimizer.Step(auxiliary);
 
         Assert.True(GradientTests.RelativeError(model.Parameters, expected) < 1e-12, "θ₁ differs from the hand computation");
-        double auxiliaryLoss = Enumerable.Range(0, v.Length).Sum(i => v[i] * (0.5 * (fv[i] + 0.2 * v[i]) - u[i]));
         Assert.Equal(auxiliaryLoss, optimizer.AuxiliaryLoss, 12);
         Assert.Equal(1, optimizer.AuxiliaryUpdateCount);
+    }
+
+    [Fact]
+    public void EarlyStepsAllHaveAnAuxiliaryUpdate()
+    {
+        var model = new TwoLayerNet(8, seed: 1);
+        var (inputs, targets) = SmallNets.Batch(model.Description, 5, seed: 2);
+        var optimizer = new FishLegOptimizer<double>(model, new FishLegOptions { UpdateAuxEvery = 3, EarlyAuxiliarySteps = 4 });
+        var counts = new long[8];
+        for (int k = 0; k < counts.Length; k++)
+        {
+            model.LossAndGradient(inputs, targets);
+            optimizer.Step(inputs);
+            counts[k] = optimizer.AuxiliaryUpdateCount;
+        }
+        Assert.Equal(new long[] { 1, 2, 3, 4, 4, 4, 5, 5 }, counts);
     }
 
     [Fact]
@@ -375,6 +414,9 @@ public class FishLegOptimizerTests
         { "InitialSgdLearningRate", new FishLegOptions { LearningRate = 1e-30, InitialSgdLearningRate = 1e10 } }, // Q₀ = 1e40·I
         { "Damping", new FishLegOptions { Damping = 1e300 } },
         { "UpdateAuxEvery", new FishLegOptions { UpdateAuxEvery = 0 } },
+        { "EarlyAuxiliarySteps", new FishLegOptions { EarlyAuxiliarySteps = -1 } },
+        { "AuxiliaryStepsPerUpdate", new FishLegOptions { AuxiliaryStepsPerUpdate = 0 } },
+        { "AuxiliaryRampSteps", new FishLegOptions { AuxiliaryRampSteps = -2 } },
         { "Curvature", new FishLegOptions { Curvature = (CurvatureEstimator)7 } },
         { "QForm", new FishLegOptions { QForm = (QForm)(-1) } },
     };

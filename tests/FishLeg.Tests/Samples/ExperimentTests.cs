@@ -89,6 +89,85 @@ public sealed class ExperimentTests : IDisposable
     }
 
     [Fact]
+    public void CurvatureReportsTheAuxiliaryLossAgainstItsOptimum()
+    {
+        var (exitCode, output, error) = Run("curvature", "--data", Shipped, "--train-size", "300", "--batch", "30", "--sgd-iterations", "5",
+            "--updates", "5", "--check-every", "2", "--aux-lr", "1e-3", "--out", _folder);
+        Assert.True(exitCode == 0, error);
+        // Checks at updates 0, 2, 4: A is above A* (no Q beats the exact inverse) and A* < 0.
+        var rows = output.Split('\n').Where(line => System.Text.RegularExpressions.Regex.IsMatch(line, @"^\| +\d")).Select(line => line.Split('|', StringSplitOptions.TrimEntries)).ToList();
+        Assert.Equal(["0", "2", "4"], rows.Select(cells => cells[1]));
+        foreach (string[] cells in rows)
+        {
+            double loss = double.Parse(cells[2], CultureInfo.InvariantCulture), optimum = double.Parse(cells[3], CultureInfo.InvariantCulture);
+            Assert.True(optimum < 0 && loss >= optimum, $"A = {loss}, A* = {optimum}");
+        }
+        Assert.Contains("Mean A / A* over the last 1 check:", output);
+        AssertPng(Path.Combine(_folder, "curvature.png"), 720, 520);
+
+        (exitCode, _, error) = Run("curvature", "--data", Shipped, "--updates", "0", "--out", _folder);
+        Assert.Equal(1, exitCode);
+        Assert.Contains("--updates must be at least 1, not 0", error);
+    }
+
+    /// <summary>The conjugate-gradient optimum −½ûᵀ(F + γI)⁻¹û against the explicit matrix F (column j = F·e_j) solved by elimination, in double.</summary>
+    [Theory]
+    [InlineData(1e-2)]
+    [InlineData(0.3)]
+    public void DampedFisherSolverMatchesTheExplicitInverse(double damping)
+    {
+        var model = new Models.TwoLayerNet(6, seed: 4);
+        var (inputs, targets) = Models.SmallNets.Batch(model.Description, 6, seed: 5);
+        model.LossAndGradient(inputs, targets);
+        double[] u = model.Gradient.ToArray();
+        int n = u.Length;
+        var matrix = new double[n, n];
+        var unit = new double[n];
+        var column = new double[n];
+        for (int j = 0; j < n; j++)
+        {
+            Array.Clear(unit);
+            unit[j] = 1;
+            model.FisherVectorProduct(inputs, unit, column);
+            for (int i = 0; i < n; i++) matrix[i, j] = column[i] + (i == j ? damping : 0);
+        }
+        double norm = Math.Sqrt(u.Sum(x => x * x));
+        double[] x = Solve(matrix, u.Select(value => value / norm).ToArray());
+        double expected = -0.5 * x.Select((value, i) => value * u[i] / norm).Sum();
+
+        var (optimum, iterations) = new DampedFisherSolver<double>(model, tolerance: 1e-12).Optimum(inputs, u, damping);
+        Assert.Equal(expected, optimum, 1e-10 * Math.Abs(expected));
+        Assert.InRange(iterations, 1, n);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DampedFisherSolver<double>(model).Optimum(inputs, u, 0));
+    }
+
+    /// <summary>x = A⁻¹b by Gaussian elimination with partial pivoting.</summary>
+    private static double[] Solve(double[,] a, double[] b)
+    {
+        int n = b.Length;
+        var m = (double[,])a.Clone();
+        var x = (double[])b.Clone();
+        for (int k = 0; k < n; k++)
+        {
+            int pivot = Enumerable.Range(k, n - k).MaxBy(i => Math.Abs(m[i, k]));
+            for (int j = 0; j < n; j++) (m[k, j], m[pivot, j]) = (m[pivot, j], m[k, j]);
+            (x[k], x[pivot]) = (x[pivot], x[k]);
+            for (int i = k + 1; i < n; i++)
+            {
+                double f = m[i, k] / m[k, k];
+                for (int j = k; j < n; j++) m[i, j] -= f * m[k, j];
+                x[i] -= f * x[k];
+            }
+        }
+        for (int k = n - 1; k >= 0; k--)
+        {
+            for (int j = k + 1; j < n; j++) x[k] -= m[k, j] * x[j];
+            x[k] /= m[k, k];
+        }
+        return x;
+    }
+
+    [Fact]
     public void TimeToTargetInterpolatesBetweenEpochs()
     {
         EpochResult[] epochs = [new(0, 0, 0, 500, 500, double.NaN), new(1, 100, 10, 300, 301, double.NaN), new(2, 200, 30, 250, 251, double.NaN)];
