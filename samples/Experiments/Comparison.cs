@@ -206,7 +206,16 @@ public static class Comparison
                         log.Failure = $"the training loss became {loss} at iteration {iteration + 1}: the run diverged (try a smaller learning rate)";
                         break;
                     }
-                    step(auxX, auxY);
+                    try
+                    {
+                        step(auxX, auxY);
+                    }
+                    catch (InvalidOperationException refused)
+                    {
+                        // The optimizers refuse a non-finite gradient (the loss can still be finite when the backward pass overflows).
+                        log.Failure = $"iteration {iteration + 1} was refused ({refused.Message}): the run diverged (try a smaller learning rate)";
+                        break;
+                    }
                     double milliseconds = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
                     seconds += milliseconds / 1000;
                     iteration++;

@@ -167,6 +167,42 @@ public sealed class ExperimentTests : IDisposable
         return x;
     }
 
+    /// <summary>
+    /// A run stops with a clear line when its loss stops being finite, and also when the optimizer refuses a non-finite
+    /// gradient behind a finite loss (a backward pass that overflows); the other runs go on.
+    /// </summary>
+    [Fact]
+    public void ADivergedRunIsReportedAndTheOthersGoOn()
+    {
+        var model = new Models.TwoLayerNet(4, seed: 1);
+        var (inputs, targets) = Models.SmallNets.Batch(model.Description, 16, seed: 2);
+        var data = new Dataset<double>(inputs, targets, 16);
+        Contender<double> Failing(string name, int at, bool lossFails) => new(name, "", m =>
+        {
+            var sgd = new FishLeg.Optimizers.SgdMomentum<double>(m.Parameters.Length, 1e-2);
+            double[] nan = Enumerable.Repeat(double.NaN, m.Parameters.Length).ToArray();
+            int calls = 0;
+            return ((_, _) =>
+            {
+                if (++calls < at) sgd.Step(m.Parameters, m.Gradient);
+                else if (lossFails) m.Parameters.Fill(double.PositiveInfinity); // the next loss is not finite
+                else sgd.Step(m.Parameters, nan);
+            }, sgd);
+        });
+        var output = new StringWriter();
+        var logs = Comparison.Run("test", model, m => m.InitializeParameters(1), data, data,
+            [Failing("refused", at: 3, lossFails: false), Failing("overflowed", at: 2, lossFails: true), Contender<double>.Adam(1e-3)],
+            new TrainingSettings(2, 4, 1, _folder, false, false), output);
+
+        Assert.Equal("iteration 3 was refused (The gradient at step 2 holds NaN at index 0; the parameters and the optimizer state were left unchanged.): " +
+            "the run diverged (try a smaller learning rate)", logs[0].Failure);
+        Assert.Equal(2, logs[0].Batches.Count);
+        Assert.Equal("the training loss became NaN at iteration 3: the run diverged (try a smaller learning rate)", logs[1].Failure);
+        Assert.Null(logs[2].Failure);
+        Assert.Equal(2, logs[2].Epochs.Count - 1);
+        Assert.Contains("refused: iteration 3 was refused", output.ToString());
+    }
+
     [Fact]
     public void TimeToTargetInterpolatesBetweenEpochs()
     {
