@@ -138,6 +138,7 @@ internal sealed class ExperimentOptions
     private readonly Option<int?> _auxiliaryBatch;
     private readonly Option<QForm?> _qForm;
     private readonly Option<MomentumTarget> _momentumOn;
+    private readonly Option<AuxiliaryScaling> _auxiliaryScaling;
     private readonly FishLegOptions _fishLeg;
     private readonly bool _fashionMnist;
 
@@ -165,6 +166,7 @@ internal sealed class ExperimentOptions
         _earlyAuxiliary = new("--early-aux") { Description = "FishLeg: an auxiliary update at every step during the first N steps", DefaultValueFactory = _ => fishLeg.EarlyAuxiliarySteps };
         _auxiliarySteps = new("--aux-steps") { Description = "FishLeg: Adam steps on λ per auxiliary update", DefaultValueFactory = _ => fishLeg.AuxiliaryStepsPerUpdate };
         _auxiliaryRamp = new("--aux-ramp") { Description = "FishLeg: α ramps linearly over the first N Adam steps on λ", DefaultValueFactory = _ => fishLeg.AuxiliaryRampSteps };
+        _auxiliaryScaling = new("--aux-scaling") { Description = "FishLeg's auxiliary Adam: a second moment per entry of λ (PerEntry) or per matrix (PerMatrix)", DefaultValueFactory = _ => fishLeg.AuxiliaryScaling };
         _auxiliaryBatch = new("--aux-batch") { Description = "FishLeg's auxiliary batch size (default: the minibatch size)" };
         _qForm = new("--q-form") { Description = "FishLeg's Q form for every layer (default: each layer's declared form)" };
         _momentumOn = new("--momentum-on") { Description = "FishLeg's momentum on the gradient (Gradient) or on Q·g (PreconditionedGradient)", DefaultValueFactory = _ => fishLeg.MomentumOn };
@@ -190,7 +192,7 @@ internal sealed class ExperimentOptions
         if (training)
             foreach (Option option in new Option[] { _sgdLearningRate, _momentum, _adamLearningRate }) command.Options.Add(option);
         foreach (Option option in new Option[] { _fishLegLearningRate, _damping,
-                     _auxiliaryLearningRate, _initialSgdLearningRate, _auxiliaryEvery, _earlyAuxiliary, _auxiliarySteps, _auxiliaryRamp, _auxiliaryBatch, _qForm, _momentumOn })
+                     _auxiliaryLearningRate, _initialSgdLearningRate, _auxiliaryEvery, _earlyAuxiliary, _auxiliarySteps, _auxiliaryRamp, _auxiliaryScaling, _auxiliaryBatch, _qForm, _momentumOn })
             command.Options.Add(option);
     }
 
@@ -233,6 +235,7 @@ internal sealed class ExperimentOptions
         AuxiliaryLearningRate = parsed.GetValue(_auxiliaryLearningRate), InitialSgdLearningRate = parsed.GetValue(_initialSgdLearningRate),
         UpdateAuxEvery = parsed.GetValue(_auxiliaryEvery), EarlyAuxiliarySteps = parsed.GetValue(_earlyAuxiliary),
         AuxiliaryStepsPerUpdate = parsed.GetValue(_auxiliarySteps), AuxiliaryRampSteps = parsed.GetValue(_auxiliaryRamp),
+        AuxiliaryScaling = parsed.GetValue(_auxiliaryScaling),
         MomentumOn = parsed.GetValue(_momentumOn), Seed = parsed.GetValue(_seed), QForm = parsed.GetValue(_qForm) ?? _fishLeg.QForm,
     };
 }

@@ -10,7 +10,7 @@ namespace FishLeg.Optimizers;
 /// Adam with the semantics of <c>torch.optim.Adam</c> (no AMSGrad): <c>d = g + λθ</c>, <c>m ← β₁m + (1 − β₁)d</c>,
 /// <c>v ← β₂v + (1 − β₂)d²</c>, <c>θ ← θ − (η/(1 − β₁ᵗ))·m/(√v/√(1 − β₂ᵗ) + ε)</c>.
 /// </summary>
-public sealed class Adam<T> : IOptimizer<T>, IOptimizerState<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class Adam<T> : IOptimizer<T>, IOptimizerState<T>, IAuxiliaryOptimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly T[] _m, _v;
     private readonly AdamKernel<T> _kernel = new();

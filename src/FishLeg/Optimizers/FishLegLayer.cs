@@ -40,6 +40,11 @@ internal sealed class FishLegLayer<T> where T : unmanaged, IFloatingPointIeee754
 
     public int LambdaCount => _block.LambdaCount;
 
+    /// <summary>The matrices of this layer's λ, at their offsets in the whole λ.</summary>
+    public System.Collections.Generic.IEnumerable<ParameterMatrix> Matrices => System.Linq.Enumerable.Select(_block.Segments, segment =>
+        new ParameterMatrix(_lambdaOffset + segment.Offset, segment.Rows * segment.Columns,
+            segment.LowerTriangular ? segment.Rows * (segment.Rows + 1) / 2 : segment.Rows * segment.Columns));
+
     public void Initialize(Span<T> lambda, double scale, ref SeededRandom random) => _block.Initialize(Lambda(lambda), scale, ref random);
 
     /// <summary>Copies the model's gradient factors of this layer (layer <paramref name="index"/>), when Q·g uses them.</summary>

@@ -24,7 +24,7 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
     private readonly QForm[] _forms;
     private readonly FishLegLayer<T>[] _layers;
     private readonly T[] _lambda, _lambdaGradient;
-    private readonly Adam<T> _auxiliaryAdam;
+    private readonly IAuxiliaryOptimizer<T> _auxiliaryAdam;
     private readonly T[] _gradient, _momentum, _u, _v, _fv, _xi, _delta, _sampledTargets, _factoredScratch;
     private readonly FishLegUpdateKernel<T> _update = new();
     private readonly NonFiniteSearchKernel<T> _finite = new();
@@ -62,8 +62,11 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
         double scale = Options.InitialSgdLearningRate / Options.LearningRate;
         var initialization = new SeededRandom(Options.Seed);
         foreach (FishLegLayer<T> layer in _layers) layer.Initialize(_lambda, scale, ref initialization);
-        _auxiliaryAdam = new Adam<T>(_lambda.Length, Options.AuxiliaryLearningRate, Options.AuxiliaryBeta1, Options.AuxiliaryBeta2,
-            Options.AuxiliaryEpsilon, weightDecay: 0, prefix: "fishleg.aux_adam");
+        _auxiliaryAdam = Options.AuxiliaryScaling == AuxiliaryScaling.PerEntry
+            ? new Adam<T>(_lambda.Length, Options.AuxiliaryLearningRate, Options.AuxiliaryBeta1, Options.AuxiliaryBeta2,
+                Options.AuxiliaryEpsilon, weightDecay: 0, prefix: "fishleg.aux_adam")
+            : new MatrixAdam<T>(_layers.SelectMany(layer => layer.Matrices).ToArray(), _lambda.Length, Options.AuxiliaryLearningRate,
+                Options.AuxiliaryBeta1, Options.AuxiliaryBeta2, Options.AuxiliaryEpsilon, prefix: "fishleg.aux_adam");
 
         _gradient = new T[_coupledWeightDecay ? count : 0];
         _momentum = new T[count];

@@ -25,6 +25,15 @@ public enum CurvatureEstimator
     EmpiricalFisher,
 }
 
+/// <summary>How the auxiliary Adam normalizes its steps on λ.</summary>
+public enum AuxiliaryScaling
+{
+    /// <summary>Adam as the paper uses it: one second moment per entry of λ, so every entry moves by about ±α at first. The default.</summary>
+    PerEntry,
+    /// <summary>One second moment per matrix of λ (each Kronecker factor, each diagonal): the step keeps the gradient's direction within the matrix and its root-mean-square entry is about α.</summary>
+    PerMatrix,
+}
+
 /// <summary>How weight decay enters the update (docs/math.md §6.6).</summary>
 public enum WeightDecayMode
 {
@@ -54,6 +63,9 @@ public sealed record FishLegOptions
 
     /// <summary>β₂ of the auxiliary Adam.</summary>
     public double AuxiliaryBeta2 { get; init; } = 0.999;
+
+    /// <summary>Whether the auxiliary Adam normalizes per entry of λ (the paper) or per matrix.</summary>
+    public AuxiliaryScaling AuxiliaryScaling { get; init; } = AuxiliaryScaling.PerEntry;
 
     /// <summary>ε of the auxiliary Adam.</summary>
     public double AuxiliaryEpsilon { get; init; } = 1e-8;
@@ -130,6 +142,7 @@ public sealed record FishLegOptions
         if (AuxiliaryRampSteps < 0) throw new ArgumentOutOfRangeException(nameof(AuxiliaryRampSteps), AuxiliaryRampSteps, "AuxiliaryRampSteps must not be negative.");
         if (!Enum.IsDefined(WeightDecayMode)) throw new ArgumentOutOfRangeException(nameof(WeightDecayMode), WeightDecayMode, "Unknown weight decay mode.");
         if (!Enum.IsDefined(MomentumOn)) throw new ArgumentOutOfRangeException(nameof(MomentumOn), MomentumOn, "Unknown momentum target.");
+        if (!Enum.IsDefined(AuxiliaryScaling)) throw new ArgumentOutOfRangeException(nameof(AuxiliaryScaling), AuxiliaryScaling, "Unknown auxiliary scaling.");
         if (!Enum.IsDefined(Curvature)) throw new ArgumentOutOfRangeException(nameof(Curvature), Curvature, "Unknown curvature estimator.");
         if (QForm is { } form && !Enum.IsDefined(form)) throw new ArgumentOutOfRangeException(nameof(QForm), form, "Unknown Q form.");
     }

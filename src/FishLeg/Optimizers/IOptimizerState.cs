@@ -45,3 +45,10 @@ internal static class ScalarReader
         _ => throw new InvalidDataException($"The checkpoint's optimizer value '{key}' is not 0 or 1."),
     };
 }
+
+/// <summary>The optimizer FishLeg runs on λ: a first-order rule with a learning rate it can ramp and a step count.</summary>
+internal interface IAuxiliaryOptimizer<T> : IOptimizer<T>, IOptimizerState<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    double LearningRate { get; set; }
+    long StepCount { get; }
+}

@@ -95,13 +95,28 @@ public class AllocationTests
         Assert.Equal(weightDecay == WeightDecayMode.Decoupled, optimizer.FactoredAuxiliaryLayerCount > 0);
     }
 
+    public static TheoryData<QForm, AuxiliaryScaling> FormsAndScalings
+    {
+        get
+        {
+            var data = new TheoryData<QForm, AuxiliaryScaling>();
+            foreach (QForm form in Enum.GetValues<QForm>())
+                foreach (AuxiliaryScaling scaling in Enum.GetValues<AuxiliaryScaling>()) data.Add(form, scaling);
+            return data;
+        }
+    }
+
+    /// <summary>Every Q form and auxiliary Adam, with several ramped auxiliary steps per update.</summary>
     [Theory]
-    [MemberData(nameof(QBlockTests.Forms), MemberType = typeof(QBlockTests))]
-    public void EveryQFormStepsWithoutAllocating(QForm form)
+    [MemberData(nameof(FormsAndScalings))]
+    public void EveryQFormStepsWithoutAllocating(QForm form, AuxiliaryScaling scaling)
     {
         const int Batch = 16;
         var model = new RegressionNet(Batch, seed: 1);
-        var optimizer = new FishLegOptimizer<float>(model, new FishLegOptions { UpdateAuxEvery = 1, QForm = form });
+        var optimizer = new FishLegOptimizer<float>(model, new FishLegOptions
+        {
+            UpdateAuxEvery = 1, QForm = form, AuxiliaryScaling = scaling, AuxiliaryStepsPerUpdate = 2, AuxiliaryRampSteps = 10,
+        });
         var random = new SeededRandom(5);
         var inputs = new float[Batch * RegressionNet.InputCount];
         var targets = new float[Batch * RegressionNet.OutputCount];

@@ -15,17 +15,20 @@ public class FishLegOptimizerTests
     /// as α·min(1, j/<paramref name="ramp"/>) at the j-th, then θ ← θ − η·Q(λ)·m.
     /// </summary>
     [Theory]
-    [InlineData(1, 0)]
-    [InlineData(3, 0)]
-    [InlineData(3, 2)]
-    [InlineData(2, 5)]
-    public void FirstStepMatchesTheFormulasComputedByHand(int auxiliarySteps, int ramp)
+    [InlineData(1, 0, AuxiliaryScaling.PerEntry)]
+    [InlineData(3, 0, AuxiliaryScaling.PerEntry)]
+    [InlineData(3, 2, AuxiliaryScaling.PerEntry)]
+    [InlineData(2, 5, AuxiliaryScaling.PerEntry)]
+    [InlineData(1, 0, AuxiliaryScaling.PerMatrix)]
+    [InlineData(3, 2, AuxiliaryScaling.PerMatrix)]
+    public void FirstStepMatchesTheFormulasComputedByHand(int auxiliarySteps, int ramp, AuxiliaryScaling scaling)
     {
         const double alpha = 0.01, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;
         var options = new FishLegOptions
         {
             LearningRate = 0.1, InitialSgdLearningRate = 0.05, Damping = 0.2, AuxiliaryLearningRate = alpha,
             Momentum = 0.9, WeightDecay = 0.01, UpdateAuxEvery = 1, AuxiliaryStepsPerUpdate = auxiliarySteps, AuxiliaryRampSteps = ramp,
+            AuxiliaryScaling = scaling,
         };
         var model = new TwoLayerNet(8, seed: 1);
         var (inputs, targets) = SmallNets.Batch(model.Description, 5, seed: 2);
@@ -69,14 +72,20 @@ public class FishLegOptimizerTests
                 r[k] = AdamStep(r[k], Tril(MatMul(sr, n, n, r[k], n, false), n), mr[k], vr[k], t);
             }
 
+            // Per entry, second[i] is entry i's moment; per matrix, second[0] is the matrix's, from the mean square over
+            // its n(n + 1)/2 free (lower-triangular) entries.
             double[] AdamStep(double[] x, double[] gradient, double[] first, double[] second, int step)
             {
                 var next = new double[x.Length];
+                int n = (int)Math.Sqrt(x.Length);
+                if (scaling == AuxiliaryScaling.PerMatrix)
+                    second[0] = beta2 * second[0] + (1 - beta2) * gradient.Sum(value => value * value) / (n * (n + 1) / 2);
                 for (int i = 0; i < x.Length; i++)
                 {
                     first[i] = beta1 * first[i] + (1 - beta1) * gradient[i];
-                    second[i] = beta2 * second[i] + (1 - beta2) * gradient[i] * gradient[i];
-                    double mHat = first[i] / (1 - Math.Pow(beta1, step)), vHat = second[i] / (1 - Math.Pow(beta2, step));
+                    if (scaling == AuxiliaryScaling.PerEntry) second[i] = beta2 * second[i] + (1 - beta2) * gradient[i] * gradient[i];
+                    double mHat = first[i] / (1 - Math.Pow(beta1, step));
+                    double vHat = second[scaling == AuxiliaryScaling.PerEntry ? i : 0] / (1 - Math.Pow(beta2, step));
                     next[i] = x[i] - rate * mHat / (Math.Sqrt(vHat) + epsilon);
                 }
                 return next;
@@ -418,6 +427,7 @@ public class FishLegOptimizerTests
         { "AuxiliaryStepsPerUpdate", new FishLegOptions { AuxiliaryStepsPerUpdate = 0 } },
         { "AuxiliaryRampSteps", new FishLegOptions { AuxiliaryRampSteps = -2 } },
         { "Curvature", new FishLegOptions { Curvature = (CurvatureEstimator)7 } },
+        { "AuxiliaryScaling", new FishLegOptions { AuxiliaryScaling = (AuxiliaryScaling)2 } },
         { "QForm", new FishLegOptions { QForm = (QForm)(-1) } },
     };
 

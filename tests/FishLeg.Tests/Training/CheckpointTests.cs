@@ -53,6 +53,20 @@ public sealed class CheckpointTests : IDisposable
             ((FishLegOptimizer<double>)optimizer).Step(x);
         });
 
+    /// <summary>The per-matrix auxiliary Adam with a ramp that is still under way at the checkpoint, and early steps that all update λ.</summary>
+    [Fact]
+    public void FishLegWithScheduledMatrixAdamResumesExactly() => AssertExactResume(
+        model => new FishLegOptimizer<double>(model, new FishLegOptions
+        {
+            UpdateAuxEvery = 3, EarlyAuxiliarySteps = 2, AuxiliaryStepsPerUpdate = 2, AuxiliaryRampSteps = 20, AuxiliaryScaling = AuxiliaryScaling.PerMatrix,
+        }),
+        (model, optimizer, k) =>
+        {
+            var (x, y) = BatchAt(model.Description, k);
+            model.LossAndGradient(x, y);
+            ((FishLegOptimizer<double>)optimizer).Step(x);
+        });
+
     [Fact]
     public void AdamResumesExactly() => AssertExactResume(
         model => new Adam<double>(TanhBernoulliNet.ParameterCount, 1e-2),
