@@ -16,7 +16,7 @@ foreach (string name in new[] { "SGD-momentum", "Adam", "FishLeg" })
     var model = new SpiralNet(Batch, seed);
     // FishLeg starts as SGD-momentum (Q₀ = (η_SGDm/η)·I) and learns Q ≈ (F + γI)⁻¹ from there. Its momentum is the
     // paper's m ← βm + (1 − β)g, so η_SGDm = 1 with β = 0.9 starts exactly like the SGD-momentum run's lr 0.1.
-    var fishLeg = new FishLegOptimizer<float>(model, new FishLegOptions
+    var fishLeg = new FishLegOptimizer<float>(model, FishLegOptions.PaperTable1 with
     {
         LearningRate = 1, InitialSgdLearningRate = 1, Damping = 0.1, AuxiliaryLearningRate = 1e-3, WeightDecay = 0,
     });

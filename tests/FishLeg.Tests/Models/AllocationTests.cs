@@ -74,7 +74,10 @@ public class AllocationTests
     {
         const int Batch = 100;
         var model = new Autoencoder(Batch, seed: 1);
-        var optimizer = new FishLegOptimizer<float>(model, new FishLegOptions { UpdateAuxEvery = 2, MomentumOn = momentum, Curvature = curvature, WeightDecayMode = weightDecay });
+        var optimizer = new FishLegOptimizer<float>(model, new FishLegOptions
+        {
+            UpdateAuxEvery = 2, EarlyAuxiliarySteps = 0, MomentumOn = momentum, Curvature = curvature, WeightDecayMode = weightDecay,
+        });
         var random = new SeededRandom(4);
         var inputs = new float[Batch * Autoencoder.InputCount];
         for (int i = 0; i < inputs.Length; i++) inputs[i] = (float)random.NextDouble();

@@ -45,7 +45,7 @@ public class DeepLinearTests(ITestOutputHelper output)
         // The paper's values for this figure (η = 0.04, α = 1e-3, β = 0.9, η_SGDm = 2e-3); γ = 1e-3, T = 1.
         double fishLeg = FinalTestLoss(data, model =>
         {
-            var optimizer = new FishLegOptimizer<double>(model, new FishLegOptions
+            var optimizer = new FishLegOptimizer<double>(model, FishLegOptions.PaperTable1 with
             {
                 LearningRate = 0.04, AuxiliaryLearningRate = 1e-3, Momentum = 0.9, InitialSgdLearningRate = 2e-3,
                 Damping = 1e-3, UpdateAuxEvery = 1, WeightDecay = 0,

@@ -24,7 +24,7 @@ public class FishLegOptimizerTests
     public void FirstStepMatchesTheFormulasComputedByHand(int auxiliarySteps, int ramp, AuxiliaryScaling scaling)
     {
         const double alpha = 0.01, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;
-        var options = new FishLegOptions
+        var options = FishLegOptions.PaperTable1 with // momentum on g, coupled weight decay
         {
             LearningRate = 0.1, InitialSgdLearningRate = 0.05, Damping = 0.2, AuxiliaryLearningRate = alpha,
             Momentum = 0.9, WeightDecay = 0.01, UpdateAuxEvery = 1, AuxiliaryStepsPerUpdate = auxiliarySteps, AuxiliaryRampSteps = ramp,
@@ -123,7 +123,7 @@ public class FishLegOptimizerTests
     {
         var model = new TwoLayerNet(8, seed: 1);
         var (inputs, targets) = SmallNets.Batch(model.Description, 5, seed: 2);
-        var optimizer = new FishLegOptimizer<double>(model, new FishLegOptions { UpdateAuxEvery = 3 });
+        var optimizer = new FishLegOptimizer<double>(model, new FishLegOptions { UpdateAuxEvery = 3, EarlyAuxiliarySteps = 0 });
         var counts = new long[7];
         for (int k = 0; k < 7; k++)
         {
@@ -160,7 +160,7 @@ public class FishLegOptimizerTests
     [InlineData(CurvatureEstimator.EmpiricalFisher)]
     public void AuxiliaryLossUsesTheChosenEstimator(CurvatureEstimator estimator)
     {
-        var options = new FishLegOptions { Curvature = estimator, Seed = 5, Damping = 0.2, InitialSgdLearningRate = 0.05, LearningRate = 0.1 };
+        var options = FishLegOptions.PaperTable1 with { Curvature = estimator, Seed = 5, Damping = 0.2, InitialSgdLearningRate = 0.05, LearningRate = 0.1 };
         var model = new TwoLayerNet(8, seed: 1);
         var (inputs, targets) = SmallNets.Batch(model.Description, 5, seed: 2);
         var (auxiliary, auxiliaryTargets) = SmallNets.Batch(model.Description, 7, seed: 3);
