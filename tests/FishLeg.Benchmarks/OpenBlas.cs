@@ -33,8 +33,30 @@ internal static unsafe partial class OpenBlas
                 1f, pa, lda, pb, ldb, 0f, pc, ldc);
     }
 
+    /// <summary>
+    /// The inverse of a symmetric positive-definite matrix by LAPACK's Cholesky routines (spotrf, then spotri, which writes
+    /// the inverse's lower triangle); true when the matrix was positive definite.
+    /// </summary>
+    public static bool CholeskyInverse(int n, float[] a)
+    {
+        fixed (float* pa = a)
+            return LAPACKE_spotrf(RowMajor, (byte)'L', n, pa, n) == 0 && LAPACKE_spotri(RowMajor, (byte)'L', n, pa, n) == 0;
+    }
+
+    /// <summary>The kernel OpenBLAS chose for this CPU (it reports a slower one when OPENBLAS_CORETYPE pins it).</summary>
+    public static string CoreName => Marshal.PtrToStringAnsi(openblas_get_corename()) ?? "?";
+
     [LibraryImport(Library)]
     private static partial void openblas_set_num_threads(int threads);
+
+    [LibraryImport(Library)]
+    private static partial nint openblas_get_corename();
+
+    [LibraryImport(Library)]
+    private static partial int LAPACKE_spotrf(int layout, byte uplo, int n, float* a, int lda);
+
+    [LibraryImport(Library)]
+    private static partial int LAPACKE_spotri(int layout, byte uplo, int n, float* a, int lda);
 
     [LibraryImport(Library)]
     private static partial void cblas_sgemm(int order, int transposeA, int transposeB, int m, int n, int k,

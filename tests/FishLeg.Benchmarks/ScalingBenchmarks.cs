@@ -38,7 +38,7 @@ public class ScalingBenchmarks
         for (int i = 0; i < _inputs.Length; i++) _inputs[i] = (float)random.NextGaussian();
         _optimizer = new FishLegOptimizer<float>(_model, new FishLegOptions
         {
-            MomentumOn = MomentumTarget.PreconditionedGradient, WeightDecayMode = WeightDecayMode.Decoupled, UpdateAuxEvery = 10,
+            MomentumOn = MomentumTarget.PreconditionedGradient, WeightDecayMode = WeightDecayMode.Decoupled, UpdateAuxEvery = 10, EarlyAuxiliarySteps = 0,
         });
     }
 

@@ -11,6 +11,8 @@ internal sealed class DiagonalQ<T>(int rows, int columns) : QBlock<T>(rows, colu
 
     public override void Initialize(Span<T> lambda, double scale, ref SeededRandom random) => lambda.Fill(T.CreateChecked(Math.Sqrt(scale)));
 
+    public override void WarmStart(Span<T> lambda, ReadOnlySpan<T> diagonal) => TensorPrimitives.Sqrt(diagonal, lambda);
+
     public override void Apply(ReadOnlySpan<T> lambda, ReadOnlySpan<T> u, Span<T> v)
     {
         TensorPrimitives.Multiply(lambda, u, v);

@@ -47,6 +47,9 @@ internal sealed class FishLegLayer<T> where T : unmanaged, IFloatingPointIeee754
 
     public void Initialize(Span<T> lambda, double scale, ref SeededRandom random) => _block.Initialize(Lambda(lambda), scale, ref random);
 
+    /// <summary>Sets this layer's λ so that Q's diagonal fits this layer's block of <paramref name="diagonal"/>.</summary>
+    public void WarmStart(Span<T> lambda, ReadOnlySpan<T> diagonal) => _block.WarmStart(Lambda(lambda), Block(diagonal));
+
     /// <summary>Copies the model's gradient factors of this layer (layer <paramref name="index"/>), when Q·g uses them.</summary>
     public void KeepGradientFactors(IFishLegModel<T> model, int index)
     {

@@ -26,6 +26,8 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
     private readonly T[] _lambda, _lambdaGradient;
     private readonly IAuxiliaryOptimizer<T> _auxiliaryAdam;
     private readonly T[] _gradient, _momentum, _u, _v, _fv, _xi, _delta, _sampledTargets, _factoredScratch;
+    // The sum of g² over the warm-start steps (empty without a warm start).
+    private readonly T[] _squares;
     private readonly FishLegUpdateKernel<T> _update = new();
     private readonly NonFiniteSearchKernel<T> _finite = new();
     // Coupled weight decay changes g (g + wd·θ goes into _gradient); otherwise the model's gradient is used as it is.
@@ -69,6 +71,7 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
                 Options.AuxiliaryBeta1, Options.AuxiliaryBeta2, Options.AuxiliaryEpsilon, prefix: "fishleg.aux_adam");
 
         _gradient = new T[_coupledWeightDecay ? count : 0];
+        _squares = new T[Options.WarmStartSteps > 0 ? count : 0];
         _momentum = new T[count];
         _u = new T[count];
         _v = new T[count];
@@ -163,7 +166,10 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
         if (_coupledWeightDecay) TensorPrimitives.MultiplyAdd(theta, T.CreateChecked(Options.WeightDecay), raw, _gradient);
         ReadOnlySpan<T> g = _coupledWeightDecay ? _gradient : raw;
 
-        bool auxiliaryDue = StepCount < Options.EarlyAuxiliarySteps || StepCount % Options.UpdateAuxEvery == 0;
+        long warmUp = Options.WarmStartSteps, sinceWarmStart = StepCount - warmUp;
+        if (StepCount < warmUp) TensorPrimitives.MultiplyAdd(g, g, _squares, _squares);
+        else if (StepCount == warmUp && warmUp > 0) WarmStart();
+        bool auxiliaryDue = sinceWarmStart >= 0 && (sinceWarmStart < Options.EarlyAuxiliarySteps || sinceWarmStart % Options.UpdateAuxEvery == 0);
         T beta = T.CreateChecked(Options.Momentum), oneMinusBeta = T.CreateChecked(1 - Options.Momentum);
         if (Options.MomentumOn == MomentumTarget.Gradient)
         {
@@ -230,6 +236,15 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
         return true;
     }
 
+    /// <summary>Q's diagonal ← 1/(mean g² + γ) over the warm-start steps (the sums become that diagonal).</summary>
+    private void WarmStart()
+    {
+        TensorPrimitives.Multiply(_squares, T.One / T.CreateChecked(Options.WarmStartSteps), _squares);
+        TensorPrimitives.Add(_squares, T.CreateChecked(Options.Damping), _squares);
+        TensorPrimitives.Reciprocal(_squares, _squares);
+        foreach (FishLegLayer<T> layer in _layers) layer.WarmStart(_lambda, _squares);
+    }
+
     /// <summary>_fv ← C·_v for the chosen estimator C of the Fisher, on the auxiliary batch.</summary>
     private void CurvatureProduct(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets)
     {
@@ -274,7 +289,9 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
 
     /// <inheritdoc/>
     public IEnumerable<KeyValuePair<string, T[]>> StateTensors =>
-        new KeyValuePair<string, T[]>[] { new("fishleg.momentum", _momentum), new("fishleg.lambda", _lambda) }.Concat(_auxiliaryAdam.StateTensors);
+        new KeyValuePair<string, T[]>[] { new("fishleg.momentum", _momentum), new("fishleg.lambda", _lambda) }
+            .Concat(_squares.Length > 0 ? [new("fishleg.warm_start_squares", _squares)] : [])
+            .Concat(_auxiliaryAdam.StateTensors);
 
     /// <summary>Each layer's Q form, in order: λ's layout, which a checkpoint must share (two forms can have equal λ lengths).</summary>
     private string QForms => string.Join(",", _forms);
@@ -284,7 +301,6 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
     {
         get
         {
-            var (s0, s1, s2, s3) = _random.State;
             var scalars = new Dictionary<string, string>(_auxiliaryAdam.StateScalars)
             {
                 ["fishleg.q_forms"] = QForms,
@@ -292,7 +308,7 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
                 ["fishleg.aux_updates"] = AuxiliaryUpdateCount.ToString(CultureInfo.InvariantCulture),
                 ["fishleg.aux_skipped"] = SkippedAuxiliaryUpdateCount.ToString(CultureInfo.InvariantCulture),
                 ["fishleg.aux_loss"] = AuxiliaryLoss.ToString("R", CultureInfo.InvariantCulture),
-                ["fishleg.random"] = string.Create(CultureInfo.InvariantCulture, $"{s0:x16} {s1:x16} {s2:x16} {s3:x16}"),
+                ["fishleg.random"] = ScalarReader.Format(_random),
             };
             return scalars;
         }
@@ -313,16 +329,12 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
         // NaN is a valid value here (no auxiliary update yet, or a skipped one).
         if (!double.TryParse(ScalarReader.Get(scalars, "fishleg.aux_loss"), NumberStyles.Float, CultureInfo.InvariantCulture, out double loss))
             throw new System.IO.InvalidDataException("The checkpoint's optimizer value 'fishleg.aux_loss' is not a number.");
-        string[] words = ScalarReader.Get(scalars, "fishleg.random").Split(' ');
-        var state = new ulong[4];
-        if (words.Length != 4 || !words.Select((w, i) => w.Length == 16 && ulong.TryParse(w, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out state[i])).All(ok => ok)
-            || state.All(word => word == 0))
-            throw new System.IO.InvalidDataException("The checkpoint's optimizer value 'fishleg.random' is not four hexadecimal words of a valid generator state.");
+        SeededRandom random = ScalarReader.GetRandom(scalars, "fishleg.random");
         return () =>
         {
             restoreAdam();
             (StepCount, AuxiliaryUpdateCount, SkippedAuxiliaryUpdateCount, AuxiliaryLoss) = (steps, updates, skipped, loss);
-            _random = SeededRandom.FromState((state[0], state[1], state[2], state[3]));
+            _random = random;
         };
     }
 }

@@ -102,6 +102,14 @@ public sealed record FishLegOptions
     /// </summary>
     public int EarlyAuxiliarySteps { get; init; } = 100;
 
+    /// <summary>
+    /// The official code's warm start: during the first W steps Q stays Q₀ and the squared gradients are averaged; at step
+    /// W, Q's diagonal is set to 1/(mean g² + γ) (exactly for the element-wise forms, as the nearest Kronecker product of
+    /// diagonals for the Kronecker forms), and the auxiliary schedule starts, counting steps from there. Needs γ &gt; 0.
+    /// Default 0 (no warm start: Q₀ = (η_SGDm/η)·I).
+    /// </summary>
+    public int WarmStartSteps { get; init; }
+
     /// <summary>Adam steps on λ per auxiliary update, each with a fresh v = Q(λ)u and Fisher product on the same auxiliary batch and u. Default 1.</summary>
     public int AuxiliaryStepsPerUpdate { get; init; } = 1;
 
@@ -153,6 +161,8 @@ public sealed record FishLegOptions
         if (UpdateAuxEvery < 1) throw new ArgumentOutOfRangeException(nameof(UpdateAuxEvery), UpdateAuxEvery, "UpdateAuxEvery (T) must be at least 1.");
         if (EarlyAuxiliarySteps < 0) throw new ArgumentOutOfRangeException(nameof(EarlyAuxiliarySteps), EarlyAuxiliarySteps, "EarlyAuxiliarySteps must not be negative.");
         if (AuxiliaryStepsPerUpdate < 1) throw new ArgumentOutOfRangeException(nameof(AuxiliaryStepsPerUpdate), AuxiliaryStepsPerUpdate, "AuxiliaryStepsPerUpdate must be at least 1.");
+        if (WarmStartSteps < 0) throw new ArgumentOutOfRangeException(nameof(WarmStartSteps), WarmStartSteps, "WarmStartSteps must not be negative.");
+        if (WarmStartSteps > 0 && Damping == 0) throw new ArgumentOutOfRangeException(nameof(WarmStartSteps), WarmStartSteps, "A warm start sets Q's diagonal to 1/(mean g² + γ), which needs a positive Damping γ.");
         if (AuxiliaryRampSteps < 0) throw new ArgumentOutOfRangeException(nameof(AuxiliaryRampSteps), AuxiliaryRampSteps, "AuxiliaryRampSteps must not be negative.");
         if (!Enum.IsDefined(WeightDecayMode)) throw new ArgumentOutOfRangeException(nameof(WeightDecayMode), WeightDecayMode, "Unknown weight decay mode.");
         if (!Enum.IsDefined(MomentumOn)) throw new ArgumentOutOfRangeException(nameof(MomentumOn), MomentumOn, "Unknown momentum target.");

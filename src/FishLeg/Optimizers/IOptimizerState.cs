@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Numerics;
 
 namespace FishLeg.Optimizers;
@@ -36,6 +37,24 @@ internal static class ScalarReader
     public static long GetCount(IReadOnlyDictionary<string, string> scalars, string key) =>
         long.TryParse(Get(scalars, key), NumberStyles.None, CultureInfo.InvariantCulture, out long value)
             ? value : throw new InvalidDataException($"The checkpoint's optimizer value '{key}' is not a non-negative integer.");
+
+    /// <summary>A random generator's state as <see cref="Format"/> writes it: four hexadecimal words, not all zero.</summary>
+    public static SeededRandom GetRandom(IReadOnlyDictionary<string, string> scalars, string key)
+    {
+        string[] words = Get(scalars, key).Split(' ');
+        var state = new ulong[4];
+        if (words.Length != 4 || !words.Select((w, i) => w.Length == 16 && ulong.TryParse(w, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out state[i])).All(ok => ok)
+            || state.All(word => word == 0))
+            throw new InvalidDataException($"The checkpoint's optimizer value '{key}' is not four hexadecimal words of a valid generator state.");
+        return SeededRandom.FromState((state[0], state[1], state[2], state[3]));
+    }
+
+    /// <summary>A random generator's state as four hexadecimal words.</summary>
+    public static string Format(SeededRandom random)
+    {
+        var (s0, s1, s2, s3) = random.State;
+        return string.Create(CultureInfo.InvariantCulture, $"{s0:x16} {s1:x16} {s2:x16} {s3:x16}");
+    }
 
     /// <summary>A flag written as 0 or 1.</summary>
     public static bool GetFlag(IReadOnlyDictionary<string, string> scalars, string key) => Get(scalars, key) switch

@@ -38,6 +38,32 @@ internal sealed class KroneckerQ<T> : QBlock<T> where T : unmanaged, IFloatingPo
         ScaledIdentity(lambda.Slice(Rows * Rows, Columns * Columns), Columns, diagonal);
     }
 
+    /// <summary>
+    /// L = diag(l), R = diag(r) with log(l_o²·r_i²) = a_o + b_i the least-squares fit of log d_oi: a_o and b_i are the row
+    /// and column means of log d less half its grand mean.
+    /// </summary>
+    public override void WarmStart(Span<T> lambda, ReadOnlySpan<T> diagonal)
+    {
+        int o = Rows, i = Columns;
+        var rowSums = new double[o];
+        var columnSums = new double[i];
+        double total = 0;
+        for (int row = 0; row < o; row++)
+            for (int column = 0; column < i; column++)
+            {
+                double x = Math.Log(double.CreateChecked(diagonal[row * i + column]));
+                rowSums[row] += x;
+                columnSums[column] += x;
+                total += x;
+            }
+        double half = total / ((double)o * i) / 2;
+        Span<T> l = lambda[..(o * o)], r = lambda.Slice(o * o, i * i);
+        l.Clear();
+        r.Clear();
+        for (int row = 0; row < o; row++) l[row * o + row] = T.CreateChecked(Math.Exp((rowSums[row] / i - half) / 2));
+        for (int column = 0; column < i; column++) r[column * i + column] = T.CreateChecked(Math.Exp((columnSums[column] / o - half) / 2));
+    }
+
     public override void Apply(ReadOnlySpan<T> lambda, ReadOnlySpan<T> u, Span<T> v)
     {
         int o = Rows, i = Columns;

@@ -27,6 +27,8 @@ internal sealed class KroneckerSumQ<T> : QBlock<T> where T : unmanaged, IFloatin
 
     public override LambdaSegment[] Segments { get; }
 
+    public override void WarmStart(Span<T> lambda, ReadOnlySpan<T> diagonal) => _first.WarmStart(lambda[.._half], diagonal);
+
     public override void Initialize(Span<T> lambda, double scale, ref SeededRandom random)
     {
         _first.Initialize(lambda[.._half], scale, ref random);

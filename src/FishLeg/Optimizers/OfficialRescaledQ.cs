@@ -40,6 +40,14 @@ internal sealed class OfficialRescaledQ<T> : QBlock<T> where T : unmanaged, IFlo
         ScaledIdentity(lambda.Slice(Rows * Columns + Rows * Rows, Columns * Columns), Columns, T.One);
     }
 
+    /// <summary>A = √d with R = L = I, so that Q·U = A ⊙ A ⊙ U.</summary>
+    public override void WarmStart(Span<T> lambda, ReadOnlySpan<T> diagonal)
+    {
+        TensorPrimitives.Sqrt(diagonal, lambda[..(Rows * Columns)]);
+        ScaledIdentity(lambda.Slice(Rows * Columns, Rows * Rows), Rows, T.One);
+        ScaledIdentity(lambda.Slice(Rows * Columns + Rows * Rows, Columns * Columns), Columns, T.One);
+    }
+
     public override void Apply(ReadOnlySpan<T> lambda, ReadOnlySpan<T> u, Span<T> v)
     {
         TensorPrimitives.Multiply(A(lambda), u, _ut);

@@ -31,6 +31,13 @@ internal abstract class QBlock<T>(int rows, int columns) where T : unmanaged, IF
     /// </summary>
     public abstract void Initialize(Span<T> lambda, double scale, ref SeededRandom random);
 
+    /// <summary>
+    /// Sets λ so that Q(λ)'s diagonal is <paramref name="diagonal"/> (n_o×n_i, positive): exactly for the forms with an
+    /// element-wise matrix, and for the Kronecker forms as the closest l_o²·r_i² in the log domain, with diagonal factors
+    /// (<see cref="QForm.KroneckerSum"/> keeps its small second term).
+    /// </summary>
+    public abstract void WarmStart(Span<T> lambda, ReadOnlySpan<T> diagonal);
+
     /// <summary>V = Q(λ)·U.</summary>
     public abstract void Apply(ReadOnlySpan<T> lambda, ReadOnlySpan<T> u, Span<T> v);
 

@@ -48,6 +48,16 @@ internal sealed class RescaledKroneckerQ<T> : QBlock<T> where T : unmanaged, IFl
         ScaledIdentity(lambda.Slice(2 * size + Rows * Rows, Columns * Columns), Columns, T.One);
     }
 
+    /// <summary>A = √d, B = 1 and L = R = I, so that Q·U = A ⊙ A ⊙ U.</summary>
+    public override void WarmStart(Span<T> lambda, ReadOnlySpan<T> diagonal)
+    {
+        int size = Rows * Columns;
+        TensorPrimitives.Sqrt(diagonal, lambda[..size]);
+        lambda.Slice(size, size).Fill(T.One);
+        ScaledIdentity(lambda.Slice(2 * size, Rows * Rows), Rows, T.One);
+        ScaledIdentity(lambda.Slice(2 * size + Rows * Rows, Columns * Columns), Columns, T.One);
+    }
+
     public override void Apply(ReadOnlySpan<T> lambda, ReadOnlySpan<T> u, Span<T> v)
     {
         TensorPrimitives.Multiply(A(lambda), u, _ut);

@@ -64,6 +64,30 @@ public class AllocationTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
+    /// <summary>K-FAC on the autoencoder: steps with a factor update (the sampled pass), an inverse update, and neither.</summary>
+    [Theory]
+    [InlineData(KfacFisher.Sampled, 100)]
+    [InlineData(KfacFisher.Empirical, 100)]
+    [InlineData(KfacFisher.Sampled, 1000)] // the dense preconditioning
+    public void SteadyStateKfacStepAllocatesNothing(KfacFisher fisher, int batch)
+    {
+        var model = new Autoencoder(batch, seed: 1);
+        var optimizer = new KfacOptimizer<float>(model, new KfacOptions { Fisher = fisher, FactorUpdateEvery = 2, InverseUpdateEvery = 3 });
+        Assert.Equal(batch == 100, optimizer.LowRankLayerCount > 0);
+        var random = new SeededRandom(4);
+        var inputs = new float[batch * Autoencoder.InputCount];
+        for (int i = 0; i < inputs.Length; i++) inputs[i] = (float)random.NextDouble();
+        void Step()
+        {
+            model.LossAndGradient(inputs, inputs);
+            optimizer.Step(inputs);
+        }
+        Step();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int k = 1; k < 7; k++) Step(); // factor updates at 2, 4, 6; inverses at 3, 6
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     [Theory]
     [InlineData(MomentumTarget.Gradient, CurvatureEstimator.Fisher, WeightDecayMode.Coupled)]
     [InlineData(MomentumTarget.PreconditionedGradient, CurvatureEstimator.Fisher, WeightDecayMode.Coupled)]

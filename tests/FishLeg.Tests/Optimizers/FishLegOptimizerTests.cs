@@ -102,6 +102,42 @@ public class FishLegOptimizerTests
         Assert.Equal(1, optimizer.AuxiliaryUpdateCount);
     }
 
+    /// <summary>
+    /// A warm start: Q stays Q₀ and λ still during the first W steps; at step W, Q's diagonal becomes 1/(mean g² + γ)
+    /// (checked on the diagonal form, D = √d, through that step's first Adam step, which moves every entry by exactly α
+    /// when ε is negligible), and the auxiliary schedule counts from step W.
+    /// </summary>
+    [Fact]
+    public void WarmStartSetsQFromTheMeanSquaredGradientAndThenStartsTheSchedule()
+    {
+        const int W = 3;
+        const double gamma = 0.2, alpha = 1e-3;
+        var model = new TwoLayerNet(8, seed: 1);
+        var optimizer = new FishLegOptimizer<double>(model, new FishLegOptions
+        {
+            WarmStartSteps = W, QForm = QForm.Diagonal, AuxiliaryScaling = AuxiliaryScaling.PerEntry, AuxiliaryLearningRate = alpha,
+            AuxiliaryEpsilon = 1e-30, Damping = gamma, UpdateAuxEvery = 2, EarlyAuxiliarySteps = 0, WeightDecay = 0,
+        });
+        double[] lambda0 = optimizer.AuxiliaryParameters.ToArray();
+        var squares = new double[model.Parameters.Length];
+        var counts = new long[6];
+        for (int k = 0; k < counts.Length; k++)
+        {
+            var (x, y) = SmallNets.Batch(model.Description, 5, seed: (ulong)(10 + k));
+            model.LossAndGradient(x, y);
+            double[] g = model.Gradient.ToArray();
+            if (k < W) for (int i = 0; i < g.Length; i++) squares[i] += g[i] * g[i];
+            optimizer.Step(x);
+            counts[k] = optimizer.AuxiliaryUpdateCount;
+            double[] lambda = optimizer.AuxiliaryParameters.ToArray();
+            if (k < W) Assert.Equal(lambda0, lambda);
+            if (k == W)
+                for (int i = 0; i < lambda.Length; i++)
+                    Assert.True(Math.Abs(Math.Abs(lambda[i] - Math.Sqrt(1 / (squares[i] / W + gamma))) - alpha) < 1e-15, $"D[{i}] = {lambda[i]}");
+        }
+        Assert.Equal(new long[] { 0, 0, 0, 1, 1, 2 }, counts);
+    }
+
     [Fact]
     public void EarlyStepsAllHaveAnAuxiliaryUpdate()
     {
@@ -426,6 +462,8 @@ public class FishLegOptimizerTests
         { "EarlyAuxiliarySteps", new FishLegOptions { EarlyAuxiliarySteps = -1 } },
         { "AuxiliaryStepsPerUpdate", new FishLegOptions { AuxiliaryStepsPerUpdate = 0 } },
         { "AuxiliaryRampSteps", new FishLegOptions { AuxiliaryRampSteps = -2 } },
+        { "WarmStartSteps", new FishLegOptions { WarmStartSteps = -1 } },
+        { "WarmStartSteps", new FishLegOptions { WarmStartSteps = 2, Damping = 0 } },
         { "Curvature", new FishLegOptions { Curvature = (CurvatureEstimator)7 } },
         { "AuxiliaryScaling", new FishLegOptions { AuxiliaryScaling = (AuxiliaryScaling)2 } },
         { "QForm", new FishLegOptions { QForm = (QForm)(-1) } },

@@ -75,6 +75,16 @@ public sealed class ExperimentTests : IDisposable
     }
 
     [Fact]
+    public void KfacTrainsTheAutoencoder()
+    {
+        var (exitCode, output, error) = Run("--data", Shipped, "--train-size", "400", "--test-size", "100", "--epochs", "2",
+            "--batch", "50", "--optimizers", "adam,kfac", "--kfac-inverse-every", "3", "--out", _folder);
+        Assert.True(exitCode == 0, error);
+        AssertLearned(EpochRows(Path.Combine(_folder, "autoencoder.csv")), ["Adam", "K-FAC"], epochs: 2);
+        Assert.Contains("| K-FAC ", output);
+    }
+
+    [Fact]
     public void FishLegTakesAnAuxiliaryBatchOfItsOwnSize()
     {
         // An auxiliary batch larger than the minibatch: the model is built for the larger of the two.
@@ -182,7 +192,7 @@ public sealed class ExperimentTests : IDisposable
             var sgd = new FishLeg.Optimizers.SgdMomentum<double>(m.Parameters.Length, 1e-2);
             double[] nan = Enumerable.Repeat(double.NaN, m.Parameters.Length).ToArray();
             int calls = 0;
-            return ((_, _) =>
+            return ((_, _, _) =>
             {
                 if (++calls < at) sgd.Step(m.Parameters, m.Gradient);
                 else if (lossFails) m.Parameters.Fill(double.PositiveInfinity); // the next loss is not finite
@@ -363,7 +373,7 @@ public sealed class ExperimentTests : IDisposable
     }
 
     [Theory]
-    [InlineData("error: --optimizers: unknown optimizer 'lbfgs'; choose from sgd, adam, fishleg.", "--optimizers", "adam,lbfgs")]
+    [InlineData("error: --optimizers: unknown optimizer 'lbfgs'; choose from sgd, adam, fishleg, kfac.", "--optimizers", "adam,lbfgs")]
     [InlineData("error: --batch must be at least 1, not 0.", "--batch", "0")]
     [InlineData("error: --epochs must be at least 1, not 0.", "--epochs", "0")]
     [InlineData("error: --epochs must be at least 1, not 0.", "deep-linear", "--epochs", "0")]

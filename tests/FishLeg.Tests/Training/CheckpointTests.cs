@@ -53,18 +53,41 @@ public sealed class CheckpointTests : IDisposable
             ((FishLegOptimizer<double>)optimizer).Step(x);
         });
 
-    /// <summary>The per-matrix auxiliary Adam with a ramp that is still under way at the checkpoint, and early steps that all update λ.</summary>
+    /// <summary>The per-matrix auxiliary Adam with a ramp that is still under way at the checkpoint, after a one-step warm start and early steps that all update λ.</summary>
     [Fact]
     public void FishLegWithScheduledMatrixAdamResumesExactly() => AssertExactResume(
         model => new FishLegOptimizer<double>(model, new FishLegOptions
         {
             UpdateAuxEvery = 3, EarlyAuxiliarySteps = 2, AuxiliaryStepsPerUpdate = 2, AuxiliaryRampSteps = 20, AuxiliaryScaling = AuxiliaryScaling.PerMatrix,
+            WarmStartSteps = 1,
         }),
         (model, optimizer, k) =>
         {
             var (x, y) = BatchAt(model.Description, k);
             model.LossAndGradient(x, y);
             ((FishLegOptimizer<double>)optimizer).Step(x);
+        });
+
+    /// <summary>Saved in the middle of a warm start (step 3 of 5): the squared gradients so far travel with the checkpoint.</summary>
+    [Fact]
+    public void FishLegResumesExactlyInTheMiddleOfAWarmStart() => AssertExactResume(
+        model => new FishLegOptimizer<double>(model, new FishLegOptions { WarmStartSteps = 5, UpdateAuxEvery = 2 }),
+        (model, optimizer, k) =>
+        {
+            var (x, y) = BatchAt(model.Description, k);
+            model.LossAndGradient(x, y);
+            ((FishLegOptimizer<double>)optimizer).Step(x);
+        });
+
+    /// <summary>K-FAC with the true Fisher (its sampling generator travels too), running factors and stale inverses across the checkpoint.</summary>
+    [Fact]
+    public void KfacResumesExactly() => AssertExactResume(
+        model => new KfacOptimizer<double>(model, new KfacOptions { Seed = 8, InverseUpdateEvery = 2, FactorUpdateEvery = 1, WeightDecay = 1e-3 }),
+        (model, optimizer, k) =>
+        {
+            var (x, y) = BatchAt(model.Description, k);
+            model.LossAndGradient(x, y);
+            ((KfacOptimizer<double>)optimizer).Step(x);
         });
 
     [Fact]

@@ -1,0 +1,116 @@
+using System;
+using System.Linq;
+using BenchmarkDotNet.Attributes;
+using FishLeg;
+using FishLeg.Experiments;
+using FishLeg.Kernels;
+using FishLeg.Optimizers;
+
+namespace FishLeg.Benchmarks;
+
+/// <summary>
+/// K-FAC on the autoencoder at batch 100, two threads, beside SGD-momentum and FishLeg (its defaults, T = 10 after the
+/// early steps) in the same run: an iteration with neither a factor nor an inverse update, and the mean iteration over
+/// ten with factors every F steps and inverses every 10 (F = 1 and F = 10). Allocated bytes per operation must read 0.
+/// </summary>
+[MedianColumn]
+[MemoryDiagnoser]
+public class KfacBenchmarks
+{
+    private const int Batch = 100;
+    private readonly float[] _inputs = new float[Batch * Autoencoder.InputCount];
+    private Autoencoder _model = null!;
+    private SgdMomentum<float> _sgd = null!;
+    private FishLegOptimizer<float> _fishLeg = null!;
+    private KfacOptimizer<float> _withoutUpdates = null!, _factorsEveryStep = null!, _factorsEveryTenth = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new SeededRandom(2);
+        for (int i = 0; i < _inputs.Length; i++) _inputs[i] = (float)random.NextDouble();
+        WorkerPool.Shared.Parallelism = 2;
+        _model = new Autoencoder(Batch, seed: 1);
+        _sgd = new SgdMomentum<float>(Autoencoder.ParameterCount, learningRate: 0.01);
+        _fishLeg = new FishLegOptimizer<float>(_model, new FishLegOptions { EarlyAuxiliarySteps = 0 });
+        // Factors and inverses only at step 0, which the warm-up spends.
+        _withoutUpdates = new KfacOptimizer<float>(_model, new KfacOptions { FactorUpdateEvery = int.MaxValue, InverseUpdateEvery = int.MaxValue });
+        _factorsEveryStep = new KfacOptimizer<float>(_model, new KfacOptions { FactorUpdateEvery = 1, InverseUpdateEvery = 10 });
+        _factorsEveryTenth = new KfacOptimizer<float>(_model, new KfacOptions { FactorUpdateEvery = 10, InverseUpdateEvery = 10 });
+    }
+
+    [Benchmark(Baseline = true)]
+    public void SgdMomentumIteration()
+    {
+        _model.LossAndGradient(_inputs, _inputs);
+        _sgd.Step(_model.Parameters, _model.Gradient);
+    }
+
+    [Benchmark(OperationsPerInvoke = 10)]
+    public void FishLegIterationAtTEqualsTen() => Ten(() => _fishLeg.Step(_inputs));
+
+    [Benchmark]
+    public void KfacIterationWithoutUpdates()
+    {
+        _model.LossAndGradient(_inputs, _inputs);
+        _withoutUpdates.Step(_inputs);
+    }
+
+    [Benchmark(OperationsPerInvoke = 10)]
+    public void KfacIterationFactorsEveryStepInversesEveryTenth() => Ten(() => _factorsEveryStep.Step(_inputs));
+
+    [Benchmark(OperationsPerInvoke = 10)]
+    public void KfacIterationFactorsAndInversesEveryTenth() => Ten(() => _factorsEveryTenth.Step(_inputs));
+
+    private void Ten(Action step)
+    {
+        for (int k = 0; k < 10; k++)
+        {
+            _model.LossAndGradient(_inputs, _inputs);
+            step();
+        }
+    }
+}
+
+/// <summary>
+/// The damped-factor inverse K-FAC needs, n × n in float on two threads: ours (Cholesky through our GEMM, then L⁻¹ and
+/// L⁻ᵀL⁻¹) beside LAPACK's spotrf + spotri from the system OpenBLAS (apt-get install libopenblas0), in the same run.
+/// Run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset; the setup prints the kernel OpenBLAS chose.
+/// </summary>
+[MedianColumn]
+public class SymmetricInverseBenchmarks
+{
+    [Params(250, 500, 1000)]
+    public int N { get; set; }
+
+    private float[] _matrix = [], _work = [], _inverse = [];
+    private SymmetricInverse<float> _ours = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        WorkerPool.Shared.Parallelism = 2;
+        OpenBlas.SetThreads(2);
+        Console.WriteLine($"// OpenBLAS kernel: {OpenBlas.CoreName}");
+        // A = MᵀM/n + 0.1·I: a factor-like SPD matrix.
+        var random = new SeededRandom(3);
+        float[] m = Enumerable.Range(0, N * N).Select(_ => (float)random.NextGaussian()).ToArray();
+        _matrix = new float[N * N];
+        Gemm.TN(N, N, N, m, N, m, N, _matrix, N);
+        for (int i = 0; i < N * N; i++) _matrix[i] /= N;
+        for (int i = 0; i < N; i++) _matrix[i * N + i] += 0.1f;
+        _work = new float[N * N];
+        _inverse = new float[N * N];
+        _ours = new SymmetricInverse<float>(N);
+    }
+
+    [Benchmark(Baseline = true)]
+    public bool Lapack()
+    {
+        _matrix.CopyTo(_work, 0);
+        return OpenBlas.CholeskyInverse(N, _work);
+    }
+
+    [Benchmark]
+    public bool Ours() => _ours.Invert(_matrix, _inverse);
+}

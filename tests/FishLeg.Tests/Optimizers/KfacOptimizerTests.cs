@@ -1,0 +1,277 @@
+using System;
+using System.Linq;
+using FishLeg.Optimizers;
+using FishLeg.Tests.Models;
+using Xunit;
+
+namespace FishLeg.Tests.Optimizers;
+
+/// <summary>
+/// K-FAC against an independent computation on the two-layer tanh net (Gaussian, σ = 1) in double precision: the
+/// activations and per-example back-propagated errors by hand, the factors as explicit sums, the damped inverses by
+/// Gaussian elimination, and the whole step.
+/// </summary>
+public class KfacOptimizerTests
+{
+    /// <summary>One layer's explicit quantities for a batch: A = Σ āāᵀ/K, G = Σ δδᵀ/K and ∇W = Σ δāᵀ/K.</summary>
+    private sealed record Layer(double[,] A, double[,] G, double[,] Gradient);
+
+    /// <summary>Forward and backward by hand for targets <paramref name="targets"/>: per layer A, G and ∇W.</summary>
+    private static Layer[] ByHand(TwoLayerNet model, double[] inputs, double[] targets, int batch)
+    {
+        var layers = model.Description.Layers;
+        double[] theta = model.Parameters.ToArray();
+        double[,] W(int l) => Matrix(theta.Skip(layers[l].Offset).Take(layers[l].ParameterCount).ToArray(), layers[l].Outputs, layers[l].Columns);
+        double[,] w0 = W(0), w1 = W(1);
+        int n0 = layers[0].Inputs, h = layers[0].Outputs, n1 = layers[1].Outputs;
+        var result = new[] { Empty(n0 + 1, h), Empty(h + 1, n1) };
+        for (int k = 0; k < batch; k++)
+        {
+            double[] a0 = [.. inputs.Skip(k * n0).Take(n0), 1];
+            double[] z1 = Times(w0, a0), a1h = z1.Select(Math.Tanh).ToArray();
+            double[] a1 = [.. a1h, 1];
+            double[] z2 = Times(w1, a1);
+            double[] d2 = z2.Select((z, j) => z - targets[k * n1 + j]).ToArray();          // σ = 1
+            double[] d1 = Enumerable.Range(0, h).Select(j => Enumerable.Range(0, n1).Sum(q => w1[q, j] * d2[q]) * (1 - a1h[j] * a1h[j])).ToArray();
+            Accumulate(result[0], a0, d1, batch);
+            Accumulate(result[1], a1, d2, batch);
+        }
+        return result;
+    }
+
+    private static Layer Empty(int columns, int outputs) => new(new double[columns, columns], new double[outputs, outputs], new double[outputs, columns]);
+
+    private static void Accumulate(Layer layer, double[] a, double[] d, int batch)
+    {
+        for (int i = 0; i < a.Length; i++)
+            for (int j = 0; j < a.Length; j++) layer.A[i, j] += a[i] * a[j] / batch;
+        for (int i = 0; i < d.Length; i++)
+        {
+            for (int j = 0; j < d.Length; j++) layer.G[i, j] += d[i] * d[j] / batch;
+            for (int j = 0; j < a.Length; j++) layer.Gradient[i, j] += d[i] * a[j] / batch;
+        }
+    }
+
+    /// <summary>P = (G + (√γ/π)I)⁻¹ ∇W (A + π√γ I)⁻¹ with π = √((tr A/n_i)/(tr G/n_o)).</summary>
+    private static double[,] Preconditioned(double[,] a, double[,] g, double[,] gradient, double damping)
+    {
+        int ni = a.GetLength(0), no = g.GetLength(0);
+        double pi = Math.Sqrt(Enumerable.Range(0, ni).Sum(k => a[k, k]) / ni / (Enumerable.Range(0, no).Sum(k => g[k, k]) / no));
+        return Multiply(Multiply(Inverse(Damped(g, Math.Sqrt(damping) / pi)), gradient), Inverse(Damped(a, pi * Math.Sqrt(damping))));
+    }
+
+    public static TheoryData<KfacFisher, double> FirstSteps => new()
+    {
+        { KfacFisher.Empirical, 0 },      // no clipping
+        { KfacFisher.Sampled, 0 },
+        { KfacFisher.Sampled, 1e-7 },     // clipped: ν < 1
+    };
+
+    [Theory]
+    [MemberData(nameof(FirstSteps))]
+    public void FirstStepMatchesTheExplicitMatrices(KfacFisher fisher, double klClip)
+    {
+        const int Batch = 6;
+        const double eta = 0.05, damping = 0.01, weightDecay = 0.01;
+        var options = new KfacOptions { LearningRate = eta, Damping = damping, WeightDecay = weightDecay, KlClip = klClip, Fisher = fisher, Seed = 3 };
+        var model = new TwoLayerNet(Batch, seed: 1);
+        var (inputs, targets) = SmallNets.Batch(model.Description, Batch, seed: 2);
+        double[] theta0 = model.Parameters.ToArray();
+        model.LossAndGradient(inputs, targets);
+        double[] g = model.Gradient.ToArray();
+
+        // The hand-written backward pass reproduces the model's gradient (so the factors below use the right errors).
+        Layer[] truth = ByHand(model, inputs, targets, Batch);
+        Assert.True(GradientTests.RelativeError(g, Flatten(model, truth.Select(l => l.Gradient))) < 1e-13);
+        var factorTargets = targets;
+        if (fisher == KfacFisher.Sampled)
+        {
+            factorTargets = new double[targets.Length];
+            var random = new SeededRandom(3);
+            model.SampleTargets(inputs, ref random, factorTargets);
+        }
+        Layer[] factors = ByHand(model, inputs, factorTargets, Batch);
+
+        double[][] p = Enumerable.Range(0, 2).Select(l =>
+            Flatten(Preconditioned(factors[l].A, factors[l].G, truth[l].Gradient, damping))).ToArray();
+        double[] pFlat = Flatten(model, p.Select((x, l) => Matrix(x, model.Description.Layers[l].Outputs, model.Description.Layers[l].Columns)));
+        double alignment = Math.Abs(pFlat.Zip(g, (x, y) => x * y).Sum() * eta * eta);
+        double nu = klClip == 0 ? 1 : Math.Min(1, Math.Sqrt(klClip / alignment));
+        if (klClip > 0) Assert.True(nu < 0.5, $"the test means to clip, but ν = {nu}");
+        double[] expected = theta0.Select((x, i) => x - eta * (nu * pFlat[i] + weightDecay * x)).ToArray();
+
+        var optimizer = new KfacOptimizer<double>(model, options);
+        optimizer.Step(inputs);
+
+        Assert.True(GradientTests.RelativeError(model.Parameters, expected) < 1e-12, "θ₁ differs from the explicit computation");
+        Assert.Equal(nu, optimizer.LastClipScale, 12);
+        for (int l = 0; l < 2; l++)
+        {
+            var (a, gFactor) = optimizer.Factors(l);
+            Assert.True(GradientTests.RelativeError(a.Span, Flatten(factors[l].A)) < 1e-13, $"A of layer {l}");
+            Assert.True(GradientTests.RelativeError(gFactor.Span, Flatten(factors[l].G)) < 1e-13, $"G of layer {l}");
+        }
+        Assert.Equal(1, optimizer.FactorUpdateCount);
+    }
+
+    /// <summary>
+    /// Two steps with running factors (decay 0.8) and inverses every two steps: the second step preconditions with the
+    /// inverses of the first step's factors, and the momentum carries the first step: m₂ = μm₁ + d₂.
+    /// </summary>
+    [Fact]
+    public void SecondStepUsesStaleInversesAndMomentum()
+    {
+        const int Batch = 5;
+        const double eta = 0.1, damping = 0.05, mu = 0.9, decay = 0.8;
+        var options = new KfacOptions { LearningRate = eta, Damping = damping, FactorDecay = decay, InverseUpdateEvery = 2, KlClip = 0, Momentum = mu, Fisher = KfacFisher.Empirical };
+        var model = new TwoLayerNet(Batch, seed: 4);
+        var optimizer = new KfacOptimizer<double>(model, options);
+        var layers = model.Description.Layers;
+        double[] theta = model.Parameters.ToArray(), m = new double[theta.Length];
+        Layer[]? first = null;
+        for (int step = 0; step < 2; step++)
+        {
+            var (inputs, targets) = SmallNets.Batch(model.Description, Batch, seed: (ulong)(20 + step));
+            model.LossAndGradient(inputs, targets);
+            Layer[] now = ByHand(model, inputs, targets, Batch);
+            first ??= now;
+            double[] p = Flatten(model, Enumerable.Range(0, 2).Select(l => Preconditioned(first[l].A, first[l].G, now[l].Gradient, damping)));
+            m = step == 0 ? p : m.Select((x, i) => mu * x + p[i]).ToArray();
+            theta = theta.Select((x, i) => x - eta * m[i]).ToArray();
+            optimizer.Step(inputs);
+            Assert.True(GradientTests.RelativeError(model.Parameters, theta) < 1e-12, $"θ after step {step + 1}");
+            if (step == 1)
+                for (int l = 0; l < 2; l++)
+                {
+                    double[] expectedA = Flatten(first[l].A).Zip(Flatten(now[l].A), (x, y) => decay * x + (1 - decay) * y).ToArray();
+                    Assert.True(GradientTests.RelativeError(optimizer.Factors(l).A.Span, expectedA) < 1e-13, $"running A of layer {l}");
+                }
+        }
+    }
+
+    /// <summary>Preconditioning from the gradient's factors (batch-1 model) equals the dense product (batch-8 model).</summary>
+    [Fact]
+    public void LowRankPreconditioningEqualsTheDenseOne()
+    {
+        var options = new KfacOptions { Fisher = KfacFisher.Sampled, Seed = 6, KlClip = 1e-4 };
+        var lowRank = new TwoLayerNet(1, seed: 5);
+        var dense = new TwoLayerNet(8, seed: 5);
+        var lowRankOptimizer = new KfacOptimizer<double>(lowRank, options);
+        var denseOptimizer = new KfacOptimizer<double>(dense, options);
+        Assert.Equal(2, lowRankOptimizer.LowRankLayerCount);
+        Assert.Equal(0, denseOptimizer.LowRankLayerCount);
+        for (int step = 0; step < 3; step++)
+        {
+            var (inputs, targets) = SmallNets.Batch(lowRank.Description, 1, seed: (ulong)(30 + step));
+            lowRank.LossAndGradient(inputs, targets);
+            dense.LossAndGradient(inputs, targets);
+            lowRankOptimizer.Step(inputs);
+            denseOptimizer.Step(inputs);
+        }
+        Assert.True(GradientTests.RelativeError(lowRank.Parameters, dense.Parameters.ToArray()) < 1e-12);
+    }
+
+    [Fact]
+    public void NonFiniteGradientThrowsAndChangesNothing()
+    {
+        var model = new TwoLayerNet(4, seed: 1);
+        var (inputs, targets) = SmallNets.Batch(model.Description, 4, seed: 2);
+        var optimizer = new KfacOptimizer<double>(model);
+        inputs[5] = double.NaN;
+        model.LossAndGradient(inputs, targets);
+        double[] before = model.Parameters.ToArray();
+        var error = Assert.Throws<InvalidOperationException>(() => optimizer.Step(inputs));
+        Assert.Contains("gradient at step 0 holds NaN", error.Message);
+        Assert.Equal(before, model.Parameters.ToArray());
+        Assert.Equal(0, optimizer.StepCount);
+        Assert.Equal(0, optimizer.FactorUpdateCount);
+    }
+
+    [Fact]
+    public void InputsOfAnotherBatchSizeAreRefused()
+    {
+        var model = new TwoLayerNet(4, seed: 1);
+        var (inputs, targets) = SmallNets.Batch(model.Description, 4, seed: 2);
+        model.LossAndGradient(inputs, targets);
+        var error = Assert.Throws<ArgumentException>(() => new KfacOptimizer<double>(model).Step(inputs.AsSpan(0, 3 * model.Description.Inputs)));
+        Assert.Contains("holds 3 examples but the gradient came from 4", error.Message);
+    }
+
+    public static TheoryData<string, KfacOptions> BadOptions => new()
+    {
+        { "LearningRate", new KfacOptions { LearningRate = 0 } },
+        { "Damping", new KfacOptions { Damping = 0 } },
+        { "Damping", new KfacOptions { Damping = double.NaN } },
+        { "FactorDecay", new KfacOptions { FactorDecay = 1 } },
+        { "Momentum", new KfacOptions { Momentum = -0.1 } },
+        { "WeightDecay", new KfacOptions { WeightDecay = double.PositiveInfinity } },
+        { "KlClip", new KfacOptions { KlClip = -1 } },
+        { "FactorUpdateEvery", new KfacOptions { FactorUpdateEvery = 0 } },
+        { "InverseUpdateEvery", new KfacOptions { InverseUpdateEvery = -3 } },
+        { "Fisher", new KfacOptions { Fisher = (KfacFisher)5 } },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadOptions))]
+    public void EveryOptionIsValidatedWithItsName(string name, KfacOptions options)
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new KfacOptimizer<double>(new TwoLayerNet(2, seed: 1), options));
+        Assert.Equal(name, error.ParamName);
+    }
+
+    private static double[,] Matrix(double[] values, int rows, int columns)
+    {
+        var m = new double[rows, columns];
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < columns; j++) m[i, j] = values[i * columns + j];
+        return m;
+    }
+
+    private static double[] Flatten(double[,] m) => m.Cast<double>().ToArray();
+
+    private static double[] Flatten(TwoLayerNet model, System.Collections.Generic.IEnumerable<double[,]> blocks) =>
+        blocks.SelectMany(Flatten).ToArray();
+
+    private static double[] Times(double[,] w, double[] x) =>
+        Enumerable.Range(0, w.GetLength(0)).Select(i => Enumerable.Range(0, x.Length).Sum(j => w[i, j] * x[j])).ToArray();
+
+    private static double[,] Multiply(double[,] a, double[,] b)
+    {
+        int n = a.GetLength(0), k = a.GetLength(1), m = b.GetLength(1);
+        var c = new double[n, m];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < m; j++)
+                for (int t = 0; t < k; t++) c[i, j] += a[i, t] * b[t, j];
+        return c;
+    }
+
+    private static double[,] Damped(double[,] m, double add)
+    {
+        var d = (double[,])m.Clone();
+        for (int i = 0; i < d.GetLength(0); i++) d[i, i] += add;
+        return d;
+    }
+
+    /// <summary>The inverse by Gauss–Jordan elimination with partial pivoting.</summary>
+    private static double[,] Inverse(double[,] a)
+    {
+        int n = a.GetLength(0);
+        var m = (double[,])a.Clone();
+        var x = new double[n, n];
+        for (int i = 0; i < n; i++) x[i, i] = 1;
+        for (int c = 0; c < n; c++)
+        {
+            int pivot = Enumerable.Range(c, n - c).MaxBy(r => Math.Abs(m[r, c]));
+            for (int j = 0; j < n; j++) { (m[c, j], m[pivot, j]) = (m[pivot, j], m[c, j]); (x[c, j], x[pivot, j]) = (x[pivot, j], x[c, j]); }
+            double diagonal = m[c, c];
+            for (int j = 0; j < n; j++) { m[c, j] /= diagonal; x[c, j] /= diagonal; }
+            for (int r = 0; r < n; r++)
+            {
+                if (r == c) continue;
+                double f = m[r, c];
+                for (int j = 0; j < n; j++) { m[r, j] -= f * m[c, j]; x[r, j] -= f * x[c, j]; }
+            }
+        }
+        return x;
+    }
+}
