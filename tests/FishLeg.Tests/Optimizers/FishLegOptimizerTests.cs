@@ -174,15 +174,21 @@ public class FishLegOptimizerTests
     public void NonFiniteGradientThrowsAndChangesNothing()
     {
         var model = new TwoLayerNet(8, seed: 1);
-        var (inputs, targets) = SmallNets.Batch(model.Description, 5, seed: 2);
         var optimizer = new FishLegOptimizer<double>(model);
-        inputs[0] = double.NaN;
+        AssertRefusesNonFiniteGradient(model, inputs => optimizer.Step(inputs), () => optimizer.StepCount);
+    }
+
+    /// <summary>A NaN input makes a NaN gradient: the step throws, naming it, and the parameters and step count stay.</summary>
+    internal static void AssertRefusesNonFiniteGradient(TwoLayerNet model, Action<double[]> step, Func<long> stepCount)
+    {
+        var (inputs, targets) = SmallNets.Batch(model.Description, model.MaxBatchSize, seed: 2);
+        inputs[1] = double.NaN;
         model.LossAndGradient(inputs, targets);
         double[] before = model.Parameters.ToArray();
-        var error = Assert.Throws<InvalidOperationException>(() => optimizer.Step(inputs));
+        var error = Assert.Throws<InvalidOperationException>(() => step(inputs));
         Assert.Contains("gradient at step 0 holds NaN at index", error.Message);
         Assert.Equal(before, model.Parameters.ToArray());
-        Assert.Equal(0, optimizer.StepCount);
+        Assert.Equal(0, stepCount());
     }
 
     /// <summary>
