@@ -39,8 +39,17 @@ internal static unsafe partial class OpenBlas
     /// </summary>
     public static bool CholeskyInverse(int n, float[] a)
     {
+        // The Fortran entry points (Debian's build exports no LAPACKE): column-major, which for a symmetric matrix is the
+        // same matrix.
+        byte lower = (byte)'L';
+        int info;
         fixed (float* pa = a)
-            return LAPACKE_spotrf(RowMajor, (byte)'L', n, pa, n) == 0 && LAPACKE_spotri(RowMajor, (byte)'L', n, pa, n) == 0;
+        {
+            spotrf_(&lower, &n, pa, &n, &info);
+            if (info != 0) return false;
+            spotri_(&lower, &n, pa, &n, &info);
+            return info == 0;
+        }
     }
 
     /// <summary>The kernel OpenBLAS chose for this CPU (it reports a slower one when OPENBLAS_CORETYPE pins it).</summary>
@@ -53,10 +62,10 @@ internal static unsafe partial class OpenBlas
     private static partial nint openblas_get_corename();
 
     [LibraryImport(Library)]
-    private static partial int LAPACKE_spotrf(int layout, byte uplo, int n, float* a, int lda);
+    private static partial void spotrf_(byte* uplo, int* n, float* a, int* lda, int* info);
 
     [LibraryImport(Library)]
-    private static partial int LAPACKE_spotri(int layout, byte uplo, int n, float* a, int lda);
+    private static partial void spotri_(byte* uplo, int* n, float* a, int* lda, int* info);
 
     [LibraryImport(Library)]
     private static partial void cblas_sgemm(int order, int transposeA, int transposeB, int m, int n, int k,
