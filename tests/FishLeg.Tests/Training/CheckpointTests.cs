@@ -43,15 +43,18 @@ public sealed class CheckpointTests : IDisposable
         Assert.Equal(straight.Parameters.ToArray(), resumed.Parameters.ToArray());
     }
 
+    /// <summary>Step k of a FishLeg run: the k-th batch's gradient, then a step with that batch as the auxiliary one.</summary>
+    private static void FishLegStep(TanhBernoulliNet model, IOptimizerState<double> optimizer, int k)
+    {
+        var (x, y) = BatchAt(model.Description, k);
+        model.LossAndGradient(x, y);
+        ((FishLegOptimizer<double>)optimizer).Step(x);
+    }
+
     [Fact]
     public void FishLegResumesExactly() => AssertExactResume(
         model => new FishLegOptimizer<double>(model, new FishLegOptions { UpdateAuxEvery = 2, Curvature = CurvatureEstimator.SampledLabelHessian, Seed = 5 }),
-        (model, optimizer, k) =>
-        {
-            var (x, y) = BatchAt(model.Description, k);
-            model.LossAndGradient(x, y);
-            ((FishLegOptimizer<double>)optimizer).Step(x);
-        });
+        FishLegStep);
 
     /// <summary>The per-matrix auxiliary Adam with a ramp that is still under way at the checkpoint, after a one-step warm start and early steps that all update λ.</summary>
     [Fact]
@@ -61,23 +64,13 @@ public sealed class CheckpointTests : IDisposable
             UpdateAuxEvery = 3, EarlyAuxiliarySteps = 2, AuxiliaryStepsPerUpdate = 2, AuxiliaryRampSteps = 20, AuxiliaryScaling = AuxiliaryScaling.PerMatrix,
             WarmStartSteps = 1,
         }),
-        (model, optimizer, k) =>
-        {
-            var (x, y) = BatchAt(model.Description, k);
-            model.LossAndGradient(x, y);
-            ((FishLegOptimizer<double>)optimizer).Step(x);
-        });
+        FishLegStep);
 
     /// <summary>Saved in the middle of a warm start (step 3 of 5): the squared gradients so far travel with the checkpoint.</summary>
     [Fact]
     public void FishLegResumesExactlyInTheMiddleOfAWarmStart() => AssertExactResume(
         model => new FishLegOptimizer<double>(model, new FishLegOptions { WarmStartSteps = 5, UpdateAuxEvery = 2 }),
-        (model, optimizer, k) =>
-        {
-            var (x, y) = BatchAt(model.Description, k);
-            model.LossAndGradient(x, y);
-            ((FishLegOptimizer<double>)optimizer).Step(x);
-        });
+        FishLegStep);
 
     /// <summary>K-FAC with the true Fisher (its sampling generator travels too), running factors and stale inverses across the checkpoint.</summary>
     [Fact]
