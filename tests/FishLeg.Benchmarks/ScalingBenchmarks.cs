@@ -39,6 +39,7 @@ public class ScalingBenchmarks
         _optimizer = new FishLegOptimizer<float>(_model, new FishLegOptions
         {
             MomentumOn = MomentumTarget.PreconditionedGradient, WeightDecayMode = WeightDecayMode.Decoupled, UpdateAuxEvery = 10, EarlyAuxiliarySteps = 0,
+            AuxiliaryScaling = AuxiliaryScaling.PerEntry,
         });
     }
 
