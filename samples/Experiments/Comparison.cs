@@ -51,6 +51,12 @@ public sealed record Contender<T>(string Name, string Settings, Func<IFishLegMod
         return ((_, auxiliaryInputs, auxiliaryTargets) => fishLeg.Step(auxiliaryInputs, auxiliaryTargets), fishLeg);
     });
 
+    public static Contender<T> AdaFisher(AdaFisherOptions options) => new("AdaFisher", options.ToString(), model =>
+    {
+        var adaFisher = new AdaFisherOptimizer<T>(model, options);
+        return ((_, _, _) => adaFisher.Step(), adaFisher);
+    });
+
     public static Contender<T> Kfac(KfacOptions options) => new("K-FAC", options.ToString(), model =>
     {
         var kfac = new KfacOptimizer<T>(model, options);

@@ -88,6 +88,30 @@ public class AllocationTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
+    /// <summary>AdaFisher and AdaFisherW on the autoencoder, with and without a diagonal update.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void SteadyStateAdaFisherStepAllocatesNothing(bool decoupled)
+    {
+        const int Batch = 100;
+        var model = new Autoencoder(Batch, seed: 1);
+        var optimizer = new AdaFisherOptimizer<float>(model, new AdaFisherOptions { CurvatureUpdateEvery = 2, WeightDecay = 1e-4, DecoupledWeightDecay = decoupled });
+        var random = new SeededRandom(4);
+        var inputs = new float[Batch * Autoencoder.InputCount];
+        for (int i = 0; i < inputs.Length; i++) inputs[i] = (float)random.NextDouble();
+        void Step()
+        {
+            model.LossAndGradient(inputs, inputs);
+            optimizer.Step();
+        }
+        Step();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Step(); // without a diagonal update
+        Step(); // with one
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     [Theory]
     [InlineData(MomentumTarget.Gradient, CurvatureEstimator.Fisher, WeightDecayMode.Coupled)]
     [InlineData(MomentumTarget.PreconditionedGradient, CurvatureEstimator.Fisher, WeightDecayMode.Coupled)]

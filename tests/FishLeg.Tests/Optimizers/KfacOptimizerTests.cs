@@ -14,10 +14,10 @@ namespace FishLeg.Tests.Optimizers;
 public class KfacOptimizerTests
 {
     /// <summary>One layer's explicit quantities for a batch: A = Σ āāᵀ/K, G = Σ δδᵀ/K and ∇W = Σ δāᵀ/K.</summary>
-    private sealed record Layer(double[,] A, double[,] G, double[,] Gradient);
+    internal sealed record Layer(double[,] A, double[,] G, double[,] Gradient);
 
     /// <summary>Forward and backward by hand for targets <paramref name="targets"/>: per layer A, G and ∇W.</summary>
-    private static Layer[] ByHand(TwoLayerNet model, double[] inputs, double[] targets, int batch)
+    internal static Layer[] ByHand(TwoLayerNet model, double[] inputs, double[] targets, int batch)
     {
         var layers = model.Description.Layers;
         double[] theta = model.Parameters.ToArray();

@@ -75,13 +75,14 @@ public sealed class ExperimentTests : IDisposable
     }
 
     [Fact]
-    public void KfacTrainsTheAutoencoder()
+    public void KfacAndAdaFisherTrainTheAutoencoder()
     {
         var (exitCode, output, error) = Run("--data", Shipped, "--train-size", "400", "--test-size", "100", "--epochs", "2",
-            "--batch", "50", "--optimizers", "adam,kfac", "--kfac-inverse-every", "3", "--out", _folder);
+            "--batch", "50", "--optimizers", "adam,kfac,adafisher", "--kfac-inverse-every", "3", "--tcov", "3", "--out", _folder);
         Assert.True(exitCode == 0, error);
-        AssertLearned(EpochRows(Path.Combine(_folder, "autoencoder.csv")), ["Adam", "K-FAC"], epochs: 2);
+        AssertLearned(EpochRows(Path.Combine(_folder, "autoencoder.csv")), ["Adam", "K-FAC", "AdaFisher"], epochs: 2);
         Assert.Contains("| K-FAC ", output);
+        Assert.Contains("| AdaFisher ", output);
     }
 
     [Fact]
@@ -373,7 +374,7 @@ public sealed class ExperimentTests : IDisposable
     }
 
     [Theory]
-    [InlineData("error: --optimizers: unknown optimizer 'lbfgs'; choose from sgd, adam, fishleg, kfac.", "--optimizers", "adam,lbfgs")]
+    [InlineData("error: --optimizers: unknown optimizer 'lbfgs'; choose from sgd, adam, fishleg, kfac, adafisher.", "--optimizers", "adam,lbfgs")]
     [InlineData("error: --batch must be at least 1, not 0.", "--batch", "0")]
     [InlineData("error: --epochs must be at least 1, not 0.", "--epochs", "0")]
     [InlineData("error: --epochs must be at least 1, not 0.", "deep-linear", "--epochs", "0")]

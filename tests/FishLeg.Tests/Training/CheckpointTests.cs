@@ -83,6 +83,17 @@ public sealed class CheckpointTests : IDisposable
             ((KfacOptimizer<double>)optimizer).Step(x);
         });
 
+    /// <summary>AdaFisher with its diagonals updated every other step, so one update falls after the checkpoint.</summary>
+    [Fact]
+    public void AdaFisherResumesExactly() => AssertExactResume(
+        model => new AdaFisherOptimizer<double>(model, new AdaFisherOptions { CurvatureUpdateEvery = 2, WeightDecay = 1e-3 }),
+        (model, optimizer, k) =>
+        {
+            var (x, y) = BatchAt(model.Description, k);
+            model.LossAndGradient(x, y);
+            ((AdaFisherOptimizer<double>)optimizer).Step();
+        });
+
     [Fact]
     public void AdamResumesExactly() => AssertExactResume(
         model => new Adam<double>(TanhBernoulliNet.ParameterCount, 1e-2),
