@@ -247,7 +247,7 @@ public class KfacOptimizerTests
     }
 
     /// <summary>The inverse by Gauss–Jordan elimination with partial pivoting.</summary>
-    private static double[,] Inverse(double[,] a)
+    internal static double[,] Inverse(double[,] a)
     {
         int n = a.GetLength(0);
         var m = (double[,])a.Clone();
