@@ -97,16 +97,22 @@ public class SymmetricInverseBenchmarks
         WorkerPool.Shared.Parallelism = 2;
         OpenBlas.SetThreads(2);
         Console.WriteLine($"// OpenBLAS kernel: {OpenBlas.CoreName}");
-        // A = MᵀM/n + 0.1·I: a factor-like SPD matrix.
-        var random = new SeededRandom(3);
-        float[] m = Enumerable.Range(0, N * N).Select(_ => (float)random.NextGaussian()).ToArray();
-        _matrix = new float[N * N];
-        Gemm.TN(N, N, N, m, N, m, N, _matrix, N);
-        for (int i = 0; i < N * N; i++) _matrix[i] /= N;
-        for (int i = 0; i < N; i++) _matrix[i * N + i] += 0.1f;
+        _matrix = FactorLike(N);
         _work = new float[N * N];
         _inverse = new float[N * N];
         _ours = new SymmetricInverse<float>(N);
+    }
+
+    /// <summary>A = MᵀM/n + 0.1·I with a Gaussian M: a factor-like symmetric positive-definite n × n matrix.</summary>
+    internal static float[] FactorLike(int n)
+    {
+        var random = new SeededRandom(3);
+        float[] m = Enumerable.Range(0, n * n).Select(_ => (float)random.NextGaussian()).ToArray();
+        var a = new float[n * n];
+        Gemm.TN(n, n, n, m, n, m, n, a, n);
+        for (int i = 0; i < n * n; i++) a[i] /= n;
+        for (int i = 0; i < n; i++) a[i * n + i] += 0.1f;
+        return a;
     }
 
     [Benchmark(Baseline = true)]
@@ -118,4 +124,45 @@ public class SymmetricInverseBenchmarks
 
     [Benchmark]
     public bool Ours() => _ours.Invert(_matrix, _inverse);
+}
+
+/// <summary>
+/// The eigendecomposition K-FAC's eigen option needs, n × n in float: ours (Householder tridiagonalization and implicit
+/// QL, in double) beside LAPACK's ssyevd (divide and conquer) from the system OpenBLAS on two threads, in the same run.
+/// Run with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset; the setup prints the kernel OpenBLAS chose.
+/// </summary>
+[MedianColumn]
+public class SymmetricEigenBenchmarks
+{
+    [Params(250, 500, 1000)]
+    public int N { get; set; }
+
+    private float[] _matrix = [], _work = [], _values = [], _vectors = [], _lapackWork = [];
+    private int[] _lapackIntegerWork = [];
+    private SymmetricEigen<float> _ours = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        OpenBlas.SetThreads(2);
+        Console.WriteLine($"// OpenBLAS kernel: {OpenBlas.CoreName}");
+        _matrix = SymmetricInverseBenchmarks.FactorLike(N);
+        _work = new float[N * N];
+        _values = new float[N];
+        _vectors = new float[N * N];
+        (int floats, int integers) = OpenBlas.EigenWorkspace(N);
+        _lapackWork = new float[floats];
+        _lapackIntegerWork = new int[integers];
+        _ours = new SymmetricEigen<float>(N);
+    }
+
+    [Benchmark(Baseline = true)]
+    public bool Lapack()
+    {
+        _matrix.CopyTo(_work, 0);
+        return OpenBlas.Eigen(N, _work, _values, _lapackWork, _lapackIntegerWork);
+    }
+
+    [Benchmark]
+    public bool Ours() => _ours.Decompose(_matrix, _values, _vectors);
 }

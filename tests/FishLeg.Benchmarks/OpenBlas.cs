@@ -52,6 +52,24 @@ internal static unsafe partial class OpenBlas
         }
     }
 
+    /// <summary>
+    /// LAPACK's divide-and-conquer eigensolver ssyevd on a symmetric matrix: the eigenvalues ascending in
+    /// <paramref name="values"/>, the eigenvectors over <paramref name="a"/> (columns of the column-major matrix: the
+    /// transpose of <see cref="Kernels.SymmetricEigen{T}"/>'s row-major Z, the same work). The work arrays come from the caller.
+    /// </summary>
+    public static bool Eigen(int n, float[] a, float[] values, float[] work, int[] integerWork)
+    {
+        byte vectors = (byte)'V', lower = (byte)'L';
+        int lwork = work.Length, liwork = integerWork.Length, info;
+        fixed (float* pa = a, pw = values, pwork = work)
+        fixed (int* piwork = integerWork)
+            ssyevd_(&vectors, &lower, &n, pa, &n, pw, pwork, &lwork, piwork, &liwork, &info);
+        return info == 0;
+    }
+
+    /// <summary>ssyevd's work array lengths for order n with eigenvectors: 1 + 6n + 2n² floats and 3 + 5n integers.</summary>
+    public static (int Floats, int Integers) EigenWorkspace(int n) => (1 + 6 * n + 2 * n * n, 3 + 5 * n);
+
     /// <summary>The kernel OpenBLAS chose for this CPU (it reports a slower one when OPENBLAS_CORETYPE pins it).</summary>
     public static string CoreName => Marshal.PtrToStringAnsi(openblas_get_corename()) ?? "?";
 
@@ -66,6 +84,9 @@ internal static unsafe partial class OpenBlas
 
     [LibraryImport(Library)]
     private static partial void spotri_(byte* uplo, int* n, float* a, int* lda, int* info);
+
+    [LibraryImport(Library)]
+    private static partial void ssyevd_(byte* jobz, byte* uplo, int* n, float* a, int* lda, float* w, float* work, int* lwork, int* iwork, int* liwork, int* info);
 
     [LibraryImport(Library)]
     private static partial void cblas_sgemm(int order, int transposeA, int transposeB, int m, int n, int k,

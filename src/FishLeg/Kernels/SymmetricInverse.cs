@@ -7,11 +7,13 @@ namespace FishLeg.Kernels;
 /// <summary>
 /// The inverse of a symmetric positive-definite n×n matrix (row-major) through its Cholesky factor: A = L·Lᵀ by a
 /// left-looking blocked factorization whose updates run through <see cref="Gemm"/>, X = L⁻¹ by blocked substitution,
-/// then A⁻¹ = Xᵀ·X. About (5/3)·n³ multiply-adds, almost all in GEMM.
+/// then the lower triangle of A⁻¹ = Xᵀ·X, mirrored. About (5/6)·n³ multiply-adds, almost all in GEMM.
 /// </summary>
 public sealed class SymmetricInverse<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private const int Block = 64;
+    // Wider column blocks for XᵀX: fewer, larger GEMM calls, at the price of a few more products of X's zeros.
+    private const int ProductBlock = 128;
     private readonly int _n;
     private readonly T[] _factor, _lowerInverse, _panel;
 
@@ -40,9 +42,25 @@ public sealed class SymmetricInverse<T> where T : unmanaged, IFloatingPointIeee7
             throw new ArgumentException($"Both matrices must hold {n}×{n} = {n * n} values (got {matrix.Length} and {inverse.Length}).");
         if (!Factor(matrix)) return false;
         InvertLower();
-        // A⁻¹ = Xᵀ·X.
-        Gemm.TN(n, n, n, _lowerInverse, n, _lowerInverse, n, inverse, n);
+        MultiplyLowerTransposed(inverse);
         return true;
+    }
+
+    /// <summary>
+    /// inverse ← XᵀX for the lower-triangular X = L⁻¹, block column by block column: (XᵀX)[r, c] sums X[k, r]·X[k, c] over
+    /// k ≥ max(r, c), so the columns from j0 on need only X's rows and columns from j0 on; the upper triangle is mirrored.
+    /// </summary>
+    private void MultiplyLowerTransposed(Span<T> inverse)
+    {
+        int n = _n;
+        ReadOnlySpan<T> x = _lowerInverse;
+        for (int j0 = 0; j0 < n; j0 += ProductBlock)
+        {
+            int jb = Math.Min(ProductBlock, n - j0), corner = j0 * n + j0;
+            Gemm.TN(n - j0, jb, n - j0, x[corner..], n, x[corner..], n, inverse[corner..], n);
+        }
+        for (int row = 1; row < n; row++)
+            for (int column = 0; column < row; column++) inverse[column * n + row] = inverse[row * n + column];
     }
 
     /// <summary>_factor ← L with A = L·Lᵀ (upper triangle zero); false when a pivot is not positive.</summary>
@@ -64,23 +82,30 @@ public sealed class SymmetricInverse<T> where T : unmanaged, IFloatingPointIeee7
                 for (int row = 0; row < n - j0; row++)
                 {
                     Span<T> target = l.Slice((j0 + row) * n + j0, jb);
-                    ReadOnlySpan<T> source = update.Slice(row * jb, jb);
-                    for (int c = 0; c < jb; c++) target[c] -= source[c];
+                    TensorPrimitives.Subtract(target, update.Slice(row * jb, jb), target);
                 }
             }
-            // The diagonal block D, column by column; then the rows below, P ← P·D⁻ᵀ (forward substitution). The dot
-            // products run over the block's columns already done, contiguous in each row.
+            // The panel (columns j0..j0+jb, rows j0..n) transposed into _panel, so that each of its columns is contiguous,
+            // then factored right-looking: scale column c by its pivot's root, subtract its multiples from the later
+            // columns (long vectorized updates instead of one short dot product per entry).
+            int m = n - j0;
+            Span<T> panel = _panel.AsSpan(0, jb * m);
+            for (int row = 0; row < m; row++)
+                for (int c = 0; c < jb; c++) panel[c * m + row] = l[(j0 + row) * n + j0 + c];
             for (int c = 0; c < jb; c++)
             {
-                int col = j0 + c;
-                ReadOnlySpan<T> pivotRow = l.Slice(col * n + j0, c);
-                T pivot = l[col * n + col] - TensorPrimitives.SumOfSquares(pivotRow);
+                Span<T> column = panel.Slice(c * m + c, m - c);
+                T pivot = column[0];
                 if (!(pivot > T.Zero)) return false;
-                T root = T.Sqrt(pivot);
-                l[col * n + col] = root;
-                for (int row = col + 1; row < n; row++)
-                    l[row * n + col] = (l[row * n + col] - TensorPrimitives.Dot(l.Slice(row * n + j0, c), pivotRow)) / root;
+                TensorPrimitives.Multiply(column, T.One / T.Sqrt(pivot), column);
+                for (int later = c + 1; later < jb; later++)
+                {
+                    Span<T> target = panel.Slice(later * m + later, m - later);
+                    TensorPrimitives.MultiplyAdd(column[(later - c)..], -column[later - c], target, target);
+                }
             }
+            for (int row = 0; row < m; row++)
+                for (int c = 0; c < Math.Min(jb, row + 1); c++) l[(j0 + row) * n + j0 + c] = panel[c * m + row];
         }
         return true;
     }

@@ -38,6 +38,11 @@ internal static class ScalarReader
         long.TryParse(Get(scalars, key), NumberStyles.None, CultureInfo.InvariantCulture, out long value)
             ? value : throw new InvalidDataException($"The checkpoint's optimizer value '{key}' is not a non-negative integer.");
 
+    /// <summary>A positive, finite number written round-trip.</summary>
+    public static double GetPositive(IReadOnlyDictionary<string, string> scalars, string key) =>
+        double.TryParse(Get(scalars, key), NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && value > 0 && double.IsFinite(value)
+            ? value : throw new InvalidDataException($"The checkpoint's optimizer value '{key}' is not a positive finite number.");
+
     /// <summary>A random generator's state as <see cref="Format"/> writes it: four hexadecimal words, not all zero.</summary>
     public static SeededRandom GetRandom(IReadOnlyDictionary<string, string> scalars, string key)
     {

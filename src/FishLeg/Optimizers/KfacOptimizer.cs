@@ -11,31 +11,38 @@ namespace FishLeg.Optimizers;
 /// <summary>
 /// K-FAC (Martens and Grosse 2015) on a generated model, with kfac-pytorch's step order: at steps 0, F, 2F, … each layer's
 /// Kronecker factors A = ĀᵀĀ/K and G = K·EᵀE are updated as running averages from a backward pass (with targets sampled
-/// from the model for the true Fisher); at steps 0, I, 2I, … their damped inverses are recomputed; then each layer's
-/// gradient is preconditioned, P = G_d⁻¹·∇W·A_d⁻¹, scaled by the KL clip ν, and SGD with momentum and weight decay
-/// applies it (docs/math.md §7). Every buffer is allocated here, once.
+/// from the model for the true Fisher); at steps 0, I, 2I, … their damped inverses (or eigendecompositions) are
+/// recomputed; then each layer's gradient is preconditioned, P = G_d⁻¹·∇W·A_d⁻¹, scaled by the KL clip ν, and SGD with
+/// momentum and weight decay applies it; with adaptive damping, γ follows the Levenberg–Marquardt rule (docs/math.md §7).
+/// Every buffer is allocated here, once.
 /// </summary>
 /// <remarks>
-/// Call <see cref="Step"/> after <see cref="IFishLegModel{T}.LossAndGradient"/>, with the same batch's inputs. With the
-/// true Fisher, a factor update runs the model once more on those inputs with sampled targets, so the model's
-/// <see cref="IFishLegModel{T}.Gradient"/> afterwards is that pass's.
+/// Call <see cref="Step(ReadOnlySpan{T})"/> after <see cref="IFishLegModel{T}.LossAndGradient"/>, with the same batch's
+/// inputs (and, with adaptive damping, its targets). With the true Fisher, a factor update runs the model once more on
+/// those inputs with sampled targets, so the model's <see cref="IFishLegModel{T}.Gradient"/> afterwards is that pass's.
 /// </remarks>
 public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly IFishLegModel<T> _model;
     private readonly KfacLayer[] _layers;
     private readonly Dictionary<int, SymmetricInverse<T>> _inverters;
-    // A and G of every layer, then their damped inverses, in one array each (the checkpoint's layout).
-    private readonly T[] _factors, _inverses;
+    private readonly Dictionary<int, SymmetricEigen<T>> _eigensolvers;
+    // A and G of every layer, then their damped inverses (Cholesky) or eigenvectors as columns (Eigen), in one array
+    // each, and the eigenvalues of A and G (Eigen): the checkpoint's layout.
+    private readonly T[] _factors, _inverses, _eigenvalues;
     private readonly T[] _gradient, _preconditioned, _momentum, _sampledTargets;
-    // Scratch: a new factor, a damped factor, Ā with its ones column, and the two products of the preconditioning.
-    private readonly T[] _newFactor, _damped, _augmented, _left, _right;
+    // Scratch: a new factor, a damped factor, Ā with its ones column, the two products of the preconditioning, the
+    // eigen path's back-transform, and F·δ of the adaptive damping's quadratic model.
+    private readonly T[] _newFactor, _damped, _augmented, _left, _right, _back, _fisherStep;
     private readonly NonFiniteSearchKernel<T> _finite = new();
     private SeededRandom _random;
     private bool _momentumStarted;
 
-    /// <summary>One layer's place in the buffers, and whether its gradient is preconditioned from its factors.</summary>
-    private sealed record KfacLayer(LayerDescription Description, int AOffset, int GOffset, bool LowRank, T[] Deltas, T[] Inputs)
+    /// <summary>
+    /// One layer's place in the buffers (its factors' and their eigenvalues'), and whether its gradient is transformed
+    /// from its factors.
+    /// </summary>
+    private sealed record KfacLayer(LayerDescription Description, int AOffset, int GOffset, int AValues, int GValues, bool LowRank, T[] Deltas, T[] Inputs)
     {
         public int Columns => Description.Columns;
         public int Outputs => Description.Outputs;
@@ -50,20 +57,25 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
         _model = model;
         int batch = model.MaxBatchSize;
         var layers = new List<KfacLayer>();
-        int offset = 0;
+        int offset = 0, values = 0;
         foreach (LayerDescription layer in model.Description.Layers)
         {
             int o = layer.Outputs, i = layer.Columns;
-            // P from the gradient's factors costs K·(n_o² + n_i² + n_o·n_i) against n_o·n_i·(n_o + n_i) dense.
+            // M_Gᵀ·∇W·M_A from the gradient's factors costs K·(n_o² + n_i² + n_o·n_i) against n_o·n_i·(n_o + n_i) dense.
             bool lowRank = (long)batch * ((long)o * o + (long)i * i + (long)o * i) < (long)o * i * (o + i);
-            layers.Add(new KfacLayer(layer, offset, offset + i * i, lowRank,
+            layers.Add(new KfacLayer(layer, offset, offset + i * i, values, values + i, lowRank,
                 new T[lowRank ? batch * o : 0], new T[lowRank ? batch * layer.Inputs : 0]));
             offset = checked(offset + i * i + o * o);
+            values += i + o;
         }
         _layers = [.. layers];
+        bool eigen = Options.Inverse == KfacInverse.Eigen;
         _factors = new T[offset];
         _inverses = new T[offset];
-        _inverters = _layers.SelectMany(l => new[] { l.Columns, l.Outputs }).Distinct().ToDictionary(n => n, n => new SymmetricInverse<T>(n));
+        _eigenvalues = new T[eigen ? values : 0];
+        int[] orders = [.. _layers.SelectMany(l => new[] { l.Columns, l.Outputs }).Distinct()];
+        _inverters = eigen ? [] : orders.ToDictionary(n => n, n => new SymmetricInverse<T>(n));
+        _eigensolvers = eigen ? orders.ToDictionary(n => n, n => new SymmetricEigen<T>(n)) : [];
         int count = model.Description.ParameterCount;
         _gradient = new T[count];
         _preconditioned = new T[count];
@@ -75,7 +87,10 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
         _augmented = new T[batch * _layers.Max(l => l.Columns)];
         _left = new T[_layers.Max(l => l.LowRank ? batch * l.Outputs : l.Outputs * l.Columns)];
         _right = new T[_layers.Max(l => l.LowRank ? batch * l.Columns : 0)];
+        _back = new T[eigen ? _layers.Max(l => l.Outputs * l.Columns) : 0];
+        _fisherStep = new T[Options.AdaptiveDamping ? count : 0];
         _random = new SeededRandom(Options.Seed);
+        Damping = Options.Damping;
     }
 
     /// <summary>The hyper-parameters.</summary>
@@ -99,6 +114,18 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
     /// <summary>ν, the KL-clip scale of the last step (1 when nothing was clipped).</summary>
     public double LastClipScale { get; private set; } = 1;
 
+    /// <summary>
+    /// γ now: <see cref="KfacOptions.Damping"/>, or where adaptive damping has moved it. With the Cholesky inverse a new γ
+    /// takes effect at the next inverse update; with the eigendecomposition, at the next step.
+    /// </summary>
+    public double Damping { get; private set; }
+
+    /// <summary>
+    /// ρ of the last damping adaptation: the observed over the predicted change of the loss (NaN before the first, and
+    /// when the quadratic model predicted no decrease, in which case γ grew).
+    /// </summary>
+    public double LastReductionRatio { get; private set; } = double.NaN;
+
     /// <summary>How many layers precondition their gradient from its factors, in O(K·N²) instead of O(N³).</summary>
     public int LowRankLayerCount => _layers.Count(l => l.LowRank);
 
@@ -114,8 +141,23 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
     /// momentum and the parameter update. <paramref name="inputs"/> are the batch's inputs, which the true Fisher's
     /// sampled pass runs on.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The gradient is not finite; nothing was changed.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The gradient is not finite, or adaptive damping is on (it needs the targets); nothing was changed.
+    /// </exception>
     public void Step(ReadOnlySpan<T> inputs)
+    {
+        if (Options.AdaptiveDamping)
+            throw new InvalidOperationException("Adaptive damping measures the loss before and after the step: call Step(inputs, targets).");
+        Step(inputs, default);
+    }
+
+    /// <summary>
+    /// <see cref="Step(ReadOnlySpan{T})"/> with the batch's <paramref name="targets"/>, which adaptive damping evaluates
+    /// the loss on (and which are otherwise not read).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The gradient is not finite; nothing was changed.</exception>
+    /// <exception cref="ArgumentException">The targets do not fit the inputs or the likelihood; nothing was changed.</exception>
+    public void Step(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets)
     {
         ModelDescription description = _model.Description;
         if (_model.GradientBatchSize == 0)
@@ -135,6 +177,11 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
             input.CopyTo(_layers[l].Inputs);
         }
 
+        // h(θ) for adaptive damping, which also checks the targets before anything has changed. LossAndGradient rather
+        // than Loss: it leaves the model's gradient factors as they were (the empirical factors are read from them).
+        bool adapt = Options.AdaptiveDamping && StepCount % Options.DampingAdaptationEvery == 0;
+        double lossBefore = adapt ? double.CreateChecked(_model.LossAndGradient(inputs, targets)) : 0;
+
         if (StepCount % Options.FactorUpdateEvery == 0) UpdateFactors(inputs, rows);
         if (StepCount % Options.InverseUpdateEvery == 0) UpdateInverses();
         for (int l = 0; l < _layers.Length; l++) Precondition(_layers[l], rows);
@@ -149,8 +196,34 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
         if (_momentumStarted) TensorPrimitives.MultiplyAdd(_momentum, T.CreateChecked(Options.Momentum), _preconditioned, _momentum);
         else _preconditioned.CopyTo(_momentum);
         _momentumStarted = true;
+        // The quadratic model's predicted change gᵀδ + ½δᵀFδ + ½γ‖δ‖² of the step δ = −ηm, at θ (before it moves).
+        double predicted = 0;
+        if (adapt)
+        {
+            Span<T> step = _preconditioned;
+            TensorPrimitives.Multiply(_momentum, T.CreateChecked(-eta), step);
+            _model.FisherVectorProduct(inputs, step, _fisherStep);
+            predicted = double.CreateChecked(TensorPrimitives.Dot<T>(_gradient, step))
+                + 0.5 * double.CreateChecked(TensorPrimitives.Dot<T>(step, _fisherStep))
+                + 0.5 * Damping * double.CreateChecked(TensorPrimitives.Dot<T>(step, step));
+        }
         TensorPrimitives.MultiplyAdd(_momentum, T.CreateChecked(-eta), theta, theta);
+        if (adapt) AdaptDamping(lossBefore, double.CreateChecked(_model.Loss(inputs, targets)), predicted);
         StepCount++;
+    }
+
+    /// <summary>
+    /// The Levenberg–Marquardt rule: ρ = observed / predicted change; γ shrinks by ω^T when ρ &gt; 3/4 and grows by it when
+    /// ρ &lt; 1/4 (a non-finite loss after the step counts as ρ &lt; 1/4). A step the quadratic model itself predicts to
+    /// raise the loss (η too large for the curvature it sees) has left the region where the model is trusted: γ grows.
+    /// </summary>
+    private void AdaptDamping(double before, double after, double predicted)
+    {
+        double omega = Math.Pow(Options.DampingAdaptationDecay, Options.DampingAdaptationEvery);
+        double rho = predicted < 0 && double.IsFinite(predicted) ? (after - before) / predicted : double.NaN;
+        LastReductionRatio = rho;
+        if (rho > 0.75) Damping = Math.Max(Options.MinimumDamping, Damping * omega);
+        else if (!(rho >= 0.25)) Damping = Math.Min(Options.MaximumDamping, Damping / omega);
     }
 
     /// <summary>A ← ĀᵀĀ/K and G ← K·EᵀE from the factor pass, blended into the running averages.</summary>
@@ -204,17 +277,45 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
         TensorPrimitives.MultiplyAdd(fresh, weight, running, running);
     }
 
-    /// <summary>A_d⁻¹ and G_d⁻¹ with A_d = A + π√γ·I, G_d = G + (√γ/π)·I, π = √((tr A/n_i)/(tr G/n_o)) (factored Tikhonov damping).</summary>
+    /// <summary>
+    /// Cholesky: A_d⁻¹ and G_d⁻¹ with A_d = A + π√γ·I, G_d = G + (√γ/π)·I, π = √((tr A/n_i)/(tr G/n_o)) (factored
+    /// Tikhonov damping). Eigen: the eigendecompositions of A and G.
+    /// </summary>
     private void UpdateInverses()
     {
-        double root = Math.Sqrt(Options.Damping);
+        double root = Math.Sqrt(Damping);
         foreach (KfacLayer layer in _layers)
         {
             int o = layer.Outputs, i = layer.Columns;
+            if (Options.Inverse == KfacInverse.Eigen)
+            {
+                Decompose(layer.AOffset, layer.AValues, i);
+                Decompose(layer.GOffset, layer.GValues, o);
+                continue;
+            }
             double pi = Pi(_factors.AsSpan(layer.AOffset, i * i), i, _factors.AsSpan(layer.GOffset, o * o), o);
             Invert(layer.AOffset, i, pi * root);
             Invert(layer.GOffset, o, root / pi);
         }
+    }
+
+    /// <summary>
+    /// The factor at <paramref name="offset"/> as Q·diag(values)·Qᵀ, Q's columns into _inverses, its eigenvalues clamped
+    /// at 0 (a factor is positive semi-definite; rounding can leave tiny negatives). A factor the solver refuses (not
+    /// finite, no convergence) gets Q = I and values 0, so that layer takes a damped gradient step, and is counted.
+    /// </summary>
+    private void Decompose(int offset, int valuesOffset, int n)
+    {
+        Span<T> vectors = _inverses.AsSpan(offset, n * n), values = _eigenvalues.AsSpan(valuesOffset, n);
+        if (_eigensolvers[n].Decompose(_factors.AsSpan(offset, n * n), values, vectors))
+        {
+            TensorPrimitives.Max(values, T.Zero, values);
+            return;
+        }
+        FailedInverseCount++;
+        vectors.Clear();
+        for (int k = 0; k < n; k++) vectors[k * n + k] = T.One;
+        values.Clear();
     }
 
     /// <summary>π = √((tr A/n_i)/(tr G/n_o)); 1 when either trace is zero or not finite.</summary>
@@ -242,34 +343,57 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
         for (int k = 0; k < n; k++) inverse[k * n + k] = diagonal;
     }
 
-    /// <summary>This layer's block of _preconditioned ← G_d⁻¹·∇W·A_d⁻¹, from the gradient's factors when that is cheaper.</summary>
+    /// <summary>
+    /// This layer's block of _preconditioned ← M_Gᵀ·∇W·M_A, from the gradient's factors when that is cheaper, with
+    /// M = the damped inverses (Cholesky: P is done) or the eigenvectors Q (Eigen: then divided by g·aᵀ + γ and rotated
+    /// back, P = Q_G·(…)·Q_Aᵀ).
+    /// </summary>
     private void Precondition(KfacLayer layer, int rows)
     {
         int o = layer.Outputs, i = layer.Columns, offset = layer.Description.Offset;
-        ReadOnlySpan<T> aInverse = _inverses.AsSpan(layer.AOffset, i * i), gInverse = _inverses.AsSpan(layer.GOffset, o * o);
+        ReadOnlySpan<T> right = _inverses.AsSpan(layer.AOffset, i * i), left = _inverses.AsSpan(layer.GOffset, o * o);
         Span<T> p = _preconditioned.AsSpan(offset, o * i);
         if (!layer.LowRank)
         {
-            // T = ∇W·A⁻¹, P = G⁻¹·T.
+            // T = ∇W·M_A, P = M_Gᵀ·T.
             Span<T> t = _left.AsSpan(0, o * i);
-            Gemm.NN(o, i, i, _gradient.AsSpan(offset, o * i), i, aInverse, i, t, i);
-            Gemm.NN(o, i, o, gInverse, o, t, i, p, i);
-            return;
+            Gemm.NN(o, i, i, _gradient.AsSpan(offset, o * i), i, right, i, t, i);
+            Gemm.TN(o, i, o, left, o, t, i, p, i);
         }
-        // ∇W = EᵀĀ: X = E·G⁻¹ (K × n_o), Y = Ā·A⁻¹ (K × n_i, Ā's ones implicit), P = XᵀY.
-        Span<T> x = _left.AsSpan(0, rows * o), y = _right.AsSpan(0, rows * i);
-        Gemm.NN(rows, o, o, layer.Deltas, o, gInverse, o, x, o);
-        Gemm.NN(rows, i, i, layer.Inputs, layer.Description.Inputs, aInverse, i, y, i,
-            ones: layer.Description.HasBias ? OnesColumn.A : OnesColumn.None);
-        Gemm.TN(o, i, rows, x, o, y, i, p, i);
+        else
+        {
+            // ∇W = EᵀĀ: X = E·M_G (K × n_o), Y = Ā·M_A (K × n_i, Ā's ones implicit), P = XᵀY.
+            Span<T> x = _left.AsSpan(0, rows * o), y = _right.AsSpan(0, rows * i);
+            Gemm.NN(rows, o, o, layer.Deltas, o, left, o, x, o);
+            Gemm.NN(rows, i, i, layer.Inputs, layer.Description.Inputs, right, i, y, i,
+                ones: layer.Description.HasBias ? OnesColumn.A : OnesColumn.None);
+            Gemm.TN(o, i, rows, x, o, y, i, p, i);
+        }
+        if (Options.Inverse != KfacInverse.Eigen) return;
+
+        // V ⊘ (g·aᵀ + γ), then P = Q_G·(V·Q_Aᵀ).
+        ReadOnlySpan<T> a = _eigenvalues.AsSpan(layer.AValues, i), g = _eigenvalues.AsSpan(layer.GValues, o);
+        T damping = T.CreateChecked(Damping);
+        Span<T> denominator = _back.AsSpan(0, i);
+        for (int r = 0; r < o; r++)
+        {
+            Span<T> row = p.Slice(r * i, i);
+            TensorPrimitives.Multiply(a, g[r], denominator);
+            TensorPrimitives.Add(denominator, damping, denominator);
+            TensorPrimitives.Divide(row, denominator, row);
+        }
+        Span<T> back = _back.AsSpan(0, o * i);
+        Gemm.NT(o, i, i, p, i, right, i, back, i);
+        Gemm.NN(o, i, o, left, o, back, i, p, i);
     }
 
     /// <inheritdoc/>
     public string Kind => "K-FAC";
 
     /// <inheritdoc/>
-    public IEnumerable<KeyValuePair<string, T[]>> StateTensors =>
-        [new("kfac.momentum", _momentum), new("kfac.factors", _factors), new("kfac.inverses", _inverses)];
+    public IEnumerable<KeyValuePair<string, T[]>> StateTensors => Options.Inverse == KfacInverse.Eigen
+        ? [new("kfac.momentum", _momentum), new("kfac.factors", _factors), new("kfac.eigenvectors", _inverses), new("kfac.eigenvalues", _eigenvalues)]
+        : [new("kfac.momentum", _momentum), new("kfac.factors", _factors), new("kfac.inverses", _inverses)];
 
     /// <inheritdoc/>
     public IReadOnlyDictionary<string, string> StateScalars
@@ -284,6 +408,7 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
                 ["kfac.failed_inverses"] = FailedInverseCount.ToString(CultureInfo.InvariantCulture),
                 ["kfac.momentum_started"] = _momentumStarted ? "1" : "0",
                 ["kfac.random"] = ScalarReader.Format(_random),
+                ["kfac.damping"] = Damping.ToString("R", CultureInfo.InvariantCulture),
             };
         }
     }
@@ -299,11 +424,21 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
             throw new System.IO.InvalidDataException($"The checkpoint counts {updates} + {skipped} factor updates in {steps} steps.");
         bool started = ScalarReader.GetFlag(scalars, "kfac.momentum_started");
         SeededRandom random = ScalarReader.GetRandom(scalars, "kfac.random");
+        // The damping the run had reached, when it adapts; otherwise the options' (a resumed run may change it).
+        double damping = Options.Damping;
+        if (Options.AdaptiveDamping)
+        {
+            damping = ScalarReader.GetPositive(scalars, "kfac.damping");
+            if (damping < Options.MinimumDamping || damping > Options.MaximumDamping)
+                throw new System.IO.InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                    $"The checkpoint's damping {damping} lies outside [MinimumDamping, MaximumDamping] = [{Options.MinimumDamping}, {Options.MaximumDamping}]."));
+        }
         return () =>
         {
             (StepCount, FactorUpdateCount, SkippedFactorUpdateCount, FailedInverseCount) = (steps, updates, skipped, failed);
             _momentumStarted = started;
             _random = random;
+            Damping = damping;
         };
     }
 }

@@ -47,6 +47,7 @@ public class SymmetricInverseTests
     [InlineData(65)]
     [InlineData(130)]
     [InlineData(200)]
+    [InlineData(257)]
     public void DoubleInverseTimesTheMatrixIsTheIdentity(int n)
     {
         double[] a = Spd(n, delta: 1e-3, seed: (ulong)n);

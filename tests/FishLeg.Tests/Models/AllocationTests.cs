@@ -88,6 +88,33 @@ public class AllocationTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
+    /// <summary>
+    /// K-FAC's eigen option and adaptive damping (its Fisher product and loss evaluations) on a small double net: steps
+    /// with and without a decomposition and an adaptation.
+    /// </summary>
+    [Theory]
+    [InlineData(KfacInverse.Eigen, false)]
+    [InlineData(KfacInverse.Eigen, true)]
+    [InlineData(KfacInverse.Cholesky, true)]
+    public void SteadyStateKfacStepWithEigenOrAdaptiveDampingAllocatesNothing(KfacInverse inverse, bool adaptive)
+    {
+        var model = new TwoLayerNet(4, seed: 1);
+        var optimizer = new KfacOptimizer<double>(model, new KfacOptions
+        {
+            Inverse = inverse, AdaptiveDamping = adaptive, DampingAdaptationEvery = 2, FactorUpdateEvery = 2, InverseUpdateEvery = 3,
+        });
+        var (inputs, targets) = SmallNets.Batch(model.Description, 4, seed: 2);
+        void Step()
+        {
+            model.LossAndGradient(inputs, targets);
+            optimizer.Step(inputs, targets);
+        }
+        Step();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int k = 1; k < 7; k++) Step(); // factors and adaptations at 2, 4, 6; decompositions at 3, 6
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     /// <summary>AdaFisher and AdaFisherW on the autoencoder, with and without a diagonal update.</summary>
     [Theory]
     [InlineData(false)]

@@ -171,6 +171,155 @@ public class KfacOptimizerTests
         Assert.True(GradientTests.RelativeError(lowRank.Parameters, dense.Parameters.ToArray()) < 1e-12);
     }
 
+    /// <summary>
+    /// (G ⊗ A + γI)⁻¹·vec(∇W), formed explicitly: the (n_o·n_i)² matrix with entries G[r, r′]·A[c, c′] (row-major vec, as
+    /// ∇W = Σ δāᵀ/K orders them), inverted by Gauss–Jordan elimination.
+    /// </summary>
+    private static double[,] ExactlyDamped(double[,] a, double[,] g, double[,] gradient, double damping)
+    {
+        int ni = a.GetLength(0), no = g.GetLength(0), n = ni * no;
+        var kronecker = new double[n, n];
+        for (int r = 0; r < no; r++)
+            for (int c = 0; c < ni; c++)
+                for (int r2 = 0; r2 < no; r2++)
+                    for (int c2 = 0; c2 < ni; c2++) kronecker[r * ni + c, r2 * ni + c2] = g[r, r2] * a[c, c2] + (r == r2 && c == c2 ? damping : 0);
+        double[,] inverse = Inverse(kronecker);
+        double[] flat = Flatten(gradient);
+        return Matrix([.. Enumerable.Range(0, n).Select(i => Enumerable.Range(0, n).Sum(j => inverse[i, j] * flat[j]))], no, ni);
+    }
+
+    /// <summary>
+    /// The eigen option inverts A ⊗ G + γI exactly: two steps (batch 6, dense path; batch 1, low-rank path) against the
+    /// explicit Kronecker matrix, the second with the first step's decomposition (inverses every 10 steps) and, with
+    /// adaptive damping, the γ the first step adapted to (taken from the optimizer: the adaptation has its own test).
+    /// </summary>
+    [Theory]
+    [InlineData(6, false)]
+    [InlineData(1, false)]
+    [InlineData(6, true)]
+    public void EigenStepsInvertTheDampedKroneckerProductExactly(int batch, bool adaptive)
+    {
+        const double eta = 0.05, damping = 0.02;
+        var options = new KfacOptions
+        {
+            LearningRate = eta, Damping = damping, Inverse = KfacInverse.Eigen, Fisher = KfacFisher.Empirical, KlClip = 0, Momentum = 0,
+            InverseUpdateEvery = 10, FactorDecay = 0.5, AdaptiveDamping = adaptive, DampingAdaptationEvery = 1,
+        };
+        var model = new TwoLayerNet(batch, seed: 11);
+        var optimizer = new KfacOptimizer<double>(model, options);
+        Assert.Equal(batch == 1 ? 2 : 0, optimizer.LowRankLayerCount);
+        double[] theta = model.Parameters.ToArray();
+        Layer[]? first = null;
+        for (int step = 0; step < 2; step++)
+        {
+            var (inputs, targets) = SmallNets.Batch(model.Description, batch, seed: (ulong)(40 + step));
+            model.LossAndGradient(inputs, targets);
+            Layer[] now = ByHand(model, inputs, targets, batch);
+            first ??= now;
+            double gamma = optimizer.Damping;
+            if (step == 1 && adaptive) Assert.NotEqual(damping, gamma);
+            double[] p = Flatten(model, Enumerable.Range(0, 2).Select(l => ExactlyDamped(first[l].A, first[l].G, now[l].Gradient, gamma)));
+            theta = theta.Select((x, i) => x - eta * p[i]).ToArray();
+            optimizer.Step(inputs, targets);
+            Assert.True(GradientTests.RelativeError(model.Parameters, theta) < 1e-11, $"θ after step {step + 1}");
+        }
+        Assert.Equal(0, optimizer.FailedInverseCount);
+    }
+
+    /// <summary>
+    /// The Levenberg–Marquardt rule against its definition, at learning rates from tiny to far too large: ρ is the
+    /// observed change of the loss over gᵀδ + ½δᵀFδ + ½γ‖δ‖², δ the parameters' change and F·δ the model's exact Fisher
+    /// product (checked against explicit Jacobians elsewhere); γ shrinks by ω⁵ when ρ &gt; 3/4, grows by it when ρ &lt; 1/4
+    /// or when the model predicts no decrease (η too large), and stays otherwise. The grid must reach all four cases.
+    /// </summary>
+    [Fact]
+    public void AdaptiveDampingFollowsTheReductionRatio()
+    {
+        const int Batch = 5;
+        const double damping = 0.1;
+        var (inputs, targets) = SmallNets.Batch(new TwoLayerNet(Batch, seed: 1).Description, Batch, seed: 50);
+        var branches = new System.Collections.Generic.HashSet<string>();
+        foreach (double eta in new[] { 1e-3, 0.1, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 10, 30 })
+        {
+            var model = new TwoLayerNet(Batch, seed: 12);
+            var optimizer = new KfacOptimizer<double>(model, new KfacOptions
+            {
+                LearningRate = eta, Damping = damping, AdaptiveDamping = true, KlClip = 0, Fisher = KfacFisher.Empirical,
+            });
+            double[] before = model.Parameters.ToArray();
+            double lossBefore = model.LossAndGradient(inputs, targets);
+            double[] g = model.Gradient.ToArray();
+            optimizer.Step(inputs, targets);
+            double[] delta = model.Parameters.ToArray().Zip(before, (x, y) => x - y).ToArray();
+            double lossAfter = model.Loss(inputs, targets);
+            before.CopyTo(model.Parameters);
+            var fisherDelta = new double[delta.Length];
+            model.FisherVectorProduct(inputs, delta, fisherDelta);
+            double predicted = g.Zip(delta, (x, y) => x * y).Sum() + 0.5 * delta.Zip(fisherDelta, (x, y) => x * y).Sum()
+                + 0.5 * damping * delta.Sum(x => x * x);
+            double omega = Math.Pow(0.95, 5);
+            if (predicted >= 0)
+            {
+                branches.Add("no decrease predicted");
+                Assert.True(double.IsNaN(optimizer.LastReductionRatio));
+                Assert.Equal(damping / omega, optimizer.Damping, 1e-15);
+                continue;
+            }
+            double rho = (lossAfter - lossBefore) / predicted;
+            Assert.Equal(rho, optimizer.LastReductionRatio, 1e-9 * Math.Max(1, Math.Abs(rho)));
+            (string branch, double expected) = rho > 0.75 ? ("shrink", damping * omega) : rho < 0.25 ? ("grow", damping / omega) : ("stay", damping);
+            branches.Add(branch);
+            Assert.Equal(expected, optimizer.Damping, 1e-15);
+        }
+        Assert.Equal(4, branches.Count);
+    }
+
+    /// <summary>
+    /// With the Cholesky inverse an adapted γ takes effect at the next inverse update: the second step (inverses every
+    /// step, factors from that batch alone) matches the factored-Tikhonov computation at the adapted γ, not the first.
+    /// </summary>
+    [Fact]
+    public void AdaptedDampingReachesTheNextCholeskyInverse()
+    {
+        const int Batch = 4;
+        const double eta = 0.2, damping = 0.05;
+        var model = new TwoLayerNet(Batch, seed: 13);
+        var optimizer = new KfacOptimizer<double>(model, new KfacOptions
+        {
+            LearningRate = eta, Damping = damping, AdaptiveDamping = true, DampingAdaptationEvery = 1, InverseUpdateEvery = 1,
+            FactorDecay = 0, KlClip = 0, Momentum = 0, Fisher = KfacFisher.Empirical,
+        });
+        for (int step = 0; step < 2; step++)
+        {
+            var (inputs, targets) = SmallNets.Batch(model.Description, Batch, seed: (ulong)(60 + step));
+            model.LossAndGradient(inputs, targets);
+            Layer[] now = ByHand(model, inputs, targets, Batch);
+            double gamma = optimizer.Damping;
+            if (step == 1) Assert.NotEqual(damping, gamma);
+            double[] expected = Flatten(model, Enumerable.Range(0, 2).Select(l => Preconditioned(now[l].A, now[l].G, now[l].Gradient, gamma)))
+                .Select((p, i) => model.Parameters[i] - eta * p).ToArray();
+            optimizer.Step(inputs, targets);
+            Assert.True(GradientTests.RelativeError(model.Parameters, expected) < 1e-12, $"θ after step {step + 1}");
+        }
+    }
+
+    /// <summary>Adaptive damping needs the targets: without them, or with targets of the wrong shape, nothing moves.</summary>
+    [Fact]
+    public void AdaptiveDampingWithoutValidTargetsChangesNothing()
+    {
+        var model = new TwoLayerNet(4, seed: 1);
+        var (inputs, targets) = SmallNets.Batch(model.Description, 4, seed: 2);
+        var optimizer = new KfacOptimizer<double>(model, new KfacOptions { AdaptiveDamping = true });
+        model.LossAndGradient(inputs, targets);
+        double[] theta = model.Parameters.ToArray();
+        var missing = Assert.Throws<InvalidOperationException>(() => optimizer.Step(inputs));
+        Assert.Contains("Step(inputs, targets)", missing.Message);
+        Assert.Throws<ArgumentException>(() => optimizer.Step(inputs, targets.AsSpan(0, targets.Length - 1)));
+        Assert.Equal(theta, model.Parameters.ToArray());
+        Assert.Equal(0, optimizer.StepCount);
+        Assert.Equal(0, optimizer.FactorUpdateCount);
+    }
+
     [Fact]
     public void NonFiniteGradientThrowsAndChangesNothing()
     {
@@ -203,6 +352,12 @@ public class KfacOptimizerTests
         { "FactorUpdateEvery", new KfacOptions { FactorUpdateEvery = 0 } },
         { "InverseUpdateEvery", new KfacOptions { InverseUpdateEvery = -3 } },
         { "Fisher", new KfacOptions { Fisher = (KfacFisher)5 } },
+        { "Inverse", new KfacOptions { Inverse = (KfacInverse)2 } },
+        { "DampingAdaptationEvery", new KfacOptions { DampingAdaptationEvery = 0 } },
+        { "DampingAdaptationDecay", new KfacOptions { DampingAdaptationDecay = 1 } },
+        { "MinimumDamping", new KfacOptions { MinimumDamping = 0 } },
+        { "MaximumDamping", new KfacOptions { MinimumDamping = 1, MaximumDamping = 0.5 } },
+        { "Damping", new KfacOptions { AdaptiveDamping = true, Damping = 1e-9 } },
     };
 
     [Theory]

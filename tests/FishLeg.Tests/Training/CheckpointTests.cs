@@ -83,6 +83,20 @@ public sealed class CheckpointTests : IDisposable
             ((KfacOptimizer<double>)optimizer).Step(x);
         });
 
+    /// <summary>K-FAC with eigendecompositions and adaptive damping: the adapted γ and the stale decomposition travel.</summary>
+    [Fact]
+    public void KfacWithEigenAndAdaptiveDampingResumesExactly() => AssertExactResume(
+        model => new KfacOptimizer<double>(model, new KfacOptions
+        {
+            Seed = 8, Inverse = KfacInverse.Eigen, InverseUpdateEvery = 3, AdaptiveDamping = true, DampingAdaptationEvery = 1, LearningRate = 0.5,
+        }),
+        (model, optimizer, k) =>
+        {
+            var (x, y) = BatchAt(model.Description, k);
+            model.LossAndGradient(x, y);
+            ((KfacOptimizer<double>)optimizer).Step(x, y);
+        });
+
     /// <summary>AdaFisher with its diagonals updated every other step, so one update falls after the checkpoint.</summary>
     [Fact]
     public void AdaFisherResumesExactly() => AssertExactResume(
