@@ -12,8 +12,8 @@ namespace FishLeg.Optimizers;
 /// AdaFisher (Gomes et al., ICLR 2025) on a generated model, as the authors' code computes it (docs/math.md §8): per
 /// layer the diagonals of the two Kronecker factors of the empirical Fisher, H = column means of Ā² (inputs with the
 /// bias column) and S = column means of E² (E the output gradients of the mean loss, as the code's backward hook sees
-/// them), each min-max normalized and
-/// folded into a running average at steps 0, TCov, 2·TCov, …; then an Adam-like step θ ← θ − (η/(1 − βᵗ))·m / F̃ with
+/// them), each min-max normalized and folded into a running average at steps 0, TCov, 2·TCov, … (or, as the paper
+/// describes it, averaged raw and normalized where used); then an Adam-like step θ ← θ − (η/(1 − βᵗ))·m / F̃ with
 /// F̃[o, i] = S_o·H_i + λ. Every buffer is allocated here, once.
 /// </summary>
 /// <remarks>Call <see cref="Step"/> after <see cref="IFishLegModel{T}.LossAndGradient"/>: the factors come from that pass.</remarks>
@@ -21,7 +21,7 @@ public sealed class AdaFisherOptimizer<T> : IOptimizerState<T> where T : unmanag
 {
     private readonly IFishLegModel<T> _model;
     // H of every layer (n_i values each, bias last), then S of every layer (n_o each): the running diagonals.
-    private readonly T[] _h, _s, _momentum, _denominator, _fresh;
+    private readonly T[] _h, _s, _momentum, _denominator, _fresh, _normalized;
     private readonly int[] _hOffsets, _sOffsets;
     private readonly NonFiniteSearchKernel<T> _finite = new();
 
@@ -48,6 +48,7 @@ public sealed class AdaFisherOptimizer<T> : IOptimizerState<T> where T : unmanag
         int widest = layers.Max(layer => Math.Max(layer.Columns, layer.Outputs));
         _denominator = new T[widest];
         _fresh = new T[widest];
+        _normalized = new T[Options.Averaging == AdaFisherAveraging.Paper ? widest : 0];
     }
 
     /// <summary>The hyper-parameters.</summary>
@@ -56,7 +57,10 @@ public sealed class AdaFisherOptimizer<T> : IOptimizerState<T> where T : unmanag
     /// <summary>Steps taken so far (t).</summary>
     public long StepCount { get; private set; }
 
-    /// <summary>Layer <paramref name="layer"/>'s running diagonals H (n_i values, bias last) and S (n_o values).</summary>
+    /// <summary>
+    /// Layer <paramref name="layer"/>'s running diagonals H (n_i values, bias last) and S (n_o values); with the paper's
+    /// averaging, before their normalization.
+    /// </summary>
     public (ReadOnlyMemory<T> H, ReadOnlyMemory<T> S) Diagonals(int layer)
     {
         LayerDescription d = _model.Description.Layers[layer];
@@ -95,6 +99,14 @@ public sealed class AdaFisherOptimizer<T> : IOptimizerState<T> where T : unmanag
             LayerDescription layer = layers[l];
             int o = layer.Outputs, i = layer.Columns;
             ReadOnlySpan<T> h = _h.AsSpan(_hOffsets[l], i), s = _s.AsSpan(_sOffsets[l], o);
+            // The paper's form normalizes the averages here: H′ = minmax(H) and S′_o = (S_o − min S)/(max S − min S + 1e-12).
+            T sMin = T.Zero, sScale = T.One;
+            if (Options.Averaging == AdaFisherAveraging.Paper)
+            {
+                h = MinMax(h, _normalized.AsSpan(0, i));
+                sMin = TensorPrimitives.Min(s);
+                sScale = T.One / (TensorPrimitives.Max(s) - sMin + Epsilon);
+            }
             Span<T> denominator = _denominator.AsSpan(0, i);
             for (int row = 0; row < o; row++)
             {
@@ -110,7 +122,7 @@ public sealed class AdaFisherOptimizer<T> : IOptimizerState<T> where T : unmanag
                     else TensorPrimitives.MultiplyAdd(w, decay * oneMinusBeta, m, m);
                 }
                 // F̃ row = S_o·H + λ; θ ← θ − (η/(1 − βᵗ))·m/F̃.
-                TensorPrimitives.Multiply(h, s[row], denominator);
+                TensorPrimitives.Multiply(h, (s[row] - sMin) * sScale, denominator);
                 TensorPrimitives.Add(denominator, damping, denominator);
                 TensorPrimitives.Divide(m, denominator, denominator);
                 TensorPrimitives.MultiplyAdd(denominator, -stepSize, w, w);
@@ -118,13 +130,16 @@ public sealed class AdaFisherOptimizer<T> : IOptimizerState<T> where T : unmanag
         }
     }
 
-    /// <summary>H ← (1 − γ₀)H + γ₁·minmax(column means of Ā²), S ← likewise from the column means of E²·K (ones before the first update).</summary>
+    /// <summary>
+    /// H ← (1 − γ₀)H + γ₁·minmax(column means of Ā²), S ← likewise from the column means of E² (ones before the first
+    /// update); with the paper's averaging, H ← γ₀H + (1 − γ₀)·(column means of Ā²), likewise S (the first update sets them).
+    /// </summary>
     private void UpdateDiagonals(int index, LayerDescription layer)
     {
         _model.GradientFactors(index, out ReadOnlySpan<T> delta, out ReadOnlySpan<T> input);
         int rows = _model.GradientBatchSize, inputs = layer.Inputs, o = layer.Outputs, i = layer.Columns;
         Span<T> h = _h.AsSpan(_hOffsets[index], i), s = _s.AsSpan(_sOffsets[index], o);
-        if (StepCount == 0)
+        if (StepCount == 0 && Options.Averaging == AdaFisherAveraging.Code)
         {
             h.Fill(T.One);
             s.Fill(T.One);
@@ -153,13 +168,33 @@ public sealed class AdaFisherOptimizer<T> : IOptimizerState<T> where T : unmanag
         Blend(s, fresh);
     }
 
-    /// <summary>current ← (1 − γ₀)·current + γ₁·(x − min)/(max − min + 1e-12), the code's running average of a min-max normalized x.</summary>
+    /// <summary>
+    /// Code: current ← (1 − γ₀)·current + γ₁·minmax(x). Paper: current ← γ₀·current + (1 − γ₀)·x, or x at the first
+    /// update. x is scratch.
+    /// </summary>
     private void Blend(Span<T> current, Span<T> x)
     {
-        T min = TensorPrimitives.Min<T>(x), max = TensorPrimitives.Max<T>(x);
-        TensorPrimitives.Subtract(x, min, x);
-        TensorPrimitives.Multiply(x, T.CreateChecked(Options.Gamma1) / (max - min + T.CreateChecked(1e-12)), x);
+        if (Options.Averaging == AdaFisherAveraging.Paper)
+        {
+            if (StepCount == 0) { x.CopyTo(current); return; }
+            TensorPrimitives.Multiply(current, T.CreateChecked(Options.Gamma0), current);
+            TensorPrimitives.MultiplyAdd(x, T.CreateChecked(1 - Options.Gamma0), current, current);
+            return;
+        }
+        MinMax(x, x);
+        TensorPrimitives.Multiply(x, T.CreateChecked(Options.Gamma1), x);
         TensorPrimitives.MultiplyAdd(current, T.CreateChecked(1 - Options.Gamma0), x, current);
+    }
+
+    private static readonly T Epsilon = T.CreateChecked(1e-12);
+
+    /// <summary>destination ← (x − min x)/(max x − min x + 1e-12), the code's min-max normalization; returns destination.</summary>
+    private static Span<T> MinMax(ReadOnlySpan<T> x, Span<T> destination)
+    {
+        T min = TensorPrimitives.Min(x), max = TensorPrimitives.Max(x);
+        TensorPrimitives.Subtract(x, min, destination);
+        TensorPrimitives.Multiply(destination, T.One / (max - min + Epsilon), destination);
+        return destination;
     }
 
     /// <inheritdoc/>

@@ -115,15 +115,19 @@ public class AllocationTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
-    /// <summary>AdaFisher and AdaFisherW on the autoencoder, with and without a diagonal update.</summary>
+    /// <summary>AdaFisher and AdaFisherW on the autoencoder, with and without a diagonal update, with either running average.</summary>
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void SteadyStateAdaFisherStepAllocatesNothing(bool decoupled)
+    [InlineData(false, AdaFisherAveraging.Code)]
+    [InlineData(true, AdaFisherAveraging.Code)]
+    [InlineData(false, AdaFisherAveraging.Paper)]
+    public void SteadyStateAdaFisherStepAllocatesNothing(bool decoupled, AdaFisherAveraging averaging)
     {
         const int Batch = 100;
         var model = new Autoencoder(Batch, seed: 1);
-        var optimizer = new AdaFisherOptimizer<float>(model, new AdaFisherOptions { CurvatureUpdateEvery = 2, WeightDecay = 1e-4, DecoupledWeightDecay = decoupled });
+        var optimizer = new AdaFisherOptimizer<float>(model, new AdaFisherOptions
+        {
+            CurvatureUpdateEvery = 2, WeightDecay = 1e-4, DecoupledWeightDecay = decoupled, Averaging = averaging,
+        });
         var random = new SeededRandom(4);
         var inputs = new float[Batch * Autoencoder.InputCount];
         for (int i = 0; i < inputs.Length; i++) inputs[i] = (float)random.NextDouble();

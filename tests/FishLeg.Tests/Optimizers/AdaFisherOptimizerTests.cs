@@ -14,18 +14,21 @@ namespace FishLeg.Tests.Optimizers;
 public class AdaFisherOptimizerTests
 {
     [Theory]
-    [InlineData(1, 0.0, false)]
-    [InlineData(2, 0.01, false)]   // the second step reuses the first step's diagonals; coupled weight decay
-    [InlineData(1, 0.01, true)]    // AdaFisherW
-    public void TwoStepsMatchTheFormulas(int tcov, double weightDecay, bool decoupled)
+    [InlineData(1, 0.0, false, AdaFisherAveraging.Code)]
+    [InlineData(2, 0.01, false, AdaFisherAveraging.Code)]   // the second step reuses the first step's diagonals; coupled weight decay
+    [InlineData(1, 0.01, true, AdaFisherAveraging.Code)]    // AdaFisherW
+    [InlineData(1, 0.01, true, AdaFisherAveraging.Paper)]   // the paper's moving average of raw diagonals, normalized in the step
+    [InlineData(2, 0.0, false, AdaFisherAveraging.Paper)]
+    public void TwoStepsMatchTheFormulas(int tcov, double weightDecay, bool decoupled, AdaFisherAveraging averaging)
     {
         const int Batch = 5;
         const double eta = 0.01, beta = 0.8, lambda = 0.05, gamma0 = 0.7, gamma1 = 0.2;
         var options = new AdaFisherOptions
         {
             LearningRate = eta, Beta = beta, Damping = lambda, Gamma0 = gamma0, Gamma1 = gamma1, CurvatureUpdateEvery = tcov,
-            WeightDecay = weightDecay, DecoupledWeightDecay = decoupled,
+            WeightDecay = weightDecay, DecoupledWeightDecay = decoupled, Averaging = averaging,
         };
+        bool paper = averaging == AdaFisherAveraging.Paper;
         var model = new TwoLayerNet(Batch, seed: 3);
         var optimizer = new AdaFisherOptimizer<double>(model, options);
         var layers = model.Description.Layers;
@@ -42,20 +45,26 @@ public class AdaFisherOptimizerTests
                 KfacOptimizerTests.Layer[] hand = KfacOptimizerTests.ByHand(model, inputs, targets, Batch);
                 for (int l = 0; l < layers.Count; l++)
                 {
-                    h[l] = Blend(h[l], Enumerable.Range(0, layers[l].Columns).Select(k => hand[l].A[k, k]).ToArray(), gamma0, gamma1);
-                    s[l] = Blend(s[l], Enumerable.Range(0, layers[l].Outputs).Select(k => hand[l].G[k, k] / (Batch * Batch)).ToArray(), gamma0, gamma1);
+                    double[] newH = [.. Enumerable.Range(0, layers[l].Columns).Select(k => hand[l].A[k, k])];
+                    double[] newS = [.. Enumerable.Range(0, layers[l].Outputs).Select(k => hand[l].G[k, k] / (Batch * Batch))];
+                    h[l] = !paper ? Blend(h[l], newH, gamma0, gamma1) : step == 0 ? newH : h[l].Zip(newH, (c, x) => gamma0 * c + (1 - gamma0) * x).ToArray();
+                    s[l] = !paper ? Blend(s[l], newS, gamma0, gamma1) : step == 0 ? newS : s[l].Zip(newS, (c, x) => gamma0 * c + (1 - gamma0) * x).ToArray();
                 }
             }
             double correction = 1 - Math.Pow(beta, step + 1);
             var next = theta.ToArray();
             for (int l = 0; l < layers.Count; l++)
+            {
+                // The paper's form normalizes the averages where F̃ is formed.
+                double[] hUsed = paper ? Normalized(h[l]) : h[l], sUsed = paper ? Normalized(s[l]) : s[l];
                 for (int o = 0; o < layers[l].Outputs; o++)
                     for (int i = 0; i < layers[l].Columns; i++)
                     {
                         int k = layers[l].Offset + o * layers[l].Columns + i;
                         m[k] = beta * m[k] + (1 - beta) * (g[k] + (decoupled ? 0 : weightDecay * theta[k]));
-                        next[k] = theta[k] - eta * (m[k] / correction / (s[l][o] * h[l][i] + lambda) + (decoupled ? weightDecay * theta[k] : 0));
+                        next[k] = theta[k] - eta * (m[k] / correction / (sUsed[o] * hUsed[i] + lambda) + (decoupled ? weightDecay * theta[k] : 0));
                     }
+            }
             theta = next;
             optimizer.Step();
             Assert.True(GradientTests.RelativeError(model.Parameters, theta) < 1e-12, $"θ after step {step + 1}");
@@ -70,8 +79,15 @@ public class AdaFisherOptimizerTests
     /// <summary>The code's running average: (1 − γ₀)·current + γ₁·(x − min)/(max − min + 1e-12).</summary>
     private static double[] Blend(double[] current, double[] x, double gamma0, double gamma1)
     {
+        double[] normalized = Normalized(x);
+        return current.Select((c, k) => (1 - gamma0) * c + gamma1 * normalized[k]).ToArray();
+    }
+
+    /// <summary>(x − min)/(max − min + 1e-12).</summary>
+    private static double[] Normalized(double[] x)
+    {
         double min = x.Min(), max = x.Max();
-        return current.Select((c, k) => (1 - gamma0) * c + gamma1 * (x[k] - min) / (max - min + 1e-12)).ToArray();
+        return [.. x.Select(v => (v - min) / (max - min + 1e-12))];
     }
 
     [Fact]
@@ -92,6 +108,7 @@ public class AdaFisherOptimizerTests
         { "Gamma1", new AdaFisherOptions { Gamma1 = 1.5 } },
         { "WeightDecay", new AdaFisherOptions { WeightDecay = -0.1 } },
         { "CurvatureUpdateEvery", new AdaFisherOptions { CurvatureUpdateEvery = 0 } },
+        { "Averaging", new AdaFisherOptions { Averaging = (AdaFisherAveraging)7 } },
     };
 
     [Theory]
