@@ -21,8 +21,11 @@ public sealed record Dataset<T>(T[] Inputs, T[] Targets, int Count)
     public int TargetLength => Targets.Length / Count;
 }
 
-/// <summary>One optimizer step, once the model holds the gradient of the batch with these inputs (K-FAC's sampled pass runs on them); FishLeg also gets an auxiliary batch.</summary>
-public delegate void OptimizerStep<T>(ReadOnlySpan<T> inputs, ReadOnlySpan<T> auxiliaryInputs, ReadOnlySpan<T> auxiliaryTargets);
+/// <summary>
+/// One optimizer step, once the model holds the gradient of the batch with these inputs and targets (K-FAC's sampled pass
+/// runs on the inputs, its adaptive damping on both); FishLeg also gets an auxiliary batch.
+/// </summary>
+public delegate void OptimizerStep<T>(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, ReadOnlySpan<T> auxiliaryInputs, ReadOnlySpan<T> auxiliaryTargets);
 
 /// <summary>
 /// An optimizer entered in a comparison: its name, its hyper-parameters as text (a resumed run must have the same), and
@@ -35,32 +38,32 @@ public sealed record Contender<T>(string Name, string Settings, Func<IFishLegMod
         new("SGD-momentum", string.Create(CultureInfo.InvariantCulture, $"learning rate {learningRate:R}, momentum {momentum:R}"), model =>
         {
             var sgd = new SgdMomentum<T>(model.Parameters.Length, learningRate, momentum);
-            return ((_, _, _) => sgd.Step(model.Parameters, model.Gradient), sgd);
+            return ((_, _, _, _) => sgd.Step(model.Parameters, model.Gradient), sgd);
         });
 
     public static Contender<T> Adam(double learningRate) =>
         new("Adam", string.Create(CultureInfo.InvariantCulture, $"learning rate {learningRate:R}"), model =>
         {
             var adam = new Adam<T>(model.Parameters.Length, learningRate);
-            return ((_, _, _) => adam.Step(model.Parameters, model.Gradient), adam);
+            return ((_, _, _, _) => adam.Step(model.Parameters, model.Gradient), adam);
         });
 
     public static Contender<T> FishLeg(FishLegOptions options) => new("FishLeg", options.ToString(), model =>
     {
         var fishLeg = new FishLegOptimizer<T>(model, options);
-        return ((_, auxiliaryInputs, auxiliaryTargets) => fishLeg.Step(auxiliaryInputs, auxiliaryTargets), fishLeg);
+        return ((_, _, auxiliaryInputs, auxiliaryTargets) => fishLeg.Step(auxiliaryInputs, auxiliaryTargets), fishLeg);
     });
 
     public static Contender<T> AdaFisher(AdaFisherOptions options) => new("AdaFisher", options.ToString(), model =>
     {
         var adaFisher = new AdaFisherOptimizer<T>(model, options);
-        return ((_, _, _) => adaFisher.Step(), adaFisher);
+        return ((_, _, _, _) => adaFisher.Step(), adaFisher);
     });
 
     public static Contender<T> Kfac(KfacOptions options) => new("K-FAC", options.ToString(), model =>
     {
         var kfac = new KfacOptimizer<T>(model, options);
-        return ((inputs, _, _) => kfac.Step(inputs), kfac);
+        return ((inputs, targets, _, _) => kfac.Step(inputs, targets), kfac);
     });
 }
 
@@ -220,7 +223,7 @@ public static class Comparison
                     }
                     try
                     {
-                        step(x, auxX, auxY);
+                        step(x, y, auxX, auxY);
                     }
                     catch (InvalidOperationException refused)
                     {

@@ -141,6 +141,9 @@ internal sealed class ExperimentOptions
     private readonly Option<int> _adaFisherEvery;
     private readonly Option<int> _kfacFactorEvery, _kfacInverseEvery;
     private readonly Option<KfacFisher> _kfacFisher;
+    private readonly Option<KfacInverse> _kfacInverse;
+    private readonly Option<bool> _kfacAdaptiveDamping;
+    private readonly Option<AdaFisherAveraging> _adaFisherAveraging;
     private readonly FishLegOptions _fishLeg;
     private readonly bool _fashionMnist;
 
@@ -183,7 +186,10 @@ internal sealed class ExperimentOptions
         _kfacFactorEvery = new("--kfac-factor-every") { Description = "K-FAC: update the Kronecker factors every N steps", DefaultValueFactory = _ => kfac.FactorUpdateEvery };
         _kfacInverseEvery = new("--kfac-inverse-every") { Description = "K-FAC: recompute the damped inverses every N steps", DefaultValueFactory = _ => kfac.InverseUpdateEvery };
         _kfacFisher = new("--kfac-fisher") { Description = "K-FAC's factors from sampled targets (Sampled, the true Fisher) or the batch's labels (Empirical)", DefaultValueFactory = _ => kfac.Fisher };
+        _kfacInverse = new("--kfac-inverse") { Description = "K-FAC: Cholesky inverses with factored damping (Cholesky) or eigendecompositions with exact damping (Eigen)", DefaultValueFactory = _ => kfac.Inverse };
+        _kfacAdaptiveDamping = new("--kfac-adaptive-damping") { Description = "K-FAC: adapt γ by the Levenberg–Marquardt rule every 5 steps (--kfac-damping is its start)", DefaultValueFactory = _ => kfac.AdaptiveDamping };
         adaFisher ??= new AdaFisherOptions();
+        _adaFisherAveraging = new("--adafisher-averaging") { Description = "AdaFisher's running average of its diagonals: the authors' code (Code) or the paper's (Paper)", DefaultValueFactory = _ => adaFisher.Averaging };
         _adaFisherLearningRate = new("--adafisher-lr") { Description = "AdaFisher's learning rate η", DefaultValueFactory = _ => adaFisher.LearningRate };
         _adaFisherDamping = new("--adafisher-damping") { Description = "AdaFisher's λ, added to its diagonal Fisher", DefaultValueFactory = _ => adaFisher.Damping };
         _adaFisherEvery = new("--tcov") { Description = "AdaFisher: update the diagonal factors every N steps", DefaultValueFactory = _ => adaFisher.CurvatureUpdateEvery };
@@ -208,7 +214,8 @@ internal sealed class ExperimentOptions
             foreach (Option option in training ? new Option[] { Data, TrainSize, TestSize } : [Data, TrainSize]) command.Options.Add(option);
         if (training)
             foreach (Option option in new Option[] { _sgdLearningRate, _momentum, _adamLearningRate, _kfacLearningRate, _kfacDamping, _klClip,
-                         _kfacFactorEvery, _kfacInverseEvery, _kfacFisher, _adaFisherLearningRate, _adaFisherDamping, _adaFisherEvery })
+                         _kfacFactorEvery, _kfacInverseEvery, _kfacFisher, _kfacInverse, _kfacAdaptiveDamping,
+                         _adaFisherLearningRate, _adaFisherDamping, _adaFisherEvery, _adaFisherAveraging })
                 command.Options.Add(option);
         foreach (Option option in new Option[] { _fishLegLearningRate, _damping,
                      _auxiliaryLearningRate, _initialSgdLearningRate, _auxiliaryEvery, _earlyAuxiliary, _auxiliarySteps, _auxiliaryRamp, _auxiliaryScaling, _warmStart, _auxiliaryBatch, _qForm, _momentumOn })
@@ -247,12 +254,13 @@ internal sealed class ExperimentOptions
             {
                 LearningRate = parsed.GetValue(_kfacLearningRate), Damping = parsed.GetValue(_kfacDamping), KlClip = parsed.GetValue(_klClip),
                 FactorUpdateEvery = parsed.GetValue(_kfacFactorEvery), InverseUpdateEvery = parsed.GetValue(_kfacInverseEvery),
-                Fisher = parsed.GetValue(_kfacFisher), Seed = parsed.GetValue(_seed),
+                Fisher = parsed.GetValue(_kfacFisher), Inverse = parsed.GetValue(_kfacInverse),
+                AdaptiveDamping = parsed.GetValue(_kfacAdaptiveDamping), Seed = parsed.GetValue(_seed),
             }),
             "adafisher" => Contender<T>.AdaFisher(new AdaFisherOptions
             {
                 LearningRate = parsed.GetValue(_adaFisherLearningRate), Damping = parsed.GetValue(_adaFisherDamping),
-                CurvatureUpdateEvery = parsed.GetValue(_adaFisherEvery),
+                CurvatureUpdateEvery = parsed.GetValue(_adaFisherEvery), Averaging = parsed.GetValue(_adaFisherAveraging),
             }),
             _ => Contender<T>.FishLeg(fishLeg),
         }).ToList();

@@ -1,6 +1,9 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace FishLeg.Kernels;
 
@@ -9,11 +12,14 @@ namespace FishLeg.Kernels;
 /// reduction to a tridiagonal matrix, the reflections accumulated into Qᵀ, then implicit QL iterations with Wilkinson
 /// shifts whose plane rotations combine rows of Zᵀ (contiguous, so they vectorize). Eigenvalues come out ascending, the
 /// eigenvectors as the columns of Z. About (8/3)·n³ flops for the reduction and accumulation and 3–6·n³ for the
-/// rotations, all level-1/level-2 work: the right tool for factors up to a few thousand, not for speed (see
-/// docs/benchmarks.md for the ratio to LAPACK).
+/// rotations, all level-1/level-2 work. The QL iteration on (d, e) never reads Z, so its rotations are logged and applied
+/// in batches, split by columns between the <see cref="WorkerPool"/>'s threads. The right tool for factors up to a few
+/// thousand, not LAPACK's speed (the README's "Performance" has the ratio).
 /// </summary>
-public sealed class SymmetricEigen<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class SymmetricEigen<T> : IParallelWork where T : unmanaged, IFloatingPointIeee754<T>
 {
+    // Below this many rotated entries in a batch, waking a worker costs more than it saves.
+    private const int ParallelThreshold = 1 << 16;
     private const int MaxIterationsPerEigenvalue = 60;
     // The unit roundoff of double: a coupling below Precision times the norm seen so far is negligible.
     private const double Precision = 1.0 / (1L << 52);
@@ -22,9 +28,16 @@ public sealed class SymmetricEigen<T> where T : unmanaged, IFloatingPointIeee754
     // the tridiagonal's diagonal and sub-diagonal; _beta: each reflection's scale; _w: one vector of scratch; _order:
     // the ascending permutation.
     private readonly double[] _z, _q, _d, _e, _beta, _w;
+    // The compact WY form of a block of reflectors: Vᵀ, T, and the products Vᵀ·M and −T·Vᵀ·M.
+    private const int Reflectors = 32;
+    private readonly double[] _vt, _t, _product, _scaled;
     private readonly int[] _order;
+    // The logged sweeps: sweep j turned rows (i, i + 1) of Zᵀ for i = high − 1 down to low, by (cos, sin) from _cos[first].
+    private readonly int[] _sweepLow, _sweepHigh, _sweepFirst;
+    private readonly double[] _cos, _sin;
+    private int _sweeps, _rotations;
 
-    /// <param name="n">The order of the matrices; the buffers (2·n² doubles and five n-vectors) are allocated here, once.</param>
+    /// <param name="n">The order of the matrices; the buffers (2·n² doubles, a few n-vectors and a log of 16·n rotations) are allocated here, once.</param>
     public SymmetricEigen(int n)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
@@ -35,7 +48,17 @@ public sealed class SymmetricEigen<T> where T : unmanaged, IFloatingPointIeee754
         _beta = new double[n];
         _q = new double[n * n];
         _w = new double[n];
+        _vt = new double[Reflectors * n];
+        _t = new double[Reflectors * Reflectors];
+        _product = new double[Reflectors * n];
+        _scaled = new double[Reflectors * n];
         _order = new int[n];
+        int log = Math.Max(4096, 16 * n);
+        _cos = new double[log];
+        _sin = new double[log];
+        _sweepLow = new int[log];
+        _sweepHigh = new int[log];
+        _sweepFirst = new int[log];
     }
 
     /// <summary>The order n.</summary>
@@ -102,44 +125,54 @@ public sealed class SymmetricEigen<T> where T : unmanaged, IFloatingPointIeee754
             _e[k] = s;
             _beta[k] = beta;
 
-            // p = β·A₂₂·v (A₂₂ symmetric and stored whole), then w = p − (β/2)(pᵀv)·v.
+            // p = β·A₂₂·v (A₂₂ symmetric and stored whole), then w = p − (β/2)(pᵀv)·v, then A₂₂ −= v·wᵀ + w·vᵀ.
             Span<double> w = _w.AsSpan(0, m);
             for (int r = 0; r < m; r++) w[r] = beta * TensorPrimitives.Dot<double>(z.Slice((k + 1 + r) * n + k + 1, m), v);
             TensorPrimitives.MultiplyAdd<double>(v, -0.5 * beta * TensorPrimitives.Dot<double>(w, v), w, w);
-            for (int r = 0; r < m; r++)
-            {
-                Span<double> row = z.Slice((k + 1 + r) * n + k + 1, m);
-                TensorPrimitives.MultiplyAdd<double>(w, -v[r], row, row);
-                TensorPrimitives.MultiplyAdd<double>(v, -w[r], row, row);
-            }
+            for (int r = 0; r < m; r++) SubtractRankTwo(z.Slice((k + 1 + r) * n + k + 1, m), v[r], w, w[r], v);
         }
     }
 
     /// <summary>
-    /// _z ← Qᵀ, Q = H₀·H₁·…: built backwards in _q (M ← H_k·M touches only rows and columns after k), then transposed
-    /// so that the QL rotations, which combine columns of Q, combine contiguous rows.
+    /// _z ← Qᵀ, Q = H₀·H₁·…: built backwards in _q, a block of reflectors at a time as I − V·T·Vᵀ (the compact WY form,
+    /// T upper triangular) so that the work runs in GEMM: M ← M − V·(T·(Vᵀ·M)) over the trailing block the block's
+    /// reflectors touch. Then transposed, so that the QL rotations, which combine columns of Q, combine contiguous rows.
     /// </summary>
     private void AccumulateTransposedReflections()
     {
-        int n = _n;
-        Span<double> q = _q;
+        // Reflectors 0 … n − 3 (the last column has nothing below its sub-diagonal to zero).
+        int n = _n, reflectors = Math.Max(0, n - 2);
+        Span<double> q = _q, t = _t;
         q.Clear();
         for (int k = 0; k < n; k++) q[k * n + k] = 1;
-        for (int k = n - 2; k >= 0; k--)
+        for (int k0 = reflectors == 0 ? -1 : (reflectors - 1) / Reflectors * Reflectors; k0 >= 0; k0 -= Reflectors)
         {
-            double beta = _beta[k];
-            if (beta == 0) continue;
-            int m = n - k - 1;
-            ReadOnlySpan<double> v = _z.AsSpan(k * n + k + 1, m);
-            // uᵀ = vᵀ·M over the trailing block, then M ← M − β·v·uᵀ.
-            Span<double> u = _w.AsSpan(0, m);
-            u.Clear();
-            for (int r = 0; r < m; r++) TensorPrimitives.MultiplyAdd(q.Slice((k + 1 + r) * n + k + 1, m), v[r], u, u);
-            for (int r = 0; r < m; r++)
+            int b = Math.Min(Reflectors, reflectors - k0), m = n - k0 - 1;
+            // Vᵀ's rows over the block's columns k0 + 1 …: reflector k0 + j is zero before its column j and 1 there.
+            Span<double> vt = _vt.AsSpan(0, b * m);
+            vt.Clear();
+            for (int j = 0; j < b; j++)
             {
-                Span<double> row = q.Slice((k + 1 + r) * n + k + 1, m);
-                TensorPrimitives.MultiplyAdd<double>(u, -beta * v[r], row, row);
+                int k = k0 + j;
+                if (_beta[k] == 0) continue;
+                vt[j * m + j] = 1;
+                _z.AsSpan(k * n + k + 2, n - k - 2).CopyTo(vt.Slice(j * m + j + 1));
             }
+            // T[j, j] = β_j, T[0:j, j] = −β_j·T[0:j, 0:j]·(V[:, 0:j]ᵀ·v_j).
+            t.Clear();
+            for (int j = 0; j < b; j++)
+            {
+                double beta = _beta[k0 + j];
+                t[j * b + j] = beta;
+                Span<double> y = _w.AsSpan(0, j);
+                for (int i = 0; i < j; i++) y[i] = TensorPrimitives.Dot<double>(vt.Slice(i * m, m), vt.Slice(j * m, m));
+                for (int i = 0; i < j; i++) t[i * b + j] = -beta * TensorPrimitives.Dot<double>(t.Slice(i * b + i, j - i), y[i..]);
+            }
+            Span<double> block = q[((k0 + 1) * n + k0 + 1)..], product = _product.AsSpan(0, b * m), scaled = _scaled.AsSpan(0, b * m);
+            Gemm.NN(b, m, m, vt, m, block, n, product, m);
+            Gemm.NN(b, m, b, t[..(b * b)], b, product, m, scaled, m);
+            TensorPrimitives.Negate<double>(scaled, scaled);
+            Gemm.TN(m, m, b, vt, m, scaled, m, block, n, accumulate: true);
         }
         for (int r = 0; r < n; r++)
             for (int c = 0; c < n; c++) _z[c * n + r] = q[r * n + c];
@@ -164,7 +197,7 @@ public sealed class SymmetricEigen<T> where T : unmanaged, IFloatingPointIeee754
             int iterations = 0;
             while (m > l)
             {
-                if (++iterations > MaxIterationsPerEigenvalue) return false;
+                if (++iterations > MaxIterationsPerEigenvalue) { _sweeps = _rotations = 0; return false; }
                 // The shift: the eigenvalue of the leading 2×2 block nearer d[l].
                 double g = d[l], p = (d[l + 1] - g) / (2 * e[l]), r = double.Hypot(p, 1);
                 if (p < 0) r = -r;
@@ -174,7 +207,10 @@ public sealed class SymmetricEigen<T> where T : unmanaged, IFloatingPointIeee754
                 for (int i = l + 2; i < n; i++) d[i] -= h;
                 shift += h;
 
-                // The sweep from m − 1 up to l.
+                // The sweep from m − 1 up to l; its rotations go to the log, flushed first if they might not fit.
+                if (_rotations + (m - l) > _cos.Length) ApplyRotations();
+                (_sweepLow[_sweeps], _sweepHigh[_sweeps], _sweepFirst[_sweeps]) = (l, m, _rotations);
+                _sweeps++;
                 p = d[m];
                 double c = 1, c2 = 1, c3 = 1, s = 0, s2 = 0, coupling = e[l + 1];
                 for (int i = m - 1; i >= l; i--)
@@ -188,7 +224,8 @@ public sealed class SymmetricEigen<T> where T : unmanaged, IFloatingPointIeee754
                     c = p / r;
                     p = c * d[i] - s * g;
                     d[i + 1] = h + s * (c * g + s * d[i]);
-                    Rotate(_z.AsSpan(i * n, n), _z.AsSpan((i + 1) * n, n), c, s);
+                    (_cos[_rotations], _sin[_rotations]) = (c, s);
+                    _rotations++;
                 }
                 p = -s * s2 * c3 * coupling * e[l] / next;
                 e[l] = s * p;
@@ -198,30 +235,102 @@ public sealed class SymmetricEigen<T> where T : unmanaged, IFloatingPointIeee754
             d[l] += shift;
             e[l] = 0;
         }
+        ApplyRotations();
         return true;
     }
 
-    /// <summary>(a, b) ← (c·a − s·b, s·a + c·b), vectorized.</summary>
-    private static void Rotate(Span<double> a, Span<double> b, double c, double s)
+    /// <summary>Applies the logged rotations to Zᵀ in order, its columns split between threads, and empties the log.</summary>
+    private void ApplyRotations()
+    {
+        long work = (long)_rotations * _n;
+        WorkerPool.Shared.Run(this, work >= ParallelThreshold ? WorkerPool.Shared.Parallelism : 1);
+        _sweeps = _rotations = 0;
+    }
+
+    /// <summary>Every logged sweep, on this part's columns (whole vectors per part), block by block.</summary>
+    void IParallelWork.Execute(int part, int parts)
+    {
+        int n = _n, width = Vector256<double>.Count * Chains, perPart = (n / width + parts - 1) / parts * width;
+        int start = Math.Min(part * perPart, n), end = part == parts - 1 ? n : Math.Min(start + perPart, n);
+        // A block's slice of every row stays in cache across the whole log.
+        for (int block = start; block < end; block += Block)
+            for (int sweep = 0; sweep < _sweeps; sweep++)
+                Chase(sweep, block, Math.Min(block + Block, end));
+    }
+
+    private const int Chains = 4, Block = 64;
+
+    /// <summary>
+    /// One sweep on columns [start, end): down the rows, each rotation (i, i + 1) writes row i + 1 for good and carries
+    /// row i to the next, so each rotation loads and stores one row instead of two; four independent column vectors at a
+    /// time hide the carry's latency.
+    /// </summary>
+    private void Chase(int sweep, int start, int end)
+    {
+        int n = _n, low = _sweepLow[sweep], high = _sweepHigh[sweep], first = _sweepFirst[sweep];
+        ref double z = ref MemoryMarshal.GetArrayDataReference(_z);
+        ref double cos = ref MemoryMarshal.GetArrayDataReference(_cos), sin = ref MemoryMarshal.GetArrayDataReference(_sin);
+        int column = start, step = Vector256<double>.Count;
+        if (Vector256.IsHardwareAccelerated)
+            for (; column + Chains * step <= end; column += Chains * step)
+            {
+                nuint top = (nuint)(high * n + column);
+                Vector256<double> c0 = Vector256.LoadUnsafe(ref z, top), c1 = Vector256.LoadUnsafe(ref z, top + 4),
+                    c2 = Vector256.LoadUnsafe(ref z, top + 8), c3 = Vector256.LoadUnsafe(ref z, top + 12);
+                for (int i = high - 1, t = first; i >= low; i--, t++)
+                {
+                    Vector256<double> c = Vector256.Create(Unsafe.Add(ref cos, t)), s = Vector256.Create(Unsafe.Add(ref sin, t));
+                    nuint row = (nuint)(i * n + column), below = row + (nuint)n;
+                    Vector256<double> x0 = Vector256.LoadUnsafe(ref z, row), x1 = Vector256.LoadUnsafe(ref z, row + 4),
+                        x2 = Vector256.LoadUnsafe(ref z, row + 8), x3 = Vector256.LoadUnsafe(ref z, row + 12);
+                    (s * x0 + c * c0).StoreUnsafe(ref z, below);
+                    (s * x1 + c * c1).StoreUnsafe(ref z, below + 4);
+                    (s * x2 + c * c2).StoreUnsafe(ref z, below + 8);
+                    (s * x3 + c * c3).StoreUnsafe(ref z, below + 12);
+                    c0 = c * x0 - s * c0;
+                    c1 = c * x1 - s * c1;
+                    c2 = c * x2 - s * c2;
+                    c3 = c * x3 - s * c3;
+                }
+                nuint bottom = (nuint)(low * n + column);
+                c0.StoreUnsafe(ref z, bottom);
+                c1.StoreUnsafe(ref z, bottom + 4);
+                c2.StoreUnsafe(ref z, bottom + 8);
+                c3.StoreUnsafe(ref z, bottom + 12);
+            }
+        for (; column < end; column++)
+        {
+            double carry = Unsafe.Add(ref z, high * n + column);
+            for (int i = high - 1, t = first; i >= low; i--, t++)
+            {
+                double c = Unsafe.Add(ref cos, t), s = Unsafe.Add(ref sin, t), x = Unsafe.Add(ref z, i * n + column);
+                Unsafe.Add(ref z, (i + 1) * n + column) = s * x + c * carry;
+                carry = c * x - s * carry;
+            }
+            Unsafe.Add(ref z, low * n + column) = carry;
+        }
+    }
+
+    /// <summary>row ← row − (a·x + b·y), in one pass.</summary>
+    private static void SubtractRankTwo(Span<double> row, double a, ReadOnlySpan<double> x, double b, ReadOnlySpan<double> y)
     {
         int k = 0;
-        if (Vector.IsHardwareAccelerated)
+        ref double r = ref MemoryMarshal.GetReference(row);
+        ref double rx = ref MemoryMarshal.GetReference(x), ry = ref MemoryMarshal.GetReference(y);
+        if (Vector512.IsHardwareAccelerated)
         {
-            var vc = new Vector<double>(c);
-            var vs = new Vector<double>(s);
-            for (; k <= a.Length - Vector<double>.Count; k += Vector<double>.Count)
-            {
-                var x = new Vector<double>(a[k..]);
-                var y = new Vector<double>(b[k..]);
-                (vc * x - vs * y).CopyTo(a[k..]);
-                (vs * x + vc * y).CopyTo(b[k..]);
-            }
+            Vector512<double> va = Vector512.Create(a), vb = Vector512.Create(b);
+            for (; k <= row.Length - Vector512<double>.Count; k += Vector512<double>.Count)
+                (Vector512.LoadUnsafe(ref r, (nuint)k) - (va * Vector512.LoadUnsafe(ref rx, (nuint)k) + vb * Vector512.LoadUnsafe(ref ry, (nuint)k)))
+                    .StoreUnsafe(ref r, (nuint)k);
         }
-        for (; k < a.Length; k++)
+        else if (Vector256.IsHardwareAccelerated)
         {
-            double x = a[k], y = b[k];
-            a[k] = c * x - s * y;
-            b[k] = s * x + c * y;
+            Vector256<double> va = Vector256.Create(a), vb = Vector256.Create(b);
+            for (; k <= row.Length - Vector256<double>.Count; k += Vector256<double>.Count)
+                (Vector256.LoadUnsafe(ref r, (nuint)k) - (va * Vector256.LoadUnsafe(ref rx, (nuint)k) + vb * Vector256.LoadUnsafe(ref ry, (nuint)k)))
+                    .StoreUnsafe(ref r, (nuint)k);
         }
+        for (; k < row.Length; k++) row[k] -= a * x[k] + b * y[k];
     }
 }

@@ -167,7 +167,7 @@ public sealed class ExperimentTests : IDisposable
             var sgd = new FishLeg.Optimizers.SgdMomentum<double>(m.Parameters.Length, 1e-2);
             double[] nan = Enumerable.Repeat(double.NaN, m.Parameters.Length).ToArray();
             int calls = 0;
-            return ((_, _, _) =>
+            return ((_, _, _, _) =>
             {
                 if (++calls < at) sgd.Step(m.Parameters, m.Gradient);
                 else if (lossFails) m.Parameters.Fill(double.PositiveInfinity); // the next loss is not finite
