@@ -9,9 +9,11 @@ using FishLeg.Optimizers;
 namespace FishLeg.Benchmarks;
 
 /// <summary>
-/// K-FAC on the autoencoder at batch 100, two threads, beside SGD-momentum and FishLeg (its defaults, T = 10 after the
-/// early steps) in the same run: an iteration with neither a factor nor an inverse update, and the mean iteration over
-/// ten with factors every F steps and inverses every 10 (F = 1 and F = 10). Allocated bytes per operation must read 0.
+/// K-FAC and AdaFisher on the autoencoder at batch 100, two threads, beside SGD-momentum and FishLeg (its defaults, T = 10
+/// after the early steps) in the same run: a K-FAC iteration with neither a factor nor an inverse update, and mean
+/// iterations over a whole cycle of factor updates every 10 steps with inverses (or eigendecompositions) every 10 or 20,
+/// with and without adaptive damping; AdaFisher's mean iteration with its diagonals updated every 10 steps. Allocated
+/// bytes per operation must read 0.
 /// </summary>
 [MedianColumn]
 [MemoryDiagnoser]
@@ -21,10 +23,9 @@ public class KfacBenchmarks
     private readonly float[] _inputs = new float[Batch * Autoencoder.InputCount];
     private Autoencoder _model = null!;
     private SgdMomentum<float> _sgd = null!;
-    private FishLegOptimizer<float> _fishLeg = null!;
-    private KfacOptimizer<float> _withoutUpdates = null!, _factorsEveryStep = null!, _factorsEveryTenth = null!;
-    // Built once, so that the ten-step benchmarks allocate no delegate per call.
-    private Action _fishLegStep = null!, _everyStepStep = null!, _everyTenthStep = null!;
+    // Built once, so that the multi-step benchmarks allocate no delegate per call.
+    private Action _fishLeg = null!, _adaFisher = null!, _withoutUpdates = null!, _everyTenth = null!, _inversesEveryTwentieth = null!,
+        _eigenEveryTwentieth = null!, _adaptive = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -34,14 +35,22 @@ public class KfacBenchmarks
         WorkerPool.Shared.Parallelism = 2;
         _model = new Autoencoder(Batch, seed: 1);
         _sgd = new SgdMomentum<float>(Autoencoder.ParameterCount, learningRate: 0.01);
-        _fishLeg = new FishLegOptimizer<float>(_model, new FishLegOptions { EarlyAuxiliarySteps = 0 });
+        var fishLeg = new FishLegOptimizer<float>(_model, new FishLegOptions { EarlyAuxiliarySteps = 0 });
+        var adaFisher = new AdaFisherOptimizer<float>(_model, new AdaFisherOptions { CurvatureUpdateEvery = 10, Damping = 0.1 });
+        _fishLeg = () => fishLeg.Step(_inputs);
+        _adaFisher = adaFisher.Step;
         // Factors and inverses only at step 0, which the warm-up spends.
-        _withoutUpdates = new KfacOptimizer<float>(_model, new KfacOptions { FactorUpdateEvery = int.MaxValue, InverseUpdateEvery = int.MaxValue });
-        _factorsEveryStep = new KfacOptimizer<float>(_model, new KfacOptions { FactorUpdateEvery = 1, InverseUpdateEvery = 10 });
-        _factorsEveryTenth = new KfacOptimizer<float>(_model, new KfacOptions { FactorUpdateEvery = 10, InverseUpdateEvery = 10 });
-        _fishLegStep = () => _fishLeg.Step(_inputs);
-        _everyStepStep = () => _factorsEveryStep.Step(_inputs);
-        _everyTenthStep = () => _factorsEveryTenth.Step(_inputs);
+        _withoutUpdates = Kfac(new KfacOptions { FactorUpdateEvery = int.MaxValue, InverseUpdateEvery = int.MaxValue });
+        _everyTenth = Kfac(new KfacOptions { FactorUpdateEvery = 10, InverseUpdateEvery = 10 });
+        _inversesEveryTwentieth = Kfac(new KfacOptions { FactorUpdateEvery = 10, InverseUpdateEvery = 20 });
+        _eigenEveryTwentieth = Kfac(new KfacOptions { FactorUpdateEvery = 10, InverseUpdateEvery = 20, Inverse = KfacInverse.Eigen });
+        _adaptive = Kfac(new KfacOptions { FactorUpdateEvery = 10, InverseUpdateEvery = 20, AdaptiveDamping = true, Damping = 1 });
+    }
+
+    private Action Kfac(KfacOptions options)
+    {
+        var kfac = new KfacOptimizer<float>(_model, options);
+        return () => kfac.Step(_inputs, _inputs);
     }
 
     [Benchmark(Baseline = true)]
@@ -52,24 +61,29 @@ public class KfacBenchmarks
     }
 
     [Benchmark(OperationsPerInvoke = 10)]
-    public void FishLegIterationAtTEqualsTen() => Ten(_fishLegStep);
+    public void FishLegIterationAtTEqualsTen() => Repeat(10, _fishLeg);
+
+    [Benchmark(OperationsPerInvoke = 10)]
+    public void AdaFisherIterationDiagonalsEveryTenth() => Repeat(10, _adaFisher);
 
     [Benchmark]
-    public void KfacIterationWithoutUpdates()
-    {
-        _model.LossAndGradient(_inputs, _inputs);
-        _withoutUpdates.Step(_inputs);
-    }
+    public void KfacIterationWithoutUpdates() => Repeat(1, _withoutUpdates);
 
     [Benchmark(OperationsPerInvoke = 10)]
-    public void KfacIterationFactorsEveryStepInversesEveryTenth() => Ten(_everyStepStep);
+    public void KfacIterationFactorsAndInversesEveryTenth() => Repeat(10, _everyTenth);
 
-    [Benchmark(OperationsPerInvoke = 10)]
-    public void KfacIterationFactorsAndInversesEveryTenth() => Ten(_everyTenthStep);
+    [Benchmark(OperationsPerInvoke = 20)]
+    public void KfacIterationFactorsEveryTenthInversesEveryTwentieth() => Repeat(20, _inversesEveryTwentieth);
 
-    private void Ten(Action step)
+    [Benchmark(OperationsPerInvoke = 20)]
+    public void KfacEigenIterationFactorsEveryTenthDecompositionsEveryTwentieth() => Repeat(20, _eigenEveryTwentieth);
+
+    [Benchmark(OperationsPerInvoke = 20)]
+    public void KfacAdaptiveDampingIterationFactorsEveryTenthInversesEveryTwentieth() => Repeat(20, _adaptive);
+
+    private void Repeat(int steps, Action step)
     {
-        for (int k = 0; k < 10; k++)
+        for (int k = 0; k < steps; k++)
         {
             _model.LossAndGradient(_inputs, _inputs);
             step();

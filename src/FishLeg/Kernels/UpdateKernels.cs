@@ -36,15 +36,18 @@ internal abstract unsafe class UpdateKernel<T> : IParallelWork where T : unmanag
     protected abstract void Update(int start, int end);
 }
 
-/// <summary>torch.optim.SGD's update: d = g + wd·θ; b = μ·b + (1 − dampening)·d (b = d at the first step); θ −= lr·(Nesterov ? d + μ·b : b).</summary>
+/// <summary>
+/// torch.optim.SGD's update: d = s·g + wd·θ; b = μ·b + (1 − dampening)·d (b = d at the first step); θ −= lr·(Nesterov ? d + μ·b : b).
+/// s scales the gradient (K-FAC's KL clip; 1 for plain SGD).
+/// </summary>
 internal sealed unsafe class SgdMomentumKernel<T> : UpdateKernel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private T* _theta, _gradient, _buffer;
-    private T _learningRate, _momentum, _undamped, _weightDecay;
+    private T _learningRate, _momentum, _undamped, _weightDecay, _scale;
     private bool _first, _nesterov;
 
     public void Step(Span<T> parameters, ReadOnlySpan<T> gradient, Span<T> buffer, double learningRate, double momentum,
-        double dampening, double weightDecay, bool first, bool nesterov)
+        double dampening, double weightDecay, bool first, bool nesterov, double gradientScale = 1)
     {
         fixed (T* theta = parameters, g = gradient, b = buffer)
         {
@@ -55,6 +58,7 @@ internal sealed unsafe class SgdMomentumKernel<T> : UpdateKernel<T> where T : un
             _momentum = T.CreateChecked(momentum);
             _undamped = T.CreateChecked(1 - dampening);
             _weightDecay = T.CreateChecked(weightDecay);
+            _scale = T.CreateChecked(gradientScale);
             (_first, _nesterov) = (first, nesterov);
             Run(parameters.Length);
             _theta = _gradient = _buffer = null;
@@ -68,17 +72,18 @@ internal sealed unsafe class SgdMomentumKernel<T> : UpdateKernel<T> where T : un
         var mu = new Vector<T>(_momentum);
         var undamped = new Vector<T>(_undamped);
         var decay = new Vector<T>(_weightDecay);
+        var scale = new Vector<T>(_scale);
         for (; i <= end - Vector<T>.Count; i += Vector<T>.Count)
         {
             Vector<T> theta = Vector.Load(_theta + i);
-            Vector<T> d = Vector.Load(_gradient + i) + decay * theta;
+            Vector<T> d = scale * Vector.Load(_gradient + i) + decay * theta;
             Vector<T> b = _first ? d : mu * Vector.Load(_buffer + i) + undamped * d;
             b.Store(_buffer + i);
             (theta - lr * (_nesterov ? d + mu * b : b)).Store(_theta + i);
         }
         for (; i < end; i++)
         {
-            T d = _gradient[i] + _weightDecay * _theta[i];
+            T d = _scale * _gradient[i] + _weightDecay * _theta[i];
             T b = _first ? d : _momentum * _buffer[i] + _undamped * d;
             _buffer[i] = b;
             _theta[i] -= _learningRate * (_nesterov ? d + _momentum * b : b);

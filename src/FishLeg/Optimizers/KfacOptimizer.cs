@@ -32,8 +32,9 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
     private readonly T[] _factors, _inverses, _eigenvalues;
     private readonly T[] _gradient, _preconditioned, _momentum, _sampledTargets;
     // Scratch: a new factor, a damped factor, Ā with its ones column, the two products of the preconditioning, the
-    // eigen path's back-transform, and F·δ of the adaptive damping's quadratic model.
-    private readonly T[] _newFactor, _damped, _augmented, _left, _right, _back, _fisherStep;
+    // eigen path's back-transform, and θ before and after a step with F·δ for the adaptive damping's quadratic model.
+    private readonly T[] _newFactor, _damped, _augmented, _left, _right, _back, _before, _after, _fisherStep;
+    private readonly SgdMomentumKernel<T> _update = new();
     private readonly NonFiniteSearchKernel<T> _finite = new();
     private SeededRandom _random;
     private bool _momentumStarted;
@@ -88,7 +89,8 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
         _left = new T[_layers.Max(l => l.LowRank ? batch * l.Outputs : l.Outputs * l.Columns)];
         _right = new T[_layers.Max(l => l.LowRank ? batch * l.Columns : 0)];
         _back = new T[eigen ? _layers.Max(l => l.Outputs * l.Columns) : 0];
-        _fisherStep = new T[Options.AdaptiveDamping ? count : 0];
+        int adaptive = Options.AdaptiveDamping ? count : 0;
+        (_before, _after, _fisherStep) = (new T[adaptive], new T[adaptive], new T[adaptive]);
         _random = new SeededRandom(Options.Seed);
         Damping = Options.Damping;
     }
@@ -167,49 +169,64 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
             throw new ArgumentException($"'inputs' holds {rows} examples but the gradient came from {_model.GradientBatchSize}: pass the inputs of the batch LossAndGradient saw.", nameof(inputs));
         OptimizerGuard.RequireFinite(_finite, _model.Gradient, StepCount);
 
-        // The true pass's gradient (and, for the low-rank layers, its factors) before the sampled pass overwrites them.
-        _model.Gradient.CopyTo(_gradient);
-        for (int l = 0; l < _layers.Length; l++)
-        {
-            if (!_layers[l].LowRank) continue;
-            _model.GradientFactors(l, out ReadOnlySpan<T> delta, out ReadOnlySpan<T> input);
-            delta.CopyTo(_layers[l].Deltas);
-            input.CopyTo(_layers[l].Inputs);
-        }
-
         // h(θ) for adaptive damping, which also checks the targets before anything has changed. LossAndGradient rather
-        // than Loss: it leaves the model's gradient factors as they were (the empirical factors are read from them).
+        // than Loss: it leaves the model's gradient and its factors as they were.
         bool adapt = Options.AdaptiveDamping && StepCount % Options.DampingAdaptationEvery == 0;
         double lossBefore = adapt ? double.CreateChecked(_model.LossAndGradient(inputs, targets)) : 0;
 
-        if (StepCount % Options.FactorUpdateEvery == 0) UpdateFactors(inputs, rows);
+        // A sampled factor pass overwrites the model's gradient and, for the low-rank layers, its factors: keep them first.
+        bool factorUpdate = StepCount % Options.FactorUpdateEvery == 0, sampledPass = factorUpdate && Options.Fisher == KfacFisher.Sampled;
+        if (sampledPass)
+        {
+            _model.Gradient.CopyTo(_gradient);
+            for (int l = 0; l < _layers.Length; l++)
+            {
+                if (!_layers[l].LowRank) continue;
+                _model.GradientFactors(l, out ReadOnlySpan<T> delta, out ReadOnlySpan<T> input);
+                delta.CopyTo(_layers[l].Deltas);
+                input.CopyTo(_layers[l].Inputs);
+            }
+        }
+        if (factorUpdate) UpdateFactors(inputs, rows);
         if (StepCount % Options.InverseUpdateEvery == 0) UpdateInverses();
-        for (int l = 0; l < _layers.Length; l++) Precondition(_layers[l], rows);
+        ReadOnlySpan<T> gradient = sampledPass ? _gradient : _model.Gradient;
+        for (int l = 0; l < _layers.Length; l++)
+        {
+            KfacLayer layer = _layers[l];
+            ReadOnlySpan<T> delta = layer.Deltas, input = layer.Inputs;
+            if (layer.LowRank && !sampledPass) _model.GradientFactors(l, out delta, out input);
+            Precondition(layer, rows, gradient, delta, input);
+        }
 
-        // ν = min(1, √(κ / |η²·⟨P, g⟩|)); then torch's SGD: d = νP + λθ, m = d (first step) or μm + d, θ −= ηm.
+        // ν = min(1, √(κ / |η²·⟨P, g⟩|)); then torch's SGD in one pass: d = νP + λθ, m = d (first step) or μm + d, θ −= ηm.
         double eta = Options.LearningRate;
-        double alignment = Math.Abs(double.CreateChecked(TensorPrimitives.Dot<T>(_preconditioned, _gradient)) * eta * eta);
+        double alignment = Math.Abs(double.CreateChecked(TensorPrimitives.Dot<T>(_preconditioned, gradient)) * eta * eta);
         LastClipScale = Options.KlClip == 0 || alignment == 0 ? 1 : Math.Min(1, Math.Sqrt(Options.KlClip / alignment));
         Span<T> theta = _model.Parameters;
-        TensorPrimitives.Multiply(_preconditioned, T.CreateChecked(LastClipScale), _preconditioned);
-        if (Options.WeightDecay != 0) TensorPrimitives.MultiplyAdd(theta, T.CreateChecked(Options.WeightDecay), _preconditioned, _preconditioned);
-        if (_momentumStarted) TensorPrimitives.MultiplyAdd(_momentum, T.CreateChecked(Options.Momentum), _preconditioned, _momentum);
-        else _preconditioned.CopyTo(_momentum);
+        if (adapt) theta.CopyTo(_before);
+        _update.Step(theta, _preconditioned, _momentum, eta, Options.Momentum, dampening: 0, Options.WeightDecay,
+            first: !_momentumStarted, nesterov: false, gradientScale: LastClipScale);
         _momentumStarted = true;
-        // The quadratic model's predicted change gᵀδ + ½δᵀFδ + ½γ‖δ‖² of the step δ = −ηm, at θ (before it moves).
-        double predicted = 0;
-        if (adapt)
-        {
-            Span<T> step = _preconditioned;
-            TensorPrimitives.Multiply(_momentum, T.CreateChecked(-eta), step);
-            _model.FisherVectorProduct(inputs, step, _fisherStep);
-            predicted = double.CreateChecked(TensorPrimitives.Dot<T>(_gradient, step))
-                + 0.5 * double.CreateChecked(TensorPrimitives.Dot<T>(step, _fisherStep))
-                + 0.5 * Damping * double.CreateChecked(TensorPrimitives.Dot<T>(step, step));
-        }
-        TensorPrimitives.MultiplyAdd(_momentum, T.CreateChecked(-eta), theta, theta);
-        if (adapt) AdaptDamping(lossBefore, double.CreateChecked(_model.Loss(inputs, targets)), predicted);
+        if (adapt) AdaptDamping(inputs, targets, gradient, lossBefore);
         StepCount++;
+    }
+
+    /// <summary>
+    /// The step δ = θ_new − θ just taken, the quadratic model's predicted change gᵀδ + ½δᵀFδ + ½γ‖δ‖² with F·δ evaluated
+    /// at the old θ (restored for the product, then θ_new again), the observed change, and the damping rule.
+    /// </summary>
+    private void AdaptDamping(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, ReadOnlySpan<T> gradient, double lossBefore)
+    {
+        Span<T> theta = _model.Parameters, step = _before;
+        theta.CopyTo(_after);
+        _before.CopyTo(theta);
+        TensorPrimitives.Subtract(_after, _before, step);
+        _model.FisherVectorProduct(inputs, step, _fisherStep);
+        _after.CopyTo(theta);
+        double predicted = double.CreateChecked(TensorPrimitives.Dot(gradient, step))
+            + 0.5 * double.CreateChecked(TensorPrimitives.Dot<T>(step, _fisherStep))
+            + 0.5 * Damping * double.CreateChecked(TensorPrimitives.Dot<T>(step, step));
+        UpdateDamping(lossBefore, double.CreateChecked(_model.Loss(inputs, targets)), predicted);
     }
 
     /// <summary>
@@ -217,7 +234,7 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
     /// ρ &lt; 1/4 (a non-finite loss after the step counts as ρ &lt; 1/4). A step the quadratic model itself predicts to
     /// raise the loss (η too large for the curvature it sees) has left the region where the model is trusted: γ grows.
     /// </summary>
-    private void AdaptDamping(double before, double after, double predicted)
+    private void UpdateDamping(double before, double after, double predicted)
     {
         double omega = Math.Pow(Options.DampingAdaptationDecay, Options.DampingAdaptationEvery);
         double rho = predicted < 0 && double.IsFinite(predicted) ? (after - before) / predicted : double.NaN;
@@ -348,7 +365,7 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
     /// M = the damped inverses (Cholesky: P is done) or the eigenvectors Q (Eigen: then divided by g·aᵀ + γ and rotated
     /// back, P = Q_G·(…)·Q_Aᵀ).
     /// </summary>
-    private void Precondition(KfacLayer layer, int rows)
+    private void Precondition(KfacLayer layer, int rows, ReadOnlySpan<T> gradient, ReadOnlySpan<T> deltas, ReadOnlySpan<T> inputs)
     {
         int o = layer.Outputs, i = layer.Columns, offset = layer.Description.Offset;
         ReadOnlySpan<T> right = _inverses.AsSpan(layer.AOffset, i * i), left = _inverses.AsSpan(layer.GOffset, o * o);
@@ -357,15 +374,15 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
         {
             // T = ∇W·M_A, P = M_Gᵀ·T.
             Span<T> t = _left.AsSpan(0, o * i);
-            Gemm.NN(o, i, i, _gradient.AsSpan(offset, o * i), i, right, i, t, i);
+            Gemm.NN(o, i, i, gradient.Slice(offset, o * i), i, right, i, t, i);
             Gemm.TN(o, i, o, left, o, t, i, p, i);
         }
         else
         {
             // ∇W = EᵀĀ: X = E·M_G (K × n_o), Y = Ā·M_A (K × n_i, Ā's ones implicit), P = XᵀY.
             Span<T> x = _left.AsSpan(0, rows * o), y = _right.AsSpan(0, rows * i);
-            Gemm.NN(rows, o, o, layer.Deltas, o, left, o, x, o);
-            Gemm.NN(rows, i, i, layer.Inputs, layer.Description.Inputs, right, i, y, i,
+            Gemm.NN(rows, o, o, deltas[..(rows * o)], o, left, o, x, o);
+            Gemm.NN(rows, i, i, inputs[..(rows * layer.Description.Inputs)], layer.Description.Inputs, right, i, y, i,
                 ones: layer.Description.HasBias ? OnesColumn.A : OnesColumn.None);
             Gemm.TN(o, i, rows, x, o, y, i, p, i);
         }

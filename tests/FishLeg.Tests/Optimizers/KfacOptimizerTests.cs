@@ -149,11 +149,17 @@ public class KfacOptimizerTests
         }
     }
 
-    /// <summary>Preconditioning from the gradient's factors (batch-1 model) equals the dense product (batch-8 model).</summary>
-    [Fact]
-    public void LowRankPreconditioningEqualsTheDenseOne()
+    /// <summary>
+    /// Preconditioning from the gradient's factors (batch-1 model) equals the dense product (batch-8 model): on steps
+    /// with a sampled factor pass (the factors kept before it), and on steps that read the model's own factors.
+    /// </summary>
+    [Theory]
+    [InlineData(KfacFisher.Sampled, 1)]
+    [InlineData(KfacFisher.Sampled, 2)]
+    [InlineData(KfacFisher.Empirical, 1)]
+    public void LowRankPreconditioningEqualsTheDenseOne(KfacFisher fisher, int factorEvery)
     {
-        var options = new KfacOptions { Fisher = KfacFisher.Sampled, Seed = 6, KlClip = 1e-4 };
+        var options = new KfacOptions { Fisher = fisher, FactorUpdateEvery = factorEvery, Seed = 6, KlClip = 1e-4 };
         var lowRank = new TwoLayerNet(1, seed: 5);
         var dense = new TwoLayerNet(8, seed: 5);
         var lowRankOptimizer = new KfacOptimizer<double>(lowRank, options);
