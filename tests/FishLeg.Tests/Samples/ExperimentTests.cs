@@ -57,7 +57,7 @@ public sealed class ExperimentTests : IDisposable
     }
 
     [Fact]
-    public void AutoencoderComparesTheThreeOptimizers()
+    public void AutoencoderComparesTheFiveOptimizers()
     {
         var (exitCode, output, error) = Run("--data", Shipped, "--train-size", "400", "--test-size", "100", "--epochs", "2",
             "--batch", "50", "--aux-every", "2", "--out", _folder);
@@ -66,12 +66,12 @@ public sealed class ExperimentTests : IDisposable
         Assert.Contains("Training on 400 images, evaluating on 100", output);
         Assert.Contains("summed over the 784 pixels", output);
         Assert.Contains("| optimizer    | train loss | test loss | wall-clock | median ms/it |", output);
-        AssertLearned(EpochRows(Path.Combine(_folder, "autoencoder.csv")), ["SGD-momentum", "Adam", "FishLeg"], epochs: 2);
-        Assert.Equal(2 * 8 * 3, File.ReadAllLines(Path.Combine(_folder, "autoencoder.csv")).Count(l => l.Contains(",batch,")));
+        AssertLearned(EpochRows(Path.Combine(_folder, "autoencoder.csv")), ["SGD-momentum", "Adam", "FishLeg", "K-FAC", "AdaFisher"], epochs: 2);
+        Assert.Equal(2 * 8 * 5, File.ReadAllLines(Path.Combine(_folder, "autoencoder.csv")).Count(l => l.Contains(",batch,")));
         Assert.Contains("| optimizer | target (best other final train loss) | iterations | seconds |", System.Text.RegularExpressions.Regex.Replace(output, " +", " "));
         AssertPng(Path.Combine(_folder, "autoencoder-loss.png"), 1440, 520);
-        // Four rows (the test images, then one per optimizer) of ten 56-pixel images.
-        AssertPng(Path.Combine(_folder, "autoencoder-reconstructions.png"), 180 + 10 * 60 + 4, 4 * 60 + 4);
+        // Six rows (the test images, then one per optimizer) of ten 56-pixel images.
+        AssertPng(Path.Combine(_folder, "autoencoder-reconstructions.png"), 180 + 10 * 60 + 4, 6 * 60 + 4);
     }
 
     [Fact]
@@ -83,6 +83,13 @@ public sealed class ExperimentTests : IDisposable
         AssertLearned(EpochRows(Path.Combine(_folder, "autoencoder.csv")), ["Adam", "K-FAC", "AdaFisher"], epochs: 2);
         Assert.Contains("| K-FAC ", output);
         Assert.Contains("| AdaFisher ", output);
+
+        // K-FAC with adaptive damping and AdaFisher with the paper's running average.
+        (exitCode, _, error) = Run("--data", Shipped, "--train-size", "400", "--test-size", "100", "--epochs", "2", "--batch", "50",
+            "--optimizers", "kfac,adafisher", "--kfac-adaptive-damping", "true", "--adafisher-averaging", "Paper",
+            "--adafisher-lr", "3e-4", "--adafisher-damping", "1e-2", "--out", _folder);
+        Assert.True(exitCode == 0, error);
+        AssertLearned(EpochRows(Path.Combine(_folder, "autoencoder.csv")), ["K-FAC", "AdaFisher"], epochs: 2);
     }
 
     [Fact]
@@ -370,7 +377,8 @@ public sealed class ExperimentTests : IDisposable
         Assert.Equal(0, exitCode);
         foreach (string option in new[] { "--epochs", "--batch", "--optimizers", "--seed", "--threads", "--out", "--data", "--resume", "deep-linear", "classifier" })
             Assert.Contains(option, output);
-        Assert.Contains("[default: sgd,adam,fishleg]", output);
+        Assert.Contains("[default: sgd,adam,fishleg,kfac,adafisher]", output);
+        foreach (string option in new[] { "--kfac-inverse", "--kfac-adaptive-damping", "--adafisher-averaging" }) Assert.Contains(option, output);
     }
 
     private static void AssertPng(string path, int width, int height)
