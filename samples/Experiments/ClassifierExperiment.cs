@@ -34,6 +34,7 @@ public static class ClassifierExperiment
         string csv = Path.Combine(settings.OutputFolder, Name + ".csv"), plot = Path.Combine(settings.OutputFolder, Name + "-accuracy.png");
         Comparison.WriteCsv(csv, logs);
         ScottPlot.Plot accuracy = Charts.Create("Test accuracy", "epoch", "accuracy (%)");
+        accuracy.Legend.Alignment = ScottPlot.Alignment.LowerRight; // accuracy rises: the upper right holds the last epochs
         ScottPlot.Plot loss = Charts.Create("Training loss", "epoch", "cross-entropy per image");
         foreach (RunLog log in logs)
         {
