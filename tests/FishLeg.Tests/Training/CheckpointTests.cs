@@ -178,6 +178,29 @@ public sealed class CheckpointTests : IDisposable
         Assert.Contains("holds no optimizer state; load it without an optimizer", error.Message);
     }
 
+    /// <summary>
+    /// A checkpoint of K-FAC with Cholesky inverses does not load into K-FAC with eigendecompositions (its arrays mean
+    /// something else): the missing array is named and neither the model nor the optimizer changes.
+    /// </summary>
+    [Fact]
+    public void KfacInverseFormsDoNotMix()
+    {
+        var model = new TanhBernoulliNet(4, seed: 1);
+        var (x, y) = BatchAt(model.Description, 0);
+        var cholesky = new KfacOptimizer<double>(model, new KfacOptions());
+        model.LossAndGradient(x, y);
+        cholesky.Step(x);
+        Checkpoint.Save(PathOf("cholesky.safetensors"), model, cholesky);
+
+        var other = new TanhBernoulliNet(4, seed: 2);
+        double[] before = other.Parameters.ToArray();
+        var eigen = new KfacOptimizer<double>(other, new KfacOptions { Inverse = KfacInverse.Eigen });
+        var error = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(PathOf("cholesky.safetensors"), other, eigen));
+        Assert.Contains("kfac.eigenvectors", error.Message);
+        Assert.Equal(before, other.Parameters.ToArray());
+        Assert.Equal(0, eigen.StepCount);
+    }
+
     [Fact]
     public void TruncatedAndCorruptFilesAreRejected()
     {
