@@ -97,10 +97,12 @@ public sealed class CheckpointTests : IDisposable
             ((KfacOptimizer<double>)optimizer).Step(x, y);
         });
 
-    /// <summary>AdaFisher with its diagonals updated every other step, so one update falls after the checkpoint.</summary>
-    [Fact]
-    public void AdaFisherResumesExactly() => AssertExactResume(
-        model => new AdaFisherOptimizer<double>(model, new AdaFisherOptions { CurvatureUpdateEvery = 2, WeightDecay = 1e-3 }),
+    /// <summary>AdaFisher (either running average) with its diagonals updated every other step, so one update falls after the checkpoint.</summary>
+    [Theory]
+    [InlineData(AdaFisherAveraging.Code)]
+    [InlineData(AdaFisherAveraging.Paper)]
+    public void AdaFisherResumesExactly(AdaFisherAveraging averaging) => AssertExactResume(
+        model => new AdaFisherOptimizer<double>(model, new AdaFisherOptions { CurvatureUpdateEvery = 2, WeightDecay = 1e-3, Averaging = averaging }),
         (model, optimizer, k) =>
         {
             var (x, y) = BatchAt(model.Description, k);
