@@ -9,12 +9,12 @@ namespace FishLeg.Kernels;
 
 /// <summary>
 /// The eigendecomposition A = Z·diag(d)·Zᵀ of a symmetric n×n matrix (row-major), in double whatever T is: Householder
-/// reduction to a tridiagonal matrix, the reflections accumulated into Qᵀ, then implicit QL iterations with Wilkinson
-/// shifts whose plane rotations combine rows of Zᵀ (contiguous, so they vectorize). Eigenvalues come out ascending, the
-/// eigenvectors as the columns of Z. About (8/3)·n³ flops for the reduction and accumulation and 3–6·n³ for the
-/// rotations, all level-1/level-2 work. The QL iteration on (d, e) never reads Z, so its rotations are logged and applied
-/// in batches, split by columns between the <see cref="WorkerPool"/>'s threads. The right tool for factors up to a few
-/// thousand, not LAPACK's speed (the README's "Performance" has the ratio).
+/// reduction to a tridiagonal matrix (level-2, about (4/3)·n³ flops), the reflections accumulated into Q in blocks
+/// through our GEMM, then implicit QL iterations with Wilkinson shifts whose plane rotations combine rows of Zᵀ (3–6·n³
+/// flops). The QL iteration on (d, e) never reads Z, so its rotations are logged and applied in batches, sweep by sweep
+/// down blocks of columns, split between the <see cref="WorkerPool"/>'s threads. Eigenvalues come out ascending, the
+/// eigenvectors as the columns of Z. The right tool for factors up to a few thousand, not LAPACK's speed (the README's
+/// "Performance" has the ratio).
 /// </summary>
 public sealed class SymmetricEigen<T> : IParallelWork where T : unmanaged, IFloatingPointIeee754<T>
 {
