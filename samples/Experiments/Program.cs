@@ -25,7 +25,7 @@ public static class Program
         var autoencoder = new ExperimentOptions(epochs: 10, batch: 100, "sgd,adam,fishleg,kfac,adafisher", fashionMnist: true,
             sgdLearningRate: 1e-3, adamLearningRate: 1e-3, new FishLegOptions(),
             // The summed 784-pixel loss has large curvature: kfac-pytorch's γ = 1e-3 and AdaFisher's λ = 1e-3 diverge here.
-            // One-epoch searches on the full set chose these (docs/fishleg-vs-adam.md, "K-FAC and AdaFisher").
+            // One-epoch searches on the full set chose these (docs/natural-gradient-family.md, "Choosing K-FAC's and AdaFisher's settings").
             new KfacOptions { Damping = 0.3, KlClip = 1e-2, FactorUpdateEvery = 10, InverseUpdateEvery = 20 },
             new AdaFisherOptions { LearningRate = 3e-3, Damping = 0.15 });
         var root = new RootCommand(
@@ -186,10 +186,10 @@ internal sealed class ExperimentOptions
         _momentumOn = new("--momentum-on") { Description = "FishLeg's momentum on the gradient (Gradient) or on Q·g (PreconditionedGradient)", DefaultValueFactory = _ => fishLeg.MomentumOn };
         kfac ??= new KfacOptions();
         _kfacLearningRate = new("--kfac-lr") { Description = "K-FAC's learning rate η", DefaultValueFactory = _ => kfac.LearningRate };
-        _kfacDamping = new("--kfac-damping") { Description = "K-FAC's damping γ (split between the factors by π)", DefaultValueFactory = _ => kfac.Damping };
+        _kfacDamping = new("--kfac-damping") { Description = "K-FAC's damping γ (Cholesky: split between the factors by π; Eigen: added to the eigenvalue products)", DefaultValueFactory = _ => kfac.Damping };
         _klClip = new("--kl-clip") { Description = "K-FAC's KL clip κ (0: off)", DefaultValueFactory = _ => kfac.KlClip };
         _kfacFactorEvery = new("--kfac-factor-every") { Description = "K-FAC: update the Kronecker factors every N steps", DefaultValueFactory = _ => kfac.FactorUpdateEvery };
-        _kfacInverseEvery = new("--kfac-inverse-every") { Description = "K-FAC: recompute the damped inverses every N steps", DefaultValueFactory = _ => kfac.InverseUpdateEvery };
+        _kfacInverseEvery = new("--kfac-inverse-every") { Description = "K-FAC: recompute the damped inverses (or the eigendecompositions) every N steps", DefaultValueFactory = _ => kfac.InverseUpdateEvery };
         _kfacFisher = new("--kfac-fisher") { Description = "K-FAC's factors from sampled targets (Sampled, the true Fisher) or the batch's labels (Empirical)", DefaultValueFactory = _ => kfac.Fisher };
         _kfacInverse = new("--kfac-inverse") { Description = "K-FAC: Cholesky inverses with factored damping (Cholesky) or eigendecompositions with exact damping (Eigen)", DefaultValueFactory = _ => kfac.Inverse };
         _kfacAdaptiveDamping = new("--kfac-adaptive-damping") { Description = "K-FAC: adapt γ by the Levenberg–Marquardt rule every 5 steps (--kfac-damping is its start)", DefaultValueFactory = _ => kfac.AdaptiveDamping };
