@@ -57,18 +57,27 @@ public sealed partial class FishLegGenerator
             $"[global::System.CodeDom.Compiler.GeneratedCode(\"FishLeg.Generators\", \"{typeof(FishLegGenerator).Assembly.GetName().Version}\")]";
 
         private static string Describe(ModelSpec model) =>
-            $"{model.ClassName}: {I(model.Inputs)} → " +
-            string.Join(" → ", model.Layers.Select(l => $"{I(l.Units)} {l.Activation}{(l.Bias ? "" : " (no bias)")}")) +
+            $"{model.ClassName}: {(model.InputChannels == 1 && model.InputHeight == 1 ? I(model.Inputs) : $"{I(model.InputChannels)}×{I(model.InputHeight)}×{I(model.InputWidth)}")} → " +
+            string.Join(" → ", model.Layers.Select(Describe)) +
             $", {model.Likelihood} likelihood, {(model.Precision == PrecisionKind.Double ? "double" : "float")}";
+
+        /// <summary>One layer in a comment: its output, and how it gets there.</summary>
+        private static string Describe(LayerSpec layer) => layer.Kind switch
+        {
+            LayerKind.Dense => $"{I(layer.Units)} {layer.Activation}{(layer.Bias ? "" : " (no bias)")}",
+            LayerKind.Conv2d => $"conv {I(layer.Kernel)}×{I(layer.Kernel)}{(layer.Stride > 1 ? $" stride {I(layer.Stride)}" : "")}{(layer.Padding > 0 ? $" pad {I(layer.Padding)}" : "")} " +
+                $"{I(layer.Units)}×{I(layer.OutHeight)}×{I(layer.OutWidth)} {layer.Activation}{(layer.Bias ? "" : " (no bias)")}",
+            _ => $"{(layer.Kind == LayerKind.MaxPool2d ? "max" : "avg")} pool {I(layer.Kernel)}{(layer.Stride != layer.Kernel ? $" stride {I(layer.Stride)}" : "")} {I(layer.Units)}×{I(layer.OutHeight)}×{I(layer.OutWidth)}",
+        };
 
         private static void EmitConstants(SourceWriter w, ModelSpec model, Layout layout)
         {
-            w.Line("/// <summary>Input features per example.</summary>");
+            w.Line("/// <summary>Input values per example.</summary>");
             w.Line($"public const int InputCount = {I(model.Inputs)};");
             w.Line("/// <summary>Outputs per example: the last layer's units, read by the likelihood.</summary>");
             w.Line($"public const int OutputCount = {I(model.Outputs)};");
-            w.Line("/// <summary>Number of dense layers.</summary>");
-            w.Line($"public const int LayerCount = {I(model.Layers.Count)};");
+            w.Line("/// <summary>Number of layers with parameters (dense and convolution layers).</summary>");
+            w.Line($"public const int LayerCount = {I(model.Layers.Count(layer => layer.HasParameters))};");
             w.Line("/// <summary>Number of trainable scalars: every layer's weight matrix, bias column included.</summary>");
             w.Line($"public const int ParameterCount = {I(layout.ParameterCount)};");
             if (model.Likelihood == LikelihoodKind.Gaussian)
@@ -83,7 +92,9 @@ public sealed partial class FishLegGenerator
             for (int l = 0; l < model.Layers.Count; l++)
             {
                 LayerSpec layer = model.Layers[l];
-                w.Line($"new({I(layer.Inputs)}, {I(layer.Units)}, global::FishLeg.Activation.{layer.Activation}, {Bool(layer.Bias)}, {I(layout.Offsets[l])}, global::FishLeg.QForm.{layer.QForm}),");
+                if (!layer.HasParameters) continue;
+                string convolution = layer.Kind == LayerKind.Conv2d ? $", global::FishLeg.LayerKind.Conv2d, {I(layer.Positions)}" : "";
+                w.Line($"new({I(layer.Inputs)}, {I(layer.Units)}, global::FishLeg.Activation.{layer.Activation}, {Bool(layer.Bias)}, {I(layout.Offsets[l])}, global::FishLeg.QForm.{layer.QForm}{convolution}),");
             }
             w.Close(");");
             w.Line();
@@ -126,7 +137,7 @@ public sealed partial class FishLegGenerator
                 "int layer", "int batch", "bool tangent", $"out {readOnly} delta", $"out {readOnly} input");
         }
 
-        /// <summary>The workspace arrays, their allocation, the last layer's deltas and each layer's factors.</summary>
+        /// <summary>The workspace arrays, their allocation, the geometry of the spatial layers, the last layer's deltas and each layer's factors.</summary>
         private static void EmitWorkspace(SourceWriter w, ModelSpec model, Layout layout)
         {
             string T = layout.T;
@@ -134,28 +145,53 @@ public sealed partial class FishLegGenerator
             w.Line("// Sized once for the largest batch. Per layer: pre-activations Z, activations A (Z itself for identity");
             w.Line("// layers), deltas D = ∂loss/∂A and E = ∂loss/∂Z (D itself for identity layers), and the tangents Ż and Ȧ");
             w.Line("// of the curvature passes with their backward deltas Ė (Ḋ of the layer below is written into its Ė).");
+            if (model.Layers.Any(layer => layer.IsSpatial))
+            {
+                w.Line("// Convolutions keep their patches P and the tangent's Ṗ, dense layers after a spatial one the flattened A");
+                w.Line("// and Ȧ; each tangent buffer is then the scratch of the products back into its input's shape. Max pooling");
+                w.Line("// keeps each output's argmax.");
+            }
             var layers = WorkspaceBuffers(model).GroupBy(buffer => buffer.Layer).ToList();
-            foreach (var layer in layers) w.Line($"private readonly {T}[] {string.Join(", ", layer.Select(buffer => buffer.Name))};");
+            foreach (var layer in layers)
+            {
+                w.Line($"private readonly {T}[] {string.Join(", ", layer.Where(buffer => buffer.Name != "_argmax" + I(layer.Key)).Select(buffer => buffer.Name))};");
+                if (layer.Any(buffer => buffer.Name == "_argmax" + I(layer.Key))) w.Line($"private readonly int[] _argmax{I(layer.Key)};");
+            }
+            for (int l = 1; l <= count; l++)
+            {
+                LayerSpec layer = model.Layers[l - 1];
+                if (!layer.IsSpatial) continue;
+                string map = $"new FeatureMap({I(layer.InChannels)}, {I(layer.InHeight)}, {I(layer.InWidth)}, ChannelsFirst: {Bool(l == 1)})";
+                w.Line(layer.Kind == LayerKind.Conv2d
+                    ? $"private static readonly ConvolutionGeometry __geometry{l} = new({map}, Kernel: {I(layer.Kernel)}, Stride: {I(layer.Stride)}, Padding: {I(layer.Padding)});"
+                    : $"private static readonly PoolGeometry __geometry{l} = new({map}, Size: {I(layer.Kernel)}, Stride: {I(layer.Stride)});");
+            }
             w.Line();
             w.Open($"public {model.WorkspaceClass}(int maxBatchSize)");
             w.Line($"{T}[] Rows(int width) => new {T}[BatchShape.BufferLength(maxBatchSize, width)];");
-            foreach (var layer in layers) w.Statements(layer.Select(buffer => $"{buffer.Name} = Rows({I(buffer.Width)});"));
+            foreach (var layer in layers)
+                w.Statements(layer.Select(buffer => buffer.Name.StartsWith("_argmax", System.StringComparison.Ordinal)
+                    ? $"{buffer.Name} = new int[BatchShape.BufferLength(maxBatchSize, {I(buffer.Width)})];"
+                    : $"{buffer.Name} = Rows({I(buffer.Width)});"));
             w.Close();
             w.Line();
             w.Line($"public {Span}<{T}> OutputDelta(int batch) => {Slice("_d", model, count)};");
             w.Line();
             w.Line($"public {Span}<{T}> OutputTangentDelta(int batch) => {Slice("_eDot", model, count)};");
             w.Line();
-            w.Line("/// <summary>Layer <paramref name=\"layer\"/>'s delta (E, or Ė with <paramref name=\"tangent\"/>) and input (none for the first).</summary>");
+            w.Line("/// <summary>Layer <paramref name=\"layer\"/>'s delta (E, or Ė with <paramref name=\"tangent\"/>) and input (none for a first dense layer), one row per example and output position.</summary>");
             w.Open($"public void Factors(int layer, int batch, bool tangent, out {ReadOnlySpan}<{T}> delta, out {ReadOnlySpan}<{T}> input)");
-            w.Line("input = default; // the first layer's input is the batch itself, which the base class keeps");
+            w.Line("input = default; // a first dense layer's input is the batch itself, which the base class keeps");
             w.Open("switch (layer)");
+            int index = 0;
             for (int l = 1; l <= count; l++)
             {
+                LayerSpec layer = model.Layers[l - 1];
+                if (!layer.HasParameters) continue;
                 string primal = Slice(HasActivation(model, l) ? "_e" : "_d", model, l);
-                w.Line($"case {I(l - 1)}:");
+                w.Line($"case {I(index++)}:");
                 w.Line($"    delta = tangent ? {Slice("_eDot", model, l)} : {primal};");
-                if (l > 1) w.Line($"    input = {Output(model, l - 1, forward: false)};");
+                if (l > 1 || layer.Kind == LayerKind.Conv2d) w.Line($"    input = {Operand(model, l, "_p", "_f", forward: false)};");
                 w.Line("    break;");
             }
             w.Line("default: throw new ArgumentOutOfRangeException(nameof(layer), layer, \"No such layer.\");");
@@ -170,7 +206,7 @@ public sealed partial class FishLegGenerator
         /// <summary>Layer <paramref name="l"/>'s output: the forward pass has locals; the backward pass slices the workspace.</summary>
         private static string Output(ModelSpec model, int l, bool forward)
         {
-            bool activation = HasActivation(model, l);
+            bool activation = HasActivation(model, l) || !model.Layers[l - 1].HasParameters;
             if (forward) return activation ? $"a{l}" : $"z{l}";
             return Slice(activation ? "_a" : "_z", model, l);
         }
@@ -182,14 +218,37 @@ public sealed partial class FishLegGenerator
         {
             for (int l = 1; l <= model.Layers.Count; l++)
             {
-                int units = model.Layers[l - 1].Units;
-                yield return ($"_z{l}", units, l);
-                if (HasActivation(model, l)) yield return ($"_a{l}", units, l);
-                yield return ($"_d{l}", units, l);
-                if (HasActivation(model, l)) yield return ($"_e{l}", units, l);
-                yield return ($"_zDot{l}", units, l);
-                if (HasActivation(model, l)) yield return ($"_aDot{l}", units, l);
-                yield return ($"_eDot{l}", units, l);
+                LayerSpec layer = model.Layers[l - 1];
+                int size = layer.OutputSize;
+                if (!layer.HasParameters)
+                {
+                    yield return ($"_a{l}", size, l);
+                    if (HasParametersBelow(model, l))
+                    {
+                        yield return ($"_d{l}", size, l);
+                        yield return ($"_aDot{l}", size, l);
+                        yield return ($"_eDot{l}", size, l);
+                    }
+                    if (layer.Kind == LayerKind.MaxPool2d) yield return ($"_argmax{l}", size, l);
+                    continue;
+                }
+                if (layer.Kind == LayerKind.Conv2d)
+                {
+                    yield return ($"_p{l}", layer.Positions * layer.Inputs, l);
+                    if (HasParametersBelow(model, l)) yield return ($"_pDot{l}", layer.Positions * layer.Inputs, l);
+                }
+                if (Flattens(model, l))
+                {
+                    yield return ($"_f{l}", layer.Inputs, l);
+                    if (HasParametersBelow(model, l)) yield return ($"_fDot{l}", layer.Inputs, l);
+                }
+                yield return ($"_z{l}", size, l);
+                if (HasActivation(model, l)) yield return ($"_a{l}", size, l);
+                yield return ($"_d{l}", size, l);
+                if (HasActivation(model, l)) yield return ($"_e{l}", size, l);
+                yield return ($"_zDot{l}", size, l);
+                if (HasActivation(model, l)) yield return ($"_aDot{l}", size, l);
+                yield return ($"_eDot{l}", size, l);
             }
         }
 

@@ -16,7 +16,15 @@ public sealed partial class FishLegGenerator
     /// <summary>Turns one [FishLegModel] declaration into a <see cref="ModelSpec"/> and its diagnostics. Never throws on bad input.</summary>
     internal static class Parser
     {
-        private const string DenseAttributeName = "FishLeg.DenseAttribute";
+        /// <summary>The layer an attribute declares, or null for any other attribute.</summary>
+        private static LayerKind? LayerAttributeKind(AttributeData attribute) => attribute.AttributeClass?.ToDisplayString() switch
+        {
+            "FishLeg.DenseAttribute" => LayerKind.Dense,
+            "FishLeg.Conv2dAttribute" => LayerKind.Conv2d,
+            "FishLeg.MaxPool2dAttribute" => LayerKind.MaxPool2d,
+            "FishLeg.AvgPool2dAttribute" => LayerKind.AvgPool2d,
+            _ => null,
+        };
 
         public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
         {
@@ -40,15 +48,27 @@ public sealed partial class FishLegGenerator
             AttributeData model = context.Attributes[0];
             var modelSyntax = model.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
             // A constructor the compiler could not bind is already a compiler error; add nothing to it.
-            if (model.ConstructorArguments.Length != 2 || model.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Error))
+            int modelArguments = model.ConstructorArguments.Length;
+            if (modelArguments is not (2 or 4) || model.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Error))
                 return Result(null, diagnostics);
 
-            int inputs = model.ConstructorArguments[0].Value is int i ? i : 0;
-            if (inputs <= 0)
-                Report(DiagnosticDescriptors.SizeMustBePositive, ArgumentLocation(modelSyntax, "inputs", 0), "Inputs", name, Format(inputs));
+            // (inputs, likelihood) or (channels, height, width, likelihood): a vector is 1×1×inputs.
+            int[] shape = modelArguments == 2 ? [1, 1, 0] : [0, 0, 0];
+            string[] shapeNames = modelArguments == 2 ? ["", "", "inputs"] : ["channels", "height", "width"];
+            for (int d = 3 - (modelArguments - 1); d < 3; d++)
+            {
+                int position = d - (3 - (modelArguments - 1));
+                shape[d] = model.ConstructorArguments[position].Value is int size ? size : 0;
+                if (shape[d] <= 0)
+                    Report(DiagnosticDescriptors.SizeMustBePositive, ArgumentLocation(modelSyntax, shapeNames[d], position),
+                        modelArguments == 2 ? "Inputs" : $"Input {shapeNames[d]}", name, Format(shape[d]), "1");
+            }
+            if (modelArguments == 4 && (decimal)shape[0] * shape[1] * shape[2] > MaxArrayLength)
+                Report(DiagnosticDescriptors.UnsupportedDeclaration, modelSyntax?.GetLocation() ?? identifier, name,
+                    $"its input has more values per example than one array can hold ({MaxArrayLength.ToString(CultureInfo.InvariantCulture)})");
 
-            int likelihoodValue = model.ConstructorArguments[1].Value is int l ? l : -1;
-            Location likelihoodLocation = ArgumentLocation(modelSyntax, "likelihood", 1);
+            int likelihoodValue = model.ConstructorArguments[modelArguments - 1].Value is int l ? l : -1;
+            Location likelihoodLocation = ArgumentLocation(modelSyntax, "likelihood", modelArguments - 1);
             bool likelihoodKnown = Enum.IsDefined(typeof(LikelihoodKind), likelihoodValue);
             if (!likelihoodKnown)
                 Report(DiagnosticDescriptors.UnknownEnumValue, likelihoodLocation, "Likelihood", name, Format(likelihoodValue), "Likelihood");
@@ -80,31 +100,49 @@ public sealed partial class FishLegGenerator
             }
 
             var layers = ImmutableArray.CreateBuilder<LayerSpec>();
-            int previous = inputs;
-            var dense = type.GetAttributes()
-                .Where(a => a.AttributeClass?.ToDisplayString() == DenseAttributeName)
+            // The feature map the next layer reads; null once a geometry error makes the rest unknowable.
+            (int Channels, int Height, int Width)? map = shape.All(size => size > 0) ? (shape[0], shape[1], shape[2]) : null;
+            bool dense = false; // a dense layer has run: its output is a vector, which no spatial layer takes
+            var declared = type.GetAttributes()
+                .Where(a => LayerAttributeKind(a) is not null)
                 .Select(a => (Data: a, Syntax: a.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax))
                 .OrderBy(a => a.Syntax?.SpanStart ?? int.MaxValue)
                 .ToList();
-            foreach (var (data, syntax) in dense)
+            foreach (var (data, syntax) in declared)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                LayerKind kind = LayerAttributeKind(data)!.Value;
+                string attribute = kind == LayerKind.Dense ? "Dense" : kind.ToString();
                 if (syntax is null || syntax.SyntaxTree != node.SyntaxTree || !node.AttributeLists.Any(list => list.Span.Contains(syntax.Span)))
                 {
                     Report(DiagnosticDescriptors.UnsupportedDeclaration, syntax?.GetLocation(), name,
-                        "[Dense] layers must be on the same declaration as [FishLegModel], so that their order is the source order");
+                        $"[{attribute}] layers must be on the same declaration as [FishLegModel], so that their order is the source order");
                     continue;
                 }
-                if (data.ConstructorArguments.Length != 2 || data.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Error))
+                int expected = kind switch { LayerKind.Dense => 2, LayerKind.Conv2d => 4, _ => 1 };
+                if (data.ConstructorArguments.Length != expected || data.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Error))
                     return Result(null, diagnostics);
                 int index = layers.Count + 1;
-                int units = data.ConstructorArguments[0].Value is int u ? u : 0;
-                if (units <= 0)
-                    Report(DiagnosticDescriptors.SizeMustBePositive, ArgumentLocation(syntax, "units", 0), $"Units of layer {index}", name, Format(units));
-                int activation = data.ConstructorArguments[1].Value is int act ? act : -1;
-                if (!Enum.IsDefined(typeof(ActivationKind), activation))
-                    Report(DiagnosticDescriptors.UnknownEnumValue, ArgumentLocation(syntax, "activation", 1), $"Activation of layer {index}", name, Format(activation), "Activation");
-                bool bias = true;
+                string what = kind == LayerKind.Dense ? $"layer {index}" : $"layer {index} ([{attribute}])";
+                int Argument(int position) => data.ConstructorArguments[position].Value is int value ? value : 0;
+                int Named(string key, int fallback) =>
+                    data.NamedArguments.FirstOrDefault(n => n.Key == key).Value.Value is int value ? value : fallback;
+                bool Positive(int value, string argument, int position, string label, int least = 1)
+                {
+                    if (value >= least) return true;
+                    Report(DiagnosticDescriptors.SizeMustBePositive, ArgumentLocation(syntax, argument, position), $"{label} of {what}", name, Format(value), Format(least));
+                    return false;
+                }
+
+                ActivationKind activation = ActivationKind.Identity;
+                if (kind is LayerKind.Dense or LayerKind.Conv2d)
+                {
+                    int activationPosition = kind == LayerKind.Dense ? 1 : 3;
+                    int value = data.ConstructorArguments[activationPosition].Value is int act ? act : -1;
+                    if (Enum.IsDefined(typeof(ActivationKind), value)) activation = (ActivationKind)value;
+                    else Report(DiagnosticDescriptors.UnknownEnumValue, ArgumentLocation(syntax, "activation", activationPosition), $"Activation of {what}", name, Format(value), "Activation");
+                }
+                bool bias = kind is LayerKind.Dense or LayerKind.Conv2d;
                 QFormKind qForm = modelQForm; // a layer without its own QForm takes the model's
                 foreach (var named in data.NamedArguments)
                 {
@@ -112,18 +150,79 @@ public sealed partial class FishLegGenerator
                     else if (named.Key == "QForm" && named.Value.Value is int q)
                     {
                         if (Enum.IsDefined(typeof(QFormKind), q)) qForm = (QFormKind)q;
-                        else Report(DiagnosticDescriptors.UnknownEnumValue, ArgumentLocation(syntax, "QForm", -1), $"QForm of layer {index}", name, Format(q), "QForm");
+                        else Report(DiagnosticDescriptors.UnknownEnumValue, ArgumentLocation(syntax, "QForm", -1), $"QForm of {what}", name, Format(q), "QForm");
                     }
                 }
-                layers.Add(new LayerSpec(previous, units, (ActivationKind)activation, bias, qForm));
-                previous = units;
+
+                if (kind == LayerKind.Dense)
+                {
+                    int units = Argument(0);
+                    bool valid = Positive(units, "units", 0, "Units");
+                    if (map is { } input && valid)
+                        layers.Add(new LayerSpec(kind, input.Channels, input.Height, input.Width, units, 1, 1, 0, 1, 0, activation, bias, qForm));
+                    map = valid && map is not null ? (units, 1, 1) : null;
+                    dense = true;
+                    continue;
+                }
+
+                if (dense)
+                    Report(DiagnosticDescriptors.LayerOrder, syntax.GetLocation(), $"Layer {index} ([{attribute}])", name,
+                        "follows a dense layer, whose output has no height or width; put the convolution and pooling layers before the dense ones");
+                bool convolution = kind == LayerKind.Conv2d;
+                int channels = convolution ? Argument(0) : 0;
+                int window = convolution ? Argument(1) : Argument(0);
+                int padding = convolution ? Argument(2) : 0;
+                // A pooling layer's unset stride (0) is its window, as in PyTorch.
+                int stride = Named("Stride", convolution ? 1 : 0);
+                bool strideDefaulted = !convolution && stride == 0;
+                if (strideDefaulted) stride = window;
+                bool ok = (!convolution || Positive(channels, "channels", 0, "Channels"))
+                    & Positive(window, convolution ? "kernel" : "size", convolution ? 1 : 0, convolution ? "Kernel" : "Size")
+                    & (!convolution || Positive(padding, "padding", 2, "Padding", least: 0))
+                    & (strideDefaulted || Positive(stride, "Stride", -1, "Stride"));
+                if (dense || !ok || map is not { } spatial)
+                {
+                    map = null;
+                    continue;
+                }
+                int paddedHeight = spatial.Height + 2 * padding, paddedWidth = spatial.Width + 2 * padding;
+                string inputText = $"its input is {Format(spatial.Channels)}×{Format(spatial.Height)}×{Format(spatial.Width)}";
+                if (window > paddedHeight || window > paddedWidth)
+                {
+                    Report(DiagnosticDescriptors.WindowDoesNotFit, ArgumentLocation(syntax, convolution ? "kernel" : "size", convolution ? 1 : 0), $"Layer {index} ([{attribute}])", name,
+                        $"the {Format(window)}×{Format(window)} window is larger than its {(padding > 0 ? "padded " : "")}input ({inputText}{(padding > 0 ? $", {Format(paddedHeight)}×{Format(paddedWidth)} padded" : "")})");
+                    map = null;
+                    continue;
+                }
+                if (!convolution && ((spatial.Height - window) % stride != 0 || (spatial.Width - window) % stride != 0))
+                {
+                    Report(DiagnosticDescriptors.WindowDoesNotFit, syntax.GetLocation(), $"Layer {index} ([{attribute}])", name,
+                        $"windows of {Format(window)} every {Format(stride)} do not tile the input ({inputText}): the last rows or columns would be dropped; choose a size and stride that cover it");
+                    map = null;
+                    continue;
+                }
+                int outHeight = (paddedHeight - window) / stride + 1, outWidth = (paddedWidth - window) / stride + 1;
+                int outChannels = convolution ? channels : spatial.Channels;
+                if ((decimal)outHeight * outWidth * outChannels > MaxArrayLength || (decimal)outHeight * outWidth * spatial.Channels * window * window > MaxArrayLength)
+                {
+                    Report(DiagnosticDescriptors.UnsupportedDeclaration, syntax.GetLocation(), name,
+                        $"layer {index} has more values per example than one array can hold ({MaxArrayLength.ToString(CultureInfo.InvariantCulture)})");
+                    map = null;
+                    continue;
+                }
+                layers.Add(new LayerSpec(kind, spatial.Channels, spatial.Height, spatial.Width, outChannels, outHeight, outWidth,
+                    window, stride, padding, activation, convolution && bias, qForm));
+                map = (outChannels, outHeight, outWidth);
             }
 
             Location modelLocation = modelSyntax?.GetLocation() ?? identifier;
-            if (dense.Count == 0)
+            if (declared.Count == 0)
                 Report(DiagnosticDescriptors.NoLayers, modelLocation, name);
-            else if (likelihoodKnown && (LikelihoodKind)likelihoodValue == LikelihoodKind.Categorical && previous is > 0 and < 2)
-                Report(DiagnosticDescriptors.LikelihoodDoesNotFitOutput, likelihoodLocation, "Categorical", name, "at least 2 classes", Format(previous));
+            else if (!dense)
+                Report(DiagnosticDescriptors.LayerOrder, declared[declared.Count - 1].Syntax?.GetLocation(), "The last layer", name,
+                    "is a convolution or pooling layer; end the model with a [Dense] layer, which the likelihood reads");
+            else if (likelihoodKnown && (LikelihoodKind)likelihoodValue == LikelihoodKind.Categorical && map is { Channels: > 0 and < 2 })
+                Report(DiagnosticDescriptors.LikelihoodDoesNotFitOutput, likelihoodLocation, "Categorical", name, "at least 2 classes", Format(map.Value.Channels));
 
             // Decimal: sixty layers of int.MaxValue² weights overflow a long.
             decimal parameters = layers.Sum(layer => (decimal)layer.ParameterCount);
@@ -148,7 +247,7 @@ public sealed partial class FishLegGenerator
             if (context.SemanticModel.GetDeclarationDiagnostics(node.Identifier.Span, cancellationToken).Any(d => d.Severity == DiagnosticSeverity.Error))
                 return Result(null, diagnostics);
             string ns = type.ContainingNamespace.IsGlobalNamespace ? "" : type.ContainingNamespace.ToDisplayString(NamespaceFormat);
-            var spec = new ModelSpec(UniqueName(type), ns, name, inputs, (LikelihoodKind)likelihoodValue, sigma, precision,
+            var spec = new ModelSpec(UniqueName(type), ns, name, shape[0], shape[1], shape[2], (LikelihoodKind)likelihoodValue, sigma, precision,
                 new EquatableArray<LayerSpec>(layers.ToImmutable()));
             return Result(spec, diagnostics);
         }

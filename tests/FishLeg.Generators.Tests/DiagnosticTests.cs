@@ -38,7 +38,7 @@ public class DiagnosticTests
         string readme = File.ReadAllText(Path.Combine(root, "README.md"));
         var descriptors = typeof(DiagnosticDescriptors).GetFields(BindingFlags.Public | BindingFlags.Static)
             .Select(f => f.GetValue(null)).OfType<DiagnosticDescriptor>().ToList();
-        Assert.Equal(9, descriptors.Count);
+        Assert.Equal(11, descriptors.Count);
         foreach (DiagnosticDescriptor descriptor in descriptors)
         {
             Assert.Equal($"{DiagnosticDescriptors.HelpPage}#{descriptor.Id.ToLowerInvariant()}", descriptor.HelpLinkUri);
@@ -177,6 +177,61 @@ public class DiagnosticTests
         [Dense(2, QForm = (QForm)9)]
         public partial class Net;
         """, "FLG0007", "QForm = (QForm)9", "QForm of layer 1 of model 'Net' is 9");
+
+    [Theory]
+    [InlineData("[Conv2d(0, kernel: 3)]", "0", "Channels of layer 1 ([Conv2d]) of model 'Net' is 0; it must be at least 1")]
+    [InlineData("[Conv2d(4, kernel: -1)]", "kernel: -1", "Kernel of layer 1 ([Conv2d]) of model 'Net' is -1")]
+    [InlineData("[Conv2d(4, 3, padding: -2)]", "padding: -2", "Padding of layer 1 ([Conv2d]) of model 'Net' is -2; it must be at least 0")]
+    [InlineData("[Conv2d(4, 3, Stride = 0)]", "Stride = 0", "Stride of layer 1 ([Conv2d]) of model 'Net' is 0")]
+    [InlineData("[MaxPool2d(0)]", "0", "Size of layer 1 ([MaxPool2d]) of model 'Net' is 0")]
+    [InlineData("[AvgPool2d(2, Stride = -1)]", "Stride = -1", "Stride of layer 1 ([AvgPool2d]) of model 'Net' is -1")]
+    public void FLG0003_SpatialSizeOutOfRange(string layer, string flagged, string messagePart) => AssertSingle($$"""
+        using FishLeg;
+        [FishLegModel(1, 8, 8, Likelihood.Gaussian)]
+        {{layer}}
+        [Dense(2)]
+        public partial class Net;
+        """, "FLG0003", flagged, messagePart);
+
+    [Fact]
+    public void FLG0003_InputShape() => AssertSingle("""
+        using FishLeg;
+        [FishLegModel(3, height: 0, 8, Likelihood.Gaussian)]
+        [Dense(2)]
+        public partial class Net;
+        """, "FLG0003", "height: 0", "Input height of model 'Net' is 0");
+
+    [Fact]
+    public void FLG0010_SpatialLayerAfterDense() => AssertSingle("""
+        using FishLeg;
+        [FishLegModel(1, 8, 8, Likelihood.Gaussian)]
+        [Dense(16, Activation.Relu)]
+        [Conv2d(4, kernel: 3)]
+        [Dense(2)]
+        public partial class Net;
+        """, "FLG0010", "Conv2d(4, kernel: 3)", "Layer 2 ([Conv2d]) of model 'Net' follows a dense layer");
+
+    [Fact]
+    public void FLG0010_LastLayerNotDense() => AssertSingle("""
+        using FishLeg;
+        [FishLegModel(1, 8, 8, Likelihood.Gaussian)]
+        [Conv2d(4, kernel: 3)]
+        [MaxPool2d(2)]
+        public partial class Net;
+        """, "FLG0010", "MaxPool2d(2)", "The last layer of model 'Net' is a convolution or pooling layer");
+
+    [Theory]
+    [InlineData("[Conv2d(4, kernel: 8, padding: 1)]", "kernel: 8", "the 8×8 window is larger than its padded input (its input is 1×5×6, 7×8 padded)")]
+    [InlineData("[MaxPool2d(6)]", "6", "the 6×6 window is larger than its input (its input is 1×5×6)")]
+    [InlineData("[AvgPool2d(2)]", "AvgPool2d(2)", "windows of 2 every 2 do not tile the input (its input is 1×5×6)")]
+    [InlineData("[MaxPool2d(3, Stride = 2)]", "MaxPool2d(3, Stride = 2)", "windows of 3 every 2 do not tile the input")]
+    public void FLG0011_WindowDoesNotFit(string layer, string flagged, string messagePart) => AssertSingle($$"""
+        using FishLeg;
+        [FishLegModel(1, 5, 6, Likelihood.Gaussian)]
+        {{layer}}
+        [Dense(2)]
+        public partial class Net;
+        """, "FLG0011", flagged, messagePart);
 
     [Theory]
     [InlineData("public int Loss;", "Loss", "a name the generator gives to its own method")]

@@ -3,7 +3,7 @@ using Xunit;
 
 namespace FishLeg.Generators.Tests;
 
-/// <summary>The generated source of three representative models, pinned; each must also compile cleanly.</summary>
+/// <summary>The generated source of four representative models, pinned; each must also compile cleanly.</summary>
 public class SnapshotTests
 {
     [Fact]
@@ -59,6 +59,26 @@ public class SnapshotTests
             [Dense(64, Activation.Sigmoid)]
             [Dense(1)]
             public partial class Regression;
+            """);
+        Assert.Empty(errors);
+        Snapshot.Verify(run);
+    }
+
+    [Fact]
+    public void FashionCnn()
+    {
+        var (run, errors) = GeneratorHarness.Run("""
+            using FishLeg;
+
+            namespace Samples;
+
+            [FishLegModel(1, 28, 28, Likelihood.Categorical)]
+            [Conv2d(16, kernel: 5, padding: 2, Activation.Relu)]
+            [MaxPool2d(2)]
+            [Conv2d(32, kernel: 5, padding: 2, Activation.Relu)]
+            [AvgPool2d(2)]
+            [Dense(10)]
+            public partial class FashionCnn;
             """);
         Assert.Empty(errors);
         Snapshot.Verify(run);

@@ -15,12 +15,12 @@ internal static class DiagnosticDescriptors
         "Class '{0}' has [FishLegModel] but is not partial; add the 'partial' modifier so the generator can add the model's code");
 
     public static readonly DiagnosticDescriptor NoLayers = Create(
-        "FLG0002", "A [FishLegModel] class needs at least one [Dense] layer",
-        "Model '{0}' declares no layers; add one [Dense(units)] attribute per layer, in order from input to output");
+        "FLG0002", "A [FishLegModel] class needs at least one layer",
+        "Model '{0}' declares no layers; add one [Dense(units)] (or [Conv2d], [MaxPool2d], [AvgPool2d]) attribute per layer, in order from input to output");
 
     public static readonly DiagnosticDescriptor SizeMustBePositive = Create(
         "FLG0003", "Input and layer sizes must be positive",
-        "{0} of model '{1}' is {2}; it must be at least 1");
+        "{0} of model '{1}' is {2}; it must be at least {3}");
 
     public static readonly DiagnosticDescriptor LikelihoodDoesNotFitOutput = Create(
         "FLG0004", "The likelihood does not fit the last layer",
@@ -45,6 +45,14 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor SigmaOutOfRange = Create(
         "FLG0009", "The Gaussian σ is outside the range of the model's element type",
         "Sigma of model '{0}' is {1}, but a {2} model computes with σ², which {2} holds only for σ from {3} to {4}");
+
+    public static readonly DiagnosticDescriptor LayerOrder = Create(
+        "FLG0010", "A layer is out of order",
+        "{0} of model '{1}' {2}");
+
+    public static readonly DiagnosticDescriptor WindowDoesNotFit = Create(
+        "FLG0011", "A convolution or pooling window does not fit its input",
+        "{0} of model '{1}': {2}");
 
     private static DiagnosticDescriptor Create(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: $"{HelpPage}#{id.ToLowerInvariant()}");

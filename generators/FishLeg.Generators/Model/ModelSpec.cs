@@ -12,13 +12,38 @@ internal enum PrecisionKind { Single = 0, Double = 1 }
 /// <summary>Mirror of <c>FishLeg.QForm</c>: same names, same values.</summary>
 internal enum QFormKind { KroneckerTriangular = 0, KroneckerFull = 1, Diagonal = 2, OfficialRescaled = 3, KroneckerRescaled = 4, KroneckerSum = 5 }
 
-/// <summary>One dense layer: <c>Units × (Inputs + bias)</c> weights, bias in the last column, and its FishLeg Q form.</summary>
-internal sealed record LayerSpec(int Inputs, int Units, ActivationKind Activation, bool Bias, QFormKind QForm)
+/// <summary>What a layer does: an affine map (dense or convolution) with its parameters, or a parameter-free pooling.</summary>
+internal enum LayerKind { Dense, Conv2d, MaxPool2d, AvgPool2d }
+
+/// <summary>
+/// One layer and the feature maps around it. Its input is <see cref="InChannels"/>×<see cref="InHeight"/>×<see cref="InWidth"/>
+/// (a dense layer's output is <see cref="Units"/>×1×1). A dense layer or convolution has <c>Units × (Inputs + bias)</c>
+/// weights, bias in the last column, and its FishLeg Q form; for a convolution <see cref="Inputs"/> is the patch width
+/// and the weight matrix applies at each of <see cref="Positions"/> output positions. Pooling windows are <see cref="Kernel"/> wide.
+/// </summary>
+internal sealed record LayerSpec(
+    LayerKind Kind, int InChannels, int InHeight, int InWidth, int Units, int OutHeight, int OutWidth,
+    int Kernel, int Stride, int Padding, ActivationKind Activation, bool Bias, QFormKind QForm)
 {
+    public bool HasParameters => Kind is LayerKind.Dense or LayerKind.Conv2d;
+
+    public bool IsSpatial => Kind != LayerKind.Dense;
+
+    /// <summary>Weight columns before the bias: the flattened input (dense) or one patch (convolution).</summary>
+    public int Inputs => Kind == LayerKind.Conv2d ? InChannels * Kernel * Kernel : InChannels * InHeight * InWidth;
+
     public int Columns => Inputs + (Bias ? 1 : 0);
 
+    /// <summary>Output positions: the rows each example adds to the layer's factors.</summary>
+    public int Positions => OutHeight * OutWidth;
+
+    /// <summary>Values per example of the input and of the output.</summary>
+    public int InputSize => InChannels * InHeight * InWidth;
+
+    public int OutputSize => Units * OutHeight * OutWidth;
+
     // In 64 bits: the parser checks the count against the array limit before anything uses Columns.
-    public long ParameterCount => (long)Units * ((long)Inputs + (Bias ? 1 : 0));
+    public long ParameterCount => HasParameters ? (long)Units * ((long)Inputs + (Bias ? 1 : 0)) : 0;
 }
 
 /// <summary>
@@ -30,13 +55,17 @@ internal sealed record ModelSpec(
     string UniqueName,
     string Namespace,
     string ClassName,
-    int Inputs,
+    int InputChannels,
+    int InputHeight,
+    int InputWidth,
     LikelihoodKind Likelihood,
     double Sigma,
     PrecisionKind Precision,
     EquatableArray<LayerSpec> Layers)
 {
-    public int Outputs => Layers[Layers.Count - 1].Units;
+    public int Inputs => InputChannels * InputHeight * InputWidth;
+
+    public int Outputs => Layers[Layers.Count - 1].OutputSize;
 
     /// <summary>The generated file's name: unique under case-insensitive comparison.</summary>
     public string HintName => UniqueName + ".g.cs";

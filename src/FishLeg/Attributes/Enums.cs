@@ -57,3 +57,12 @@ public enum QForm
     /// <summary>A sum of two triangular Kronecker terms (paper A.6): Q·U = L₁L₁ᵀ U R₁R₁ᵀ + L₂L₂ᵀ U R₂R₂ᵀ.</summary>
     KroneckerSum = 5,
 }
+
+/// <summary>What a layer with parameters does with its weight matrix.</summary>
+public enum LayerKind
+{
+    /// <summary>Once per example, on the whole (flattened) input.</summary>
+    Dense = 0,
+    /// <summary>At every output position of a 2-D convolution, on the patch under the kernel.</summary>
+    Conv2d = 1,
+}

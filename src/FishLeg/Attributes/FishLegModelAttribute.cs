@@ -20,11 +20,39 @@ public sealed class FishLegModelAttribute : Attribute
     public FishLegModelAttribute(int inputs, Likelihood likelihood)
     {
         Inputs = inputs;
+        Width = inputs;
         Likelihood = likelihood;
     }
 
-    /// <summary>Number of input features per example.</summary>
+    /// <param name="channels">Input channels per example.</param>
+    /// <param name="height">Height of each input channel.</param>
+    /// <param name="width">Width of each input channel.</param>
+    /// <param name="likelihood">Output likelihood; its negative log-likelihood is the training loss.</param>
+    /// <remarks>
+    /// For images: each example is <paramref name="channels"/> planes of <paramref name="height"/>×<paramref name="width"/>
+    /// values, channel after channel, row after row (NCHW, as PyTorch), which <see cref="Conv2dAttribute"/> and the pooling
+    /// layers read; a dense layer reads them flattened in the same order.
+    /// </remarks>
+    public FishLegModelAttribute(int channels, int height, int width, Likelihood likelihood)
+    {
+        Inputs = channels * height * width;
+        Channels = channels;
+        Height = height;
+        Width = width;
+        Likelihood = likelihood;
+    }
+
+    /// <summary>Number of input values per example.</summary>
     public int Inputs { get; }
+
+    /// <summary>Input channels (1 when the input is declared as a number of features).</summary>
+    public int Channels { get; } = 1;
+
+    /// <summary>Height of each input channel (1 when the input is declared as a number of features).</summary>
+    public int Height { get; } = 1;
+
+    /// <summary>Width of each input channel (the number of features when the input is declared as such).</summary>
+    public int Width { get; }
 
     /// <summary>Output likelihood.</summary>
     public Likelihood Likelihood { get; }

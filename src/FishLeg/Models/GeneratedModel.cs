@@ -244,6 +244,6 @@ public abstract class GeneratedModel<T, THead> : IFishLegModel<T>
         if ((uint)layer >= (uint)_description.Layers.Count)
             throw new ArgumentOutOfRangeException(nameof(layer), layer, "No such layer.");
         __Factors(layer, batch, tangent, out delta, out input);
-        if (layer == 0) input = firstInputs.AsSpan(0, batch * _inputs);
+        if (input.IsEmpty) input = firstInputs.AsSpan(0, batch * _inputs); // a first dense layer reads the batch itself
     }
 }

@@ -27,7 +27,7 @@ public sealed class ModelDescription
     /// <summary>The model class's name.</summary>
     public string Name { get; }
 
-    /// <summary>Input features per example.</summary>
+    /// <summary>Input values per example.</summary>
     public int Inputs { get; }
 
     /// <summary>Outputs per example (the last layer's units).</summary>
@@ -42,7 +42,7 @@ public sealed class ModelDescription
     /// <summary>Element type.</summary>
     public Precision Precision { get; }
 
-    /// <summary>The layers from input to output.</summary>
+    /// <summary>The layers with parameters (dense and convolution layers), from input to output; pooling layers have none.</summary>
     public IReadOnlyList<LayerDescription> Layers { get; }
 
     /// <summary>Total number of trainable scalars.</summary>
@@ -50,16 +50,23 @@ public sealed class ModelDescription
 }
 
 /// <summary>
-/// One dense layer: an <see cref="Outputs"/>×<see cref="Columns"/> row-major weight matrix at <see cref="Offset"/> in the
-/// parameter array, whose last column is the bias when <see cref="HasBias"/>.
+/// One layer with parameters: an <see cref="Outputs"/>×<see cref="Columns"/> row-major weight matrix at
+/// <see cref="Offset"/> in the parameter array, whose last column is the bias when <see cref="HasBias"/>. A dense layer
+/// applies it once per example; a convolution (<see cref="LayerKind.Conv2d"/>) at each of <see cref="Positions"/> output
+/// positions, to a patch of <see cref="Inputs"/> values (input channels × kernel rows × kernel columns, PyTorch's order).
 /// </summary>
-/// <param name="Inputs">Input features.</param>
-/// <param name="Outputs">Output units.</param>
+/// <param name="Inputs">Input features (for a convolution, values per patch).</param>
+/// <param name="Outputs">Output units (for a convolution, output channels).</param>
 /// <param name="Activation">Nonlinearity.</param>
 /// <param name="HasBias">Whether the last column is a bias.</param>
 /// <param name="Offset">Index of the first weight in the flat parameter array.</param>
 /// <param name="QForm">The layer's declared FishLeg Q form.</param>
-public sealed record LayerDescription(int Inputs, int Outputs, Activation Activation, bool HasBias, int Offset, QForm QForm)
+/// <param name="Kind">Dense or convolution.</param>
+/// <param name="Positions">
+/// Output positions per example: the rows each example adds to the layer's gradient factors (1 for a dense layer).
+/// </param>
+public sealed record LayerDescription(int Inputs, int Outputs, Activation Activation, bool HasBias, int Offset, QForm QForm,
+    LayerKind Kind = LayerKind.Dense, int Positions = 1)
 {
     /// <summary>Columns of the weight matrix: inputs, plus one for the bias.</summary>
     public int Columns => Inputs + (HasBias ? 1 : 0);

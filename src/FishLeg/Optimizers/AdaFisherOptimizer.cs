@@ -131,13 +131,16 @@ public sealed class AdaFisherOptimizer<T> : IOptimizerState<T> where T : unmanag
     }
 
     /// <summary>
-    /// H ← (1 − γ₀)H + γ₁·minmax(column means of Ā²), S ← likewise from the column means of E² (ones before the first
-    /// update); with the paper's averaging, H ← γ₀H + (1 − γ₀)·(column means of Ā²), likewise S (the first update sets them).
+    /// H ← (1 − γ₀)H + γ₁·minmax(column means of Ā²), S ← likewise from the column sums of E² over the examples (ones
+    /// before the first update); with the paper's averaging, H ← γ₀H + (1 − γ₀)·(column means of Ā²), likewise S (the
+    /// first update sets them). A convolution has a row per example and output position: K-FAC's factors' diagonals.
     /// </summary>
     private void UpdateDiagonals(int index, LayerDescription layer)
     {
         _model.GradientFactors(index, out ReadOnlySpan<T> delta, out ReadOnlySpan<T> input);
-        int rows = _model.GradientBatchSize, inputs = layer.Inputs, o = layer.Outputs, i = layer.Columns;
+        // One row per example and output position: H averages over all of them, S over the examples (summing the
+        // positions, as K-FAC's G does for a convolution).
+        int examples = _model.GradientBatchSize, rows = examples * layer.Positions, inputs = layer.Inputs, o = layer.Outputs, i = layer.Columns;
         Span<T> h = _h.AsSpan(_hOffsets[index], i), s = _s.AsSpan(_sOffsets[index], o);
         if (StepCount == 0 && Options.Averaging == AdaFisherAveraging.Code)
         {
@@ -164,7 +167,7 @@ public sealed class AdaFisherOptimizer<T> : IOptimizerState<T> where T : unmanag
             ReadOnlySpan<T> e = delta.Slice(r * o, o);
             TensorPrimitives.MultiplyAdd(e, e, fresh, fresh);
         }
-        TensorPrimitives.Multiply(fresh, perRow, fresh);
+        TensorPrimitives.Multiply(fresh, T.One / T.CreateChecked(examples), fresh);
         Blend(s, fresh);
     }
 

@@ -15,18 +15,21 @@ internal sealed class FishLegLayer<T> where T : unmanaged, IFloatingPointIeee754
     // With LowRank: copies of the gradient's factors (the auxiliary update's passes overwrite the model's), and the
     // products Q·g's factored form leaves, which the factored auxiliary gradient reuses.
     private readonly T[] _deltas, _inputs, _products;
-    private int _batch;
+    private int _rows;
 
     public FishLegLayer(QBlock<T> block, LayerDescription layer, int lambdaOffset, int maxBatch, bool lowRankAllowed, bool factoredGradientAllowed)
     {
         _block = block;
         _layer = layer;
         _lambdaOffset = lambdaOffset;
-        (LowRank, FactoredGradient) = lowRankAllowed ? block.FactoredPaths(maxBatch, factoredGradientAllowed) : (false, false);
-        _deltas = new T[LowRank ? maxBatch * layer.Outputs : 0];
-        _inputs = new T[LowRank ? maxBatch * layer.Inputs : 0];
-        _products = new T[LowRank ? block.FactorProductsLength(maxBatch) : 0];
-        FactoredScratch = FactoredGradient ? block.FactoredGradientScratch(maxBatch, maxBatch) : 0;
+        // The factors have a row per example and output position (a convolution's rank grows with its positions).
+        long maxRows = (long)maxBatch * layer.Positions;
+        (LowRank, FactoredGradient) = lowRankAllowed && maxRows <= int.MaxValue / Math.Max(layer.Outputs, layer.Columns)
+            ? block.FactoredPaths((int)maxRows, factoredGradientAllowed) : (false, false);
+        _deltas = new T[LowRank ? maxRows * layer.Outputs : 0];
+        _inputs = new T[LowRank ? maxRows * layer.Inputs : 0];
+        _products = new T[LowRank ? block.FactorProductsLength((int)maxRows) : 0];
+        FactoredScratch = FactoredGradient ? block.FactoredGradientScratch((int)maxRows, (int)maxRows) : 0;
     }
 
     /// <summary>Q·g from the gradient's factors, in O(K·N²).</summary>
@@ -57,7 +60,7 @@ internal sealed class FishLegLayer<T> where T : unmanaged, IFloatingPointIeee754
         model.GradientFactors(index, out ReadOnlySpan<T> delta, out ReadOnlySpan<T> input);
         delta.CopyTo(_deltas);
         input.CopyTo(_inputs);
-        _batch = model.GradientBatchSize;
+        _rows = model.GradientBatchSize * _layer.Positions;
     }
 
     /// <summary>
@@ -78,7 +81,7 @@ internal sealed class FishLegLayer<T> where T : unmanaged, IFloatingPointIeee754
     /// <summary>
     /// This layer's block of λ̄ = (∂v/∂λ)ᵀΞ: dense from u and Ξ, or, on a factored layer with
     /// <paramref name="fromGradientFactors"/>, from the kept gradient factors (u = <paramref name="scale"/>·g) and the
-    /// model's factors of the last Fisher product (layer <paramref name="index"/>).
+    /// model's factors of the last Fisher product (layer <paramref name="index"/>) on <paramref name="productBatch"/> examples.
     /// </summary>
     public void LambdaGradient(ReadOnlySpan<T> lambda, ReadOnlySpan<T> u, ReadOnlySpan<T> xi, Span<T> gradient, bool fromGradientFactors,
         IFishLegModel<T> model, int index, int productBatch, T scale, T damping, Span<T> scratch)
@@ -89,12 +92,12 @@ internal sealed class FishLegLayer<T> where T : unmanaged, IFloatingPointIeee754
             return;
         }
         model.CurvatureFactors(index, out ReadOnlySpan<T> delta, out ReadOnlySpan<T> input);
-        var curvature = new LayerFactors<T>(delta, input, productBatch, _layer.HasBias);
+        var curvature = new LayerFactors<T>(delta, input, productBatch * _layer.Positions, _layer.HasBias);
         _block.LambdaGradientFromFactors(Lambda(lambda), GradientFactors, scale, _products, curvature, damping, scratch, Lambda(gradient));
     }
 
     private LayerFactors<T> GradientFactors =>
-        new(_deltas.AsSpan(0, _batch * _layer.Outputs), _inputs.AsSpan(0, _batch * _layer.Inputs), _batch, _layer.HasBias);
+        new(_deltas.AsSpan(0, _rows * _layer.Outputs), _inputs.AsSpan(0, _rows * _layer.Inputs), _rows, _layer.HasBias);
 
     private Span<T> Lambda(Span<T> all) => all.Slice(_lambdaOffset, _block.LambdaCount);
 

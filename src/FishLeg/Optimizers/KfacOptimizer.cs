@@ -31,9 +31,9 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
     // each, and the eigenvalues of A and G (Eigen): the checkpoint's layout.
     private readonly T[] _factors, _inverses, _eigenvalues;
     private readonly T[] _gradient, _preconditioned, _momentum, _sampledTargets;
-    // Scratch: a new factor, a damped factor, Ā with its ones column, the two products of the preconditioning, the
+    // Scratch: a new factor, a damped factor, the two products of the preconditioning, the
     // eigen path's back-transform, and θ before and after a step with F·δ for the adaptive damping's quadratic model.
-    private readonly T[] _newFactor, _damped, _augmented, _left, _right, _back, _before, _after, _fisherStep;
+    private readonly T[] _newFactor, _damped, _left, _right, _back, _before, _after, _fisherStep;
     private readonly SgdMomentumKernel<T> _update = new();
     private readonly NonFiniteSearchKernel<T> _finite = new();
     private SeededRandom _random;
@@ -62,10 +62,12 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
         foreach (LayerDescription layer in model.Description.Layers)
         {
             int o = layer.Outputs, i = layer.Columns;
-            // M_Gᵀ·∇W·M_A from the gradient's factors costs K·(n_o² + n_i² + n_o·n_i) against n_o·n_i·(n_o + n_i) dense.
-            bool lowRank = (long)batch * ((long)o * o + (long)i * i + (long)o * i) < (long)o * i * (o + i);
+            // M_Gᵀ·∇W·M_A from the gradient's factors costs K·(n_o² + n_i² + n_o·n_i) against n_o·n_i·(n_o + n_i) dense,
+            // with K rows per example and output position.
+            long rows = (long)batch * layer.Positions;
+            bool lowRank = rows * ((long)o * o + (long)i * i + (long)o * i) < (long)o * i * (o + i);
             layers.Add(new KfacLayer(layer, offset, offset + i * i, values, values + i, lowRank,
-                new T[lowRank ? batch * o : 0], new T[lowRank ? batch * layer.Inputs : 0]));
+                new T[lowRank ? rows * o : 0], new T[lowRank ? rows * layer.Inputs : 0]));
             offset = checked(offset + i * i + o * o);
             values += i + o;
         }
@@ -85,9 +87,8 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
         int widest = _layers.Max(l => Math.Max(l.Columns, l.Outputs));
         _newFactor = new T[widest * widest];
         _damped = new T[widest * widest];
-        _augmented = new T[batch * _layers.Max(l => l.Columns)];
-        _left = new T[_layers.Max(l => l.LowRank ? batch * l.Outputs : l.Outputs * l.Columns)];
-        _right = new T[_layers.Max(l => l.LowRank ? batch * l.Columns : 0)];
+        _left = new T[_layers.Max(l => l.LowRank ? batch * l.Description.Positions * l.Outputs : l.Outputs * l.Columns)];
+        _right = new T[_layers.Max(l => l.LowRank ? batch * l.Description.Positions * l.Columns : 0)];
         _back = new T[eigen ? _layers.Max(l => l.Outputs * l.Columns) : 0];
         int adaptive = Options.AdaptiveDamping ? count : 0;
         (_before, _after, _fisherStep) = (new T[adaptive], new T[adaptive], new T[adaptive]);
@@ -195,7 +196,7 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
             KfacLayer layer = _layers[l];
             ReadOnlySpan<T> delta = layer.Deltas, input = layer.Inputs;
             if (layer.LowRank && !sampledPass) _model.GradientFactors(l, out delta, out input);
-            Precondition(layer, rows, gradient, delta, input);
+            Precondition(layer, rows * layer.Description.Positions, gradient, delta, input);
         }
 
         // ν = min(1, √(κ / |η²·⟨P, g⟩|)); then torch's SGD in one pass: d = νP + λθ, m = d (first step) or μm + d, θ −= ηm.
@@ -243,7 +244,10 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
         else if (!(rho >= 0.25)) Damping = Math.Min(Options.MaximumDamping, Damping / omega);
     }
 
-    /// <summary>A ← ĀᵀĀ/K and G ← K·EᵀE from the factor pass, blended into the running averages.</summary>
+    /// <summary>
+    /// A ← ĀᵀĀ/(K·P) and G ← K·EᵀE from the factor pass (K examples, P output positions per example, one row of Ā and E
+    /// for each: Grosse and Martens's convolution factors, the dense ones at P = 1), blended into the running averages.
+    /// </summary>
     private void UpdateFactors(ReadOnlySpan<T> inputs, int rows)
     {
         if (Options.Fisher == KfacFisher.Sampled)
@@ -264,23 +268,24 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
         {
             KfacLayer layer = _layers[l];
             int o = layer.Outputs, i = layer.Columns, inputsWidth = layer.Description.Inputs;
+            int factorRows = rows * layer.Description.Positions;
             _model.GradientFactors(l, out ReadOnlySpan<T> delta, out ReadOnlySpan<T> input);
 
-            // Ā with its column of ones, then A = ĀᵀĀ/K.
-            Span<T> augmented = _augmented.AsSpan(0, rows * i);
-            for (int r = 0; r < rows; r++)
-            {
-                input.Slice(r * inputsWidth, inputsWidth).CopyTo(augmented.Slice(r * i, inputsWidth));
-                if (layer.Description.HasBias) augmented[r * i + inputsWidth] = T.One;
-            }
+            // A = ĀᵀĀ/(K·P): the rows of Aᵀ·[A | 1], then the bias's row (its column transposed) and corner K·P.
             Span<T> a = _newFactor.AsSpan(0, i * i);
-            Gemm.TN(i, i, rows, augmented, i, augmented, i, a, i);
-            TensorPrimitives.Multiply(a, T.One / T.CreateChecked(rows), a);
+            Gemm.TN(inputsWidth, i, factorRows, input, inputsWidth, input, inputsWidth, a, i,
+                ones: layer.Description.HasBias ? OnesColumn.B : OnesColumn.None);
+            if (layer.Description.HasBias)
+            {
+                for (int c = 0; c < inputsWidth; c++) a[inputsWidth * i + c] = a[c * i + inputsWidth];
+                a[inputsWidth * i + inputsWidth] = T.CreateChecked(factorRows);
+            }
+            TensorPrimitives.Multiply(a, T.One / T.CreateChecked(factorRows), a);
             Blend(_factors.AsSpan(layer.AOffset, i * i), a, first, decay, fresh);
 
-            // G = K·EᵀE (E carries the mean's 1/K).
+            // G = K·EᵀE (E carries the mean's 1/K), summed over the positions.
             Span<T> g = _newFactor.AsSpan(0, o * o);
-            Gemm.TN(o, o, rows, delta[..(rows * o)], o, delta[..(rows * o)], o, g, o);
+            Gemm.TN(o, o, factorRows, delta[..(factorRows * o)], o, delta[..(factorRows * o)], o, g, o);
             TensorPrimitives.Multiply(g, T.CreateChecked(rows), g);
             Blend(_factors.AsSpan(layer.GOffset, o * o), g, first, decay, fresh);
         }

@@ -8,11 +8,11 @@ namespace Samples.Vision
     [global::System.CodeDom.Compiler.GeneratedCode("FishLeg.Generators", "1.0.0.0")]
     partial class Classifier : global::FishLeg.CompilerServices.GeneratedModel<float, global::FishLeg.CompilerServices.CategoricalHead<float>>
     {
-        /// <summary>Input features per example.</summary>
+        /// <summary>Input values per example.</summary>
         public const int InputCount = 784;
         /// <summary>Outputs per example: the last layer's units, read by the likelihood.</summary>
         public const int OutputCount = 10;
-        /// <summary>Number of dense layers.</summary>
+        /// <summary>Number of layers with parameters (dense and convolution layers).</summary>
         public const int LayerCount = 3;
         /// <summary>Number of trainable scalars: every layer's weight matrix, bias column included.</summary>
         public const int ParameterCount = 235018;
@@ -113,10 +113,11 @@ namespace FishLeg.Generated
 
         public Span<float> OutputTangentDelta(int batch) => _eDot3.AsSpan(0, batch * 10);
 
-        /// <summary>Layer <paramref name="layer"/>'s delta (E, or Ė with <paramref name="tangent"/>) and input (none for the first).</summary>
+        /// <summary>Layer <paramref name="layer"/>'s delta (E, or Ė with <paramref name="tangent"/>) and input (none for a first dense layer), one
+        /// row per example and output position.</summary>
         public void Factors(int layer, int batch, bool tangent, out ReadOnlySpan<float> delta, out ReadOnlySpan<float> input)
         {
-            input = default; // the first layer's input is the batch itself, which the base class keeps
+            input = default; // a first dense layer's input is the batch itself, which the base class keeps
             switch (layer)
             {
                 case 0:
@@ -193,7 +194,6 @@ namespace FishLeg.Generated
         public ReadOnlySpan<float> TangentForward(ReadOnlySpan<float> parameters, ReadOnlySpan<float> inputs, int batch,
             ReadOnlySpan<float> direction)
         {
-
             // Layer 1: Ż = [A | 1]·Vᵀ, Ȧ = σ'(Z) ⊙ Ż on each finished tile of the last product.
             ReadOnlySpan<float> v1 = direction.Slice(0, 200960);
             Span<float> zDot1 = _zDot1.AsSpan(0, batch * 256);
@@ -206,14 +206,14 @@ namespace FishLeg.Generated
             Span<float> zDot2 = _zDot2.AsSpan(0, batch * 128);
             Span<float> aDot2 = _aDot2.AsSpan(0, batch * 128);
             Gemm.NT<float>(batch, 128, 256, _a1.AsSpan(0, batch * 256), 256, v2, 256, zDot2, 128);
-            Gemm.NT<float>(batch, 128, 256, aDot1, 256, parameters.Slice(200960, 32768), 256, zDot2, 128, accumulate: true,
+            Gemm.NT<float>(batch, 128, 256, _aDot1.AsSpan(0, batch * 256), 256, parameters.Slice(200960, 32768), 256, zDot2, 128, accumulate: true,
                 epilogue: GemmEpilogue<float>.Differentiate(Activation.Tanh, _z2.AsSpan(0, batch * 128), _a2.AsSpan(0, batch * 128), aDot2));
 
             // Layer 3: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ.
             ReadOnlySpan<float> v3 = direction.Slice(233728, 1290);
             Span<float> zDot3 = _zDot3.AsSpan(0, batch * 10);
             Gemm.NT<float>(batch, 10, 129, _a2.AsSpan(0, batch * 128), 128, v3, 129, zDot3, 10, ones: OnesColumn.A);
-            Gemm.NT<float>(batch, 10, 128, aDot2, 128, parameters.Slice(233728, 1290), 129, zDot3, 10, accumulate: true);
+            Gemm.NT<float>(batch, 10, 128, _aDot2.AsSpan(0, batch * 128), 128, parameters.Slice(233728, 1290), 129, zDot3, 10, accumulate: true);
             return zDot3;
         }
 

@@ -6,11 +6,11 @@
 [global::System.CodeDom.Compiler.GeneratedCode("FishLeg.Generators", "1.0.0.0")]
 partial class Regression : global::FishLeg.CompilerServices.GeneratedModel<double, global::FishLeg.CompilerServices.GaussianHead<double>>
 {
-    /// <summary>Input features per example.</summary>
+    /// <summary>Input values per example.</summary>
     public const int InputCount = 13;
     /// <summary>Outputs per example: the last layer's units, read by the likelihood.</summary>
     public const int OutputCount = 1;
-    /// <summary>Number of dense layers.</summary>
+    /// <summary>Number of layers with parameters (dense and convolution layers).</summary>
     public const int LayerCount = 3;
     /// <summary>Number of trainable scalars: every layer's weight matrix, bias column included.</summary>
     public const int ParameterCount = 5121;
@@ -111,10 +111,11 @@ namespace FishLeg.Generated
 
         public Span<double> OutputTangentDelta(int batch) => _eDot3.AsSpan(0, batch * 1);
 
-        /// <summary>Layer <paramref name="layer"/>'s delta (E, or Ė with <paramref name="tangent"/>) and input (none for the first).</summary>
+        /// <summary>Layer <paramref name="layer"/>'s delta (E, or Ė with <paramref name="tangent"/>) and input (none for a first dense layer), one
+        /// row per example and output position.</summary>
         public void Factors(int layer, int batch, bool tangent, out ReadOnlySpan<double> delta, out ReadOnlySpan<double> input)
         {
-            input = default; // the first layer's input is the batch itself, which the base class keeps
+            input = default; // a first dense layer's input is the batch itself, which the base class keeps
             switch (layer)
             {
                 case 0:
@@ -192,7 +193,6 @@ namespace FishLeg.Generated
         public ReadOnlySpan<double> TangentForward(ReadOnlySpan<double> parameters, ReadOnlySpan<double> inputs, int batch,
             ReadOnlySpan<double> direction)
         {
-
             // Layer 1: Ż = [A | 1]·Vᵀ, Ȧ = σ'(Z) ⊙ Ż on each finished tile of the last product.
             ReadOnlySpan<double> v1 = direction.Slice(0, 896);
             Span<double> zDot1 = _zDot1.AsSpan(0, batch * 64);
@@ -205,14 +205,14 @@ namespace FishLeg.Generated
             Span<double> zDot2 = _zDot2.AsSpan(0, batch * 64);
             Span<double> aDot2 = _aDot2.AsSpan(0, batch * 64);
             Gemm.NT<double>(batch, 64, 65, _a1.AsSpan(0, batch * 64), 64, v2, 65, zDot2, 64, ones: OnesColumn.A);
-            Gemm.NT<double>(batch, 64, 64, aDot1, 64, parameters.Slice(896, 4160), 65, zDot2, 64, accumulate: true,
+            Gemm.NT<double>(batch, 64, 64, _aDot1.AsSpan(0, batch * 64), 64, parameters.Slice(896, 4160), 65, zDot2, 64, accumulate: true,
                 epilogue: GemmEpilogue<double>.Differentiate(Activation.Sigmoid, _z2.AsSpan(0, batch * 64), _a2.AsSpan(0, batch * 64), aDot2));
 
             // Layer 3: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ.
             ReadOnlySpan<double> v3 = direction.Slice(5056, 65);
             Span<double> zDot3 = _zDot3.AsSpan(0, batch * 1);
             Gemm.NT<double>(batch, 1, 65, _a2.AsSpan(0, batch * 64), 64, v3, 65, zDot3, 1, ones: OnesColumn.A);
-            Gemm.NT<double>(batch, 1, 64, aDot2, 64, parameters.Slice(5056, 65), 65, zDot3, 1, accumulate: true);
+            Gemm.NT<double>(batch, 1, 64, _aDot2.AsSpan(0, batch * 64), 64, parameters.Slice(5056, 65), 65, zDot3, 1, accumulate: true);
             return zDot3;
         }
 

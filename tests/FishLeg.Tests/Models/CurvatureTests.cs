@@ -78,14 +78,15 @@ public class CurvatureTests
             {
                 LayerDescription layer = d.Layers[l];
                 model.CurvatureFactors(l, out ReadOnlySpan<double> delta, out ReadOnlySpan<double> input);
-                Assert.Equal(Batch * layer.Outputs, delta.Length);
-                Assert.Equal(Batch * layer.Inputs, input.Length);
+                int rows = Batch * layer.Positions; // one per example and output position
+                Assert.Equal(rows * layer.Outputs, delta.Length);
+                Assert.Equal(rows * layer.Inputs, input.Length);
                 int columns = layer.Columns;
                 for (int r = 0; r < layer.Outputs; r++)
                     for (int c = 0; c < columns; c++)
                     {
                         double sum = 0;
-                        for (int n = 0; n < Batch; n++) sum += delta[n * layer.Outputs + r] * (c < layer.Inputs ? input[n * layer.Inputs + c] : 1);
+                        for (int n = 0; n < rows; n++) sum += delta[n * layer.Outputs + r] * (c < layer.Inputs ? input[n * layer.Inputs + c] : 1);
                         Assert.Equal(product[layer.Offset + r * columns + c], sum, 1e-12);
                     }
             }

@@ -29,6 +29,9 @@ public static class SmallNets
         ["SoftplusCategoricalNet"] = (batch, seed) => new SoftplusCategoricalNet(batch, seed),
         ["GeluTanhCategoricalNet"] = (batch, seed) => new GeluTanhCategoricalNet(batch, seed),
         ["MixedBiasNet"] = (batch, seed) => new MixedBiasNet(batch, seed),
+        ["ConvMaxPoolNet"] = (batch, seed) => new ConvMaxPoolNet(batch, seed),
+        ["ConvAvgPoolNet"] = (batch, seed) => new ConvAvgPoolNet(batch, seed),
+        ["PoolFirstConvNet"] = (batch, seed) => new PoolFirstConvNet(batch, seed),
     };
 
     public static TheoryData<string> Names => new(Factories.Keys);

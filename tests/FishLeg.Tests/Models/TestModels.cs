@@ -147,3 +147,27 @@ public partial class NarrowingTanhNet;
 [FishLegModel(1, Likelihood.Gaussian)]
 [Dense(50000)]
 public partial class WideNet;
+
+// Tiny convolutional nets, odd and non-square sizes: padding 0 and 1, strides 1 and 2 (one that leaves input
+// uncovered), overlapping max-pooling windows, average pooling, pooling before any parameter, a flatten that reorders
+// channels, every likelihood.
+
+[FishLegModel(2, 7, 5, Likelihood.Categorical, Precision = Precision.Double)]
+[Conv2d(3, kernel: 3, padding: 1, Activation.Tanh)]
+[MaxPool2d(3, Stride = 2)]
+[Conv2d(4, kernel: 2, activation: Activation.Softplus)]
+[Dense(3)]
+public partial class ConvMaxPoolNet;
+
+[FishLegModel(1, 9, 9, Likelihood.Gaussian, Precision = Precision.Double, Sigma = 0.7)]
+[Conv2d(2, kernel: 3, activation: Activation.Relu, Stride = 2)]
+[AvgPool2d(2)]
+[Dense(4, Activation.Sigmoid)]
+[Dense(3)]
+public partial class ConvAvgPoolNet;
+
+[FishLegModel(3, 6, 6, Likelihood.Bernoulli, Precision = Precision.Double)]
+[MaxPool2d(2)]
+[Conv2d(2, kernel: 2, padding: 1, Activation.GeluTanh, Stride = 2, Bias = false)]
+[Dense(3)]
+public partial class PoolFirstConvNet;
