@@ -93,7 +93,7 @@ public sealed partial class FishLegGenerator
             {
                 LayerSpec layer = model.Layers[l];
                 if (!layer.HasParameters) continue;
-                string convolution = layer.Kind == LayerKind.Conv2d ? $", global::FishLeg.LayerKind.Conv2d, {I(layer.Positions)}" : "";
+                string convolution = layer.Kind == LayerKind.Conv2d ? $", global::FishLeg.LayerKind.Conv2d, {I(layer.Positions)}, {I(layer.Kernel)}" : "";
                 w.Line($"new({I(layer.Inputs)}, {I(layer.Units)}, global::FishLeg.Activation.{layer.Activation}, {Bool(layer.Bias)}, {I(layout.Offsets[l])}, global::FishLeg.QForm.{layer.QForm}{convolution}),");
             }
             w.Close(");");

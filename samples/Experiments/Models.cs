@@ -47,3 +47,15 @@ public partial class DeepLinearNetwork;
 [Dense(256, Activation.Relu)]
 [Dense(10)]
 public partial class FashionClassifier;
+
+/// <summary>
+/// A small Fashion-MNIST CNN: two 5×5 convolutions (16 and 32 channels, padding 2, ReLU) each followed by 2×2 max
+/// pooling, then a dense softmax layer over the 32×7×7 maps; PyTorch's layout throughout (docs/math.md §9).
+/// </summary>
+[FishLegModel(1, 28, 28, Likelihood.Categorical)]
+[Conv2d(16, kernel: 5, padding: 2, Activation.Relu)]
+[MaxPool2d(2)]
+[Conv2d(32, kernel: 5, padding: 2, Activation.Relu)]
+[MaxPool2d(2)]
+[Dense(10)]
+public partial class FashionCnn;

@@ -65,9 +65,13 @@ public sealed class ModelDescription
 /// <param name="Positions">
 /// Output positions per example: the rows each example adds to the layer's gradient factors (1 for a dense layer).
 /// </param>
+/// <param name="Kernel">A convolution's kernel height and width (1 for a dense layer).</param>
 public sealed record LayerDescription(int Inputs, int Outputs, Activation Activation, bool HasBias, int Offset, QForm QForm,
-    LayerKind Kind = LayerKind.Dense, int Positions = 1)
+    LayerKind Kind = LayerKind.Dense, int Positions = 1, int Kernel = 1)
 {
+    /// <summary>A convolution's input channels (<see cref="Inputs"/> over the kernel's area); a dense layer's inputs.</summary>
+    public int InputChannels => Inputs / (Kernel * Kernel);
+
     /// <summary>Columns of the weight matrix: inputs, plus one for the bias.</summary>
     public int Columns => Inputs + (HasBias ? 1 : 0);
 

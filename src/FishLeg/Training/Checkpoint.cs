@@ -15,7 +15,8 @@ namespace FishLeg.Training;
 /// <summary>
 /// Saves and restores a training run in the safetensors layout (8-byte little-endian header length, a JSON header,
 /// raw little-endian tensors; run metadata in <c>__metadata__</c>), so Python tools can read the weights:
-/// <c>layers.{l}.weight</c> [outputs, inputs] and <c>layers.{l}.bias</c> [outputs], then the optimizer's state.
+/// <c>layers.{l}.weight</c> [outputs, inputs] (a convolution's [outputs, input channels, kernel, kernel]) and
+/// <c>layers.{l}.bias</c> [outputs], then the optimizer's state.
 /// The metadata also records the optimizer's kind and a CRC-32C of the header and of every tensor.
 /// Writes are atomic (temporary file, flush, rename; stale temporary files of the same checkpoint are removed). A load
 /// checks everything (format, header checksum, model, every tensor's presence, type, shape and checksum, the optimizer's
@@ -268,7 +269,11 @@ public static class Checkpoint
 
     private static string Hex(uint checksum) => checksum.ToString("x8", CultureInfo.InvariantCulture);
 
-    /// <summary>Each layer's weight (without the bias column) and bias, as separate tensors in the PyTorch layout.</summary>
+    /// <summary>
+    /// Each layer's weight (without the bias column) and bias, as separate tensors in the PyTorch layout: a dense weight
+    /// [outputs, inputs] as <c>nn.Linear</c>'s, a convolution's [outputs, input channels, kernel, kernel] as
+    /// <c>nn.Conv2d</c>'s (the same values: a weight row is PyTorch's filter flattened).
+    /// </summary>
     private static IEnumerable<(string Name, int[] Shape, Func<T[]> Read, Action<ReadOnlySpan<T>> Write)> ModelTensors<T>(IFishLegModel<T> model)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -276,7 +281,8 @@ public static class Checkpoint
         for (int l = 0; l < layers.Count; l++)
         {
             LayerDescription layer = layers[l];
-            yield return ($"layers.{l}.weight", [layer.Outputs, layer.Inputs],
+            int[] shape = layer.Kind == LayerKind.Conv2d ? [layer.Outputs, layer.InputChannels, layer.Kernel, layer.Kernel] : [layer.Outputs, layer.Inputs];
+            yield return ($"layers.{l}.weight", shape,
                 () => Columns(model, layer, 0, layer.Inputs),
                 values => SetColumns(model, layer, 0, layer.Inputs, values));
             if (layer.HasBias)

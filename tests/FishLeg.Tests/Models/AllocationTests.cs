@@ -213,4 +213,50 @@ public class AllocationTests
         Step();
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
+
+    /// <summary>
+    /// Every optimizer on the CNN (convolutions, max pooling, flatten): steady-state steps with and without their
+    /// curvature updates, and both curvature products.
+    /// </summary>
+    [Theory]
+    [InlineData("sgd")]
+    [InlineData("adam")]
+    [InlineData("fishleg")]
+    [InlineData("kfac")]
+    [InlineData("adafisher")]
+    public void SteadyStateConvolutionalStepAllocatesNothing(string optimizerName)
+    {
+        const int Batch = 8;
+        var model = new FashionCnn(Batch, seed: 1);
+        var random = new SeededRandom(6);
+        var inputs = new float[Batch * FashionCnn.InputCount];
+        for (int i = 0; i < inputs.Length; i++) inputs[i] = (float)random.NextDouble();
+        var targets = new float[Batch * FashionCnn.OutputCount];
+        for (int n = 0; n < Batch; n++) targets[n * FashionCnn.OutputCount + n % FashionCnn.OutputCount] = 1;
+        var sgd = new SgdMomentum<float>(FashionCnn.ParameterCount, learningRate: 0.01, momentum: 0.9);
+        var adam = new Adam<float>(FashionCnn.ParameterCount);
+        var fishLeg = new FishLegOptimizer<float>(model, new FishLegOptions { UpdateAuxEvery = 2, EarlyAuxiliarySteps = 0 });
+        var kfac = new KfacOptimizer<float>(model, new KfacOptions { FactorUpdateEvery = 2, InverseUpdateEvery = 3 });
+        var adaFisher = new AdaFisherOptimizer<float>(model, new AdaFisherOptions { CurvatureUpdateEvery = 2 });
+        var direction = new float[FashionCnn.ParameterCount];
+        var product = new float[FashionCnn.ParameterCount];
+        void Step()
+        {
+            model.LossAndGradient(inputs, targets);
+            switch (optimizerName)
+            {
+                case "sgd": sgd.Step(model.Parameters, model.Gradient); break;
+                case "adam": adam.Step(model.Parameters, model.Gradient); break;
+                case "fishleg": fishLeg.Step(inputs); break;
+                case "kfac": kfac.Step(inputs); break;
+                default: adaFisher.Step(); break;
+            }
+            model.FisherVectorProduct(inputs, direction, product);
+            model.HessianVectorProduct(inputs, targets, direction, product);
+        }
+        Step();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int k = 1; k < 7; k++) Step(); // curvature updates at 2, 4, 6; K-FAC's inverses at 3, 6
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }

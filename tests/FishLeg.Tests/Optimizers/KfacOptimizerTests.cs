@@ -53,7 +53,7 @@ public class KfacOptimizerTests
     }
 
     /// <summary>P = (G + (√γ/π)I)⁻¹ ∇W (A + π√γ I)⁻¹ with π = √((tr A/n_i)/(tr G/n_o)).</summary>
-    private static double[,] Preconditioned(double[,] a, double[,] g, double[,] gradient, double damping)
+    internal static double[,] Preconditioned(double[,] a, double[,] g, double[,] gradient, double damping)
     {
         int ni = a.GetLength(0), no = g.GetLength(0);
         double pi = Math.Sqrt(Enumerable.Range(0, ni).Sum(k => a[k, k]) / ni / (Enumerable.Range(0, no).Sum(k => g[k, k]) / no));
