@@ -21,9 +21,10 @@ namespace Samples
         private static readonly global::FishLeg.ModelDescription __description = new("FashionCnn", InputCount, global::FishLeg.Likelihood.Categorical,
             1d, global::FishLeg.Precision.Single, new global::FishLeg.LayerDescription[]
         {
-            new(25, 16, global::FishLeg.Activation.Relu, true, 0, global::FishLeg.QForm.KroneckerTriangular, global::FishLeg.LayerKind.Conv2d, 784),
-            new(400, 32, global::FishLeg.Activation.Relu, true, 416, global::FishLeg.QForm.KroneckerTriangular, global::FishLeg.LayerKind.Conv2d,
-                196),
+            new(25, 16, global::FishLeg.Activation.Relu, true, 0, global::FishLeg.QForm.KroneckerTriangular, global::FishLeg.LayerKind.Conv2d, 784,
+                5),
+            new(400, 32, global::FishLeg.Activation.Relu, true, 416, global::FishLeg.QForm.KroneckerTriangular, global::FishLeg.LayerKind.Conv2d, 196,
+                5),
             new(1568, 10, global::FishLeg.Activation.Identity, true, 13248, global::FishLeg.QForm.KroneckerTriangular),
         });
 
