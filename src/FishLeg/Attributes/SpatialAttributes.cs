@@ -5,8 +5,9 @@ namespace FishLeg;
 /// <summary>
 /// A 2-D convolution of a <see cref="FishLegModelAttribute"/> model, as PyTorch's <c>nn.Conv2d</c>: a square kernel
 /// over every input channel, zero padding, one output channel per filter, then an activation. Its weights are
-/// <c>channels × (inChannels·kernel² + 1)</c>, each row PyTorch's <c>weight[o]</c> flattened (input channel, kernel
-/// row, kernel column) with the bias last. Layers apply in the order the attributes appear in source.
+/// <c>channels × (inChannels·kernel² + 1)</c>: each row one filter, ordered (kernel row, kernel column, input channel),
+/// with the bias last; checkpoints hold them as PyTorch's <c>weight</c> [channels, inChannels, kernel, kernel] and
+/// <c>bias</c>. Layers apply in the order the attributes appear in source.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class Conv2dAttribute : Attribute

@@ -139,32 +139,41 @@ internal static unsafe class GemmBlocked<T> where T : unmanaged, IFloatingPointI
     /// <summary>op(A)[ic..ic+mc, pc..pc+kc] → panels of MR rows, each kc columns of MR contiguous values.</summary>
     private static void PackA(in GemmArgs<T> g, int ic, int mc, int pc, int kc, int mr, T* dst)
     {
+        int stored = Math.Min(kc, g.StoredK - pc); // columns read from A; any after are the implicit ones
+        if (g.TransposeA)
+        {
+            // op(A)(i, p) = A[p, i]: row p of the block is contiguous in A. Reading it once and dealing it out to the
+            // panels streams A in memory order, which keeps a tall A (a convolution's patches) at memory speed.
+            for (int p = 0; p < stored; p++)
+            {
+                T* src = g.A + (long)(pc + p) * g.Lda + ic;
+                for (int i0 = 0; i0 < mc; i0 += mr)
+                {
+                    int height = Math.Min(mr, mc - i0);
+                    CopyPadded(src + i0, height, height, dst + i0 * kc + p * mr, mr);
+                }
+            }
+            for (int i0 = 0; i0 < mc; i0 += mr)
+                for (int p = stored; p < kc; p++)
+                    for (int i = 0; i < mr; i++) dst[i0 * kc + p * mr + i] = i < mc - i0 ? T.One : T.Zero;
+            return;
+        }
         for (int i0 = 0; i0 < mc; i0 += mr)
         {
             int height = Math.Min(mr, mc - i0);
-            int stored = Math.Min(kc, g.StoredK - pc); // columns read from A; any after are the implicit ones
             T* panel = dst + i0 * kc;
-            if (g.TransposeA)
+            // op(A)(i, p) = A[i, p]: a full 8-row float panel is transposed 8×8 in registers, like PackB's.
+            T* src = g.A + (long)(ic + i0) * g.Lda + pc;
+            int p = 0;
+            if (typeof(T) == typeof(float) && Avx.IsSupported && mr == 8 && height == 8)
+                for (; p + 8 <= stored; p += 8) Transpose8x8((float*)(src + p), g.Lda, (float*)(panel + p * mr), mr);
+            for (; p < stored; p++)
             {
-                // op(A)(i, p) = A[p, i]: the MR values of one column of the panel are contiguous in A.
-                T* src = g.A + (long)pc * g.Lda + ic + i0;
-                for (int p = 0; p < stored; p++, src += g.Lda) CopyPadded(src, height, height, panel + p * mr, mr);
+                int i = 0;
+                for (; i < height; i++) panel[p * mr + i] = src[(long)i * g.Lda + p];
+                for (; i < mr; i++) panel[p * mr + i] = T.Zero;
             }
-            else
-            {
-                // op(A)(i, p) = A[i, p]: a full 8-row float panel is transposed 8×8 in registers, like PackB's.
-                T* src = g.A + (long)(ic + i0) * g.Lda + pc;
-                int p = 0;
-                if (typeof(T) == typeof(float) && Avx.IsSupported && mr == 8 && height == 8)
-                    for (; p + 8 <= stored; p += 8) Transpose8x8((float*)(src + p), g.Lda, (float*)(panel + p * mr), mr);
-                for (; p < stored; p++)
-                {
-                    int i = 0;
-                    for (; i < height; i++) panel[p * mr + i] = src[(long)i * g.Lda + p];
-                    for (; i < mr; i++) panel[p * mr + i] = T.Zero;
-                }
-            }
-            for (int p = stored; p < kc; p++)
+            for (p = stored; p < kc; p++)
                 for (int i = 0; i < mr; i++) panel[p * mr + i] = i < height ? T.One : T.Zero;
         }
     }

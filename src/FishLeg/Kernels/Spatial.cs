@@ -1,6 +1,7 @@
 using System;
 using System.ComponentModel;
 using System.Numerics;
+using System.Numerics.Tensors;
 
 namespace FishLeg.Kernels;
 
@@ -35,11 +36,11 @@ public readonly record struct ConvolutionGeometry(FeatureMap Input, int Kernel, 
     /// <summary>Output positions per example: the rows each example adds to the patch matrix.</summary>
     public int Positions => OutputHeight * OutputWidth;
 
-    /// <summary>Values per patch, in PyTorch's weight order (channel, kernel row, kernel column).</summary>
+    /// <summary>Values per patch, ordered (kernel row, kernel column, channel).</summary>
     public int PatchWidth => Input.Channels * Kernel * Kernel;
 }
 
-/// <summary>A pooling window (square, no padding, the last partial window dropped as PyTorch does) over a feature map.</summary>
+/// <summary>A pooling window (square, no padding) over a feature map.</summary>
 /// <remarks>For use by generated code.</remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly record struct PoolGeometry(FeatureMap Input, int Size, int Stride)
@@ -58,10 +59,12 @@ public readonly record struct PoolGeometry(FeatureMap Input, int Size, int Strid
 /// The data movement of convolutional models: patches (im2col) and their transpose, max and average pooling with
 /// their derivatives, and the flatten between the last spatial stage and the first dense one. Pooling and flattening
 /// are linear (max pooling piecewise, routed by the forward pass's argmax), so one kernel serves a value and its tangent.
+/// Patches are ordered (kernel row, kernel column, channel): from a channels-last map a patch is k runs of k·C
+/// contiguous values, copied (and added back) whole. Large batches are split by examples over the worker pool.
 /// </summary>
 /// <remarks>For use by generated code.</remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class Spatial
+public static unsafe class Spatial
 {
     /// <summary>
     /// Writes every example's patches as rows (example-major, then output row, then output column) of
@@ -70,167 +73,82 @@ public static class Spatial
     public static void Patches<T>(ReadOnlySpan<T> input, int batch, in ConvolutionGeometry geometry, Span<T> patches)
         where T : unmanaged, INumberBase<T>
     {
-        FeatureMap map = geometry.Input;
-        int k = geometry.Kernel, width = geometry.PatchWidth, row = 0;
-        for (int n = 0; n < batch; n++)
-        {
-            ReadOnlySpan<T> example = input.Slice(n * map.Size, map.Size);
-            for (int oh = 0; oh < geometry.OutputHeight; oh++)
-                for (int ow = 0; ow < geometry.OutputWidth; ow++, row++)
-                {
-                    Span<T> patch = patches.Slice(row * width, width);
-                    int top = oh * geometry.Stride - geometry.Padding, left = ow * geometry.Stride - geometry.Padding;
-                    for (int c = 0, at = 0; c < map.Channels; c++)
-                        for (int ki = 0; ki < k; ki++)
-                        {
-                            int ih = top + ki;
-                            if ((uint)ih >= (uint)map.Height) { patch.Slice(at, k).Clear(); at += k; continue; }
-                            int source = c * map.ChannelStride + ih * map.RowStride;
-                            for (int kj = 0; kj < k; kj++, at++)
-                            {
-                                int iw = left + kj;
-                                patch[at] = (uint)iw < (uint)map.Width ? example[source + iw * map.ColumnStride] : T.Zero;
-                            }
-                        }
-                }
-        }
+        Require(input.Length, batch * geometry.Input.Size, nameof(input));
+        Require(patches.Length, batch * geometry.Positions * geometry.PatchWidth, nameof(patches));
+        fixed (T* from = input, to = patches)
+            SpatialJob<T>.Run(&PatchesOf, batch, geometry.Positions * geometry.PatchWidth, from, to, null, geometry, default);
     }
 
     /// <summary>
-    /// The transpose of <see cref="Patches{T}"/>: overwrites <paramref name="input"/> with, at each input value, the sum of
-    /// the <paramref name="patches"/> entries it was copied to (entries in the padding are dropped).
+    /// The transpose of <see cref="Patches{T}"/> for a channels-last input: overwrites <paramref name="input"/> with, at
+    /// each input value, the sum of the <paramref name="patches"/> entries it was copied to (padding entries are dropped).
     /// </summary>
     public static void AddPatches<T>(ReadOnlySpan<T> patches, int batch, in ConvolutionGeometry geometry, Span<T> input)
         where T : unmanaged, INumberBase<T>
     {
-        FeatureMap map = geometry.Input;
-        int k = geometry.Kernel, width = geometry.PatchWidth, row = 0;
-        input[..(batch * map.Size)].Clear();
-        for (int n = 0; n < batch; n++)
-        {
-            Span<T> example = input.Slice(n * map.Size, map.Size);
-            for (int oh = 0; oh < geometry.OutputHeight; oh++)
-                for (int ow = 0; ow < geometry.OutputWidth; ow++, row++)
-                {
-                    ReadOnlySpan<T> patch = patches.Slice(row * width, width);
-                    int top = oh * geometry.Stride - geometry.Padding, left = ow * geometry.Stride - geometry.Padding;
-                    for (int c = 0, at = 0; c < map.Channels; c++)
-                        for (int ki = 0; ki < k; ki++)
-                        {
-                            int ih = top + ki;
-                            if ((uint)ih >= (uint)map.Height) { at += k; continue; }
-                            int target = c * map.ChannelStride + ih * map.RowStride;
-                            for (int kj = 0; kj < k; kj++, at++)
-                            {
-                                int iw = left + kj;
-                                if ((uint)iw < (uint)map.Width) example[target + iw * map.ColumnStride] += patch[at];
-                            }
-                        }
-                }
-        }
+        if (geometry.Input.ChannelsFirst)
+            throw new ArgumentException("Patches are added back into channels-last maps only: a model's input has no delta.", nameof(geometry));
+        Require(input.Length, batch * geometry.Input.Size, nameof(input));
+        Require(patches.Length, batch * geometry.Positions * geometry.PatchWidth, nameof(patches));
+        fixed (T* from = patches, to = input)
+            SpatialJob<T>.Run(&AddPatchesOf, batch, geometry.Positions * geometry.PatchWidth, from, to, null, geometry, default);
     }
 
     /// <summary>
-    /// Max pooling: each output (channels-last) is its window's largest input, the first one on ties; the input's index
-    /// within its example goes to <paramref name="argmax"/>, which routes the derivative and the tangent.
+    /// Max pooling: each output (channels-last) is its window's largest input, the first one on ties (a NaN wins, so
+    /// that it shows); the input's index within its example goes to <paramref name="argmax"/>, which routes the
+    /// derivative and the tangent.
     /// </summary>
     public static void MaxPool<T>(ReadOnlySpan<T> input, int batch, in PoolGeometry geometry, Span<T> output, Span<int> argmax)
         where T : unmanaged, INumber<T>
     {
-        FeatureMap map = geometry.Input;
-        int channels = map.Channels, at = 0;
-        for (int n = 0; n < batch; n++)
-        {
-            ReadOnlySpan<T> example = input.Slice(n * map.Size, map.Size);
-            for (int oh = 0; oh < geometry.OutputHeight; oh++)
-                for (int ow = 0; ow < geometry.OutputWidth; ow++)
-                    for (int c = 0; c < channels; c++, at++)
-                    {
-                        int best = -1;
-                        T max = T.Zero;
-                        for (int ki = 0; ki < geometry.Size; ki++)
-                            for (int kj = 0; kj < geometry.Size; kj++)
-                            {
-                                int index = c * map.ChannelStride + (oh * geometry.Stride + ki) * map.RowStride + (ow * geometry.Stride + kj) * map.ColumnStride;
-                                T value = example[index];
-                                // NaN wins, so that a non-finite input shows in the output rather than vanishing.
-                                if (best < 0 || value > max || T.IsNaN(value) && !T.IsNaN(max)) (best, max) = (index, value);
-                            }
-                        output[at] = max;
-                        argmax[at] = best;
-                    }
-        }
+        RequirePool(input.Length, output.Length, batch, geometry);
+        Require(argmax.Length, batch * geometry.OutputSize, nameof(argmax));
+        fixed (T* from = input, to = output)
+        fixed (int* indices = argmax)
+            SpatialJob<T>.Run(&MaxPoolOf, batch, geometry.Input.Size, from, to, indices, default, geometry);
     }
 
     /// <summary>The derivative (or tangent-delta) pass of max pooling: overwrites <paramref name="input"/> with each output's value added at its argmax.</summary>
     public static void MaxPoolBackward<T>(ReadOnlySpan<T> output, ReadOnlySpan<int> argmax, int batch, in PoolGeometry geometry, Span<T> input)
-        where T : unmanaged, INumberBase<T>
+        where T : unmanaged, INumber<T>
     {
-        int size = geometry.Input.Size, outputs = geometry.OutputSize;
-        input[..(batch * size)].Clear();
-        for (int n = 0, at = 0; n < batch; n++)
-        {
-            Span<T> example = input.Slice(n * size, size);
-            for (int j = 0; j < outputs; j++, at++) example[argmax[at]] += output[at];
-        }
+        RequirePool(input.Length, output.Length, batch, geometry);
+        Require(argmax.Length, batch * geometry.OutputSize, nameof(argmax));
+        fixed (T* from = output, to = input)
+        fixed (int* indices = argmax)
+            SpatialJob<T>.Run(&MaxPoolBackwardOf, batch, geometry.Input.Size, from, to, indices, default, geometry);
     }
 
     /// <summary>The tangent of max pooling: each output takes its argmax's value of <paramref name="input"/>.</summary>
     public static void MaxPoolTangent<T>(ReadOnlySpan<T> input, ReadOnlySpan<int> argmax, int batch, in PoolGeometry geometry, Span<T> output)
-        where T : unmanaged, INumberBase<T>
+        where T : unmanaged, INumber<T>
     {
-        int size = geometry.Input.Size, outputs = geometry.OutputSize;
-        for (int n = 0, at = 0; n < batch; n++)
-        {
-            ReadOnlySpan<T> example = input.Slice(n * size, size);
-            for (int j = 0; j < outputs; j++, at++) output[at] = example[argmax[at]];
-        }
+        RequirePool(input.Length, output.Length, batch, geometry);
+        Require(argmax.Length, batch * geometry.OutputSize, nameof(argmax));
+        fixed (T* from = input, to = output)
+        fixed (int* indices = argmax)
+            SpatialJob<T>.Run(&MaxPoolTangentOf, batch, geometry.OutputSize, from, to, indices, default, geometry);
     }
 
     /// <summary>Average pooling (linear, so also its own tangent): each output (channels-last) is its window's mean.</summary>
     public static void AvgPool<T>(ReadOnlySpan<T> input, int batch, in PoolGeometry geometry, Span<T> output)
-        where T : unmanaged, INumberBase<T>
+        where T : unmanaged, INumber<T>
     {
-        FeatureMap map = geometry.Input;
-        T scale = T.One / T.CreateChecked(geometry.Size * geometry.Size);
-        int at = 0;
-        for (int n = 0; n < batch; n++)
-        {
-            ReadOnlySpan<T> example = input.Slice(n * map.Size, map.Size);
-            for (int oh = 0; oh < geometry.OutputHeight; oh++)
-                for (int ow = 0; ow < geometry.OutputWidth; ow++)
-                    for (int c = 0; c < map.Channels; c++, at++)
-                    {
-                        T sum = T.Zero;
-                        for (int ki = 0; ki < geometry.Size; ki++)
-                            for (int kj = 0; kj < geometry.Size; kj++)
-                                sum += example[c * map.ChannelStride + (oh * geometry.Stride + ki) * map.RowStride + (ow * geometry.Stride + kj) * map.ColumnStride];
-                        output[at] = sum * scale;
-                    }
-        }
+        RequirePool(input.Length, output.Length, batch, geometry);
+        fixed (T* from = input, to = output)
+            SpatialJob<T>.Run(&AvgPoolOf, batch, geometry.Input.Size, from, to, null, default, geometry);
     }
 
-    /// <summary>The transpose of <see cref="AvgPool{T}"/>: overwrites <paramref name="input"/> with each output's value shared equally over its window.</summary>
+    /// <summary>The transpose of <see cref="AvgPool{T}"/> into a channels-last input: each output's value shared equally over its window.</summary>
     public static void AvgPoolBackward<T>(ReadOnlySpan<T> output, int batch, in PoolGeometry geometry, Span<T> input)
-        where T : unmanaged, INumberBase<T>
+        where T : unmanaged, INumber<T>
     {
-        FeatureMap map = geometry.Input;
-        T scale = T.One / T.CreateChecked(geometry.Size * geometry.Size);
-        input[..(batch * map.Size)].Clear();
-        int at = 0;
-        for (int n = 0; n < batch; n++)
-        {
-            Span<T> example = input.Slice(n * map.Size, map.Size);
-            for (int oh = 0; oh < geometry.OutputHeight; oh++)
-                for (int ow = 0; ow < geometry.OutputWidth; ow++)
-                    for (int c = 0; c < map.Channels; c++, at++)
-                    {
-                        T share = output[at] * scale;
-                        for (int ki = 0; ki < geometry.Size; ki++)
-                            for (int kj = 0; kj < geometry.Size; kj++)
-                                example[c * map.ChannelStride + (oh * geometry.Stride + ki) * map.RowStride + (ow * geometry.Stride + kj) * map.ColumnStride] += share;
-                    }
-        }
+        if (geometry.Input.ChannelsFirst)
+            throw new ArgumentException("Pooling deltas go back into channels-last maps only: a model's input has no delta.", nameof(geometry));
+        RequirePool(input.Length, output.Length, batch, geometry);
+        fixed (T* from = output, to = input)
+            SpatialJob<T>.Run(&AvgPoolBackwardOf, batch, geometry.Input.Size, from, to, null, default, geometry);
     }
 
     /// <summary>
@@ -260,5 +178,236 @@ public static class Spatial
             for (int c = 0; c < channels; c++)
                 for (int p = 0; p < positions; p++) target[p * channels + c] = source[c * positions + p];
         }
+    }
+
+    private static void Require(int length, int needed, string name)
+    {
+        if (length < needed) throw new ArgumentException($"'{name}' holds {length} values but the batch needs {needed}.", name);
+    }
+
+    private static void RequirePool(int input, int output, int batch, in PoolGeometry geometry)
+    {
+        Require(input, batch * geometry.Input.Size, nameof(input));
+        Require(output, batch * geometry.OutputSize, nameof(output));
+    }
+
+    // The kernels below each take examples [first, last) of a job.
+
+    private static void PatchesOf<T>(SpatialJob<T> job, int first, int last) where T : unmanaged, INumberBase<T>
+    {
+        ref readonly ConvolutionGeometry g = ref job.Convolution;
+        FeatureMap map = g.Input;
+        int k = g.Kernel, width = g.PatchWidth, run = k * map.Channels;
+        T* patch = job.To + (long)first * g.Positions * width;
+        for (int n = first; n < last; n++)
+        {
+            T* example = job.From + (long)n * map.Size;
+            for (int oh = 0; oh < g.OutputHeight; oh++)
+                for (int ow = 0; ow < g.OutputWidth; ow++, patch += width)
+                {
+                    int top = oh * g.Stride - g.Padding, left = ow * g.Stride - g.Padding;
+                    int kjFirst = Math.Max(0, -left), kjEnd = Math.Min(k, map.Width - left);
+                    for (int ki = 0; ki < k; ki++)
+                    {
+                        T* row = patch + ki * run;
+                        int ih = top + ki, from = kjFirst * map.Channels, to = kjEnd * map.Channels;
+                        if ((uint)ih >= (uint)map.Height || from >= to) from = to = run;
+                        if (!map.ChannelsFirst || map.Channels == 1)
+                        {
+                            // Channels-last (or one channel): the in-bounds part of the kernel row is one contiguous run
+                            // of the input; short runs (a first layer's few channels) copy faster element by element.
+                            T* source = example + (long)ih * map.RowStride + (long)left * map.Channels;
+                            if (run < 32)
+                                for (int t = 0; t < run; t++) row[t] = t >= from && t < to ? source[t] : T.Zero;
+                            else
+                            {
+                                new Span<T>(row, from).Clear();
+                                new ReadOnlySpan<T>(source + from, to - from).CopyTo(new Span<T>(row + from, to - from));
+                                new Span<T>(row + to, run - to).Clear();
+                            }
+                            continue;
+                        }
+                        for (int t = 0; t < run; t++) row[t] = T.Zero;
+                        for (int kj = kjFirst; kj < kjEnd && from < to; kj++)
+                        {
+                            T* source = example + (long)ih * map.RowStride + (left + kj);
+                            for (int c = 0; c < map.Channels; c++) row[kj * map.Channels + c] = source[(long)c * map.ChannelStride];
+                        }
+                    }
+                }
+        }
+    }
+
+    private static void AddPatchesOf<T>(SpatialJob<T> job, int first, int last) where T : unmanaged, INumberBase<T>
+    {
+        ref readonly ConvolutionGeometry g = ref job.Convolution;
+        FeatureMap map = g.Input;
+        int k = g.Kernel, width = g.PatchWidth, run = k * map.Channels;
+        new Span<T>(job.To + (long)first * map.Size, (last - first) * map.Size).Clear();
+        T* patch = job.From + (long)first * g.Positions * width;
+        for (int n = first; n < last; n++)
+        {
+            T* example = job.To + (long)n * map.Size;
+            for (int oh = 0; oh < g.OutputHeight; oh++)
+                for (int ow = 0; ow < g.OutputWidth; ow++, patch += width)
+                {
+                    int top = oh * g.Stride - g.Padding, left = ow * g.Stride - g.Padding;
+                    int kjFirst = Math.Max(0, -left), kjEnd = Math.Min(k, map.Width - left);
+                    if (kjFirst >= kjEnd) continue;
+                    for (int ki = 0; ki < k; ki++)
+                    {
+                        int ih = top + ki;
+                        if ((uint)ih >= (uint)map.Height) continue;
+                        var target = new Span<T>(example + (long)ih * map.RowStride + (left + kjFirst) * map.Channels, (kjEnd - kjFirst) * map.Channels);
+                        TensorPrimitives.Add(target, new ReadOnlySpan<T>(patch + ki * run + kjFirst * map.Channels, target.Length), target);
+                    }
+                }
+        }
+    }
+
+    private static void MaxPoolOf<T>(SpatialJob<T> job, int first, int last) where T : unmanaged, INumber<T>
+    {
+        ref readonly PoolGeometry g = ref job.Pool;
+        FeatureMap map = g.Input;
+        int channels = map.Channels, outputs = g.OutputSize, channelStride = map.ChannelStride;
+        for (int n = first; n < last; n++)
+        {
+            T* example = job.From + (long)n * map.Size, output = job.To + (long)n * outputs;
+            int* argmax = job.Indices + (long)n * outputs;
+            for (int oh = 0; oh < g.OutputHeight; oh++)
+                for (int ow = 0; ow < g.OutputWidth; ow++, output += channels, argmax += channels)
+                {
+                    int corner = oh * g.Stride * map.RowStride + ow * g.Stride * map.ColumnStride;
+                    for (int c = 0, at = corner; c < channels; c++, at += channelStride) (output[c], argmax[c]) = (example[at], at);
+                    for (int ki = 0; ki < g.Size; ki++)
+                        for (int kj = ki == 0 ? 1 : 0; kj < g.Size; kj++)
+                        {
+                            int at = corner + ki * map.RowStride + kj * map.ColumnStride;
+                            for (int c = 0; c < channels; c++, at += channelStride)
+                            {
+                                T value = example[at], max = output[c];
+                                // A NaN wins, so that a non-finite input shows in the output.
+                                if (value > max || T.IsNaN(value) && !T.IsNaN(max)) (output[c], argmax[c]) = (value, at);
+                            }
+                        }
+                }
+        }
+    }
+
+    private static void MaxPoolBackwardOf<T>(SpatialJob<T> job, int first, int last) where T : unmanaged, INumber<T>
+    {
+        ref readonly PoolGeometry g = ref job.Pool;
+        int size = g.Input.Size, outputs = g.OutputSize;
+        new Span<T>(job.To + (long)first * size, (last - first) * size).Clear();
+        for (int n = first; n < last; n++)
+        {
+            T* example = job.To + (long)n * size, output = job.From + (long)n * outputs;
+            int* argmax = job.Indices + (long)n * outputs;
+            for (int j = 0; j < outputs; j++) example[argmax[j]] += output[j];
+        }
+    }
+
+    private static void MaxPoolTangentOf<T>(SpatialJob<T> job, int first, int last) where T : unmanaged, INumber<T>
+    {
+        ref readonly PoolGeometry g = ref job.Pool;
+        int size = g.Input.Size, outputs = g.OutputSize;
+        for (int n = first; n < last; n++)
+        {
+            T* example = job.From + (long)n * size, output = job.To + (long)n * outputs;
+            int* argmax = job.Indices + (long)n * outputs;
+            for (int j = 0; j < outputs; j++) output[j] = example[argmax[j]];
+        }
+    }
+
+    private static void AvgPoolOf<T>(SpatialJob<T> job, int first, int last) where T : unmanaged, INumber<T>
+    {
+        ref readonly PoolGeometry g = ref job.Pool;
+        FeatureMap map = g.Input;
+        int channels = map.Channels, outputs = g.OutputSize;
+        T scale = T.One / T.CreateChecked(g.Size * g.Size);
+        for (int n = first; n < last; n++)
+        {
+            T* example = job.From + (long)n * map.Size, output = job.To + (long)n * outputs;
+            for (int oh = 0; oh < g.OutputHeight; oh++)
+                for (int ow = 0; ow < g.OutputWidth; ow++, output += channels)
+                {
+                    var sum = new Span<T>(output, channels);
+                    sum.Clear();
+                    for (int ki = 0; ki < g.Size; ki++)
+                        for (int kj = 0; kj < g.Size; kj++)
+                        {
+                            T* window = example + (oh * g.Stride + ki) * map.RowStride + (ow * g.Stride + kj) * map.ColumnStride;
+                            if (!map.ChannelsFirst) TensorPrimitives.Add(sum, new ReadOnlySpan<T>(window, channels), sum);
+                            else for (int c = 0; c < channels; c++) sum[c] += window[(long)c * map.ChannelStride];
+                        }
+                    TensorPrimitives.Multiply(sum, scale, sum);
+                }
+        }
+    }
+
+    private static void AvgPoolBackwardOf<T>(SpatialJob<T> job, int first, int last) where T : unmanaged, INumber<T>
+    {
+        ref readonly PoolGeometry g = ref job.Pool;
+        FeatureMap map = g.Input;
+        int channels = map.Channels, outputs = g.OutputSize;
+        T scale = T.One / T.CreateChecked(g.Size * g.Size);
+        new Span<T>(job.To + (long)first * map.Size, (last - first) * map.Size).Clear();
+        for (int n = first; n < last; n++)
+        {
+            T* example = job.To + (long)n * map.Size, output = job.From + (long)n * outputs;
+            for (int oh = 0; oh < g.OutputHeight; oh++)
+                for (int ow = 0; ow < g.OutputWidth; ow++, output += channels)
+                {
+                    var share = new ReadOnlySpan<T>(output, channels);
+                    for (int ki = 0; ki < g.Size; ki++)
+                        for (int kj = 0; kj < g.Size; kj++)
+                        {
+                            var window = new Span<T>(example + (oh * g.Stride + ki) * map.RowStride + (ow * g.Stride + kj) * channels, channels);
+                            TensorPrimitives.MultiplyAdd(share, scale, window, window);
+                        }
+                }
+        }
+    }
+}
+
+/// <summary>
+/// One spatial kernel over a batch, split by examples over the worker pool: the kernel, its pinned operands (valid only
+/// during <see cref="Run"/>) and its geometry. One instance per calling thread, so nothing is allocated per call.
+/// </summary>
+internal sealed unsafe class SpatialJob<T> : IParallelWork where T : unmanaged
+{
+    // Below this many values touched, waking a worker costs more than it saves.
+    private const long ParallelThreshold = 1 << 15;
+
+    [ThreadStatic] private static SpatialJob<T>? s_forThisThread;
+
+    private delegate*<SpatialJob<T>, int, int, void> _kernel;
+    private int _batch;
+    public T* From, To;
+    public int* Indices;
+    public ConvolutionGeometry Convolution;
+    public PoolGeometry Pool;
+
+    public static void Run(delegate*<SpatialJob<T>, int, int, void> kernel, int batch, int valuesPerExample, T* from, T* to, int* indices,
+        in ConvolutionGeometry convolution, in PoolGeometry pool)
+    {
+        SpatialJob<T> job = s_forThisThread ??= new SpatialJob<T>();
+        job._kernel = kernel;
+        job._batch = batch;
+        job.From = from;
+        job.To = to;
+        job.Indices = indices;
+        job.Convolution = convolution;
+        job.Pool = pool;
+        int parts = (long)batch * valuesPerExample < ParallelThreshold ? 1 : Math.Min(batch, WorkerPool.Shared.Parallelism);
+        WorkerPool.Shared.Run(job, parts);
+        job.From = job.To = null;
+        job.Indices = null;
+    }
+
+    public void Execute(int part, int parts)
+    {
+        int first = (int)((long)_batch * part / parts), last = (int)((long)_batch * (part + 1) / parts);
+        if (first < last) _kernel(this, first, last);
     }
 }

@@ -53,7 +53,8 @@ public sealed class ModelDescription
 /// One layer with parameters: an <see cref="Outputs"/>×<see cref="Columns"/> row-major weight matrix at
 /// <see cref="Offset"/> in the parameter array, whose last column is the bias when <see cref="HasBias"/>. A dense layer
 /// applies it once per example; a convolution (<see cref="LayerKind.Conv2d"/>) at each of <see cref="Positions"/> output
-/// positions, to a patch of <see cref="Inputs"/> values (input channels × kernel rows × kernel columns, PyTorch's order).
+/// positions, to a patch of <see cref="Inputs"/> values ordered (kernel row, kernel column, input channel); checkpoints
+/// store its weight in PyTorch's [outputs, input channels, kernel, kernel] order.
 /// </summary>
 /// <param name="Inputs">Input features (for a convolution, values per patch).</param>
 /// <param name="Outputs">Output units (for a convolution, output channels).</param>

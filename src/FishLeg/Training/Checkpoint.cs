@@ -15,7 +15,7 @@ namespace FishLeg.Training;
 /// <summary>
 /// Saves and restores a training run in the safetensors layout (8-byte little-endian header length, a JSON header,
 /// raw little-endian tensors; run metadata in <c>__metadata__</c>), so Python tools can read the weights:
-/// <c>layers.{l}.weight</c> [outputs, inputs] (a convolution's [outputs, input channels, kernel, kernel]) and
+/// <c>layers.{l}.weight</c> [outputs, inputs] (a convolution's [outputs, input channels, kernel, kernel], as PyTorch orders it) and
 /// <c>layers.{l}.bias</c> [outputs], then the optimizer's state.
 /// The metadata also records the optimizer's kind and a CRC-32C of the header and of every tensor.
 /// Writes are atomic (temporary file, flush, rename; stale temporary files of the same checkpoint are removed). A load
@@ -272,7 +272,7 @@ public static class Checkpoint
     /// <summary>
     /// Each layer's weight (without the bias column) and bias, as separate tensors in the PyTorch layout: a dense weight
     /// [outputs, inputs] as <c>nn.Linear</c>'s, a convolution's [outputs, input channels, kernel, kernel] as
-    /// <c>nn.Conv2d</c>'s (the same values: a weight row is PyTorch's filter flattened).
+    /// <c>nn.Conv2d</c>'s (its rows hold each filter as (kernel row, kernel column, channel): the transpose is here).
     /// </summary>
     private static IEnumerable<(string Name, int[] Shape, Func<T[]> Read, Action<ReadOnlySpan<T>> Write)> ModelTensors<T>(IFishLegModel<T> model)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -281,15 +281,35 @@ public static class Checkpoint
         for (int l = 0; l < layers.Count; l++)
         {
             LayerDescription layer = layers[l];
-            int[] shape = layer.Kind == LayerKind.Conv2d ? [layer.Outputs, layer.InputChannels, layer.Kernel, layer.Kernel] : [layer.Outputs, layer.Inputs];
-            yield return ($"layers.{l}.weight", shape,
-                () => Columns(model, layer, 0, layer.Inputs),
-                values => SetColumns(model, layer, 0, layer.Inputs, values));
+            if (layer.Kind == LayerKind.Conv2d)
+                yield return ($"layers.{l}.weight", [layer.Outputs, layer.InputChannels, layer.Kernel, layer.Kernel],
+                    () => Filters(model, layer, toPyTorch: true, Columns(model, layer, 0, layer.Inputs)),
+                    values => SetColumns(model, layer, 0, layer.Inputs, Filters(model, layer, toPyTorch: false, values.ToArray())));
+            else
+                yield return ($"layers.{l}.weight", [layer.Outputs, layer.Inputs],
+                    () => Columns(model, layer, 0, layer.Inputs),
+                    values => SetColumns(model, layer, 0, layer.Inputs, values));
             if (layer.HasBias)
                 yield return ($"layers.{l}.bias", [layer.Outputs],
                     () => Columns(model, layer, layer.Inputs, 1),
                     values => SetColumns(model, layer, layer.Inputs, 1, values));
         }
+    }
+
+    /// <summary>Each filter reordered from (kernel row, kernel column, channel) to PyTorch's (channel, kernel row, kernel column), or back.</summary>
+    private static T[] Filters<T>(IFishLegModel<T> model, LayerDescription layer, bool toPyTorch, T[] values) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int k = layer.Kernel, channels = layer.InputChannels, area = k * k;
+        var reordered = new T[values.Length];
+        for (int o = 0; o < layer.Outputs; o++)
+            for (int c = 0; c < channels; c++)
+                for (int t = 0; t < area; t++)
+                {
+                    int ours = o * layer.Inputs + t * channels + c, pyTorch = o * layer.Inputs + c * area + t;
+                    if (toPyTorch) reordered[pyTorch] = values[ours];
+                    else reordered[ours] = values[pyTorch];
+                }
+        return reordered;
     }
 
     private static T[] Columns<T>(IFishLegModel<T> model, LayerDescription layer, int first, int count) where T : unmanaged, IFloatingPointIeee754<T>

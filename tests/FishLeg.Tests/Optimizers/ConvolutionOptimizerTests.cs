@@ -15,7 +15,7 @@ public class ConvolutionOptimizerTests
 {
     private const int Batch = 3;
 
-    /// <summary>The first convolution's input factor is the batch's patches (PyTorch's unfold), row per example and position.</summary>
+    /// <summary>The first convolution's input factor is the batch's patches, a row per example and position.</summary>
     [Fact]
     public void AConvolutionsInputFactorRowsAreItsPatches()
     {
@@ -26,13 +26,13 @@ public class ConvolutionOptimizerTests
         LayerDescription layer = model.Description.Layers[0];
         Assert.Equal((LayerKind.Conv2d, 35, 3, 18), (layer.Kind, layer.Positions, layer.Kernel, layer.Inputs));
         Assert.Equal(Batch * 35 * 3, delta.Length);
-        // 2×7×5 input, 3×3 kernel, padding 1, stride 1: 7×5 positions, patch (channel, kernel row, kernel column).
+        // 2×7×5 input, 3×3 kernel, padding 1, stride 1: 7×5 positions, patch (kernel row, kernel column, channel).
         for (int n = 0, row = 0; n < Batch; n++)
             for (int r = 0; r < 7; r++)
                 for (int q = 0; q < 5; q++, row++)
-                    for (int c = 0, k = 0; c < 2; c++)
-                        for (int i = 0; i < 3; i++)
-                            for (int j = 0; j < 3; j++, k++)
+                    for (int i = 0, k = 0; i < 3; i++)
+                        for (int j = 0; j < 3; j++)
+                            for (int c = 0; c < 2; c++, k++)
                             {
                                 int y = r - 1 + i, x = q - 1 + j;
                                 double expected = y is >= 0 and < 7 && x is >= 0 and < 5 ? inputs[n * 70 + c * 35 + y * 5 + x] : 0;
