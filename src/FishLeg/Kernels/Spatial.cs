@@ -282,12 +282,22 @@ public static unsafe class Spatial
                     for (int ki = 0; ki < g.Size; ki++)
                         for (int kj = ki == 0 ? 1 : 0; kj < g.Size; kj++)
                         {
-                            int at = corner + ki * map.RowStride + kj * map.ColumnStride;
-                            for (int c = 0; c < channels; c++, at += channelStride)
+                            int at = corner + ki * map.RowStride + kj * map.ColumnStride, c = 0;
+                            // A NaN wins over a number, so that a non-finite input shows in the output.
+                            if (typeof(T) == typeof(float) && channelStride == 1)
+                                for (; c + Vector<int>.Count <= channels; c += Vector<int>.Count)
+                                {
+                                    // Channels-last float: a vector of channels at a time; the same mask picks the argmax.
+                                    Vector<float> value = Vector.Load((float*)example + at + c), max = Vector.Load((float*)output + c);
+                                    Vector<int> wins = Vector.GreaterThan(value, max) | Vector.AndNot(Vector.Equals(max, max), Vector.Equals(value, value));
+                                    Vector.ConditionalSelect(wins, value, max).Store((float*)output + c);
+                                    Vector.ConditionalSelect(wins, new Vector<int>(at + c) + Vector<int>.Indices, Vector.Load(argmax + c)).Store(argmax + c);
+                                }
+                            for (; c < channels; c++)
                             {
-                                T value = example[at], max = output[c];
-                                // A NaN wins, so that a non-finite input shows in the output.
-                                if (value > max || T.IsNaN(value) && !T.IsNaN(max)) (output[c], argmax[c]) = (value, at);
+                                int index = at + c * channelStride;
+                                T value = example[index], max = output[c];
+                                if (value > max || T.IsNaN(value) && !T.IsNaN(max)) (output[c], argmax[c]) = (value, index);
                             }
                         }
                 }

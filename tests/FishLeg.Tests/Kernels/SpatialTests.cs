@@ -92,15 +92,31 @@ public class SpatialTests
         Assert.Equal(argmaxEach, argmax);
     }
 
+    /// <summary>
+    /// NaNs win and ties go to the first: the float path (channels a vector at a time) and the double path (a channel at
+    /// a time) pick the same outputs and argmaxes on input full of both.
+    /// </summary>
     [Fact]
-    public void MaxPoolingLetsANaNThrough()
+    public void MaxPoolingLetsANaNThroughAndBreaksTiesToTheFirst()
     {
-        var geometry = new PoolGeometry(new FeatureMap(1, 2, 2, ChannelsFirst: false), Size: 2, Stride: 2);
-        var output = new double[1];
-        var argmax = new int[1];
-        Spatial.MaxPool<double>([1, double.NaN, 3, 2], 1, geometry, output, argmax);
-        Assert.True(double.IsNaN(output[0]));
-        Assert.Equal(1, argmax[0]);
+        var geometry = new PoolGeometry(new FeatureMap(19, 4, 4, ChannelsFirst: false), Size: 2, Stride: 2);
+        var random = new SeededRandom(8);
+        double[] x = [.. Enumerable.Range(0, geometry.Input.Size).Select(_ => random.NextInt(5) switch { 0 => double.NaN, 1 => 1.0, _ => random.NextInt(3) })];
+        var doubles = new double[geometry.OutputSize];
+        var floats = new float[geometry.OutputSize];
+        int[] doubleArgmax = new int[doubles.Length], floatArgmax = new int[doubles.Length];
+        Spatial.MaxPool<double>(x, 1, geometry, doubles, doubleArgmax);
+        Spatial.MaxPool<float>([.. x.Select(v => (float)v)], 1, geometry, floats, floatArgmax);
+        Assert.Equal(doubleArgmax, floatArgmax);
+        Assert.Equal(doubles.Select(v => (float)v), floats);
+        Assert.Contains(doubles, double.IsNaN);
+        for (int j = 0; j < doubles.Length; j++)
+        {
+            int c = j % 19, p = j / 19, corner = (p / 2 * 2 * 4 + p % 2 * 2) * 19 + c;
+            int[] window = [corner, corner + 19, corner + 4 * 19, corner + 5 * 19];
+            int expected = window.FirstOrDefault(i => double.IsNaN(x[i]), window.First(i => x[i] == window.Max(w => x[w])));
+            Assert.Equal(expected, doubleArgmax[j]);
+        }
     }
 
     [Fact]
