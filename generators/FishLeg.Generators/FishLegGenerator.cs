@@ -1,4 +1,6 @@
 using System.Text;
+using System.Linq;
+using FishLeg.Generators.Diagnostics;
 using FishLeg.Generators.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -22,6 +24,8 @@ public sealed partial class FishLegGenerator : IIncrementalGenerator
         public const string Models = "FishLeg.Models";
         /// <summary>The diagnostics of each declaration.</summary>
         public const string Diagnostics = "FishLeg.Diagnostics";
+        /// <summary>Types in the global namespace that hide a namespace the generated code names.</summary>
+        public const string HidingTypes = "FishLeg.HidingTypes";
     }
 
     /// <summary>Metadata name of the attribute that marks a model.</summary>
@@ -45,8 +49,24 @@ public sealed partial class FishLegGenerator : IIncrementalGenerator
             .Select(static (result, _) => result.Diagnostics)
             .WithTrackingName(Steps.Diagnostics);
 
-        context.RegisterSourceOutput(models, static (spc, model) =>
-            spc.AddSource(model.HintName, SourceText.From(Emitter.Emit(model, spc.CancellationToken), Encoding.UTF8)));
+        // A type named System or FishLeg in the global namespace, in any file or reference, hides the namespaces the generated
+        // code names (global::System, global::FishLeg): then every model is reported instead of generated.
+        var hiding = context.CompilationProvider
+            .Select(static (compilation, _) => string.Join(" and ", new[] { "System", "FishLeg" }
+                .Where(name => !compilation.GlobalNamespace.GetTypeMembers(name).IsEmpty).Select(name => $"'{name}'")))
+            .WithTrackingName(Steps.HidingTypes);
+
+        context.RegisterSourceOutput(models.Combine(hiding), static (spc, pair) =>
+        {
+            var (model, hidden) = pair;
+            if (hidden.Length > 0)
+            {
+                spc.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.UnsupportedDeclaration, Location.None, model.ClassName,
+                    $"a type named {hidden} in the global namespace hides the namespace the generated code uses; rename that type or declare it in a namespace"));
+                return;
+            }
+            spc.AddSource(model.HintName, SourceText.From(Emitter.Emit(model, spc.CancellationToken), Encoding.UTF8));
+        });
 
         context.RegisterSourceOutput(diagnostics, static (spc, list) =>
         {

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
@@ -10,28 +11,39 @@ namespace FishLeg.Experiments;
 public sealed record ClassifierOptions(TrainingSettings Settings, IReadOnlyList<Contender<float>> Optimizers,
     string? DataFolder, int? TrainSize, int? TestSize);
 
-/// <summary>The everyday use: a Fashion-MNIST classifier, with test accuracy after every epoch.</summary>
+/// <summary>
+/// The everyday use: a Fashion-MNIST classifier, with test accuracy after every epoch; the dense one
+/// (<see cref="FashionClassifier"/>) or the CNN (<see cref="FashionCnn"/>).
+/// </summary>
 public static class ClassifierExperiment
 {
-    public const string Name = "classifier";
+    public const string Name = "classifier", CnnName = "cnn";
 
-    public static void Run(ClassifierOptions options, TextWriter output)
+    public static void Run(ClassifierOptions options, TextWriter output) =>
+        Run(options, Name, "a Fashion-MNIST classifier 784-256-10 (ReLU, softmax)", (batch, seed) => new FashionClassifier(batch, seed), output);
+
+    public static void RunCnn(ClassifierOptions options, TextWriter output) =>
+        Run(options, CnnName, "a Fashion-MNIST CNN: conv 5×5 16 ReLU, max pool 2, conv 5×5 32 ReLU, max pool 2, dense 10 (softmax)",
+            (batch, seed) => new FashionCnn(batch, seed), output);
+
+    private static void Run(ClassifierOptions options, string name, string title, Func<int, ulong, IFishLegModel<float>> create, TextWriter output)
     {
         TrainingSettings settings = options.Settings with { Accuracy = true };
         FashionMnist data = FashionMnist.Load(options.DataFolder, options.TrainSize, options.TestSize);
-        Dataset<float> train = OneHot(data.Train, "training"), test = OneHot(data.Test, "test");
-        output.WriteLine($"FishLeg.Gen: a Fashion-MNIST classifier 784-256-10 (ReLU, softmax)");
+        var model = create(settings.MaxBatchSize, settings.Seed);
+        int classes = model.Description.Outputs;
+        Dataset<float> train = OneHot(data.Train, "training", classes), test = OneHot(data.Test, "test", classes);
+        output.WriteLine($"FishLeg.Gen: {title}");
         output.WriteLine($"Data: {data.Description}.");
         output.WriteLine($"Training on {train.Count:N0} images, testing on {test.Count:N0}: {Comparison.Count(settings.Epochs, "epoch")} at batch {settings.BatchSize}, " +
             $"seed {settings.Seed}, {WorkerPool.Shared.Parallelism} threads. Loss: cross-entropy per image.");
         output.WriteLine();
 
-        var model = new FashionClassifier(settings.MaxBatchSize, settings.Seed);
-        IReadOnlyList<RunLog> logs = Comparison.Run(Name, model, m => m.InitializeParameters(settings.Seed), train, test,
+        IReadOnlyList<RunLog> logs = Comparison.Run(name, model, m => m.InitializeParameters(settings.Seed), train, test,
             options.Optimizers, settings, output);
 
         Comparison.PrintSummary(output, logs, accuracy: true);
-        string csv = Path.Combine(settings.OutputFolder, Name + ".csv"), plot = Path.Combine(settings.OutputFolder, Name + "-accuracy.png");
+        string csv = Path.Combine(settings.OutputFolder, name + ".csv"), plot = Path.Combine(settings.OutputFolder, name + "-accuracy.png");
         Comparison.WriteCsv(csv, logs);
         ScottPlot.Plot accuracy = Charts.Create("Test accuracy", "epoch", "accuracy (%)");
         accuracy.Legend.Alignment = ScottPlot.Alignment.LowerRight; // accuracy rises: the upper right holds the last epochs
@@ -47,14 +59,13 @@ public static class ClassifierExperiment
         output.WriteLine($"Wrote {csv} and {plot}.");
     }
 
-    private static Dataset<float> OneHot(LabeledImages images, string split)
+    private static Dataset<float> OneHot(LabeledImages images, string split, int classes)
     {
-        const int classes = FashionClassifier.OutputCount;
         var targets = new float[images.Count * classes];
         for (int n = 0; n < images.Count; n++)
         {
             int label = images.Labels[n];
-            if (label is < 0 or >= classes)
+            if (label < 0 || label >= classes)
                 throw new InvalidDataException($"Label {label} of {split} image {n} is not a class of the {classes}-class classifier (0 to {classes - 1}).");
             targets[n * classes + label] = 1;
         }

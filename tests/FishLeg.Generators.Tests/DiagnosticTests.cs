@@ -154,6 +154,25 @@ public class DiagnosticTests
         public partial class Net;
         """, "FLG0005", "FishLegModel(20, Likelihood.Categorical)", "it has 9223372077656965099 parameters");
 
+    /// <summary>A type named FishLeg in the global namespace, in another file, would break the generated code: reported instead.</summary>
+    [Fact]
+    public void FLG0005_AGlobalTypeHidesTheFishLegNamespace()
+    {
+        var (run, _, generated) = GeneratorHarness.RunAll("""
+            namespace FishLeg.Models
+            {
+                [FishLegModel(4, Likelihood.Gaussian)]
+                [Dense(2)]
+                public partial class Net;
+            }
+            """, "public class FishLeg { }");
+        Assert.Empty(run.GeneratedSources);
+        Assert.Empty(generated);
+        Diagnostic diagnostic = Assert.Single(run.Diagnostics);
+        Assert.Equal("FLG0005", diagnostic.Id);
+        Assert.Contains("a type named 'FishLeg' in the global namespace hides the namespace the generated code uses", diagnostic.GetMessage());
+    }
+
     [Fact]
     public void FLG0006_NonPositiveSigma() => AssertSingle("""
         using FishLeg;

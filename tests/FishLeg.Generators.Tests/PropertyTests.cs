@@ -15,15 +15,25 @@ namespace FishLeg.Generators.Tests;
 /// </summary>
 public class PropertyTests
 {
-    /// <summary>One [Dense] layer as written in source.</summary>
-    public sealed record Layer(string Units, string Activation, string? Bias, string? QForm)
+    /// <summary>One layer as written in source: [Dense], or a convolution or pooling layer (<paramref name="Kind"/>).</summary>
+    public sealed record Layer(string Units, string Activation, string? Bias, string? QForm, string Kind = "Dense",
+        string Kernel = "1", string Padding = "0", string? Stride = null)
     {
         public override string ToString()
         {
-            var arguments = new List<string> { Units, Activation };
-            if (Bias is not null) arguments.Add($"Bias = {Bias}");
-            if (QForm is not null) arguments.Add($"QForm = {QForm}");
-            return $"[Dense({string.Join(", ", arguments)})]";
+            var arguments = Kind switch
+            {
+                "Dense" => new List<string> { Units, Activation },
+                "Conv2d" => [Units, Kernel, Padding, Activation],
+                _ => [Kernel],
+            };
+            if (Stride is not null) arguments.Add($"Stride = {Stride}");
+            if (Kind is "Dense" or "Conv2d")
+            {
+                if (Bias is not null) arguments.Add($"Bias = {Bias}");
+                if (QForm is not null) arguments.Add($"QForm = {QForm}");
+            }
+            return $"[{Kind}({string.Join(", ", arguments)})]";
         }
     }
 
@@ -39,7 +49,9 @@ public class PropertyTests
             if (Precision is not null) named.Add($"Precision = {Precision}");
             if (QForm is not null) named.Add($"QForm = {QForm}");
             var text = new StringBuilder();
-            text.AppendLine($"[FishLegModel({string.Join(", ", new[] { Inputs, Likelihood }.Concat(named))})]");
+            // Inputs is a size, or "(channels, height, width)" for an image.
+            string shape = Inputs.StartsWith('(') ? Inputs[1..^1] : Inputs;
+            text.AppendLine($"[FishLegModel({string.Join(", ", new[] { shape, Likelihood }.Concat(named))})]");
             foreach (Layer layer in Layers) text.AppendLine(layer.ToString());
             string bare = Name.TrimStart('@');
             text.Append($"{Modifiers} {Kind} {Name}{(Generic ? "<T>" : "")}{PrimaryConstructor}{(BaseClass is null ? "" : " : " + BaseClass)}");
@@ -101,10 +113,33 @@ public class PropertyTests
     private static readonly Gen<Layer> LayerGen = Gen.Select(Size, Activation, Sometimes(Gen.OneOf("true", "false"), 30), Sometimes(QForm, 20),
         (units, activation, bias, qForm) => new Layer(units, activation, bias, qForm));
 
+    private static readonly Gen<string> SpatialSize = Gen.Frequency(
+        (12, Gen.Int[1, 9].Select(i => i.ToString())),
+        (1, Gen.OneOf("0", "-1", "int.MaxValue", "46341")));
+
+    private static readonly Gen<Layer> SpatialLayerGen =
+        from kind in Gen.OneOf("Conv2d", "MaxPool2d", "AvgPool2d")
+        from channels in SpatialSize
+        from kernel in SpatialSize
+        from padding in Gen.Frequency((6, Gen.OneOf("0", "1", "2")), (1, Gen.OneOf("-1", "5")))
+        from stride in Sometimes(Gen.OneOf("1", "2", "3", "0", "-2"), 30)
+        from activation in Activation
+        from bias in Sometimes(Gen.OneOf("true", "false"), 30)
+        from qForm in Sometimes(QForm, 20)
+        select new Layer(channels, activation, bias, qForm, kind, kernel, padding, stride);
+
     private static readonly Gen<Layer[]> Layers = Gen.Frequency(
         (12, LayerGen.Array[1, 4]),
         (2, LayerGen.Array[0, 12]),
+        // Convolutions and pooling, mostly before the dense layers, sometimes anywhere.
+        (6, Gen.Select(SpatialLayerGen.Array[1, 4], LayerGen.Array[1, 2], (spatial, dense) => spatial.Concat(dense).ToArray())),
+        (1, Gen.Select(SpatialLayerGen.Array[0, 3], LayerGen.Array[0, 3], (spatial, dense) => dense.Concat(spatial).ToArray())),
         (1, Gen.Select(Gen.Int[1, 60], Activation, (count, activation) => Enumerable.Repeat(new Layer("3", activation, null, null), count).ToArray())));
+
+    private static readonly Gen<string> Inputs = Gen.Frequency(
+        (3, Size),
+        (1, Gen.Select(SpatialSize, SpatialSize, SpatialSize, (c, h, w) => $"({c}, {h}, {w})")),
+        (1, Gen.Select(Gen.Int[1, 3], Gen.Int[4, 16], Gen.Int[4, 16], (c, h, w) => $"({c}, {h}, {w})")));
 
     private static readonly Gen<string[]> Members = Gen.OneOf(
         "private int _x;", "public int Loss;", "private void Forward() { }", "public static int InputCount = 1;", "private int __z1;",
@@ -121,7 +156,7 @@ public class PropertyTests
         from generic in Gen.Int[0, 19].Select(i => i == 0)
         from primary in Sometimes(Gen.OneOf("(int size)", "()"), 5)
         from baseClass in Sometimes(Gen.OneOf("Base", "NeedsArgument", "IDisposable", "Net"), 8)
-        from inputs in Size
+        from inputs in Inputs
         from likelihood in Likelihood
         from sigma in Sometimes(Gen.OneOf("0.5", "1.0", "-1.0", "0.0", "1e-300", "1e300", "double.NaN", "double.PositiveInfinity", "1e-30", "1e30", "3e-20", "2e19", "1e-160"), 30)
         from precision in Sometimes(Precision, 40)

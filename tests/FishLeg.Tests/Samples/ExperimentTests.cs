@@ -263,6 +263,18 @@ public sealed class ExperimentTests : IDisposable
         AssertPng(Path.Combine(_folder, "classifier-accuracy.png"), 1440, 520);
     }
 
+    [Fact]
+    public void CnnTrainsEveryOptimizerAndReportsTestAccuracy()
+    {
+        var (exitCode, output, error) = Run("cnn", "--data", Shipped, "--train-size", "600", "--test-size", "200",
+            "--epochs", "2", "--out", _folder);
+        Assert.True(exitCode == 0, error);
+        Assert.Contains("a Fashion-MNIST CNN", output);
+        var rows = EpochRows(Path.Combine(_folder, "cnn.csv"));
+        AssertLearned(rows, ["SGD-momentum", "Adam", "FishLeg", "K-FAC", "AdaFisher"], epochs: 2);
+        AssertPng(Path.Combine(_folder, "cnn-accuracy.png"), 1440, 520);
+    }
+
     [Theory]
     [InlineData(241.9, "241.900")]
     [InlineData(235.8564, "235.856")]
