@@ -100,45 +100,23 @@ public static unsafe class Spatial
     /// derivative and the tangent.
     /// </summary>
     public static void MaxPool<T>(ReadOnlySpan<T> input, int batch, in PoolGeometry geometry, Span<T> output, Span<int> argmax)
-        where T : unmanaged, INumber<T>
-    {
-        RequirePool(input.Length, output.Length, batch, geometry);
-        Require(argmax.Length, batch * geometry.OutputSize, nameof(argmax));
-        fixed (T* from = input, to = output)
-        fixed (int* indices = argmax)
-            SpatialJob<T>.Run(&MaxPoolOf, batch, geometry.Input.Size, from, to, indices, default, geometry);
-    }
+        where T : unmanaged, INumber<T> =>
+        Pool(&MaxPoolOf, input, output, argmax, batch, geometry, fromInput: true, geometry.Input.Size);
 
     /// <summary>The derivative (or tangent-delta) pass of max pooling: overwrites <paramref name="input"/> with each output's value added at its argmax.</summary>
     public static void MaxPoolBackward<T>(ReadOnlySpan<T> output, ReadOnlySpan<int> argmax, int batch, in PoolGeometry geometry, Span<T> input)
-        where T : unmanaged, INumber<T>
-    {
-        RequirePool(input.Length, output.Length, batch, geometry);
-        Require(argmax.Length, batch * geometry.OutputSize, nameof(argmax));
-        fixed (T* from = output, to = input)
-        fixed (int* indices = argmax)
-            SpatialJob<T>.Run(&MaxPoolBackwardOf, batch, geometry.Input.Size, from, to, indices, default, geometry);
-    }
+        where T : unmanaged, INumber<T> =>
+        Pool(&MaxPoolBackwardOf, output, input, argmax, batch, geometry, fromInput: false, geometry.Input.Size);
 
     /// <summary>The tangent of max pooling: each output takes its argmax's value of <paramref name="input"/>.</summary>
     public static void MaxPoolTangent<T>(ReadOnlySpan<T> input, ReadOnlySpan<int> argmax, int batch, in PoolGeometry geometry, Span<T> output)
-        where T : unmanaged, INumber<T>
-    {
-        RequirePool(input.Length, output.Length, batch, geometry);
-        Require(argmax.Length, batch * geometry.OutputSize, nameof(argmax));
-        fixed (T* from = input, to = output)
-        fixed (int* indices = argmax)
-            SpatialJob<T>.Run(&MaxPoolTangentOf, batch, geometry.OutputSize, from, to, indices, default, geometry);
-    }
+        where T : unmanaged, INumber<T> =>
+        Pool(&MaxPoolTangentOf, input, output, argmax, batch, geometry, fromInput: true, geometry.OutputSize);
 
     /// <summary>Average pooling (linear, so also its own tangent): each output (channels-last) is its window's mean.</summary>
     public static void AvgPool<T>(ReadOnlySpan<T> input, int batch, in PoolGeometry geometry, Span<T> output)
-        where T : unmanaged, INumber<T>
-    {
-        RequirePool(input.Length, output.Length, batch, geometry);
-        fixed (T* from = input, to = output)
-            SpatialJob<T>.Run(&AvgPoolOf, batch, geometry.Input.Size, from, to, null, default, geometry);
-    }
+        where T : unmanaged, INumber<T> =>
+        Pool(&AvgPoolOf, input, output, default, batch, geometry, fromInput: true, geometry.Input.Size, routed: false);
 
     /// <summary>The transpose of <see cref="AvgPool{T}"/> into a channels-last input: each output's value shared equally over its window.</summary>
     public static void AvgPoolBackward<T>(ReadOnlySpan<T> output, int batch, in PoolGeometry geometry, Span<T> input)
@@ -146,9 +124,23 @@ public static unsafe class Spatial
     {
         if (geometry.Input.ChannelsFirst)
             throw new ArgumentException("Pooling deltas go back into channels-last maps only: a model's input has no delta.", nameof(geometry));
-        RequirePool(input.Length, output.Length, batch, geometry);
-        fixed (T* from = output, to = input)
-            SpatialJob<T>.Run(&AvgPoolBackwardOf, batch, geometry.Input.Size, from, to, null, default, geometry);
+        Pool(&AvgPoolBackwardOf, output, input, default, batch, geometry, fromInput: false, geometry.Input.Size, routed: false);
+    }
+
+    /// <summary>
+    /// Checks a pooling kernel's buffers (<paramref name="from"/> is the pooling's input when <paramref name="fromInput"/>,
+    /// else its output; max pooling's <paramref name="argmax"/>, one index per output) and runs it over the batch.
+    /// </summary>
+    private static void Pool<T>(delegate*<SpatialJob<T>, int, int, void> kernel, ReadOnlySpan<T> from, Span<T> to, ReadOnlySpan<int> argmax,
+        int batch, in PoolGeometry geometry, bool fromInput, int valuesPerExample, bool routed = true) where T : unmanaged
+    {
+        int inputs = batch * geometry.Input.Size, outputs = batch * geometry.OutputSize;
+        Require(fromInput ? from.Length : to.Length, inputs, "input");
+        Require(fromInput ? to.Length : from.Length, outputs, "output");
+        if (routed) Require(argmax.Length, outputs, nameof(argmax));
+        fixed (T* source = from, target = to)
+        fixed (int* indices = argmax)
+            SpatialJob<T>.Run(kernel, batch, valuesPerExample, source, target, indices, default, geometry);
     }
 
     /// <summary>
@@ -183,12 +175,6 @@ public static unsafe class Spatial
     private static void Require(int length, int needed, string name)
     {
         if (length < needed) throw new ArgumentException($"'{name}' holds {length} values but the batch needs {needed}.", name);
-    }
-
-    private static void RequirePool(int input, int output, int batch, in PoolGeometry geometry)
-    {
-        Require(input, batch * geometry.Input.Size, nameof(input));
-        Require(output, batch * geometry.OutputSize, nameof(output));
     }
 
     // The kernels below each take examples [first, last) of a job.

@@ -128,6 +128,11 @@ public class SpatialTests
         error = Assert.Throws<ArgumentException>(() => Spatial.AddPatches<double>(new double[2 * 16 * 18],
             1, geometry with { Input = geometry.Input with { ChannelsFirst = true } }, new double[32]));
         Assert.Contains("channels-last", error.Message);
+        var pool = new PoolGeometry(new FeatureMap(1, 4, 4, ChannelsFirst: false), Size: 2, Stride: 2);
+        error = Assert.Throws<ArgumentException>(() => Spatial.MaxPool<double>(new double[16], 1, pool, new double[4], new int[3]));
+        Assert.Equal("argmax", error.ParamName);
+        error = Assert.Throws<ArgumentException>(() => Spatial.AvgPoolBackward<double>(new double[3], 1, pool, new double[16]));
+        Assert.Equal("output", error.ParamName);
     }
 
     private static double Dot(double[] a, double[] b) => a.Zip(b, (x, y) => x * y).Sum();
