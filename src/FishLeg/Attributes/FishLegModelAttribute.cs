@@ -3,8 +3,9 @@ using System;
 namespace FishLeg;
 
 /// <summary>
-/// Declares a dense model on a <c>partial</c> class. The layers are the class's <see cref="DenseAttribute"/>s in source order;
-/// the FishLeg source generator emits the model's forward and backward passes for exactly this shape.
+/// Declares a model on a <c>partial</c> class. The layers are the class's <see cref="DenseAttribute"/>,
+/// <see cref="Conv2dAttribute"/>, <see cref="MaxPool2dAttribute"/> and <see cref="AvgPool2dAttribute"/> attributes in
+/// source order; the FishLeg source generator emits the model's passes for exactly this shape.
 /// </summary>
 /// <example><code>
 /// [FishLegModel(784, Likelihood.Categorical)]

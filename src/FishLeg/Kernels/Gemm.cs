@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 
 namespace FishLeg.Kernels;
@@ -19,6 +20,9 @@ public static unsafe class Gemm
 
     /// <summary>Below this many multiply-adds a product runs on one thread: waking a worker costs more.</summary>
     private const long ParallelThreshold = 1 << 17;
+    // The depth split: C of at most this many values, k at least this many times C's longer side.
+    private const long DepthSplitMaxOutput = 1 << 16;
+    private const int DepthSplitMinRatio = 16;
 
     /// <summary><c>C[m×n] (=|+=) A[m×k]·B[k×n]</c>.</summary>
     public static void NN<T>(int m, int n, int k, ReadOnlySpan<T> a, int lda, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, bool accumulate = false,
@@ -80,8 +84,19 @@ public static unsafe class Gemm
             var job = GemmJob<T>.ForThisThread;
             job.Args = args;
             long work = (long)m * n * k;
+            // A small C over a long k (a convolution's weight gradient: Eᵀ·P over every patch row) is split along k in two
+            // halves, the second summed into C afterwards; by shape alone, so that results do not depend on the threads.
+            job.SplitDepth = work >= ParallelThreshold && epilogue.Kind == EpilogueKind.None &&
+                (long)m * n <= DepthSplitMaxOutput && k >= DepthSplitMinRatio * Math.Max(m, n);
+            if (job.SplitDepth) job.EnsurePartial(m * n);
             int parts = work < ParallelThreshold ? 1 : pool.Parallelism;
-            pool.Run(job, parts);
+            pool.Run(job, job.SplitDepth ? Math.Min(parts, GemmJob<T>.DepthChunks) : parts);
+            if (job.SplitDepth)
+                for (int i = 0; i < m; i++)
+                {
+                    Span<T> row = c.Slice(i * ldc, n);
+                    TensorPrimitives.Add(row, job.PartialRow(i, n), row);
+                }
             job.Args = default;
         }
     }
@@ -126,7 +141,12 @@ internal readonly unsafe struct GemmArgs<T>(GemmKernel kernel, bool transposeA, 
     /// <summary>Columns of op(A) and op(B) read from memory; any beyond are the implicit ones.</summary>
     public readonly int StoredK = ones == OnesColumn.A ? k - 1 : k, StoredN = ones == OnesColumn.B ? n - 1 : n;
     public readonly T* A = a, B = b, C = c;
+    public readonly OnesColumn Ones = ones;
     public readonly EpilogueArgs<T> Epilogue = epilogue;
+
+    /// <summary>The same product written to another C.</summary>
+    public GemmArgs<T> WithOutput(T* output, int ldc, bool accumulate) =>
+        new(Kernel, TransposeA, TransposeB, M, N, K, A, Lda, B, Ldb, output, ldc, accumulate, Ones, Epilogue);
 }
 
 /// <summary><see cref="GemmEpilogue{T}"/> with its spans pinned, for the worker threads.</summary>
@@ -137,19 +157,48 @@ internal readonly unsafe struct EpilogueArgs<T>(EpilogueKind kind, Activation ac
     public readonly T* Z = z, A = a, Output = output;
 }
 
-/// <summary>One GEMM call split over threads: each part takes a band of C's columns (or rows, when C is tall).</summary>
+/// <summary>
+/// One GEMM call split over threads: each part takes a band of C's columns (or rows, when C is tall); or, with
+/// <see cref="SplitDepth"/>, a half of k, the first into C and the second into a partial C the caller adds.
+/// </summary>
 internal sealed unsafe class GemmJob<T> : IParallelWork where T : unmanaged, IFloatingPointIeee754<T>
 {
+    public const int DepthChunks = 2;
+
     [ThreadStatic] private static GemmJob<T>? s_forThisThread;
 
     /// <summary>A job object per calling thread, so concurrent callers never share one.</summary>
     public static GemmJob<T> ForThisThread => s_forThisThread ??= new GemmJob<T>();
 
     public GemmArgs<T> Args;
+    public bool SplitDepth;
+    private T[] _partial = [];
+
+    /// <summary>Grows the pinned partial C to <paramref name="length"/> values (once: later calls of that size allocate nothing).</summary>
+    public void EnsurePartial(int length)
+    {
+        if (_partial.Length < length) _partial = GC.AllocateUninitializedArray<T>(length, pinned: true);
+    }
+
+    public ReadOnlySpan<T> PartialRow(int row, int n) => _partial.AsSpan(row * n, n);
 
     public void Execute(int part, int parts)
     {
         ref readonly GemmArgs<T> g = ref Args;
+        if (SplitDepth)
+        {
+            // Chunks by index, not by thread: one thread or two compute the same sums in the same order.
+            int middle = g.K / DepthChunks;
+            for (int chunk = part; chunk < DepthChunks; chunk += parts)
+                if (chunk == 0) GemmBlocked<T>.Run(in g, 0, g.M, 0, g.N, 0, middle);
+                else
+                    fixed (T* partial = _partial)
+                    {
+                        GemmArgs<T> rest = g.WithOutput(partial, g.N, accumulate: false);
+                        GemmBlocked<T>.Run(in rest, 0, g.M, 0, g.N, middle, g.K);
+                    }
+            return;
+        }
         var shape = MicroKernel<T>.Shape(g.Kernel);
         bool splitColumns = g.N / shape.Nr >= g.M / shape.Mr;
         int unit = splitColumns ? shape.Nr : shape.Mr;
@@ -158,7 +207,7 @@ internal sealed unsafe class GemmJob<T> : IParallelWork where T : unmanaged, IFl
         int first = (int)((long)units * part / parts) * unit;
         int last = Math.Min(extent, (int)((long)units * (part + 1) / parts) * unit);
         if (first >= last) return;
-        if (splitColumns) GemmBlocked<T>.Run(in g, 0, g.M, first, last);
-        else GemmBlocked<T>.Run(in g, first, last, 0, g.N);
+        if (splitColumns) GemmBlocked<T>.Run(in g, 0, g.M, first, last, 0, g.K);
+        else GemmBlocked<T>.Run(in g, first, last, 0, g.N, 0, g.K);
     }
 }

@@ -22,7 +22,8 @@ internal static unsafe class GemmBlocked<T> where T : unmanaged, IFloatingPointI
     [ThreadStatic] private static T[]? s_packA;
     [ThreadStatic] private static T[]? s_packB;
 
-    public static void Run(in GemmArgs<T> g, int rowStart, int rowEnd, int colStart, int colEnd)
+    /// <summary>C's block [rowStart, rowEnd) × [colStart, colEnd) from the depths [kStart, kEnd) of the product.</summary>
+    public static void Run(in GemmArgs<T> g, int rowStart, int rowEnd, int colStart, int colEnd, int kStart, int kEnd)
     {
         (int mr, int nr) = MicroKernel<T>.Shape(g.Kernel);
         T* packA = Pinned(ref s_packA, MC * KC);
@@ -32,10 +33,10 @@ internal static unsafe class GemmBlocked<T> where T : unmanaged, IFloatingPointI
         for (int jc = colStart; jc < colEnd; jc += NC)
         {
             int nc = Math.Min(NC, colEnd - jc);
-            for (int pc = 0; pc < g.K; pc += KC)
+            for (int pc = kStart; pc < kEnd; pc += KC)
             {
-                int kc = Math.Min(KC, g.K - pc);
-                bool accumulate = g.Accumulate || pc > 0, last = pc + kc == g.K && g.Epilogue.Kind != EpilogueKind.None;
+                int kc = Math.Min(KC, kEnd - pc);
+                bool accumulate = g.Accumulate || pc > kStart, last = pc + kc == g.K && g.Epilogue.Kind != EpilogueKind.None;
                 PackB(in g, pc, kc, jc, nc, nr, packB);
                 for (int ic = rowStart; ic < rowEnd; ic += MC)
                 {

@@ -4,7 +4,7 @@ using System.Numerics;
 namespace FishLeg;
 
 /// <summary>
-/// A dense model generated from a <see cref="FishLegModelAttribute"/> declaration. The runtime drives training through
+/// A model generated from a <see cref="FishLegModelAttribute"/> declaration. The runtime drives training through
 /// this interface alone: no reflection, so it works under trimming and Native AOT.
 /// </summary>
 /// <remarks>
@@ -73,17 +73,19 @@ public interface IFishLegModel<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>
     /// The factors of layer <paramref name="layer"/>'s (0-based) gradient from the last <see cref="LossAndGradient"/>:
-    /// G = Eᵀ·[A | 1] (Eᵀ·A without bias), with <paramref name="delta"/> = E (batch × outputs, the 1/K included) and
-    /// <paramref name="input"/> = A (batch × inputs). G has rank at most the batch size, which FishLeg's low-rank Q·G
-    /// exploits. Valid until the next call that runs the model.
+    /// G = Eᵀ·[A | 1] (Eᵀ·A without bias), with <paramref name="delta"/> = E (rows × outputs, the 1/K included) and
+    /// <paramref name="input"/> = A (rows × inputs), a row per example (a convolution: per example and output position,
+    /// A its patches). G has rank at most the number of rows, which FishLeg's low-rank Q·G exploits. Valid until the next
+    /// call that runs the model.
     /// </summary>
     void GradientFactors(int layer, out ReadOnlySpan<T> delta, out ReadOnlySpan<T> input);
 
     /// <summary>
     /// The factors of layer <paramref name="layer"/>'s (0-based) block of the last <see cref="FisherVectorProduct"/> or
     /// <see cref="OuterProductFisherVectorProduct"/>: that block is Ėᵀ·[A | 1] (Ėᵀ·A without bias), with
-    /// <paramref name="delta"/> = Ė (batch × outputs) and <paramref name="input"/> = A (batch × inputs) of the product's
-    /// batch. FishLeg's factored auxiliary gradient uses them. Throws when another pass has run since.
+    /// <paramref name="delta"/> = Ė (rows × outputs) and <paramref name="input"/> = A (rows × inputs) of the product's
+    /// batch, rows as in <see cref="GradientFactors"/>. FishLeg's factored auxiliary gradient uses them. Throws when
+    /// another pass has run since.
     /// </summary>
     void CurvatureFactors(int layer, out ReadOnlySpan<T> delta, out ReadOnlySpan<T> input);
 }

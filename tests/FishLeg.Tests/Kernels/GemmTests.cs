@@ -148,6 +148,31 @@ public class GemmTests
         }
     }
 
+    /// <summary>
+    /// A small C over a long k (a convolution's weight gradient) is computed in two halves of k: against the naive loop,
+    /// with either implicit ones column and with C accumulated, and the same to the bit on one thread or two.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Configurations))]
+    public void DepthSplitMatchesNaiveLoopAndIgnoresTheThreadCount(GemmKernel kernel, bool transposeA, bool transposeB)
+    {
+        const int m = 5, n = 9, k = 4001; // m·n·k over the parallel threshold, k ≥ 16·max(m, n)
+        Check<double>(kernel, transposeA, transposeB, m, n, k, tolerance: 1e-12);
+        Check<float>(kernel, transposeA, transposeB, m, n, k, tolerance: 1e-5);
+        CheckOnes<double>(kernel, transposeA, transposeB, m, n, k, OnesColumn.A);
+        CheckOnes<double>(kernel, transposeA, transposeB, m, n, k, OnesColumn.B);
+
+        using var pool = new WorkerPool(2);
+        var (a, b) = (Random(m * k, 3), Random(k * n, 4));
+        var one = new float[m * n];
+        var two = new float[m * n];
+        pool.Parallelism = 1;
+        Gemm.Multiply<float>(kernel, pool, transposeA, transposeB, m, n, k, a, transposeA ? m : k, b, transposeB ? k : n, one, n, false);
+        pool.Parallelism = 2;
+        Gemm.Multiply<float>(kernel, pool, transposeA, transposeB, m, n, k, a, transposeA ? m : k, b, transposeB ? k : n, two, n, false);
+        Assert.Equal(one, two);
+    }
+
     [Fact]
     public void ZeroDepthClearsOrKeepsC()
     {
