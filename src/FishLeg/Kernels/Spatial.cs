@@ -147,28 +147,23 @@ public static unsafe class Spatial
     /// Flattens channels-last maps (positions × channels per example) in PyTorch's order, channel after channel
     /// (channels × positions), so that a dense layer's weights match <c>nn.Flatten</c> followed by <c>nn.Linear</c>.
     /// </summary>
-    public static void ToChannelsFirst<T>(ReadOnlySpan<T> channelsLast, int batch, int positions, int channels, Span<T> channelsFirst)
-    {
-        int size = positions * channels;
-        for (int n = 0; n < batch; n++)
-        {
-            ReadOnlySpan<T> source = channelsLast.Slice(n * size, size);
-            Span<T> target = channelsFirst.Slice(n * size, size);
-            for (int p = 0; p < positions; p++)
-                for (int c = 0; c < channels; c++) target[c * positions + p] = source[p * channels + c];
-        }
-    }
+    public static void ToChannelsFirst<T>(ReadOnlySpan<T> channelsLast, int batch, int positions, int channels, Span<T> channelsFirst) =>
+        TransposeEach(channelsLast, batch, positions, channels, channelsFirst);
 
     /// <summary>The inverse (and transpose) of <see cref="ToChannelsFirst{T}"/>.</summary>
-    public static void ToChannelsLast<T>(ReadOnlySpan<T> channelsFirst, int batch, int positions, int channels, Span<T> channelsLast)
+    public static void ToChannelsLast<T>(ReadOnlySpan<T> channelsFirst, int batch, int positions, int channels, Span<T> channelsLast) =>
+        TransposeEach(channelsFirst, batch, channels, positions, channelsLast);
+
+    /// <summary>Each example's <paramref name="rows"/> × <paramref name="columns"/> block of <paramref name="source"/>, transposed.</summary>
+    private static void TransposeEach<T>(ReadOnlySpan<T> source, int batch, int rows, int columns, Span<T> target)
     {
-        int size = positions * channels;
+        int size = rows * columns;
         for (int n = 0; n < batch; n++)
         {
-            ReadOnlySpan<T> source = channelsFirst.Slice(n * size, size);
-            Span<T> target = channelsLast.Slice(n * size, size);
-            for (int c = 0; c < channels; c++)
-                for (int p = 0; p < positions; p++) target[p * channels + c] = source[c * positions + p];
+            ReadOnlySpan<T> from = source.Slice(n * size, size);
+            Span<T> to = target.Slice(n * size, size);
+            for (int r = 0; r < rows; r++)
+                for (int c = 0; c < columns; c++) to[c * rows + r] = from[r * columns + c];
         }
     }
 
