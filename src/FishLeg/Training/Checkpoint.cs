@@ -7,6 +7,7 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using FishLeg.Kernels;
 using FishLeg.Optimizers;
 using System.Globalization;
 
@@ -283,8 +284,8 @@ public static class Checkpoint
             LayerDescription layer = layers[l];
             if (layer.Kind == LayerKind.Conv2d)
                 yield return ($"layers.{l}.weight", [layer.Outputs, layer.InputChannels, layer.Kernel, layer.Kernel],
-                    () => Filters(model, layer, toPyTorch: true, Columns(model, layer, 0, layer.Inputs)),
-                    values => SetColumns(model, layer, 0, layer.Inputs, Filters(model, layer, toPyTorch: false, values.ToArray())));
+                    () => Filters(layer, toPyTorch: true, Columns(model, layer, 0, layer.Inputs)),
+                    values => SetColumns(model, layer, 0, layer.Inputs, Filters(layer, toPyTorch: false, values.ToArray())));
             else
                 yield return ($"layers.{l}.weight", [layer.Outputs, layer.Inputs],
                     () => Columns(model, layer, 0, layer.Inputs),
@@ -296,19 +297,16 @@ public static class Checkpoint
         }
     }
 
-    /// <summary>Each filter reordered from (kernel row, kernel column, channel) to PyTorch's (channel, kernel row, kernel column), or back.</summary>
-    private static T[] Filters<T>(IFishLegModel<T> model, LayerDescription layer, bool toPyTorch, T[] values) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// Each filter reordered from (kernel row, kernel column, channel) to PyTorch's (channel, kernel row, kernel column),
+    /// or back: a filter is a (kernel positions × channels) map, so the reordering is the flatten's transpose.
+    /// </summary>
+    private static T[] Filters<T>(LayerDescription layer, bool toPyTorch, T[] values)
     {
-        int k = layer.Kernel, channels = layer.InputChannels, area = k * k;
+        int area = layer.Kernel * layer.Kernel;
         var reordered = new T[values.Length];
-        for (int o = 0; o < layer.Outputs; o++)
-            for (int c = 0; c < channels; c++)
-                for (int t = 0; t < area; t++)
-                {
-                    int ours = o * layer.Inputs + t * channels + c, pyTorch = o * layer.Inputs + c * area + t;
-                    if (toPyTorch) reordered[pyTorch] = values[ours];
-                    else reordered[ours] = values[pyTorch];
-                }
+        if (toPyTorch) Spatial.ToChannelsFirst<T>(values, layer.Outputs, area, layer.InputChannels, reordered);
+        else Spatial.ToChannelsLast<T>(values, layer.Outputs, area, layer.InputChannels, reordered);
         return reordered;
     }
 
