@@ -132,7 +132,7 @@ public sealed partial class FishLegGenerator
                 w.Line($"Gemm.NT<{T}>({Rows(layer)}, {units}, {columns}, {Operand(model, l, "_p", "_f", forward: false)}, {inputs}, v{l}, {columns}, zDot{l}, {units}{Ones(layer, "A")}{(below ? "" : epilogue)});");
                 if (!below) continue;
                 EmitLayerInput(w, model, l, T, "_pDot", "_fDot", TangentSlice(model, l - 1));
-                w.Line($"Gemm.NT<{T}>({Rows(layer)}, {units}, {inputs}, {Operand(model, l, "_pDot", "_fDot", forward: false, tangent: true)}, {inputs}, {LayerWeights("parameters", layout, model, l)}, {columns}, zDot{l}, {units}, accumulate: true{epilogue});");
+                w.Line($"Gemm.NT<{T}>({Rows(layer)}, {units}, {inputs}, {Operand(model, l, "_pDot", "_fDot", forward: true, tangent: true)}, {inputs}, {LayerWeights("parameters", layout, model, l)}, {columns}, zDot{l}, {units}, accumulate: true{epilogue});");
             }
             w.Line($"return {TangentOutput(model, model.Layers.Count)};");
             w.Close();
@@ -266,14 +266,16 @@ public sealed partial class FishLegGenerator
 
         /// <summary>
         /// The matrix layer <paramref name="l"/> multiplies by its weights (rows × inputs): its patches, the flattened
-        /// input, or the input itself; with <paramref name="tangent"/>, the same of the input's tangent.
+        /// input, or the input itself; with <paramref name="tangent"/>, the same of the input's tangent. With
+        /// <paramref name="forward"/> a layer's output is the (tangent) forward pass's local, else a workspace slice.
         /// </summary>
         private static string Operand(ModelSpec model, int l, string patches, string flat, bool forward, bool tangent = false)
         {
             LayerSpec layer = model.Layers[l - 1];
             if (layer.Kind == LayerKind.Conv2d) return WideSlice(patches, l, layer.Positions * layer.Inputs);
             if (Flattens(model, l)) return WideSlice(flat, l, layer.Inputs);
-            return tangent ? TangentSlice(model, l - 1) : LayerInput(model, l, forward);
+            if (!tangent) return LayerInput(model, l, forward);
+            return forward ? TangentOutput(model, l - 1) : TangentSlice(model, l - 1);
         }
 
         /// <summary>Rows of layer <paramref name="l"/>'s products: one per example, times the output positions of a convolution.</summary>

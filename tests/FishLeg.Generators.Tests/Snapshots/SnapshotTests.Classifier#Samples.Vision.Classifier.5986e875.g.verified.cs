@@ -206,14 +206,14 @@ namespace FishLeg.Generated
             Span<float> zDot2 = _zDot2.AsSpan(0, batch * 128);
             Span<float> aDot2 = _aDot2.AsSpan(0, batch * 128);
             Gemm.NT<float>(batch, 128, 256, _a1.AsSpan(0, batch * 256), 256, v2, 256, zDot2, 128);
-            Gemm.NT<float>(batch, 128, 256, _aDot1.AsSpan(0, batch * 256), 256, parameters.Slice(200960, 32768), 256, zDot2, 128, accumulate: true,
+            Gemm.NT<float>(batch, 128, 256, aDot1, 256, parameters.Slice(200960, 32768), 256, zDot2, 128, accumulate: true,
                 epilogue: GemmEpilogue<float>.Differentiate(Activation.Tanh, _z2.AsSpan(0, batch * 128), _a2.AsSpan(0, batch * 128), aDot2));
 
             // Layer 3: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ.
             ReadOnlySpan<float> v3 = direction.Slice(233728, 1290);
             Span<float> zDot3 = _zDot3.AsSpan(0, batch * 10);
             Gemm.NT<float>(batch, 10, 129, _a2.AsSpan(0, batch * 128), 128, v3, 129, zDot3, 10, ones: OnesColumn.A);
-            Gemm.NT<float>(batch, 10, 128, _aDot2.AsSpan(0, batch * 128), 128, parameters.Slice(233728, 1290), 129, zDot3, 10, accumulate: true);
+            Gemm.NT<float>(batch, 10, 128, aDot2, 128, parameters.Slice(233728, 1290), 129, zDot3, 10, accumulate: true);
             return zDot3;
         }
 

@@ -317,8 +317,7 @@ namespace FishLeg.Generated
             Span<float> zDot2 = _zDot2.AsSpan(0, batch * 500);
             Span<float> aDot2 = _aDot2.AsSpan(0, batch * 500);
             Gemm.NT<float>(batch, 500, 1001, _a1.AsSpan(0, batch * 1000), 1000, v2, 1001, zDot2, 500, ones: OnesColumn.A);
-            Gemm.NT<float>(batch, 500, 1000, _aDot1.AsSpan(0, batch * 1000), 1000, parameters.Slice(785000, 500500), 1001, zDot2, 500,
-                accumulate: true,
+            Gemm.NT<float>(batch, 500, 1000, aDot1, 1000, parameters.Slice(785000, 500500), 1001, zDot2, 500, accumulate: true,
                 epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z2.AsSpan(0, batch * 500), _a2.AsSpan(0, batch * 500), aDot2));
 
             // Layer 3: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż on each finished tile of the last product.
@@ -326,21 +325,21 @@ namespace FishLeg.Generated
             Span<float> zDot3 = _zDot3.AsSpan(0, batch * 250);
             Span<float> aDot3 = _aDot3.AsSpan(0, batch * 250);
             Gemm.NT<float>(batch, 250, 501, _a2.AsSpan(0, batch * 500), 500, v3, 501, zDot3, 250, ones: OnesColumn.A);
-            Gemm.NT<float>(batch, 250, 500, _aDot2.AsSpan(0, batch * 500), 500, parameters.Slice(1285500, 125250), 501, zDot3, 250, accumulate: true,
+            Gemm.NT<float>(batch, 250, 500, aDot2, 500, parameters.Slice(1285500, 125250), 501, zDot3, 250, accumulate: true,
                 epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z3.AsSpan(0, batch * 250), _a3.AsSpan(0, batch * 250), aDot3));
 
             // Layer 4: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ.
             ReadOnlySpan<float> v4 = direction.Slice(1410750, 7530);
             Span<float> zDot4 = _zDot4.AsSpan(0, batch * 30);
             Gemm.NT<float>(batch, 30, 251, _a3.AsSpan(0, batch * 250), 250, v4, 251, zDot4, 30, ones: OnesColumn.A);
-            Gemm.NT<float>(batch, 30, 250, _aDot3.AsSpan(0, batch * 250), 250, parameters.Slice(1410750, 7530), 251, zDot4, 30, accumulate: true);
+            Gemm.NT<float>(batch, 30, 250, aDot3, 250, parameters.Slice(1410750, 7530), 251, zDot4, 30, accumulate: true);
 
             // Layer 5: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż on each finished tile of the last product.
             ReadOnlySpan<float> v5 = direction.Slice(1418280, 7750);
             Span<float> zDot5 = _zDot5.AsSpan(0, batch * 250);
             Span<float> aDot5 = _aDot5.AsSpan(0, batch * 250);
             Gemm.NT<float>(batch, 250, 31, _z4.AsSpan(0, batch * 30), 30, v5, 31, zDot5, 250, ones: OnesColumn.A);
-            Gemm.NT<float>(batch, 250, 30, _zDot4.AsSpan(0, batch * 30), 30, parameters.Slice(1418280, 7750), 31, zDot5, 250, accumulate: true,
+            Gemm.NT<float>(batch, 250, 30, zDot4, 30, parameters.Slice(1418280, 7750), 31, zDot5, 250, accumulate: true,
                 epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z5.AsSpan(0, batch * 250), _a5.AsSpan(0, batch * 250), aDot5));
 
             // Layer 6: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż on each finished tile of the last product.
@@ -348,7 +347,7 @@ namespace FishLeg.Generated
             Span<float> zDot6 = _zDot6.AsSpan(0, batch * 500);
             Span<float> aDot6 = _aDot6.AsSpan(0, batch * 500);
             Gemm.NT<float>(batch, 500, 251, _a5.AsSpan(0, batch * 250), 250, v6, 251, zDot6, 500, ones: OnesColumn.A);
-            Gemm.NT<float>(batch, 500, 250, _aDot5.AsSpan(0, batch * 250), 250, parameters.Slice(1426030, 125500), 251, zDot6, 500, accumulate: true,
+            Gemm.NT<float>(batch, 500, 250, aDot5, 250, parameters.Slice(1426030, 125500), 251, zDot6, 500, accumulate: true,
                 epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z6.AsSpan(0, batch * 500), _a6.AsSpan(0, batch * 500), aDot6));
 
             // Layer 7: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż on each finished tile of the last product.
@@ -356,16 +355,14 @@ namespace FishLeg.Generated
             Span<float> zDot7 = _zDot7.AsSpan(0, batch * 1000);
             Span<float> aDot7 = _aDot7.AsSpan(0, batch * 1000);
             Gemm.NT<float>(batch, 1000, 501, _a6.AsSpan(0, batch * 500), 500, v7, 501, zDot7, 1000, ones: OnesColumn.A);
-            Gemm.NT<float>(batch, 1000, 500, _aDot6.AsSpan(0, batch * 500), 500, parameters.Slice(1551530, 501000), 501, zDot7, 1000,
-                accumulate: true,
+            Gemm.NT<float>(batch, 1000, 500, aDot6, 500, parameters.Slice(1551530, 501000), 501, zDot7, 1000, accumulate: true,
                 epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z7.AsSpan(0, batch * 1000), _a7.AsSpan(0, batch * 1000), aDot7));
 
             // Layer 8: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ.
             ReadOnlySpan<float> v8 = direction.Slice(2052530, 784784);
             Span<float> zDot8 = _zDot8.AsSpan(0, batch * 784);
             Gemm.NT<float>(batch, 784, 1001, _a7.AsSpan(0, batch * 1000), 1000, v8, 1001, zDot8, 784, ones: OnesColumn.A);
-            Gemm.NT<float>(batch, 784, 1000, _aDot7.AsSpan(0, batch * 1000), 1000, parameters.Slice(2052530, 784784), 1001, zDot8, 784,
-                accumulate: true);
+            Gemm.NT<float>(batch, 784, 1000, aDot7, 1000, parameters.Slice(2052530, 784784), 1001, zDot8, 784, accumulate: true);
             return zDot8;
         }
 

@@ -205,14 +205,14 @@ namespace FishLeg.Generated
             Span<double> zDot2 = _zDot2.AsSpan(0, batch * 64);
             Span<double> aDot2 = _aDot2.AsSpan(0, batch * 64);
             Gemm.NT<double>(batch, 64, 65, _a1.AsSpan(0, batch * 64), 64, v2, 65, zDot2, 64, ones: OnesColumn.A);
-            Gemm.NT<double>(batch, 64, 64, _aDot1.AsSpan(0, batch * 64), 64, parameters.Slice(896, 4160), 65, zDot2, 64, accumulate: true,
+            Gemm.NT<double>(batch, 64, 64, aDot1, 64, parameters.Slice(896, 4160), 65, zDot2, 64, accumulate: true,
                 epilogue: GemmEpilogue<double>.Differentiate(Activation.Sigmoid, _z2.AsSpan(0, batch * 64), _a2.AsSpan(0, batch * 64), aDot2));
 
             // Layer 3: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ.
             ReadOnlySpan<double> v3 = direction.Slice(5056, 65);
             Span<double> zDot3 = _zDot3.AsSpan(0, batch * 1);
             Gemm.NT<double>(batch, 1, 65, _a2.AsSpan(0, batch * 64), 64, v3, 65, zDot3, 1, ones: OnesColumn.A);
-            Gemm.NT<double>(batch, 1, 64, _aDot2.AsSpan(0, batch * 64), 64, parameters.Slice(5056, 65), 65, zDot3, 1, accumulate: true);
+            Gemm.NT<double>(batch, 1, 64, aDot2, 64, parameters.Slice(5056, 65), 65, zDot3, 1, accumulate: true);
             return zDot3;
         }
 
