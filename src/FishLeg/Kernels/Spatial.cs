@@ -147,12 +147,20 @@ public static unsafe class Spatial
     /// Flattens channels-last maps (positions × channels per example) in PyTorch's order, channel after channel
     /// (channels × positions), so that a dense layer's weights match <c>nn.Flatten</c> followed by <c>nn.Linear</c>.
     /// </summary>
-    public static void ToChannelsFirst<T>(ReadOnlySpan<T> channelsLast, int batch, int positions, int channels, Span<T> channelsFirst) =>
+    public static void ToChannelsFirst<T>(ReadOnlySpan<T> channelsLast, int batch, int positions, int channels, Span<T> channelsFirst)
+    {
+        Require(channelsLast.Length, batch * positions * channels, nameof(channelsLast));
+        Require(channelsFirst.Length, batch * positions * channels, nameof(channelsFirst));
         TransposeEach(channelsLast, batch, positions, channels, channelsFirst);
+    }
 
     /// <summary>The inverse (and transpose) of <see cref="ToChannelsFirst{T}"/>.</summary>
-    public static void ToChannelsLast<T>(ReadOnlySpan<T> channelsFirst, int batch, int positions, int channels, Span<T> channelsLast) =>
+    public static void ToChannelsLast<T>(ReadOnlySpan<T> channelsFirst, int batch, int positions, int channels, Span<T> channelsLast)
+    {
+        Require(channelsFirst.Length, batch * positions * channels, nameof(channelsFirst));
+        Require(channelsLast.Length, batch * positions * channels, nameof(channelsLast));
         TransposeEach(channelsFirst, batch, channels, positions, channelsLast);
+    }
 
     /// <summary>Each example's <paramref name="rows"/> × <paramref name="columns"/> block of <paramref name="source"/>, transposed.</summary>
     private static void TransposeEach<T>(ReadOnlySpan<T> source, int batch, int rows, int columns, Span<T> target)

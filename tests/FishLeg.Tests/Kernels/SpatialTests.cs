@@ -133,6 +133,8 @@ public class SpatialTests
         Assert.Equal("argmax", error.ParamName);
         error = Assert.Throws<ArgumentException>(() => Spatial.AvgPoolBackward<double>(new double[3], 1, pool, new double[16]));
         Assert.Equal("output", error.ParamName);
+        error = Assert.Throws<ArgumentException>(() => Spatial.ToChannelsFirst<double>(new double[24], 2, 4, 3, new double[23]));
+        Assert.Equal("channelsFirst", error.ParamName);
     }
 
     private static double Dot(double[] a, double[] b) => a.Zip(b, (x, y) => x * y).Sum();
