@@ -25,6 +25,18 @@ public sealed partial class FishLegGenerator
                         : $"Spatial.AvgPool<{T}>({input}, batch, __geometry{l}, a{l});");
                     continue;
                 }
+                if (layer.Kind == LayerKind.LayerNorm)
+                {
+                    w.Line($"// Layer {l}: X̂ = the {I(layer.Units)} features normalized (ε = {Real(layer.Epsilon)}), Z = γ ⊙ X̂ + β{(HasActivation(model, l) ? ", A = σ(Z)" : "")}; [γⱼ, βⱼ] per unit at offset {I(layout.Offsets[l - 1])}.");
+                    w.Line($"{Span}<{T}> z{l} = {Slice("_z", model, l)};");
+                    w.Line($"Normalization.Forward<{T}>({input}, batch, {I(layer.Units)}, {Constant(layout, layer.Epsilon)}, {LayerWeights("parameters", layout, model, l)}, {Slice("_xhat", model, l)}, {Scales(l)}, z{l});");
+                    if (HasActivation(model, l))
+                    {
+                        w.Line($"{Span}<{T}> a{l} = {Slice("_a", model, l)};");
+                        w.Line($"Activations.Apply<{T}>({ActivationName(layer)}, z{l}, a{l});");
+                    }
+                    continue;
+                }
                 string units = I(layer.Units), columns = I(layer.Columns);
                 w.Line($"// Layer {l}: {(layer.Kind == LayerKind.Dense ? $"{I(layer.Inputs)} → {units}, {layer.Activation}" : Describe(layer))}. W{l} is {units}×{columns} at offset {I(layout.Offsets[l - 1])}{(layer.Bias ? $", bias in column {I(layer.Inputs)}" : "")}.");
                 w.Line($"// Z = {(layer.Bias ? $"[{X(layer)} | 1]" : X(layer))}·Wᵀ{(HasActivation(model, l) ? ", and A = σ(Z) on each finished tile" : "")}.");
@@ -71,8 +83,17 @@ public sealed partial class FishLegGenerator
                     EmitDifferentiate(w, model, l - 1, T, "_d", "_e");
                     continue;
                 }
-                string units = I(layer.Units), columns = I(layer.Columns), inputs = I(layer.Inputs);
                 string e = HasActivation(model, l) ? $"e{l}" : $"d{l}";
+                if (layer.Kind == LayerKind.LayerNorm)
+                {
+                    w.Line($"// Layer {l}: G = [Σ E ⊙ X̂, Σ E] per unit, D below = J·(γ ⊙ E) with J the normalization's (symmetric) Jacobian{(HasActivation(model, l - 1) ? ", E below = D ⊙ σ'(Z)" : "")}.");
+                    w.Line($"{Span}<{T}> d{l - 1} = {Slice("_d", model, l - 1)};");
+                    w.Line($"Normalization.Backward<{T}>({e}, {Slice("_xhat", model, l)}, {Scales(l)}, {LayerWeights("parameters", layout, model, l)}, batch, {I(layer.Units)}, {LayerWeights("gradient", layout, model, l)}, d{l - 1});");
+                    if (HasActivation(model, l - 1)) w.Line($"{Span}<{T}> e{l - 1} = {Slice("_e", model, l - 1)};");
+                    EmitDifferentiate(w, model, l - 1, T, "_d", "_e");
+                    continue;
+                }
+                string units = I(layer.Units), columns = I(layer.Columns), inputs = I(layer.Inputs);
                 string xb = layer.Bias ? $"[{X(layer)} | 1]" : X(layer);
                 bool fused = FusesBelow(model, l);
                 w.Line($"// Layer {l}: G = Eᵀ·{xb}{(below ? $", D below = {Back(model, l, "E·" + (layer.Bias ? "W̃" : "W"))}{(HasActivation(model, l - 1) ? $" and E below = D ⊙ σ'(Z){(fused ? " on each finished tile" : "")}" : "")}" : "")}.");
@@ -116,6 +137,18 @@ public sealed partial class FishLegGenerator
                     w.Line($"{Span}<{T}> aDot{l} = {Slice("_aDot", model, l)};");
                     if (layer.Kind == LayerKind.MaxPool2d) w.Line($"Spatial.MaxPoolTangent<{T}>({TangentSlice(model, l - 1)}, {ArgmaxSlice(model, l)}, batch, __geometry{l}, aDot{l});");
                     else w.Line($"Spatial.AvgPool<{T}>({TangentSlice(model, l - 1)}, batch, __geometry{l}, aDot{l});");
+                    continue;
+                }
+                if (layer.Kind == LayerKind.LayerNorm)
+                {
+                    w.Line($"// Layer {l}: Ẋ̂ = J·Ȧ below, Ż = γ̇ ⊙ X̂ + β̇ + γ ⊙ Ẋ̂{(HasActivation(model, l) ? ", Ȧ = σ'(Z) ⊙ Ż" : "")}.");
+                    w.Line($"{Span}<{T}> zDot{l} = {Slice("_zDot", model, l)};");
+                    w.Line($"Normalization.TangentForward<{T}>({TangentOutput(model, l - 1)}, {Slice("_xhat", model, l)}, {Scales(l)}, {LayerWeights("parameters", layout, model, l)}, {LayerWeights("direction", layout, model, l)}, batch, {I(layer.Units)}, {Slice("_xhatDot", model, l)}, zDot{l});");
+                    if (HasActivation(model, l))
+                    {
+                        w.Line($"{Span}<{T}> aDot{l} = {Slice("_aDot", model, l)};");
+                        EmitDifferentiate(w, model, l, T, "_zDot", "_aDot");
+                    }
                     continue;
                 }
                 string units = I(layer.Units), columns = I(layer.Columns), inputs = I(layer.Inputs);
@@ -165,13 +198,22 @@ public sealed partial class FishLegGenerator
                     EmitDifferentiate(w, model, l - 1, T, "_eDot", "_eDot");
                     continue;
                 }
-                string units = I(layer.Units), columns = I(layer.Columns), inputs = I(layer.Inputs);
                 string primalE = HasActivation(model, l) ? Slice("_e", model, l) : Slice("_d", model, l);
+                if (layer.Kind == LayerKind.LayerNorm)
+                {
+                    w.Line($"// Layer {l}: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = [Σ Ė ⊙ X̂ [+ E ⊙ Ẋ̂], Σ Ė] per unit, Ḋ below = J·(γ ⊙ Ė [+ γ̇ ⊙ E]) [+ J̇·(γ ⊙ E)].");
+                    EmitCurvature(w, model, l, T);
+                    w.Line($"{Span}<{T}> eDot{l - 1} = {Slice("_eDot", model, l - 1)};");
+                    w.Line($"Normalization.TangentBackward<{T}>(eDot{l}, {primalE}, {Slice("_xhat", model, l)}, {Scales(l)}, {TangentSlice(model, l - 1)}, {Slice("_xhatDot", model, l)},");
+                    w.Line($"    {LayerWeights("parameters", layout, model, l)}, {LayerWeights("direction", layout, model, l)}, batch, {I(layer.Units)}, {LayerWeights("product", layout, model, l)}, eDot{l - 1}, hessian);");
+                    EmitDifferentiate(w, model, l - 1, T, "_eDot", "_eDot");
+                    continue;
+                }
+                string units = I(layer.Units), columns = I(layer.Columns), inputs = I(layer.Inputs);
                 string xb = layer.Bias ? $"[{X(layer)} | 1]" : X(layer), wb = layer.Bias ? "W̃" : "W";
                 bool fused = FusesBelow(model, l);
                 w.Line($"// Layer {l}: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·{xb}{(below ? $" [+ Eᵀ·{Dot(X(layer))}], Ḋ below = {Back(model, l, $"Ė·{wb} [+ E·Ṽ]")}" : "")}.");
-                if (HasCurvature(layer.Activation))
-                    w.Line($"if (hessian) Activations.{layer.Activation}Curvature<{T}>({Slice("_z", model, l)}, {Slice("_a", model, l)}, {Slice("_d", model, l)}, {Slice("_zDot", model, l)}, eDot{l});");
+                EmitCurvature(w, model, l, T);
                 w.Line($"{Span}<{T}> p{l} = {LayerWeights("product", layout, model, l)};");
                 w.Line($"Gemm.TN<{T}>({units}, {columns}, {Rows(layer)}, eDot{l}, {units}, {Operand(model, l, "_p", "_f", forward: false)}, {inputs}, p{l}, {columns}{Ones(layer, "B")});");
                 if (!below) continue;
@@ -231,6 +273,16 @@ public sealed partial class FishLegGenerator
                 w.Line($"Activations.{model.Layers[l - 1].Activation}Backward<{T}>({Slice("_z", model, l)}, {Slice("_a", model, l)}, {Slice(from, model, l)}, {Slice(to, model, l)});");
         }
 
+        /// <summary>The Hessian's term of layer <paramref name="l"/>'s activation curvature, D ⊙ σ''(Z) ⊙ Ż, added to Ė.</summary>
+        private static void EmitCurvature(SourceWriter w, ModelSpec model, int l, string T)
+        {
+            if (HasCurvature(model.Layers[l - 1].Activation))
+                w.Line($"if (hessian) Activations.{model.Layers[l - 1].Activation}Curvature<{T}>({Slice("_z", model, l)}, {Slice("_a", model, l)}, {Slice("_d", model, l)}, {Slice("_zDot", model, l)}, eDot{l});");
+        }
+
+        /// <summary>A layer normalization's r = 1/√(σ² + ε), one per example.</summary>
+        private static string Scales(int l) => WideSlice("_r", l, 1);
+
         /// <summary>The GEMM argument that makes op(A) or op(B) end in the bias's column of ones, for a layer with a bias.</summary>
         private static string Ones(LayerSpec layer, string operand) => layer.Bias ? $", ones: OnesColumn.{operand}" : "";
 
@@ -253,7 +305,7 @@ public sealed partial class FishLegGenerator
         private static string Slice(string field, ModelSpec model, int l) => WideSlice(field, l, model.Layers[l - 1].OutputSize);
 
         /// <summary>The batch rows of a per-layer workspace array of <paramref name="width"/> values per example.</summary>
-        private static string WideSlice(string field, int l, int width) => $"{field}{l}.AsSpan(0, batch * {I(width)})";
+        private static string WideSlice(string field, int l, int width) => $"{field}{l}.AsSpan(0, {(width == 1 ? "batch" : $"batch * {I(width)}")})";
 
         private static string ArgmaxSlice(ModelSpec model, int l) => Slice("_argmax", model, l);
 

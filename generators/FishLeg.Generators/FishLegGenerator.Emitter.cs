@@ -67,6 +67,7 @@ public sealed partial class FishLegGenerator
             LayerKind.Dense => $"{I(layer.Units)} {layer.Activation}{(layer.Bias ? "" : " (no bias)")}",
             LayerKind.Conv2d => $"conv {I(layer.Kernel)}×{I(layer.Kernel)}{(layer.Stride > 1 ? $" stride {I(layer.Stride)}" : "")}{(layer.Padding > 0 ? $" pad {I(layer.Padding)}" : "")} " +
                 $"{I(layer.Units)}×{I(layer.OutHeight)}×{I(layer.OutWidth)} {layer.Activation}{(layer.Bias ? "" : " (no bias)")}",
+            LayerKind.LayerNorm => $"layer norm{(layer.Epsilon != 1e-5 ? $" ε {Real(layer.Epsilon)}" : "")} {layer.Activation}",
             _ => $"{(layer.Kind == LayerKind.MaxPool2d ? "max" : "avg")} pool {I(layer.Kernel)}{(layer.Stride != layer.Kernel ? $" stride {I(layer.Stride)}" : "")} {I(layer.Units)}×{I(layer.OutHeight)}×{I(layer.OutWidth)}",
         };
 
@@ -76,15 +77,14 @@ public sealed partial class FishLegGenerator
             w.Line($"public const int InputCount = {I(model.Inputs)};");
             w.Line("/// <summary>Outputs per example: the last layer's units, read by the likelihood.</summary>");
             w.Line($"public const int OutputCount = {I(model.Outputs)};");
-            w.Line("/// <summary>Number of layers with parameters (dense and convolution layers).</summary>");
+            w.Line("/// <summary>Number of layers with parameters (dense, convolution and layer normalization).</summary>");
             w.Line($"public const int LayerCount = {I(model.Layers.Count(layer => layer.HasParameters))};");
-            w.Line("/// <summary>Number of trainable scalars: every layer's weight matrix, bias column included.</summary>");
+            w.Line("/// <summary>Number of trainable scalars: every layer's weight matrix, bias column included (a layer normalization's [γ, β] pairs).</summary>");
             w.Line($"public const int ParameterCount = {I(layout.ParameterCount)};");
             if (model.Likelihood == LikelihoodKind.Gaussian)
             {
-                string sigma = model.Sigma.ToString("R", CultureInfo.InvariantCulture) + "d";
                 w.Line("/// <summary>Standard deviation of the Gaussian likelihood.</summary>");
-                w.Line($"public const {layout.T} Sigma = {(layout.T == "float" ? "(float)" + sigma : sigma)};");
+                w.Line($"public const {layout.T} Sigma = {Constant(layout, model.Sigma)};");
             }
             w.Line();
             w.Open($"private static readonly global::FishLeg.ModelDescription __description = new({Literal(model.ClassName)}, InputCount, " +
@@ -93,8 +93,15 @@ public sealed partial class FishLegGenerator
             {
                 LayerSpec layer = model.Layers[l];
                 if (!layer.HasParameters) continue;
-                string convolution = layer.Kind == LayerKind.Conv2d ? $", global::FishLeg.LayerKind.Conv2d, {I(layer.Positions)}, {I(layer.Kernel)}" : "";
-                w.Line($"new({I(layer.Inputs)}, {I(layer.Units)}, global::FishLeg.Activation.{layer.Activation}, {Bool(layer.Bias)}, {I(layout.Offsets[l])}, global::FishLeg.QForm.{layer.QForm}{convolution}),");
+                string kind = layer.Kind switch
+                {
+                    LayerKind.Conv2d => $", global::FishLeg.LayerKind.Conv2d, {I(layer.Positions)}, {I(layer.Kernel)}",
+                    LayerKind.LayerNorm => ", global::FishLeg.LayerKind.LayerNorm",
+                    _ => "",
+                };
+                // A layer normalization is a unit's scale of its one normalized input and its shift: one input per unit.
+                int inputs = layer.Kind == LayerKind.LayerNorm ? 1 : layer.Inputs;
+                w.Line($"new({I(inputs)}, {I(layer.Units)}, global::FishLeg.Activation.{layer.Activation}, {Bool(layer.Bias)}, {I(layout.Offsets[l])}, global::FishLeg.QForm.{layer.QForm}{kind}),");
             }
             w.Close(");");
             w.Line();
@@ -191,7 +198,8 @@ public sealed partial class FishLegGenerator
                 string primal = Slice(HasActivation(model, l) ? "_e" : "_d", model, l);
                 w.Line($"case {I(index++)}:");
                 w.Line($"    delta = tangent ? {Slice("_eDot", model, l)} : {primal};");
-                if (l > 1 || layer.Kind == LayerKind.Conv2d) w.Line($"    input = {Operand(model, l, "_p", "_f", forward: false)};");
+                if (layer.Kind == LayerKind.LayerNorm) w.Line($"    input = {Slice("_xhat", model, l)};");
+                else if (l > 1 || layer.Kind == LayerKind.Conv2d) w.Line($"    input = {Operand(model, l, "_p", "_f", forward: false)};");
                 w.Line("    break;");
             }
             w.Line("default: throw new ArgumentOutOfRangeException(nameof(layer), layer, \"No such layer.\");");
@@ -237,6 +245,12 @@ public sealed partial class FishLegGenerator
                     yield return ($"_p{l}", layer.Positions * layer.Inputs, l);
                     if (HasParametersBelow(model, l)) yield return ($"_pDot{l}", layer.Positions * layer.Inputs, l);
                 }
+                if (layer.Kind == LayerKind.LayerNorm)
+                {
+                    yield return ($"_xhat{l}", size, l);
+                    yield return ($"_r{l}", 1, l);
+                    yield return ($"_xhatDot{l}", size, l);
+                }
                 if (Flattens(model, l))
                 {
                     yield return ($"_f{l}", layer.Inputs, l);
@@ -253,6 +267,11 @@ public sealed partial class FishLegGenerator
         }
 
         private static string I(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+        private static string Real(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+        /// <summary>A double as a constant of the model's element type.</summary>
+        private static string Constant(Layout layout, double value) => (layout.T == "float" ? "(float)" : "") + Real(value) + "d";
 
         /// <summary>
         /// A name as a C# identifier. Keywords need their '@'; contextual keywords and all-lowercase names get it too, since

@@ -23,6 +23,7 @@ public sealed partial class FishLegGenerator
             "FishLeg.Conv2dAttribute" => LayerKind.Conv2d,
             "FishLeg.MaxPool2dAttribute" => LayerKind.MaxPool2d,
             "FishLeg.AvgPool2dAttribute" => LayerKind.AvgPool2d,
+            "FishLeg.LayerNormAttribute" => LayerKind.LayerNorm,
             _ => null,
         };
 
@@ -103,6 +104,7 @@ public sealed partial class FishLegGenerator
             // The feature map the next layer reads; null once a geometry error makes the rest unknowable.
             (int Channels, int Height, int Width)? map = shape.All(size => size > 0) ? (shape[0], shape[1], shape[2]) : null;
             bool dense = false; // a dense layer has run: its output is a vector, which no spatial layer takes
+            LayerKind? previous = null; // the layer before this one, as declared
             var declared = type.GetAttributes()
                 .Where(a => LayerAttributeKind(a) is not null)
                 .Select(a => (Data: a, Syntax: a.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax))
@@ -112,6 +114,8 @@ public sealed partial class FishLegGenerator
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 LayerKind kind = LayerAttributeKind(data)!.Value;
+                LayerKind? below = previous;
+                previous = kind;
                 string attribute = kind == LayerKind.Dense ? "Dense" : kind.ToString();
                 if (syntax is null || syntax.SyntaxTree != node.SyntaxTree || !node.AttributeLists.Any(list => list.Span.Contains(syntax.Span)))
                 {
@@ -119,7 +123,7 @@ public sealed partial class FishLegGenerator
                         $"[{attribute}] layers must be on the same declaration as [FishLegModel], so that their order is the source order");
                     continue;
                 }
-                int expected = kind switch { LayerKind.Dense => 2, LayerKind.Conv2d => 4, _ => 1 };
+                int expected = kind switch { LayerKind.Dense => 2, LayerKind.Conv2d => 4, _ => 1 }; // pooling: size; LayerNorm: activation
                 if (data.ConstructorArguments.Length != expected || data.ConstructorArguments.Any(a => a.Kind == TypedConstantKind.Error))
                     return Result(null, diagnostics);
                 int index = layers.Count + 1;
@@ -135,9 +139,9 @@ public sealed partial class FishLegGenerator
                 }
 
                 ActivationKind activation = ActivationKind.Identity;
-                if (kind is LayerKind.Dense or LayerKind.Conv2d)
+                if (kind is LayerKind.Dense or LayerKind.Conv2d or LayerKind.LayerNorm)
                 {
-                    int activationPosition = kind == LayerKind.Dense ? 1 : 3;
+                    int activationPosition = kind switch { LayerKind.Dense => 1, LayerKind.Conv2d => 3, _ => 0 };
                     int value = data.ConstructorArguments[activationPosition].Value is int act ? act : -1;
                     if (Enum.IsDefined(typeof(ActivationKind), value)) activation = (ActivationKind)value;
                     else Report(DiagnosticDescriptors.UnknownEnumValue, ArgumentLocation(syntax, "activation", activationPosition), $"Activation of {what}", name, Format(value), "Activation");
@@ -152,6 +156,28 @@ public sealed partial class FishLegGenerator
                         if (Enum.IsDefined(typeof(QFormKind), q)) qForm = (QFormKind)q;
                         else Report(DiagnosticDescriptors.UnknownEnumValue, ArgumentLocation(syntax, "QForm", -1), $"QForm of {what}", name, Format(q), "QForm");
                     }
+                }
+
+                if (kind == LayerKind.LayerNorm)
+                {
+                    bool fits = below == LayerKind.Dense;
+                    if (!fits)
+                        Report(DiagnosticDescriptors.LayerOrder, syntax.GetLocation(), $"Layer {index} ([LayerNorm])", name,
+                            $"{(below is null ? "comes first" : $"follows a [{below}] layer")}; it normalizes the features of a dense layer: put it right after a [Dense] layer");
+                    double epsilon = data.NamedArguments.FirstOrDefault(n => n.Key == "Epsilon").Value.Value is double e ? e : 1e-5;
+                    bool single = precision == PrecisionKind.Single;
+                    // ε is added to the variance in the element type: a subnormal or zero ε leaves a constant row dividing by zero.
+                    double least = single ? 1.1754943508222875e-38 : 2.2250738585072014e-308, most = single ? 3.4028234663852886e38 : double.MaxValue;
+                    if (!(epsilon >= least && epsilon <= most))
+                    {
+                        Report(DiagnosticDescriptors.EpsilonOutOfRange, ArgumentLocation(syntax, "Epsilon", -1), $"Epsilon of {what}", name,
+                            epsilon.ToString("R", CultureInfo.InvariantCulture), single ? "float" : "double",
+                            least.ToString("G3", CultureInfo.InvariantCulture), most.ToString("G3", CultureInfo.InvariantCulture));
+                        fits = false;
+                    }
+                    if (fits && map is { } features)
+                        layers.Add(new LayerSpec(kind, features.Channels, 1, 1, features.Channels, 1, 1, 0, 1, 0, activation, true, QFormKind.Diagonal, epsilon));
+                    continue;
                 }
 
                 if (kind == LayerKind.Dense)
@@ -218,9 +244,9 @@ public sealed partial class FishLegGenerator
             Location modelLocation = modelSyntax?.GetLocation() ?? identifier;
             if (declared.Count == 0)
                 Report(DiagnosticDescriptors.NoLayers, modelLocation, name);
-            else if (!dense)
+            else if (previous != LayerKind.Dense)
                 Report(DiagnosticDescriptors.LayerOrder, declared[declared.Count - 1].Syntax?.GetLocation(), "The last layer", name,
-                    "is a convolution or pooling layer; end the model with a [Dense] layer, which the likelihood reads");
+                    $"is {(previous == LayerKind.LayerNorm ? "a layer normalization" : "a convolution or pooling layer")}; end the model with a [Dense] layer, which the likelihood reads");
             else if (likelihoodKnown && (LikelihoodKind)likelihoodValue == LikelihoodKind.Categorical && map is { Channels: > 0 and < 2 })
                 Report(DiagnosticDescriptors.LikelihoodDoesNotFitOutput, likelihoodLocation, "Categorical", name, "at least 2 classes", Format(map.Value.Channels));
 

@@ -38,7 +38,7 @@ public class DiagnosticTests
         string readme = File.ReadAllText(Path.Combine(root, "README.md"));
         var descriptors = typeof(DiagnosticDescriptors).GetFields(BindingFlags.Public | BindingFlags.Static)
             .Select(f => f.GetValue(null)).OfType<DiagnosticDescriptor>().ToList();
-        Assert.Equal(11, descriptors.Count);
+        Assert.Equal(12, descriptors.Count);
         foreach (DiagnosticDescriptor descriptor in descriptors)
         {
             Assert.Equal($"{DiagnosticDescriptors.HelpPage}#{descriptor.Id.ToLowerInvariant()}", descriptor.HelpLinkUri);
@@ -238,6 +238,43 @@ public class DiagnosticTests
         [MaxPool2d(2)]
         public partial class Net;
         """, "FLG0010", "MaxPool2d(2)", "The last layer of model 'Net' is a convolution or pooling layer");
+
+    [Theory]
+    [InlineData("[LayerNorm]\n[Dense(4)]", "LayerNorm", "Layer 1 ([LayerNorm]) of model 'Net' comes first; it normalizes the features of a dense layer")]
+    [InlineData("[Dense(4)]\n[LayerNorm]\n[LayerNorm(Activation.Tanh)]\n[Dense(2)]", "LayerNorm(Activation.Tanh)", "follows a [LayerNorm] layer")]
+    [InlineData("[Dense(4)]\n[LayerNorm]", "LayerNorm", "The last layer of model 'Net' is a layer normalization; end the model with a [Dense] layer")]
+    public void FLG0010_LayerNormOutOfPlace(string layers, string flagged, string messagePart) => AssertSingle($$"""
+        using FishLeg;
+        [FishLegModel(4, Likelihood.Gaussian)]
+        {{layers}}
+        public partial class Net;
+        """, "FLG0010", flagged, messagePart);
+
+    [Fact]
+    public void FLG0010_LayerNormAfterAConvolution() => AssertSingle("""
+        using FishLeg;
+        [FishLegModel(1, 8, 8, Likelihood.Gaussian)]
+        [Conv2d(4, kernel: 3)]
+        [LayerNorm]
+        [Dense(2)]
+        public partial class Net;
+        """, "FLG0010", "LayerNorm", "Layer 2 ([LayerNorm]) of model 'Net' follows a [Conv2d] layer");
+
+    [Theory]
+    [InlineData("0", "Single", "Epsilon = 0", "is 0; it is added to a variance in float, so it must be a normal float number, from 1.18E-38 to 3.4E+38")]
+    [InlineData("-1e-5", "Single", "Epsilon = -1e-5", "is -1E-05")]
+    [InlineData("double.NaN", "Double", "Epsilon = double.NaN", "is NaN; it is added to a variance in double")]
+    [InlineData("double.PositiveInfinity", "Double", "Epsilon = double.PositiveInfinity", "is Infinity")]
+    [InlineData("1e-40", "Single", "Epsilon = 1e-40", "a normal float number")]
+    [InlineData("1e39", "Single", "Epsilon = 1e39", "from 1.18E-38 to 3.4E+38")]
+    public void FLG0012_EpsilonOutOfRange(string epsilon, string precision, string flagged, string messagePart) => AssertSingle($$"""
+        using FishLeg;
+        [FishLegModel(4, Likelihood.Gaussian, Precision = Precision.{{precision}})]
+        [Dense(3)]
+        [LayerNorm(Epsilon = {{epsilon}})]
+        [Dense(2)]
+        public partial class Net;
+        """, "FLG0012", flagged, messagePart);
 
     [Theory]
     [InlineData("[Conv2d(4, kernel: 8, padding: 1)]", "kernel: 8", "the 8×8 window is larger than its padded input (its input is 1×5×6, 7×8 padded)")]

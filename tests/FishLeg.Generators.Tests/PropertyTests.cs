@@ -15,9 +15,9 @@ namespace FishLeg.Generators.Tests;
 /// </summary>
 public class PropertyTests
 {
-    /// <summary>One layer as written in source: [Dense], or a convolution or pooling layer (<paramref name="Kind"/>).</summary>
+    /// <summary>One layer as written in source: [Dense], a convolution, pooling or layer normalization (<paramref name="Kind"/>).</summary>
     public sealed record Layer(string Units, string Activation, string? Bias, string? QForm, string Kind = "Dense",
-        string Kernel = "1", string Padding = "0", string? Stride = null)
+        string Kernel = "1", string Padding = "0", string? Stride = null, string? Epsilon = null)
     {
         public override string ToString()
         {
@@ -25,8 +25,10 @@ public class PropertyTests
             {
                 "Dense" => new List<string> { Units, Activation },
                 "Conv2d" => [Units, Kernel, Padding, Activation],
+                "LayerNorm" => [Activation],
                 _ => [Kernel],
             };
+            if (Epsilon is not null) arguments.Add($"Epsilon = {Epsilon}");
             if (Stride is not null) arguments.Add($"Stride = {Stride}");
             if (Kind is "Dense" or "Conv2d")
             {
@@ -128,7 +130,20 @@ public class PropertyTests
         from qForm in Sometimes(QForm, 20)
         select new Layer(channels, activation, bias, qForm, kind, kernel, padding, stride);
 
+    private static readonly Gen<Layer> LayerNormGen = Gen.Select(Activation,
+        Sometimes(Gen.OneOf("1e-5", "0.5", "0", "-1", "1e-40", "1e300", "double.NaN", "double.PositiveInfinity", "float.Epsilon"), 40),
+        (activation, epsilon) => new Layer("0", activation, null, null, "LayerNorm", Epsilon: epsilon));
+
+    /// <summary>Dense layers, each followed by a layer normalization now and then.</summary>
+    private static readonly Gen<Layer[]> NormalizedDense =
+        Gen.Select(LayerGen, Gen.Int[0, 2], LayerNormGen, (dense, roll, norm) => roll == 0 ? new[] { dense, norm } : [dense])
+            .Array[1, 4].Select(groups => groups.SelectMany(group => group).ToArray());
+
     private static readonly Gen<Layer[]> Layers = Gen.Frequency(
+        // Layer normalizations, mostly right after a dense layer, sometimes anywhere.
+        (4, Gen.Select(NormalizedDense, LayerGen, (layers, last) => layers.Append(last).ToArray())),
+        (1, Gen.Select(LayerGen.Array[0, 3], LayerNormGen, Gen.Int[0, 3], (dense, norm, at) => (Layer[])[.. dense[..Math.Min(at, dense.Length)], norm, .. dense[Math.Min(at, dense.Length)..]])),
+        (1, Gen.Select(SpatialLayerGen.Array[1, 3], LayerNormGen, NormalizedDense, (spatial, norm, dense) => spatial.Append(norm).Concat(dense).ToArray())),
         (12, LayerGen.Array[1, 4]),
         (2, LayerGen.Array[0, 12]),
         // Convolutions and pooling, mostly before the dense layers, sometimes anywhere.

@@ -83,4 +83,24 @@ public class SnapshotTests
         Assert.Empty(errors);
         Snapshot.Verify(run);
     }
+
+    [Fact]
+    public void LayerNormClassifier()
+    {
+        var (run, errors) = GeneratorHarness.Run("""
+            using FishLeg;
+
+            namespace Samples;
+
+            [FishLegModel(784, Likelihood.Categorical)]
+            [Dense(256)]
+            [LayerNorm(Activation.GeluTanh)]
+            [Dense(64, Activation.Relu)]
+            [LayerNorm(Epsilon = 1e-3)]
+            [Dense(10)]
+            public partial class LayerNormClassifier;
+            """);
+        Assert.Empty(errors);
+        Snapshot.Verify(run);
+    }
 }

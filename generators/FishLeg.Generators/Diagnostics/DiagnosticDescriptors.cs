@@ -16,7 +16,7 @@ internal static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor NoLayers = Create(
         "FLG0002", "A [FishLegModel] class needs at least one layer",
-        "Model '{0}' declares no layers; add one [Dense(units)] (or [Conv2d], [MaxPool2d], [AvgPool2d]) attribute per layer, in order from input to output");
+        "Model '{0}' declares no layers; add one [Dense(units)] (or [Conv2d], [MaxPool2d], [AvgPool2d], [LayerNorm]) attribute per layer, in order from input to output");
 
     public static readonly DiagnosticDescriptor SizeMustBePositive = Create(
         "FLG0003", "Input and layer sizes must be positive",
@@ -53,6 +53,10 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor WindowDoesNotFit = Create(
         "FLG0011", "A convolution or pooling window does not fit its input",
         "{0} of model '{1}': {2}");
+
+    public static readonly DiagnosticDescriptor EpsilonOutOfRange = Create(
+        "FLG0012", "A layer normalization's ε must be positive and finite in the model's element type",
+        "{0} of model '{1}' is {2}; it is added to a variance in {3}, so it must be a normal {3} number, from {4} to {5}");
 
     private static DiagnosticDescriptor Create(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: $"{HelpPage}#{id.ToLowerInvariant()}");

@@ -12,22 +12,27 @@ internal enum PrecisionKind { Single = 0, Double = 1 }
 /// <summary>Mirror of <c>FishLeg.QForm</c>: same names, same values.</summary>
 internal enum QFormKind { KroneckerTriangular = 0, KroneckerFull = 1, Diagonal = 2, OfficialRescaled = 3, KroneckerRescaled = 4, KroneckerSum = 5 }
 
-/// <summary>What a layer does: an affine map (dense or convolution) with its parameters, or a parameter-free pooling.</summary>
-internal enum LayerKind { Dense, Conv2d, MaxPool2d, AvgPool2d }
+/// <summary>
+/// What a layer does: an affine map (dense or convolution) with its parameters, a parameter-free pooling, or a layer
+/// normalization of a dense layer's features with its per-unit scale and shift.
+/// </summary>
+internal enum LayerKind { Dense, Conv2d, MaxPool2d, AvgPool2d, LayerNorm }
 
 /// <summary>
 /// One layer and the feature maps around it. Its input is <see cref="InChannels"/>×<see cref="InHeight"/>×<see cref="InWidth"/>
 /// (a dense layer's output is <see cref="Units"/>×1×1). A dense layer or convolution has <c>Units × (Inputs + bias)</c>
 /// weights, bias in the last column, and its FishLeg Q form; for a convolution <see cref="Inputs"/> is the patch width
 /// and the weight matrix applies at each of <see cref="Positions"/> output positions. Pooling windows are <see cref="Kernel"/> wide.
+/// A layer normalization keeps its input's <see cref="Units"/> features, normalized with <see cref="Epsilon"/>, and has
+/// a scale and a shift per unit: an n×2 matrix [γ | β], as if each unit were a dense unit of one input and a bias.
 /// </summary>
 internal sealed record LayerSpec(
     LayerKind Kind, int InChannels, int InHeight, int InWidth, int Units, int OutHeight, int OutWidth,
-    int Kernel, int Stride, int Padding, ActivationKind Activation, bool Bias, QFormKind QForm)
+    int Kernel, int Stride, int Padding, ActivationKind Activation, bool Bias, QFormKind QForm, double Epsilon = 0)
 {
-    public bool HasParameters => Kind is LayerKind.Dense or LayerKind.Conv2d;
+    public bool HasParameters => Kind is LayerKind.Dense or LayerKind.Conv2d or LayerKind.LayerNorm;
 
-    public bool IsSpatial => Kind != LayerKind.Dense;
+    public bool IsSpatial => Kind is LayerKind.Conv2d or LayerKind.MaxPool2d or LayerKind.AvgPool2d;
 
     /// <summary>Weight columns before the bias: the flattened input (dense) or one patch (convolution).</summary>
     public int Inputs => Kind == LayerKind.Conv2d ? InChannels * Kernel * Kernel : InChannels * InHeight * InWidth;
@@ -43,7 +48,7 @@ internal sealed record LayerSpec(
     public int OutputSize => Units * OutHeight * OutWidth;
 
     // In 64 bits: the parser checks the count against the array limit before anything uses Columns.
-    public long ParameterCount => HasParameters ? (long)Units * ((long)Inputs + (Bias ? 1 : 0)) : 0;
+    public long ParameterCount => Kind == LayerKind.LayerNorm ? 2L * Units : HasParameters ? (long)Units * ((long)Inputs + (Bias ? 1 : 0)) : 0;
 }
 
 /// <summary>

@@ -65,4 +65,9 @@ public enum LayerKind
     Dense = 0,
     /// <summary>At every output position of a 2-D convolution, on the patch under the kernel.</summary>
     Conv2d = 1,
+    /// <summary>
+    /// Unit by unit on the normalized features of the layer below: row j is [γⱼ, βⱼ], unit j's scale of its one input
+    /// x̂ⱼ and its shift.
+    /// </summary>
+    LayerNorm = 2,
 }

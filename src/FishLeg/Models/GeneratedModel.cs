@@ -82,7 +82,11 @@ public abstract class GeneratedModel<T, THead> : IFishLegModel<T>
         {
             var random = new SeededRandom(seed);
             foreach (LayerDescription layer in _description.Layers)
-                WeightInitialization.Uniform<T>(_parameters.AsSpan(layer.Offset, layer.ParameterCount), layer.Inputs, ref random);
+            {
+                Span<T> block = _parameters.AsSpan(layer.Offset, layer.ParameterCount);
+                if (layer.Kind == LayerKind.LayerNorm) WeightInitialization.ScaleAndShift(block); // γ = 1, β = 0, as PyTorch
+                else WeightInitialization.Uniform(block, layer.Inputs, ref random);
+            }
         }
         finally { _guard.Exit(); }
     }

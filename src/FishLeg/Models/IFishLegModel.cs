@@ -30,7 +30,8 @@ public interface IFishLegModel<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>
     /// Re-draws every parameter from <paramref name="seed"/>: weights and bias of a layer with fan-in n uniform in
-    /// [−1/√n, 1/√n], as PyTorch's <c>nn.Linear</c> does by default.
+    /// [−1/√n, 1/√n], as PyTorch's <c>nn.Linear</c> and <c>nn.Conv2d</c> do by default; a layer normalization's scale 1
+    /// and shift 0, as <c>nn.LayerNorm</c>.
     /// </summary>
     void InitializeParameters(ulong seed);
 

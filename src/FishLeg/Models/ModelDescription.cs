@@ -42,7 +42,7 @@ public sealed class ModelDescription
     /// <summary>Element type.</summary>
     public Precision Precision { get; }
 
-    /// <summary>The layers with parameters (dense and convolution layers), from input to output; pooling layers have none.</summary>
+    /// <summary>The layers with parameters (dense, convolution and layer normalization), from input to output; pooling layers have none.</summary>
     public IReadOnlyList<LayerDescription> Layers { get; }
 
     /// <summary>Total number of trainable scalars.</summary>
@@ -54,7 +54,10 @@ public sealed class ModelDescription
 /// <see cref="Offset"/> in the parameter array, whose last column is the bias when <see cref="HasBias"/>. A dense layer
 /// applies it once per example; a convolution (<see cref="LayerKind.Conv2d"/>) at each of <see cref="Positions"/> output
 /// positions, to a patch of <see cref="Inputs"/> values ordered (kernel row, kernel column, input channel); checkpoints
-/// store its weight in PyTorch's [outputs, input channels, kernel, kernel] order.
+/// store its weight in PyTorch's [outputs, input channels, kernel, kernel] order. A layer normalization
+/// (<see cref="LayerKind.LayerNorm"/>) has <see cref="Outputs"/> rows [γⱼ, βⱼ]: unit j scales its own normalized input
+/// x̂ⱼ (<see cref="Inputs"/> is 1) and adds its shift, so its factors are the K × n deltas and the K × n normalized
+/// features, column j of both belonging to unit j.
 /// </summary>
 /// <param name="Inputs">Input features (for a convolution, values per patch).</param>
 /// <param name="Outputs">Output units (for a convolution, output channels).</param>
@@ -62,7 +65,7 @@ public sealed class ModelDescription
 /// <param name="HasBias">Whether the last column is a bias.</param>
 /// <param name="Offset">Index of the first weight in the flat parameter array.</param>
 /// <param name="QForm">The layer's declared FishLeg Q form.</param>
-/// <param name="Kind">Dense or convolution.</param>
+/// <param name="Kind">Dense, convolution or layer normalization.</param>
 /// <param name="Positions">
 /// Output positions per example: the rows each example adds to the layer's gradient factors (1 for a dense layer).
 /// </param>

@@ -4,7 +4,7 @@ using System.Numerics;
 
 namespace FishLeg;
 
-/// <summary>A dense layer's initial weights and bias, as PyTorch's <c>nn.Linear</c> draws them.</summary>
+/// <summary>A layer's initial parameters, as PyTorch's <c>nn.Linear</c>, <c>nn.Conv2d</c> and <c>nn.LayerNorm</c> set them.</summary>
 /// <remarks>For use by generated code.</remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class WeightInitialization
@@ -14,5 +14,11 @@ public static class WeightInitialization
     {
         double bound = 1.0 / Math.Sqrt(fanIn);
         for (int i = 0; i < weights.Length; i++) weights[i] = T.CreateChecked((2.0 * random.NextDouble() - 1.0) * bound);
+    }
+
+    /// <summary>A layer normalization's [γⱼ, βⱼ] pairs: scale 1, shift 0.</summary>
+    public static void ScaleAndShift<T>(Span<T> pairs) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < pairs.Length; i++) pairs[i] = i % 2 == 0 ? T.One : T.Zero;
     }
 }

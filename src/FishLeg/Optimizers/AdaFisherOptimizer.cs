@@ -14,7 +14,8 @@ namespace FishLeg.Optimizers;
 /// bias column) and S = column means of E² (E the output gradients of the mean loss, as the code's backward hook sees
 /// them), each min-max normalized and folded into a running average at steps 0, TCov, 2·TCov, … (or, as the paper
 /// describes it, averaged raw and normalized where used); then an Adam-like step θ ← θ − (η/(1 − βᵗ))·m / F̃ with
-/// F̃[o, i] = S_o·H_i + λ. Every buffer is allocated here, once.
+/// F̃[o, i] = S_o·H_i + λ. A layer normalization is n units of one input x̂ⱼ and a shift: H holds each unit's mean x̂ⱼ²
+/// and the shift's 1, and unit j's row is [S_j·H_j, S_j·H_shift] (docs/math.md §10). Every buffer is allocated here, once.
 /// </summary>
 /// <remarks>Call <see cref="Step"/> after <see cref="IFishLegModel{T}.LossAndGradient"/>: the factors come from that pass.</remarks>
 public sealed class AdaFisherOptimizer<T> : IOptimizerState<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -39,17 +40,20 @@ public sealed class AdaFisherOptimizer<T> : IOptimizerState<T> where T : unmanag
         for (int l = 0; l < layers.Count; l++)
         {
             (_hOffsets[l], _sOffsets[l]) = (h, s);
-            h += layers[l].Columns;
+            h += InputDiagonalLength(layers[l]);
             s += layers[l].Outputs;
         }
         _h = new T[h];
         _s = new T[s];
         _momentum = new T[model.Description.ParameterCount];
-        int widest = layers.Max(layer => Math.Max(layer.Columns, layer.Outputs));
+        int widest = layers.Max(layer => Math.Max(InputDiagonalLength(layer), layer.Outputs));
         _denominator = new T[widest];
         _fresh = new T[widest];
         _normalized = new T[Options.Averaging == AdaFisherAveraging.Paper ? widest : 0];
     }
+
+    /// <summary>Values of a layer's H: its columns, or a layer normalization's n features and its shift.</summary>
+    private static int InputDiagonalLength(LayerDescription layer) => layer.Kind == LayerKind.LayerNorm ? layer.Outputs + 1 : layer.Columns;
 
     /// <summary>The hyper-parameters.</summary>
     public AdaFisherOptions Options { get; }
@@ -58,13 +62,13 @@ public sealed class AdaFisherOptimizer<T> : IOptimizerState<T> where T : unmanag
     public long StepCount { get; private set; }
 
     /// <summary>
-    /// Layer <paramref name="layer"/>'s running diagonals H (n_i values, bias last) and S (n_o values); with the paper's
-    /// averaging, before their normalization.
+    /// Layer <paramref name="layer"/>'s running diagonals H (n_i values, bias last; a layer normalization's n features and
+    /// its shift) and S (n_o values); with the paper's averaging, before their normalization.
     /// </summary>
     public (ReadOnlyMemory<T> H, ReadOnlyMemory<T> S) Diagonals(int layer)
     {
         LayerDescription d = _model.Description.Layers[layer];
-        return (_h.AsMemory(_hOffsets[layer], d.Columns), _s.AsMemory(_sOffsets[layer], d.Outputs));
+        return (_h.AsMemory(_hOffsets[layer], InputDiagonalLength(d)), _s.AsMemory(_sOffsets[layer], d.Outputs));
     }
 
     /// <summary>One AdaFisher step on the gradient (and its factors) in the model.</summary>
@@ -97,13 +101,14 @@ public sealed class AdaFisherOptimizer<T> : IOptimizerState<T> where T : unmanag
         for (int l = 0; l < layers.Count; l++)
         {
             LayerDescription layer = layers[l];
-            int o = layer.Outputs, i = layer.Columns;
-            ReadOnlySpan<T> h = _h.AsSpan(_hOffsets[l], i), s = _s.AsSpan(_sOffsets[l], o);
+            int o = layer.Outputs, i = layer.Columns, hLength = InputDiagonalLength(layer);
+            bool perUnit = layer.Kind == LayerKind.LayerNorm;
+            ReadOnlySpan<T> h = _h.AsSpan(_hOffsets[l], hLength), s = _s.AsSpan(_sOffsets[l], o);
             // The paper's form normalizes the averages here: H′ = minmax(H) and S′_o = (S_o − min S)/(max S − min S + 1e-12).
             T sMin = T.Zero, sScale = T.One;
             if (Options.Averaging == AdaFisherAveraging.Paper)
             {
-                h = MinMax(h, _normalized.AsSpan(0, i));
+                h = MinMax(h, _normalized.AsSpan(0, hLength));
                 sMin = TensorPrimitives.Min(s);
                 sScale = T.One / (TensorPrimitives.Max(s) - sMin + Epsilon);
             }
@@ -121,8 +126,10 @@ public sealed class AdaFisherOptimizer<T> : IOptimizerState<T> where T : unmanag
                     if (Options.DecoupledWeightDecay) TensorPrimitives.MultiplyAdd(w, -decoupled, w, w);
                     else TensorPrimitives.MultiplyAdd(w, decay * oneMinusBeta, m, m);
                 }
-                // F̃ row = S_o·H + λ; θ ← θ − (η/(1 − βᵗ))·m/F̃.
-                TensorPrimitives.Multiply(h, (s[row] - sMin) * sScale, denominator);
+                // F̃ row = S_o·H + λ (a layer normalization's unit: S_j·[H_j, H_shift]); θ ← θ − (η/(1 − βᵗ))·m/F̃.
+                T sRow = (s[row] - sMin) * sScale;
+                if (perUnit) (denominator[0], denominator[1]) = (h[row] * sRow, h[o] * sRow);
+                else TensorPrimitives.Multiply(h, sRow, denominator);
                 TensorPrimitives.Add(denominator, damping, denominator);
                 TensorPrimitives.Divide(m, denominator, denominator);
                 TensorPrimitives.MultiplyAdd(denominator, -stepSize, w, w);
@@ -140,7 +147,9 @@ public sealed class AdaFisherOptimizer<T> : IOptimizerState<T> where T : unmanag
         _model.GradientFactors(index, out ReadOnlySpan<T> delta, out ReadOnlySpan<T> input);
         // One row per example and output position: H averages over all of them, S over the examples (summing the
         // positions, as K-FAC's G does for a convolution).
-        int examples = _model.GradientBatchSize, rows = examples * layer.Positions, inputs = layer.Inputs, o = layer.Outputs, i = layer.Columns;
+        // A layer normalization's input rows are its n normalized features, one per unit.
+        int inputs = layer.Kind == LayerKind.LayerNorm ? layer.Outputs : layer.Inputs, i = InputDiagonalLength(layer);
+        int examples = _model.GradientBatchSize, rows = examples * layer.Positions, o = layer.Outputs;
         Span<T> h = _h.AsSpan(_hOffsets[index], i), s = _s.AsSpan(_sOffsets[index], o);
         if (StepCount == 0 && Options.Averaging == AdaFisherAveraging.Code)
         {

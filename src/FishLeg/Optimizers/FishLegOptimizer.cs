@@ -43,7 +43,8 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
         Options.ValidateFor<T>();
         _model = model;
         var layers = model.Description.Layers;
-        _forms = layers.Select(layer => Options.QForm ?? layer.QForm).ToArray();
+        // A layer normalization's unit-by-unit scale and shift have no Kronecker structure: diagonal, whatever is asked.
+        _forms = layers.Select(layer => layer.Kind == LayerKind.LayerNorm ? QForm.Diagonal : Options.QForm ?? layer.QForm).ToArray();
         RequireQFits(layers);
         int count = model.Description.ParameterCount;
         _coupledWeightDecay = Options.WeightDecay != 0 && Options.WeightDecayMode == WeightDecayMode.Coupled;

@@ -145,7 +145,8 @@ public sealed record FishLegOptions
 
     /// <summary>
     /// When set, the parameterization of every layer's block of Q; when null (the default), each layer's form as the
-    /// model declares it (<see cref="FishLegModelAttribute.QForm"/>, <see cref="DenseAttribute.QForm"/>).
+    /// model declares it (<see cref="FishLegModelAttribute.QForm"/>, <see cref="DenseAttribute.QForm"/>). A layer
+    /// normalization's scale and shift always take <see cref="FishLeg.QForm.Diagonal"/>, as in the official code.
     /// </summary>
     public QForm? QForm { get; init; }
 

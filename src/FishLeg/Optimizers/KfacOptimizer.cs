@@ -14,7 +14,8 @@ namespace FishLeg.Optimizers;
 /// from the model for the true Fisher); at steps 0, I, 2I, … their damped inverses (or eigendecompositions) are
 /// recomputed; then each layer's gradient is preconditioned, P = G_d⁻¹·∇W·A_d⁻¹, scaled by the KL clip ν, and SGD with
 /// momentum and weight decay applies it; with adaptive damping, γ follows the Levenberg–Marquardt rule (docs/math.md §7).
-/// Every buffer is allocated here, once.
+/// A layer normalization is n units of one input x̂ⱼ and a shift: each has its own 2×2 A and scalar G, inverted together
+/// at the inverse update (docs/math.md §10). Every buffer is allocated here, once.
 /// </summary>
 /// <remarks>
 /// Call <see cref="Step(ReadOnlySpan{T})"/> after <see cref="IFishLegModel{T}.LossAndGradient"/>, with the same batch's
@@ -47,6 +48,9 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
     {
         public int Columns => Description.Columns;
         public int Outputs => Description.Outputs;
+
+        /// <summary>Unit by unit (a layer normalization): A is n pairs [mean x̂ⱼ², mean x̂ⱼ], G n values; the inverses n 2×2 blocks (3 values each).</summary>
+        public bool PerUnit => Description.Kind == LayerKind.LayerNorm;
     }
 
     /// <summary>Creates the optimizer for <paramref name="model"/>.</summary>
@@ -62,6 +66,12 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
         foreach (LayerDescription layer in model.Description.Layers)
         {
             int o = layer.Outputs, i = layer.Columns;
+            if (layer.Kind == LayerKind.LayerNorm)
+            {
+                layers.Add(new KfacLayer(layer, offset, offset + 2 * o, values, values, false, [], []));
+                offset = checked(offset + 3 * o);
+                continue;
+            }
             // M_Gᵀ·∇W·M_A from the gradient's factors costs K·(n_o² + n_i² + n_o·n_i) against n_o·n_i·(n_o + n_i) dense,
             // with K rows per example and output position.
             long rows = (long)batch * layer.Positions;
@@ -76,7 +86,7 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
         _factors = new T[offset];
         _inverses = new T[offset];
         _eigenvalues = new T[eigen ? values : 0];
-        int[] orders = [.. _layers.SelectMany(l => new[] { l.Columns, l.Outputs }).Distinct()];
+        int[] orders = [.. _layers.Where(l => !l.PerUnit).SelectMany(l => new[] { l.Columns, l.Outputs }).Distinct()];
         _inverters = eigen ? [] : orders.ToDictionary(n => n, n => new SymmetricInverse<T>(n));
         _eigensolvers = eigen ? orders.ToDictionary(n => n, n => new SymmetricEigen<T>(n)) : [];
         int count = model.Description.ParameterCount;
@@ -84,8 +94,8 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
         _preconditioned = new T[count];
         _momentum = new T[count];
         _sampledTargets = new T[BatchShape.BufferLength(batch, model.Description.Outputs)];
-        int widest = _layers.Max(l => Math.Max(l.Columns, l.Outputs));
-        _newFactor = new T[widest * widest];
+        int widest = _layers.Where(l => !l.PerUnit).Max(l => Math.Max(l.Columns, l.Outputs));
+        _newFactor = new T[_layers.Max(l => l.PerUnit ? 3 * l.Outputs : widest * widest)];
         _damped = new T[widest * widest];
         _left = new T[_layers.Max(l => l.LowRank ? batch * l.Description.Positions * l.Outputs : l.Outputs * l.Columns)];
         _right = new T[_layers.Max(l => l.LowRank ? batch * l.Description.Positions * l.Columns : 0)];
@@ -132,10 +142,14 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
     /// <summary>How many layers precondition their gradient from its factors, in O(K·N²) instead of O(N³).</summary>
     public int LowRankLayerCount => _layers.Count(l => l.LowRank);
 
-    /// <summary>Layer <paramref name="layer"/>'s running factors A (n_i × n_i, bias last) and G (n_o × n_o).</summary>
+    /// <summary>
+    /// Layer <paramref name="layer"/>'s running factors A (n_i × n_i, bias last) and G (n_o × n_o); for a layer
+    /// normalization, each unit's [mean x̂ⱼ², mean x̂ⱼ] (its A's first row; the shift's corner is 1) and its G.
+    /// </summary>
     public (ReadOnlyMemory<T> A, ReadOnlyMemory<T> G) Factors(int layer)
     {
         KfacLayer l = _layers[layer];
+        if (l.PerUnit) return (_factors.AsMemory(l.AOffset, 2 * l.Outputs), _factors.AsMemory(l.GOffset, l.Outputs));
         return (_factors.AsMemory(l.AOffset, l.Columns * l.Columns), _factors.AsMemory(l.GOffset, l.Outputs * l.Outputs));
     }
 
@@ -270,6 +284,13 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
             int o = layer.Outputs, i = layer.Columns, inputsWidth = layer.Description.Inputs;
             int factorRows = rows * layer.Description.Positions;
             _model.GradientFactors(l, out ReadOnlySpan<T> delta, out ReadOnlySpan<T> input);
+            if (layer.PerUnit)
+            {
+                Span<T> unit = _newFactor.AsSpan(0, 3 * o);
+                UnitFactors(delta, input, rows, o, unit);
+                Blend(_factors.AsSpan(layer.AOffset, 3 * o), unit, first, decay, fresh);
+                continue;
+            }
 
             // A = ĀᵀĀ/(K·P): the rows of Aᵀ·[A | 1], then the bias's row (its column transposed) and corner K·P.
             Span<T> a = _newFactor.AsSpan(0, i * i);
@@ -292,6 +313,28 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
         FactorUpdateCount++;
     }
 
+    /// <summary>
+    /// A layer normalization's factors from K rows of deltas E and normalized features X̂: per unit [mean x̂ⱼ², mean x̂ⱼ],
+    /// then G_j = K·Σ e_j² (E carries the mean's 1/K), into <paramref name="factors"/> (3n values, A's pairs first).
+    /// </summary>
+    private static void UnitFactors(ReadOnlySpan<T> delta, ReadOnlySpan<T> input, int rows, int n, Span<T> factors)
+    {
+        factors.Clear();
+        Span<T> a = factors[..(2 * n)], g = factors.Slice(2 * n, n);
+        for (int k = 0; k < rows; k++)
+        {
+            ReadOnlySpan<T> h = input.Slice(k * n, n), e = delta.Slice(k * n, n);
+            for (int j = 0; j < n; j++)
+            {
+                a[2 * j] += h[j] * h[j];
+                a[2 * j + 1] += h[j];
+            }
+            TensorPrimitives.MultiplyAdd(e, e, g, g);
+        }
+        TensorPrimitives.Multiply(a, T.One / T.CreateChecked(rows), a);
+        TensorPrimitives.Multiply(g, T.CreateChecked(rows), g);
+    }
+
     private static void Blend(Span<T> running, ReadOnlySpan<T> fresh, bool first, T decay, T weight)
     {
         if (first) { fresh.CopyTo(running); return; }
@@ -309,6 +352,11 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
         foreach (KfacLayer layer in _layers)
         {
             int o = layer.Outputs, i = layer.Columns;
+            if (layer.PerUnit)
+            {
+                InvertUnits(layer);
+                continue;
+            }
             if (Options.Inverse == KfacInverse.Eigen)
             {
                 Decompose(layer.AOffset, layer.AValues, i);
@@ -338,6 +386,42 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
         vectors.Clear();
         for (int k = 0; k < n; k++) vectors[k * n + k] = T.One;
         values.Clear();
+    }
+
+    /// <summary>
+    /// Each unit's 2×2 block M_j of a layer normalization, so that its step is M_j·[g_γ, g_β]: Cholesky's factored damping
+    /// (A_j + π√γ·I)⁻¹/(G_j + √γ/π) with the unit's own π, or the eigendecomposition's exact (G_j·A_j + γI)⁻¹, with
+    /// A_j = [[mean x̂², mean x̂], [mean x̂, 1]]. A block not positive definite in working precision takes the damping's
+    /// inverse alone, I/γ, and is counted.
+    /// </summary>
+    private void InvertUnits(KfacLayer layer)
+    {
+        int n = layer.Outputs;
+        ReadOnlySpan<T> a = _factors.AsSpan(layer.AOffset, 2 * n), g = _factors.AsSpan(layer.GOffset, n);
+        Span<T> blocks = _inverses.AsSpan(layer.AOffset, 3 * n);
+        double gamma = Damping, root = Math.Sqrt(gamma);
+        for (int j = 0; j < n; j++)
+        {
+            double square = double.CreateChecked(a[2 * j]), mean = double.CreateChecked(a[2 * j + 1]), gj = double.CreateChecked(g[j]);
+            double p, q, s, scale;
+            if (Options.Inverse == KfacInverse.Eigen)
+                (p, q, s, scale) = (gj * square + gamma, gj * mean, gj + gamma, 1);
+            else
+            {
+                double pi = Math.Sqrt((square + 1) / 2 / gj);
+                if (!(double.IsFinite(pi) && pi > 0)) pi = 1;
+                (p, q, s, scale) = (square + pi * root, mean, 1 + pi * root, 1 / (gj + root / pi));
+            }
+            double determinant = p * s - q * q;
+            if (!(determinant > 0 && p > 0 && double.IsFinite(determinant) && double.IsFinite(scale)))
+            {
+                FailedInverseCount++;
+                (p, q, s, scale, determinant) = (1, 0, 1, 1 / gamma, 1);
+            }
+            blocks[3 * j] = T.CreateChecked(scale * s / determinant);
+            blocks[3 * j + 1] = T.CreateChecked(-scale * q / determinant);
+            blocks[3 * j + 2] = T.CreateChecked(scale * p / determinant);
+        }
     }
 
     /// <summary>π = √((tr A/n_i)/(tr G/n_o)); 1 when either trace is zero or not finite.</summary>
@@ -373,6 +457,18 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
     private void Precondition(KfacLayer layer, int rows, ReadOnlySpan<T> gradient, ReadOnlySpan<T> deltas, ReadOnlySpan<T> inputs)
     {
         int o = layer.Outputs, i = layer.Columns, offset = layer.Description.Offset;
+        if (layer.PerUnit)
+        {
+            ReadOnlySpan<T> blocks = _inverses.AsSpan(layer.AOffset, 3 * o), pair = gradient.Slice(offset, 2 * o);
+            Span<T> step = _preconditioned.AsSpan(offset, 2 * o);
+            for (int j = 0; j < o; j++)
+            {
+                T scale = pair[2 * j], shift = pair[2 * j + 1];
+                step[2 * j] = blocks[3 * j] * scale + blocks[3 * j + 1] * shift;
+                step[2 * j + 1] = blocks[3 * j + 1] * scale + blocks[3 * j + 2] * shift;
+            }
+            return;
+        }
         ReadOnlySpan<T> right = _inverses.AsSpan(layer.AOffset, i * i), left = _inverses.AsSpan(layer.GOffset, o * o);
         Span<T> p = _preconditioned.AsSpan(offset, o * i);
         if (!layer.LowRank)

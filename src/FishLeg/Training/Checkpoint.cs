@@ -16,7 +16,8 @@ namespace FishLeg.Training;
 /// <summary>
 /// Saves and restores a training run in the safetensors layout (8-byte little-endian header length, a JSON header,
 /// raw little-endian tensors; run metadata in <c>__metadata__</c>), so Python tools can read the weights:
-/// <c>layers.{l}.weight</c> [outputs, inputs] (a convolution's [outputs, input channels, kernel, kernel], as PyTorch orders it) and
+/// <c>layers.{l}.weight</c> [outputs, inputs] (a convolution's [outputs, input channels, kernel, kernel], as PyTorch orders it;
+/// a layer normalization's scale [units]) and
 /// <c>layers.{l}.bias</c> [outputs], then the optimizer's state.
 /// The metadata also records the optimizer's kind and a CRC-32C of the header and of every tensor.
 /// Writes are atomic (temporary file, flush, rename; stale temporary files of the same checkpoint are removed). A load
@@ -273,7 +274,8 @@ public static class Checkpoint
     /// <summary>
     /// Each layer's weight (without the bias column) and bias, as separate tensors in the PyTorch layout: a dense weight
     /// [outputs, inputs] as <c>nn.Linear</c>'s, a convolution's [outputs, input channels, kernel, kernel] as
-    /// <c>nn.Conv2d</c>'s (its rows hold each filter as (kernel row, kernel column, channel): the transpose is here).
+    /// <c>nn.Conv2d</c>'s (its rows hold each filter as (kernel row, kernel column, channel): the transpose is here), a
+    /// layer normalization's scale and shift [units] each as <c>nn.LayerNorm</c>'s.
     /// </summary>
     private static IEnumerable<(string Name, int[] Shape, Func<T[]> Read, Action<ReadOnlySpan<T>> Write)> ModelTensors<T>(IFishLegModel<T> model)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -287,7 +289,8 @@ public static class Checkpoint
                     () => Filters(layer, toPyTorch: true, Columns(model, layer, 0, layer.Inputs)),
                     values => SetColumns(model, layer, 0, layer.Inputs, Filters(layer, toPyTorch: false, values.ToArray())));
             else
-                yield return ($"layers.{l}.weight", [layer.Outputs, layer.Inputs],
+                // A layer normalization's scale is one value per unit: nn.LayerNorm's weight [n].
+                yield return ($"layers.{l}.weight", layer.Kind == LayerKind.LayerNorm ? [layer.Outputs] : [layer.Outputs, layer.Inputs],
                     () => Columns(model, layer, 0, layer.Inputs),
                     values => SetColumns(model, layer, 0, layer.Inputs, values));
             if (layer.HasBias)

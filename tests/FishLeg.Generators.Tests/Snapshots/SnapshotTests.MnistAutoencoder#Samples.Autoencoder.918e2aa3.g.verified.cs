@@ -12,9 +12,9 @@ namespace Samples
         public const int InputCount = 784;
         /// <summary>Outputs per example: the last layer's units, read by the likelihood.</summary>
         public const int OutputCount = 784;
-        /// <summary>Number of layers with parameters (dense and convolution layers).</summary>
+        /// <summary>Number of layers with parameters (dense, convolution and layer normalization).</summary>
         public const int LayerCount = 8;
-        /// <summary>Number of trainable scalars: every layer's weight matrix, bias column included.</summary>
+        /// <summary>Number of trainable scalars: every layer's weight matrix, bias column included (a layer normalization's [γ, β] pairs).</summary>
         public const int ParameterCount = 2837314;
 
         private static readonly global::FishLeg.ModelDescription __description = new("Autoencoder", InputCount, global::FishLeg.Likelihood.Bernoulli,

@@ -10,9 +10,9 @@ partial class Regression : global::FishLeg.CompilerServices.GeneratedModel<doubl
     public const int InputCount = 13;
     /// <summary>Outputs per example: the last layer's units, read by the likelihood.</summary>
     public const int OutputCount = 1;
-    /// <summary>Number of layers with parameters (dense and convolution layers).</summary>
+    /// <summary>Number of layers with parameters (dense, convolution and layer normalization).</summary>
     public const int LayerCount = 3;
-    /// <summary>Number of trainable scalars: every layer's weight matrix, bias column included.</summary>
+    /// <summary>Number of trainable scalars: every layer's weight matrix, bias column included (a layer normalization's [γ, β] pairs).</summary>
     public const int ParameterCount = 5121;
     /// <summary>Standard deviation of the Gaussian likelihood.</summary>
     public const double Sigma = 0.25d;
@@ -107,9 +107,9 @@ namespace FishLeg.Generated
             _z3 = Rows(1); _d3 = Rows(1); _zDot3 = Rows(1); _eDot3 = Rows(1);
         }
 
-        public Span<double> OutputDelta(int batch) => _d3.AsSpan(0, batch * 1);
+        public Span<double> OutputDelta(int batch) => _d3.AsSpan(0, batch);
 
-        public Span<double> OutputTangentDelta(int batch) => _eDot3.AsSpan(0, batch * 1);
+        public Span<double> OutputTangentDelta(int batch) => _eDot3.AsSpan(0, batch);
 
         /// <summary>Layer <paramref name="layer"/>'s delta (E, or Ė with <paramref name="tangent"/>) and input (none for a first dense layer), one
         /// row per example and output position.</summary>
@@ -126,7 +126,7 @@ namespace FishLeg.Generated
                     input = _a1.AsSpan(0, batch * 64);
                     break;
                 case 2:
-                    delta = tangent ? _eDot3.AsSpan(0, batch * 1) : _d3.AsSpan(0, batch * 1);
+                    delta = tangent ? _eDot3.AsSpan(0, batch) : _d3.AsSpan(0, batch);
                     input = _a2.AsSpan(0, batch * 64);
                     break;
                 default: throw new ArgumentOutOfRangeException(nameof(layer), layer, "No such layer.");
@@ -155,7 +155,7 @@ namespace FishLeg.Generated
             // Layer 3: 64 → 1, Identity. W3 is 1×65 at offset 5056, bias in column 64.
             // Z = [A | 1]·Wᵀ.
             ReadOnlySpan<double> w3 = parameters.Slice(5056, 65);
-            Span<double> z3 = _z3.AsSpan(0, batch * 1);
+            Span<double> z3 = _z3.AsSpan(0, batch);
             Gemm.NT<double>(batch, 1, 65, a2, 64, w3, 65, z3, 1, ones: OnesColumn.A);
             return z3;
         }
@@ -163,7 +163,7 @@ namespace FishLeg.Generated
         /// <summary>Back-propagates D3 = ∂loss/∂A3 (in _d3) through every layer, keeping each D and E, and writes the gradient.</summary>
         public void Backward(ReadOnlySpan<double> parameters, ReadOnlySpan<double> inputs, int batch, Span<double> gradient)
         {
-            Span<double> d3 = _d3.AsSpan(0, batch * 1);
+            Span<double> d3 = _d3.AsSpan(0, batch);
 
             // Layer 3: G = Eᵀ·[A | 1], D below = E·W̃ and E below = D ⊙ σ'(Z) on each finished tile.
             Span<double> g3 = gradient.Slice(5056, 65);
@@ -210,7 +210,7 @@ namespace FishLeg.Generated
 
             // Layer 3: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ.
             ReadOnlySpan<double> v3 = direction.Slice(5056, 65);
-            Span<double> zDot3 = _zDot3.AsSpan(0, batch * 1);
+            Span<double> zDot3 = _zDot3.AsSpan(0, batch);
             Gemm.NT<double>(batch, 1, 65, _a2.AsSpan(0, batch * 64), 64, v3, 65, zDot3, 1, ones: OnesColumn.A);
             Gemm.NT<double>(batch, 1, 64, aDot2, 64, parameters.Slice(5056, 65), 65, zDot3, 1, accumulate: true);
             return zDot3;
@@ -224,17 +224,17 @@ namespace FishLeg.Generated
         public void TangentBackward(ReadOnlySpan<double> parameters, ReadOnlySpan<double> inputs, int batch, ReadOnlySpan<double> direction,
             Span<double> product, bool hessian)
         {
-            Span<double> eDot3 = _eDot3.AsSpan(0, batch * 1);
+            Span<double> eDot3 = _eDot3.AsSpan(0, batch);
 
             // Layer 3: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
             Span<double> p3 = product.Slice(5056, 65);
             Gemm.TN<double>(1, 65, batch, eDot3, 1, _a2.AsSpan(0, batch * 64), 64, p3, 65, ones: OnesColumn.B);
-            if (hessian) Gemm.TN<double>(1, 64, batch, _d3.AsSpan(0, batch * 1), 1, _aDot2.AsSpan(0, batch * 64), 64, p3, 65, accumulate: true);
+            if (hessian) Gemm.TN<double>(1, 64, batch, _d3.AsSpan(0, batch), 1, _aDot2.AsSpan(0, batch * 64), 64, p3, 65, accumulate: true);
             Span<double> eDot2 = _eDot2.AsSpan(0, batch * 64);
             Gemm.NN<double>(batch, 64, 1, eDot3, 1, parameters.Slice(5056, 65), 65, eDot2, 64,
                 epilogue: hessian ? default : GemmEpilogue<double>.Differentiate(Activation.Sigmoid, _z2.AsSpan(0, batch * 64),
                 _a2.AsSpan(0, batch * 64), eDot2));
-            if (hessian) Gemm.NN<double>(batch, 64, 1, _d3.AsSpan(0, batch * 1), 1, direction.Slice(5056, 65), 65, eDot2, 64, accumulate: true,
+            if (hessian) Gemm.NN<double>(batch, 64, 1, _d3.AsSpan(0, batch), 1, direction.Slice(5056, 65), 65, eDot2, 64, accumulate: true,
                 epilogue: GemmEpilogue<double>.Differentiate(Activation.Sigmoid, _z2.AsSpan(0, batch * 64), _a2.AsSpan(0, batch * 64), eDot2));
 
             // Layer 2: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].

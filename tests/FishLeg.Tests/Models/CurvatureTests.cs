@@ -60,7 +60,10 @@ public class CurvatureTests
         Assert.True(error < 1e-6, $"{name}: F·v differs from (1/K)ΣJᵀHJ·v by {error:E2}");
     }
 
-    /// <summary>Each layer's block of a Fisher product is Ėᵀ·[A | 1] of the factors the model keeps (for both Fisher products).</summary>
+    /// <summary>
+    /// Each layer's block of a Fisher product is Ėᵀ·[A | 1] of the factors the model keeps (for both Fisher products); a
+    /// layer normalization's unit j has [Σ ė_j x̂_j, Σ ė_j].
+    /// </summary>
     [Theory]
     [MemberData(nameof(SmallNets.Names), MemberType = typeof(SmallNets))]
     public void CurvatureFactorsRebuildEachLayersBlockOfTheFisherProduct(string name)
@@ -79,14 +82,18 @@ public class CurvatureTests
                 LayerDescription layer = d.Layers[l];
                 model.CurvatureFactors(l, out ReadOnlySpan<double> delta, out ReadOnlySpan<double> input);
                 int rows = Batch * layer.Positions; // one per example and output position
+                // A layer normalization's unit r reads its own normalized feature, column r of a K × n input.
+                bool perUnit = layer.Kind == LayerKind.LayerNorm;
+                int width = perUnit ? layer.Outputs : layer.Inputs;
                 Assert.Equal(rows * layer.Outputs, delta.Length);
-                Assert.Equal(rows * layer.Inputs, input.Length);
+                Assert.Equal(rows * width, input.Length);
                 int columns = layer.Columns;
                 for (int r = 0; r < layer.Outputs; r++)
                     for (int c = 0; c < columns; c++)
                     {
                         double sum = 0;
-                        for (int n = 0; n < rows; n++) sum += delta[n * layer.Outputs + r] * (c < layer.Inputs ? input[n * layer.Inputs + c] : 1);
+                        for (int n = 0; n < rows; n++)
+                            sum += delta[n * layer.Outputs + r] * (c < layer.Inputs ? input[n * width + (perUnit ? r : c)] : 1);
                         Assert.Equal(product[layer.Offset + r * columns + c], sum, 1e-12);
                     }
             }

@@ -32,11 +32,30 @@ public static class SmallNets
         ["ConvMaxPoolNet"] = (batch, seed) => new ConvMaxPoolNet(batch, seed),
         ["ConvAvgPoolNet"] = (batch, seed) => new ConvAvgPoolNet(batch, seed),
         ["PoolFirstConvNet"] = (batch, seed) => new PoolFirstConvNet(batch, seed),
+        ["LayerNormGaussianNet"] = (batch, seed) => new LayerNormGaussianNet(batch, seed),
+        ["TwoLayerNormCategoricalNet"] = (batch, seed) => new TwoLayerNormCategoricalNet(batch, seed),
+        ["ConvLayerNormNet"] = (batch, seed) => new ConvLayerNormNet(batch, seed),
     };
 
     public static TheoryData<string> Names => new(Factories.Keys);
 
-    public static IFishLegModel<double> Create(string name, int maxBatchSize, ulong seed) => Factories[name](maxBatchSize, seed);
+    /// <summary>The named net, with a layer normalization's scales drawn from ±[0.5, 1.5] and its shifts from N(0, 1).</summary>
+    public static IFishLegModel<double> Create(string name, int maxBatchSize, ulong seed)
+    {
+        IFishLegModel<double> model = Factories[name](maxBatchSize, seed);
+        var random = new SeededRandom(seed + 1);
+        foreach (LayerDescription layer in model.Description.Layers.Where(layer => layer.Kind == LayerKind.LayerNorm))
+        {
+            Span<double> pairs = model.Parameters.Slice(layer.Offset, layer.ParameterCount);
+            for (int j = 0; j < layer.Outputs; j++)
+            {
+                double scale = 0.5 + random.NextDouble();
+                pairs[2 * j] = random.NextDouble() < 0.5 ? -scale : scale;
+                pairs[2 * j + 1] = random.NextGaussian();
+            }
+        }
+        return model;
+    }
 
     /// <summary>Random inputs, and targets the likelihood accepts: real values, soft bits in [0, 1], or one-hot rows.</summary>
     public static (double[] Inputs, double[] Targets) Batch(ModelDescription model, int batch, ulong seed)

@@ -171,3 +171,28 @@ public partial class ConvAvgPoolNet;
 [Conv2d(2, kernel: 2, padding: 1, Activation.GeluTanh, Stride = 2, Bias = false)]
 [Dense(3)]
 public partial class PoolFirstConvNet;
+
+// Layer normalization: after a dense layer with and without an activation of its own, with and without one after it,
+// a large ε, two in one model, one after a convolution's flatten, every likelihood. SmallNets draws their scales and
+// shifts at random (the initial γ = 1, β = 0 would hide a mix-up of the two).
+
+[FishLegModel(5, Likelihood.Gaussian, Precision = Precision.Double, Sigma = 0.7)]
+[Dense(6)]
+[LayerNorm(Activation.Tanh)]
+[Dense(3)]
+public partial class LayerNormGaussianNet;
+
+[FishLegModel(4, Likelihood.Categorical, Precision = Precision.Double)]
+[Dense(5, Activation.Relu)]
+[LayerNorm(Activation.Softplus, Epsilon = 0.3)]
+[Dense(3, Activation.Sigmoid)]
+[LayerNorm]
+[Dense(4)]
+public partial class TwoLayerNormCategoricalNet;
+
+[FishLegModel(2, 5, 4, Likelihood.Bernoulli, Precision = Precision.Double)]
+[Conv2d(2, kernel: 3, padding: 1, Activation.Tanh, Stride = 2)]
+[Dense(4, Activation.GeluTanh)]
+[LayerNorm(Activation.GeluTanh)]
+[Dense(2)]
+public partial class ConvLayerNormNet;
