@@ -218,28 +218,37 @@ public class AllocationTests
     /// Every optimizer on the CNN (convolutions, max pooling, flatten): steady-state steps with and without their
     /// curvature updates, and both curvature products.
     /// </summary>
+    public static TheoryData<string, string> SpatialAndNormalizedModels
+    {
+        get
+        {
+            var data = new TheoryData<string, string>();
+            foreach (string model in new[] { "FashionCnn", "NormalizedClassifier" })
+                foreach (string optimizer in new[] { "sgd", "adam", "fishleg", "kfac", "adafisher" }) data.Add(model, optimizer);
+            return data;
+        }
+    }
+
+    /// <summary>The convolutional model and one with layer normalizations: every optimizer and both curvature products.</summary>
     [Theory]
-    [InlineData("sgd")]
-    [InlineData("adam")]
-    [InlineData("fishleg")]
-    [InlineData("kfac")]
-    [InlineData("adafisher")]
-    public void SteadyStateConvolutionalStepAllocatesNothing(string optimizerName)
+    [MemberData(nameof(SpatialAndNormalizedModels))]
+    public void SteadyStateStepOfAConvolutionalOrNormalizedModelAllocatesNothing(string modelName, string optimizerName)
     {
         const int Batch = 8;
-        var model = new FashionCnn(Batch, seed: 1);
+        IFishLegModel<float> model = modelName == "FashionCnn" ? new FashionCnn(Batch, seed: 1) : new NormalizedClassifier(Batch, seed: 1);
+        int inputCount = model.Description.Inputs, outputCount = model.Description.Outputs, parameterCount = model.Description.ParameterCount;
         var random = new SeededRandom(6);
-        var inputs = new float[Batch * FashionCnn.InputCount];
+        var inputs = new float[Batch * inputCount];
         for (int i = 0; i < inputs.Length; i++) inputs[i] = (float)random.NextDouble();
-        var targets = new float[Batch * FashionCnn.OutputCount];
-        for (int n = 0; n < Batch; n++) targets[n * FashionCnn.OutputCount + n % FashionCnn.OutputCount] = 1;
-        var sgd = new SgdMomentum<float>(FashionCnn.ParameterCount, learningRate: 0.01, momentum: 0.9);
-        var adam = new Adam<float>(FashionCnn.ParameterCount);
+        var targets = new float[Batch * outputCount];
+        for (int n = 0; n < Batch; n++) targets[n * outputCount + n % outputCount] = 1;
+        var sgd = new SgdMomentum<float>(parameterCount, learningRate: 0.01, momentum: 0.9);
+        var adam = new Adam<float>(parameterCount);
         var fishLeg = new FishLegOptimizer<float>(model, new FishLegOptions { UpdateAuxEvery = 2, EarlyAuxiliarySteps = 0 });
         var kfac = new KfacOptimizer<float>(model, new KfacOptions { FactorUpdateEvery = 2, InverseUpdateEvery = 3 });
         var adaFisher = new AdaFisherOptimizer<float>(model, new AdaFisherOptions { CurvatureUpdateEvery = 2 });
-        var direction = new float[FashionCnn.ParameterCount];
-        var product = new float[FashionCnn.ParameterCount];
+        var direction = new float[parameterCount];
+        var product = new float[parameterCount];
         void Step()
         {
             model.LossAndGradient(inputs, targets);

@@ -90,7 +90,7 @@ public sealed class ConvolutionTests : IDisposable
         Assert.Equal(before, model.Parameters.ToArray());
     }
 
-    private static double[,,] Nchw(ReadOnlySpan<double> values, int channels, int height, int width)
+    internal static double[,,] Nchw(ReadOnlySpan<double> values, int channels, int height, int width)
     {
         var x = new double[channels, height, width];
         for (int c = 0, i = 0; c < channels; c++)
@@ -100,7 +100,7 @@ public sealed class ConvolutionTests : IDisposable
     }
 
     /// <summary>PyTorch's conv2d: y[o, r, q] = b[o] + Σ_{c,i,j} w[o, c, i, j]·x[c, r·s − p + i, q·s − p + j] (zero outside).</summary>
-    private static double[,,] Conv(double[,,] x, double[] w, double[] b, int outputs, int kernel, int stride, int padding)
+    internal static double[,,] Conv(double[,,] x, double[] w, double[] b, int outputs, int kernel, int stride, int padding)
     {
         int channels = x.GetLength(0), height = x.GetLength(1), width = x.GetLength(2);
         int outHeight = (height + 2 * padding - kernel) / stride + 1, outWidth = (width + 2 * padding - kernel) / stride + 1;
@@ -139,7 +139,7 @@ public sealed class ConvolutionTests : IDisposable
         return y;
     }
 
-    private static double[,,] Map(double[,,] x, Func<double, double> f)
+    internal static double[,,] Map(double[,,] x, Func<double, double> f)
     {
         var y = (double[,,])x.Clone();
         for (int c = 0; c < y.GetLength(0); c++)
@@ -149,7 +149,7 @@ public sealed class ConvolutionTests : IDisposable
     }
 
     /// <summary>A safetensors file as any tool would write it: the tensors in order, the checkpoint's metadata and checksums.</summary>
-    private static void WriteByHand(string path, string modelName, List<(string Name, int[] Shape, double[] Values)> tensors)
+    internal static void WriteByHand(string path, string modelName, List<(string Name, int[] Shape, double[] Values)> tensors)
     {
         var metadata = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
@@ -189,7 +189,7 @@ public sealed class ConvolutionTests : IDisposable
         foreach (var (_, _, values) in tensors) file.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
     }
 
-    private static (int[] Shape, double[] Values) ReadTensor(string path, string name)
+    internal static (int[] Shape, double[] Values) ReadTensor(string path, string name)
     {
         byte[] bytes = File.ReadAllBytes(path);
         long length = BitConverter.ToInt64(bytes, 0);

@@ -196,3 +196,12 @@ public partial class TwoLayerNormCategoricalNet;
 [LayerNorm(Activation.GeluTanh)]
 [Dense(2)]
 public partial class ConvLayerNormNet;
+
+// Single precision, for the allocation tests: two layer normalizations, one with an activation of its own.
+[FishLegModel(20, Likelihood.Categorical)]
+[Dense(16)]
+[LayerNorm(Activation.Relu)]
+[Dense(8, Activation.Tanh)]
+[LayerNorm]
+[Dense(4)]
+public partial class NormalizedClassifier;
