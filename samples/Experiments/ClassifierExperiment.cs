@@ -9,18 +9,25 @@ using FishLeg.Experiments.Reports;
 namespace FishLeg.Experiments;
 
 public sealed record ClassifierOptions(TrainingSettings Settings, IReadOnlyList<Contender<float>> Optimizers,
-    string? DataFolder, int? TrainSize, int? TestSize);
+    string? DataFolder, int? TrainSize, int? TestSize, bool LayerNorm = false);
 
 /// <summary>
 /// The everyday use: a Fashion-MNIST classifier, with test accuracy after every epoch; the dense one
-/// (<see cref="FashionClassifier"/>) or the CNN (<see cref="FashionCnn"/>).
+/// (<see cref="FashionClassifier"/>, or <see cref="FashionNormalizedClassifier"/> with its hidden layer normalized) or the
+/// CNN (<see cref="FashionCnn"/>).
 /// </summary>
 public static class ClassifierExperiment
 {
     public const string Name = "classifier", CnnName = "cnn";
 
-    public static void Run(ClassifierOptions options, TextWriter output) =>
-        Run(options, Name, "a Fashion-MNIST classifier 784-256-10 (ReLU, softmax)", (batch, seed) => new FashionClassifier(batch, seed), output);
+    public static void Run(ClassifierOptions options, TextWriter output)
+    {
+        if (options.LayerNorm)
+            Run(options, Name + "-layernorm", "a Fashion-MNIST classifier 784-256-10 (layer normalization, ReLU, softmax)",
+                (batch, seed) => new FashionNormalizedClassifier(batch, seed), output);
+        else
+            Run(options, Name, "a Fashion-MNIST classifier 784-256-10 (ReLU, softmax)", (batch, seed) => new FashionClassifier(batch, seed), output);
+    }
 
     public static void RunCnn(ClassifierOptions options, TextWriter output) =>
         Run(options, CnnName, "a Fashion-MNIST CNN: conv 5×5 16 ReLU, max pool 2, conv 5×5 32 ReLU, max pool 2, dense 10 (softmax)",

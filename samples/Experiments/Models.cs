@@ -49,6 +49,16 @@ public partial class DeepLinearNetwork;
 public partial class FashionClassifier;
 
 /// <summary>
+/// The classifier with its hidden layer normalized (as <c>nn.Linear</c>, <c>nn.LayerNorm</c>, <c>nn.ReLU</c>): the
+/// <c>classifier --layer-norm</c> command (docs/math.md §10).
+/// </summary>
+[FishLegModel(784, Likelihood.Categorical)]
+[Dense(256)]
+[LayerNorm(Activation.Relu)]
+[Dense(10)]
+public partial class FashionNormalizedClassifier;
+
+/// <summary>
 /// A small Fashion-MNIST CNN: two 5×5 convolutions (16 and 32 channels, padding 2, ReLU) each followed by 2×2 max
 /// pooling, then a dense softmax layer over the 32×7×7 maps; PyTorch's layout throughout (docs/math.md §9).
 /// </summary>

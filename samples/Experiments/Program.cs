@@ -81,9 +81,14 @@ public static class Program
             "A Fashion-MNIST classifier 784-256-10 trained with SGD-momentum, Adam, FishLeg, K-FAC and AdaFisher, with the test " +
             "accuracy after every epoch.");
         classifier.AddTo(classifierCommand);
+        var layerNorm = new Option<bool>("--layer-norm")
+        {
+            Description = "Normalize the hidden layer: 784-256, LayerNorm, ReLU, 10 (as nn.LayerNorm); writes classifier-layernorm.csv and its plot",
+        };
+        classifierCommand.Options.Add(layerNorm);
         classifierCommand.SetAction(parsed => Guarded(error, () => ClassifierExperiment.Run(new ClassifierOptions(
             classifier.Settings(parsed), classifier.Contenders<float>(parsed), parsed.GetValue(classifier.Data),
-            parsed.GetValue(classifier.TrainSize), parsed.GetValue(classifier.TestSize)), output)));
+            parsed.GetValue(classifier.TrainSize), parsed.GetValue(classifier.TestSize), parsed.GetValue(layerNorm)), output)));
         root.Subcommands.Add(classifierCommand);
 
         // The classifier's settings, re-measured on the CNN (docs/natural-gradient-family.md, "The CNN"): FishLeg at η 0.1

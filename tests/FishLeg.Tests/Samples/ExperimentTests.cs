@@ -264,6 +264,18 @@ public sealed class ExperimentTests : IDisposable
     }
 
     [Fact]
+    public void TheNormalizedClassifierTrainsEveryOptimizer()
+    {
+        var (exitCode, output, error) = Run("classifier", "--layer-norm", "--data", Shipped, "--train-size", "600", "--test-size", "200",
+            "--epochs", "2", "--out", _folder);
+        Assert.True(exitCode == 0, error);
+        Assert.Contains("(layer normalization, ReLU, softmax)", output);
+        var rows = EpochRows(Path.Combine(_folder, "classifier-layernorm.csv"));
+        AssertLearned(rows, ["SGD-momentum", "Adam", "FishLeg", "K-FAC", "AdaFisher"], epochs: 2);
+        AssertPng(Path.Combine(_folder, "classifier-layernorm-accuracy.png"), 1440, 520);
+    }
+
+    [Fact]
     public void CnnTrainsEveryOptimizerAndReportsTestAccuracy()
     {
         var (exitCode, output, error) = Run("cnn", "--data", Shipped, "--train-size", "600", "--test-size", "200",
