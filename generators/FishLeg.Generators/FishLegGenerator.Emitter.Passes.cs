@@ -29,7 +29,7 @@ public sealed partial class FishLegGenerator
                 {
                     w.Line($"// Layer {l}: X̂ = the {I(layer.Units)} features normalized (ε = {Real(layer.Epsilon)}), Z = γ ⊙ X̂ + β{(HasActivation(model, l) ? ", A = σ(Z)" : "")}; [γⱼ, βⱼ] per unit at offset {I(layout.Offsets[l - 1])}.");
                     w.Line($"{Span}<{T}> z{l} = {Slice("_z", model, l)};");
-                    w.Line($"Normalization.Forward<{T}>({input}, batch, {I(layer.Units)}, {Constant(layout, layer.Epsilon)}, {LayerWeights("parameters", layout, model, l)}, {Slice("_xhat", model, l)}, {Scales(l)}, z{l});");
+                    w.Line($"Normalization.Forward<{T}>({input}, batch, {I(layer.Units)}, {Constant(layout, layer.Epsilon)}, {LayerWeights("parameters", layout, model, l)}, {Slice("_xhat", model, l)}, {Scales(l)}, z{l}, _scratch{l});");
                     if (HasActivation(model, l))
                     {
                         w.Line($"{Span}<{T}> a{l} = {Slice("_a", model, l)};");
@@ -88,7 +88,7 @@ public sealed partial class FishLegGenerator
                 {
                     w.Line($"// Layer {l}: G = [Σ E ⊙ X̂, Σ E] per unit, D below = J·(γ ⊙ E) with J the normalization's (symmetric) Jacobian{(HasActivation(model, l - 1) ? ", E below = D ⊙ σ'(Z)" : "")}.");
                     w.Line($"{Span}<{T}> d{l - 1} = {Slice("_d", model, l - 1)};");
-                    w.Line($"Normalization.Backward<{T}>({e}, {Slice("_xhat", model, l)}, {Scales(l)}, {LayerWeights("parameters", layout, model, l)}, batch, {I(layer.Units)}, {LayerWeights("gradient", layout, model, l)}, d{l - 1});");
+                    w.Line($"Normalization.Backward<{T}>({e}, {Slice("_xhat", model, l)}, {Scales(l)}, {LayerWeights("parameters", layout, model, l)}, batch, {I(layer.Units)}, {LayerWeights("gradient", layout, model, l)}, d{l - 1}, _scratch{l});");
                     if (HasActivation(model, l - 1)) w.Line($"{Span}<{T}> e{l - 1} = {Slice("_e", model, l - 1)};");
                     EmitDifferentiate(w, model, l - 1, T, "_d", "_e");
                     continue;
@@ -143,7 +143,7 @@ public sealed partial class FishLegGenerator
                 {
                     w.Line($"// Layer {l}: Ẋ̂ = J·Ȧ below, Ż = γ̇ ⊙ X̂ + β̇ + γ ⊙ Ẋ̂{(HasActivation(model, l) ? ", Ȧ = σ'(Z) ⊙ Ż" : "")}.");
                     w.Line($"{Span}<{T}> zDot{l} = {Slice("_zDot", model, l)};");
-                    w.Line($"Normalization.TangentForward<{T}>({TangentOutput(model, l - 1)}, {Slice("_xhat", model, l)}, {Scales(l)}, {LayerWeights("parameters", layout, model, l)}, {LayerWeights("direction", layout, model, l)}, batch, {I(layer.Units)}, {Slice("_xhatDot", model, l)}, zDot{l});");
+                    w.Line($"Normalization.TangentForward<{T}>({TangentOutput(model, l - 1)}, {Slice("_xhat", model, l)}, {Scales(l)}, {LayerWeights("parameters", layout, model, l)}, {LayerWeights("direction", layout, model, l)}, batch, {I(layer.Units)}, {Slice("_xhatDot", model, l)}, zDot{l}, _scratch{l});");
                     if (HasActivation(model, l))
                     {
                         w.Line($"{Span}<{T}> aDot{l} = {Slice("_aDot", model, l)};");
@@ -205,7 +205,7 @@ public sealed partial class FishLegGenerator
                     EmitCurvature(w, model, l, T);
                     w.Line($"{Span}<{T}> eDot{l - 1} = {Slice("_eDot", model, l - 1)};");
                     w.Line($"Normalization.TangentBackward<{T}>(eDot{l}, {primalE}, {Slice("_xhat", model, l)}, {Scales(l)}, {TangentSlice(model, l - 1)}, {Slice("_xhatDot", model, l)},");
-                    w.Line($"    {LayerWeights("parameters", layout, model, l)}, {LayerWeights("direction", layout, model, l)}, batch, {I(layer.Units)}, {LayerWeights("product", layout, model, l)}, eDot{l - 1}, hessian);");
+                    w.Line($"    {LayerWeights("parameters", layout, model, l)}, {LayerWeights("direction", layout, model, l)}, batch, {I(layer.Units)}, {LayerWeights("product", layout, model, l)}, eDot{l - 1}, hessian, _scratch{l});");
                     EmitDifferentiate(w, model, l - 1, T, "_eDot", "_eDot");
                     continue;
                 }

@@ -158,6 +158,11 @@ public sealed partial class FishLegGenerator
                 w.Line("// and Ȧ; each tangent buffer is then the scratch of the products back into its input's shape. Max pooling");
                 w.Line("// keeps each output's argmax.");
             }
+            if (model.Layers.Any(layer => layer.Kind == LayerKind.LayerNorm))
+            {
+                w.Line("// Layer normalizations keep the normalized features X̂, each example's r = 1/√(σ² + ε) and the tangent Ẋ̂,");
+                w.Line("// and a scratch for their kernel (not per example).");
+            }
             var layers = WorkspaceBuffers(model).GroupBy(buffer => buffer.Layer).ToList();
             foreach (var layer in layers)
             {
@@ -179,6 +184,8 @@ public sealed partial class FishLegGenerator
             foreach (var layer in layers)
                 w.Statements(layer.Select(buffer => buffer.Name.StartsWith("_argmax", System.StringComparison.Ordinal)
                     ? $"{buffer.Name} = new int[BatchShape.BufferLength(maxBatchSize, {I(buffer.Width)})];"
+                    : buffer.Name.StartsWith("_scratch", System.StringComparison.Ordinal)
+                    ? $"{buffer.Name} = new {T}[Normalization.ScratchLength({I(buffer.Width)})];"
                     : $"{buffer.Name} = Rows({I(buffer.Width)});"));
             w.Close();
             w.Line();
@@ -250,6 +257,7 @@ public sealed partial class FishLegGenerator
                     yield return ($"_xhat{l}", size, l);
                     yield return ($"_r{l}", 1, l);
                     yield return ($"_xhatDot{l}", size, l);
+                    yield return ($"_scratch{l}", size, l); // not per example: the kernel's vectors of the scales
                 }
                 if (Flattens(model, l))
                 {

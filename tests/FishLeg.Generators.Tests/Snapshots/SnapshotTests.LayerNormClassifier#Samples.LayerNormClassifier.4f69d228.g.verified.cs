@@ -100,20 +100,23 @@ namespace FishLeg.Generated
         // Sized once for the largest batch. Per layer: pre-activations Z, activations A (Z itself for identity
         // layers), deltas D = ∂loss/∂A and E = ∂loss/∂Z (D itself for identity layers), and the tangents Ż and Ȧ
         // of the curvature passes with their backward deltas Ė (Ḋ of the layer below is written into its Ė).
+        // Layer normalizations keep the normalized features X̂, each example's r = 1/√(σ² + ε) and the tangent Ẋ̂,
+        // and a scratch for their kernel (not per example).
         private readonly float[] _z1, _d1, _zDot1, _eDot1;
-        private readonly float[] _xhat2, _r2, _xhatDot2, _z2, _a2, _d2, _e2, _zDot2, _aDot2, _eDot2;
+        private readonly float[] _xhat2, _r2, _xhatDot2, _scratch2, _z2, _a2, _d2, _e2, _zDot2, _aDot2, _eDot2;
         private readonly float[] _z3, _a3, _d3, _e3, _zDot3, _aDot3, _eDot3;
-        private readonly float[] _xhat4, _r4, _xhatDot4, _z4, _d4, _zDot4, _eDot4;
+        private readonly float[] _xhat4, _r4, _xhatDot4, _scratch4, _z4, _d4, _zDot4, _eDot4;
         private readonly float[] _z5, _d5, _zDot5, _eDot5;
 
         public Samples_LayerNormClassifier_4f69d228(int maxBatchSize)
         {
             float[] Rows(int width) => new float[BatchShape.BufferLength(maxBatchSize, width)];
             _z1 = Rows(256); _d1 = Rows(256); _zDot1 = Rows(256); _eDot1 = Rows(256);
-            _xhat2 = Rows(256); _r2 = Rows(1); _xhatDot2 = Rows(256); _z2 = Rows(256); _a2 = Rows(256); _d2 = Rows(256); _e2 = Rows(256);
-            _zDot2 = Rows(256); _aDot2 = Rows(256); _eDot2 = Rows(256);
+            _xhat2 = Rows(256); _r2 = Rows(1); _xhatDot2 = Rows(256); _scratch2 = new float[Normalization.ScratchLength(256)]; _z2 = Rows(256);
+            _a2 = Rows(256); _d2 = Rows(256); _e2 = Rows(256); _zDot2 = Rows(256); _aDot2 = Rows(256); _eDot2 = Rows(256);
             _z3 = Rows(64); _a3 = Rows(64); _d3 = Rows(64); _e3 = Rows(64); _zDot3 = Rows(64); _aDot3 = Rows(64); _eDot3 = Rows(64);
-            _xhat4 = Rows(64); _r4 = Rows(1); _xhatDot4 = Rows(64); _z4 = Rows(64); _d4 = Rows(64); _zDot4 = Rows(64); _eDot4 = Rows(64);
+            _xhat4 = Rows(64); _r4 = Rows(1); _xhatDot4 = Rows(64); _scratch4 = new float[Normalization.ScratchLength(64)]; _z4 = Rows(64);
+            _d4 = Rows(64); _zDot4 = Rows(64); _eDot4 = Rows(64);
             _z5 = Rows(10); _d5 = Rows(10); _zDot5 = Rows(10); _eDot5 = Rows(10);
         }
 
@@ -163,7 +166,7 @@ namespace FishLeg.Generated
             // Layer 2: X̂ = the 256 features normalized (ε = 1E-05), Z = γ ⊙ X̂ + β, A = σ(Z); [γⱼ, βⱼ] per unit at offset 200960.
             Span<float> z2 = _z2.AsSpan(0, batch * 256);
             Normalization.Forward<float>(z1, batch, 256, (float)1E-05d, parameters.Slice(200960, 512), _xhat2.AsSpan(0, batch * 256),
-                _r2.AsSpan(0, batch), z2);
+                _r2.AsSpan(0, batch), z2, _scratch2);
             Span<float> a2 = _a2.AsSpan(0, batch * 256);
             Activations.Apply<float>(Activation.GeluTanh, z2, a2);
 
@@ -177,7 +180,7 @@ namespace FishLeg.Generated
             // Layer 4: X̂ = the 64 features normalized (ε = 0.001), Z = γ ⊙ X̂ + β; [γⱼ, βⱼ] per unit at offset 217920.
             Span<float> z4 = _z4.AsSpan(0, batch * 64);
             Normalization.Forward<float>(a3, batch, 64, (float)0.001d, parameters.Slice(217920, 128), _xhat4.AsSpan(0, batch * 64),
-                _r4.AsSpan(0, batch), z4);
+                _r4.AsSpan(0, batch), z4, _scratch4);
 
             // Layer 5: 64 → 10, Identity. W5 is 10×65 at offset 218048, bias in column 64.
             // Z = [A | 1]·Wᵀ.
@@ -201,7 +204,7 @@ namespace FishLeg.Generated
             // Layer 4: G = [Σ E ⊙ X̂, Σ E] per unit, D below = J·(γ ⊙ E) with J the normalization's (symmetric) Jacobian, E below = D ⊙ σ'(Z).
             Span<float> d3 = _d3.AsSpan(0, batch * 64);
             Normalization.Backward<float>(d4, _xhat4.AsSpan(0, batch * 64), _r4.AsSpan(0, batch), parameters.Slice(217920, 128), batch, 64,
-                gradient.Slice(217920, 128), d3);
+                gradient.Slice(217920, 128), d3, _scratch4);
             Span<float> e3 = _e3.AsSpan(0, batch * 64);
             Activations.ReluBackward<float>(_z3.AsSpan(0, batch * 64), _a3.AsSpan(0, batch * 64), _d3.AsSpan(0, batch * 64),
                 _e3.AsSpan(0, batch * 64));
@@ -217,7 +220,7 @@ namespace FishLeg.Generated
             // Layer 2: G = [Σ E ⊙ X̂, Σ E] per unit, D below = J·(γ ⊙ E) with J the normalization's (symmetric) Jacobian.
             Span<float> d1 = _d1.AsSpan(0, batch * 256);
             Normalization.Backward<float>(e2, _xhat2.AsSpan(0, batch * 256), _r2.AsSpan(0, batch), parameters.Slice(200960, 512), batch, 256,
-                gradient.Slice(200960, 512), d1);
+                gradient.Slice(200960, 512), d1, _scratch2);
 
             // Layer 1: G = Eᵀ·[A | 1].
             Span<float> g1 = gradient.Slice(0, 200960);
@@ -239,7 +242,7 @@ namespace FishLeg.Generated
             // Layer 2: Ẋ̂ = J·Ȧ below, Ż = γ̇ ⊙ X̂ + β̇ + γ ⊙ Ẋ̂, Ȧ = σ'(Z) ⊙ Ż.
             Span<float> zDot2 = _zDot2.AsSpan(0, batch * 256);
             Normalization.TangentForward<float>(zDot1, _xhat2.AsSpan(0, batch * 256), _r2.AsSpan(0, batch), parameters.Slice(200960, 512),
-                direction.Slice(200960, 512), batch, 256, _xhatDot2.AsSpan(0, batch * 256), zDot2);
+                direction.Slice(200960, 512), batch, 256, _xhatDot2.AsSpan(0, batch * 256), zDot2, _scratch2);
             Span<float> aDot2 = _aDot2.AsSpan(0, batch * 256);
             Activations.GeluTanhBackward<float>(_z2.AsSpan(0, batch * 256), _a2.AsSpan(0, batch * 256), _zDot2.AsSpan(0, batch * 256),
                 _aDot2.AsSpan(0, batch * 256));
@@ -255,7 +258,7 @@ namespace FishLeg.Generated
             // Layer 4: Ẋ̂ = J·Ȧ below, Ż = γ̇ ⊙ X̂ + β̇ + γ ⊙ Ẋ̂.
             Span<float> zDot4 = _zDot4.AsSpan(0, batch * 64);
             Normalization.TangentForward<float>(aDot3, _xhat4.AsSpan(0, batch * 64), _r4.AsSpan(0, batch), parameters.Slice(217920, 128),
-                direction.Slice(217920, 128), batch, 64, _xhatDot4.AsSpan(0, batch * 64), zDot4);
+                direction.Slice(217920, 128), batch, 64, _xhatDot4.AsSpan(0, batch * 64), zDot4, _scratch4);
 
             // Layer 5: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ.
             ReadOnlySpan<float> v5 = direction.Slice(218048, 650);
@@ -288,7 +291,7 @@ namespace FishLeg.Generated
             Span<float> eDot3 = _eDot3.AsSpan(0, batch * 64);
             Normalization.TangentBackward<float>(eDot4, _d4.AsSpan(0, batch * 64), _xhat4.AsSpan(0, batch * 64), _r4.AsSpan(0, batch),
                 _aDot3.AsSpan(0, batch * 64), _xhatDot4.AsSpan(0, batch * 64),
-                parameters.Slice(217920, 128), direction.Slice(217920, 128), batch, 64, product.Slice(217920, 128), eDot3, hessian);
+                parameters.Slice(217920, 128), direction.Slice(217920, 128), batch, 64, product.Slice(217920, 128), eDot3, hessian, _scratch4);
             Activations.ReluBackward<float>(_z3.AsSpan(0, batch * 64), _a3.AsSpan(0, batch * 64), _eDot3.AsSpan(0, batch * 64),
                 _eDot3.AsSpan(0, batch * 64));
 
@@ -311,7 +314,7 @@ namespace FishLeg.Generated
             Span<float> eDot1 = _eDot1.AsSpan(0, batch * 256);
             Normalization.TangentBackward<float>(eDot2, _e2.AsSpan(0, batch * 256), _xhat2.AsSpan(0, batch * 256), _r2.AsSpan(0, batch),
                 _zDot1.AsSpan(0, batch * 256), _xhatDot2.AsSpan(0, batch * 256),
-                parameters.Slice(200960, 512), direction.Slice(200960, 512), batch, 256, product.Slice(200960, 512), eDot1, hessian);
+                parameters.Slice(200960, 512), direction.Slice(200960, 512), batch, 256, product.Slice(200960, 512), eDot1, hessian, _scratch2);
 
             // Layer 1: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1].
             Span<float> p1 = product.Slice(0, 200960);

@@ -115,7 +115,7 @@ public sealed class LayerNormTests : IDisposable
         float[] x = [.. Enumerable.Range(0, n).Select(j => 1000f + 0.01f * (j - 3)), .. Enumerable.Repeat(-2.5f, n)];
         float[] pairs = [.. Enumerable.Range(0, n).SelectMany(j => new[] { 1f, 0f })];
         var (xhat, r, y) = (new float[2 * n], new float[2], new float[2 * n]);
-        Normalization.Forward<float>(x, 2, n, 1e-5f, pairs, xhat, r, y);
+        Normalization.Forward<float>(x, 2, n, 1e-5f, pairs, xhat, r, y, new float[Normalization.ScratchLength(n)]);
         double mean = x.Take(n).Average(v => (double)v);
         double variance = x.Take(n).Sum(v => (v - mean) * (v - mean)) / n;
         for (int j = 0; j < n; j++) Assert.Equal((x[j] - mean) / Math.Sqrt(variance + 1e-5), y[j], 1e-3);
@@ -127,7 +127,7 @@ public sealed class LayerNormTests : IDisposable
     public void TheKernelNamesAShortBuffer()
     {
         var error = Assert.Throws<ArgumentException>(() =>
-            Normalization.Forward<double>(new double[12], 3, 4, 1e-5, new double[8], new double[12], new double[2], new double[12]));
+            Normalization.Forward<double>(new double[12], 3, 4, 1e-5, new double[8], new double[12], new double[2], new double[12], new double[20]));
         Assert.Contains("'scales' holds 2 values; the normalization needs 3", error.Message);
     }
 }
