@@ -1,4 +1,5 @@
 using FishLeg.Generators.Model;
+using FishLeg.Generators.Symbolic;
 
 namespace FishLeg.Generators;
 
@@ -33,12 +34,14 @@ public sealed partial class FishLegGenerator
                     if (HasActivation(model, l))
                     {
                         w.Line($"{Span}<{T}> a{l} = {Slice("_a", model, l)};");
-                        w.Line($"Activations.Apply<{T}>({ActivationName(layer)}, z{l}, a{l});");
+                        w.Line(layer.Function is { } function
+                            ? $"{ActivationWriter.ClassName(function)}.Instance.Activate(z{l}, a{l});"
+                            : $"Activations.Apply<{T}>({ActivationName(layer)}, z{l}, a{l});");
                     }
                     continue;
                 }
                 string units = I(layer.Units), columns = I(layer.Columns);
-                w.Line($"// Layer {l}: {(layer.Kind == LayerKind.Dense ? $"{I(layer.Inputs)} → {units}, {layer.Activation}" : Describe(layer))}. W{l} is {units}×{columns} at offset {I(layout.Offsets[l - 1])}{(layer.Bias ? $", bias in column {I(layer.Inputs)}" : "")}.");
+                w.Line($"// Layer {l}: {(layer.Kind == LayerKind.Dense ? $"{I(layer.Inputs)} → {units}, {layer.ActivationName}" : Describe(layer))}. W{l} is {units}×{columns} at offset {I(layout.Offsets[l - 1])}{(layer.Bias ? $", bias in column {I(layer.Inputs)}" : "")}.");
                 w.Line($"// Z = {(layer.Bias ? $"[{X(layer)} | 1]" : X(layer))}·Wᵀ{(HasActivation(model, l) ? ", and A = σ(Z) on each finished tile" : "")}.");
                 w.Line($"{ReadOnlySpan}<{T}> w{l} = {LayerWeights("parameters", layout, model, l)};");
                 EmitLayerInput(w, model, l, T, "_p", "_f", input);
@@ -269,15 +272,22 @@ public sealed partial class FishLegGenerator
         /// <summary>In place on layer <paramref name="l"/>'s buffers: <paramref name="to"/> = <paramref name="from"/> ⊙ σ'(Z), when the layer has an activation.</summary>
         private static void EmitDifferentiate(SourceWriter w, ModelSpec model, int l, string T, string from, string to)
         {
-            if (HasActivation(model, l))
-                w.Line($"Activations.{model.Layers[l - 1].Activation}Backward<{T}>({Slice("_z", model, l)}, {Slice("_a", model, l)}, {Slice(from, model, l)}, {Slice(to, model, l)});");
+            if (!HasActivation(model, l)) return;
+            LayerSpec layer = model.Layers[l - 1];
+            string call = layer.Function is { } function ? $"{ActivationWriter.ClassName(function)}.Instance.Differentiate" : $"Activations.{layer.Activation}Backward<{T}>";
+            w.Line($"{call}({Slice("_z", model, l)}, {Slice("_a", model, l)}, {Slice(from, model, l)}, {Slice(to, model, l)});");
         }
 
         /// <summary>The Hessian's term of layer <paramref name="l"/>'s activation curvature, D ⊙ σ''(Z) ⊙ Ż, added to Ė.</summary>
         private static void EmitCurvature(SourceWriter w, ModelSpec model, int l, string T)
         {
-            if (HasCurvature(model.Layers[l - 1].Activation))
-                w.Line($"if (hessian) Activations.{model.Layers[l - 1].Activation}Curvature<{T}>({Slice("_z", model, l)}, {Slice("_a", model, l)}, {Slice("_d", model, l)}, {Slice("_zDot", model, l)}, eDot{l});");
+            LayerSpec layer = model.Layers[l - 1];
+            string arguments = $"({Slice("_z", model, l)}, {Slice("_a", model, l)}, {Slice("_d", model, l)}, {Slice("_zDot", model, l)}, eDot{l});";
+            if (layer.Function is { } function)
+            {
+                if (new ActivationWriter(function, T).HasCurvature) w.Line($"if (hessian) {ActivationWriter.ClassName(function)}.Instance.Curvature{arguments}");
+            }
+            else if (HasCurvature(layer.Activation)) w.Line($"if (hessian) Activations.{layer.Activation}Curvature<{T}>{arguments}");
         }
 
         /// <summary>A layer normalization's r = 1/√(σ² + ε), one per example.</summary>
@@ -288,7 +298,9 @@ public sealed partial class FishLegGenerator
 
         private static string Epilogue(string T) => $"GemmEpilogue<{T}>";
 
-        private static string ActivationName(LayerSpec layer) => $"Activation.{layer.Activation}";
+        /// <summary>The epilogues' argument: a built-in activation's enum value, or the generated activation's instance.</summary>
+        private static string ActivationName(LayerSpec layer) =>
+            layer.Function is { } function ? $"{ActivationWriter.ClassName(function)}.Instance" : $"Activation.{layer.Activation}";
 
         /// <summary>The epilogue writing C ⊙ σ'(Z) of layer <paramref name="l"/> into <paramref name="output"/>.</summary>
         private static string Differentiate(ModelSpec model, int l, string T, string output) =>

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Linq;
 using System.Threading;
 using FishLeg.Generators.Model;
+using FishLeg.Generators.Symbolic;
 
 namespace FishLeg.Generators;
 
@@ -38,6 +39,8 @@ public sealed partial class FishLegGenerator
             w.Open("namespace FishLeg.Generated");
             w.Line("using System;");
             w.Line("using FishLeg.Kernels;");
+            var functions = model.Layers.Select(layer => layer.Function).OfType<ElementwiseSpec>().GroupBy(f => f.Name).Select(g => g.First()).ToList();
+            if (functions.Count > 0) w.Line("using System.Runtime.Intrinsics;");
             w.Line();
             w.Line($"/// <summary>The workspace and the passes of {Describe(model)}.</summary>");
             w.Line(GeneratedCode);
@@ -48,6 +51,11 @@ public sealed partial class FishLegGenerator
             EmitBackward(w, model, layout);
             EmitTangentForward(w, model, layout);
             EmitTangentBackward(w, model, layout);
+            foreach (ElementwiseSpec function in functions)
+            {
+                w.Line();
+                new ActivationWriter(function, layout.T).Write(w);
+            }
             w.Close();
             w.Close();
             return w.ToString();
@@ -64,10 +72,10 @@ public sealed partial class FishLegGenerator
         /// <summary>One layer in a comment: its output, and how it gets there.</summary>
         private static string Describe(LayerSpec layer) => layer.Kind switch
         {
-            LayerKind.Dense => $"{I(layer.Units)} {layer.Activation}{(layer.Bias ? "" : " (no bias)")}",
+            LayerKind.Dense => $"{I(layer.Units)} {layer.ActivationName}{(layer.Bias ? "" : " (no bias)")}",
             LayerKind.Conv2d => $"conv {I(layer.Kernel)}×{I(layer.Kernel)}{(layer.Stride > 1 ? $" stride {I(layer.Stride)}" : "")}{(layer.Padding > 0 ? $" pad {I(layer.Padding)}" : "")} " +
-                $"{I(layer.Units)}×{I(layer.OutHeight)}×{I(layer.OutWidth)} {layer.Activation}{(layer.Bias ? "" : " (no bias)")}",
-            LayerKind.LayerNorm => $"layer norm{(layer.Epsilon != 1e-5 ? $" ε {Real(layer.Epsilon)}" : "")} {layer.Activation}",
+                $"{I(layer.Units)}×{I(layer.OutHeight)}×{I(layer.OutWidth)} {layer.ActivationName}{(layer.Bias ? "" : " (no bias)")}",
+            LayerKind.LayerNorm => $"layer norm{(layer.Epsilon != 1e-5 ? $" ε {Real(layer.Epsilon)}" : "")} {layer.ActivationName}",
             _ => $"{(layer.Kind == LayerKind.MaxPool2d ? "max" : "avg")} pool {I(layer.Kernel)}{(layer.Stride != layer.Kernel ? $" stride {I(layer.Stride)}" : "")} {I(layer.Units)}×{I(layer.OutHeight)}×{I(layer.OutWidth)}",
         };
 
@@ -101,7 +109,8 @@ public sealed partial class FishLegGenerator
                 };
                 // A layer normalization is a unit's scale of its one normalized input and its shift: one input per unit.
                 int inputs = layer.Kind == LayerKind.LayerNorm ? 1 : layer.Inputs;
-                w.Line($"new({I(inputs)}, {I(layer.Units)}, global::FishLeg.Activation.{layer.Activation}, {Bool(layer.Bias)}, {I(layout.Offsets[l])}, global::FishLeg.QForm.{layer.QForm}{kind}),");
+                string function = layer.Function is { } f ? $", ActivationFunction: {Literal(f.Name)}" : "";
+                w.Line($"new({I(inputs)}, {I(layer.Units)}, global::FishLeg.Activation.{layer.Activation}, {Bool(layer.Bias)}, {I(layout.Offsets[l])}, global::FishLeg.QForm.{layer.QForm}{kind}{function}),");
             }
             w.Close(");");
             w.Line();
@@ -226,7 +235,7 @@ public sealed partial class FishLegGenerator
             return Slice(activation ? "_a" : "_z", model, l);
         }
 
-        private static bool HasActivation(ModelSpec model, int l) => model.Layers[l - 1].Activation != ActivationKind.Identity;
+        private static bool HasActivation(ModelSpec model, int l) => model.Layers[l - 1].HasActivation;
 
         /// <summary>Every workspace array, in declaration order, with its width per example.</summary>
         private static System.Collections.Generic.IEnumerable<(string Name, int Width, int Layer)> WorkspaceBuffers(ModelSpec model)

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Threading;
 using FishLeg.Generators.Diagnostics;
 using FishLeg.Generators.Model;
+using FishLeg.Generators.Symbolic;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -101,6 +102,8 @@ public sealed partial class FishLegGenerator
             }
 
             var layers = ImmutableArray.CreateBuilder<LayerSpec>();
+            var elementwise = new ElementwiseParser(type, node, context.SemanticModel, Report, cancellationToken);
+            bool unusable = false; // an activation function that cannot be read: no model, whatever else is right
             // The feature map the next layer reads; null once a geometry error makes the rest unknowable.
             (int Channels, int Height, int Width)? map = shape.All(size => size > 0) ? (shape[0], shape[1], shape[2]) : null;
             bool dense = false; // a dense layer has run: its output is a vector, which no spatial layer takes
@@ -148,9 +151,21 @@ public sealed partial class FishLegGenerator
                 }
                 bool bias = kind is LayerKind.Dense or LayerKind.Conv2d;
                 QFormKind qForm = modelQForm; // a layer without its own QForm takes the model's
+                ElementwiseSpec? function = null;
                 foreach (var named in data.NamedArguments)
                 {
-                    if (named.Key == "Bias" && named.Value.Value is bool b) bias = b;
+                    if (named.Key == "ActivationFunction" && named.Value.Value is string functionName)
+                    {
+                        Location at = ArgumentLocation(syntax, "ActivationFunction", -1);
+                        string? problem = activation != ActivationKind.Identity
+                            ? $"the layer also sets Activation = {activation}; give one or the other"
+                            : !elementwise.Declares(functionName) ? $"the class has no [Elementwise] method of that name" : null;
+                        if (problem is not null) Report(DiagnosticDescriptors.UnknownActivationFunction, at, what, name, functionName, problem);
+                        else if (elementwise.Parse(functionName) is { } definition)
+                            function = new ElementwiseSpec(functionName, definition, ElementwiseParser.SourceText(elementwise.Method(functionName)!, cancellationToken) ?? "");
+                        else unusable = true; // its errors are reported, ours or the compiler's
+                    }
+                    else if (named.Key == "Bias" && named.Value.Value is bool b) bias = b;
                     else if (named.Key == "QForm" && named.Value.Value is int q)
                     {
                         if (Enum.IsDefined(typeof(QFormKind), q)) qForm = (QFormKind)q;
@@ -176,7 +191,7 @@ public sealed partial class FishLegGenerator
                         fits = false;
                     }
                     if (fits && map is { } features)
-                        layers.Add(new LayerSpec(kind, features.Channels, 1, 1, features.Channels, 1, 1, 0, 1, 0, activation, true, QFormKind.Diagonal, epsilon));
+                        layers.Add(new LayerSpec(kind, features.Channels, 1, 1, features.Channels, 1, 1, 0, 1, 0, activation, true, QFormKind.Diagonal, epsilon, function));
                     continue;
                 }
 
@@ -185,7 +200,7 @@ public sealed partial class FishLegGenerator
                     int units = Argument(0);
                     bool valid = Positive(units, "units", 0, "Units");
                     if (map is { } input && valid)
-                        layers.Add(new LayerSpec(kind, input.Channels, input.Height, input.Width, units, 1, 1, 0, 1, 0, activation, bias, qForm));
+                        layers.Add(new LayerSpec(kind, input.Channels, input.Height, input.Width, units, 1, 1, 0, 1, 0, activation, bias, qForm, Function: function));
                     map = valid && map is not null ? (units, 1, 1) : null;
                     dense = true;
                     continue;
@@ -237,7 +252,7 @@ public sealed partial class FishLegGenerator
                     continue;
                 }
                 layers.Add(new LayerSpec(kind, spatial.Channels, spatial.Height, spatial.Width, outChannels, outHeight, outWidth,
-                    window, stride, padding, activation, convolution && bias, qForm));
+                    window, stride, padding, activation, convolution && bias, qForm, Function: function));
                 map = (outChannels, outHeight, outWidth);
             }
 
@@ -266,7 +281,7 @@ public sealed partial class FishLegGenerator
                         single ? "float" : "double", low.ToString("G3", CultureInfo.InvariantCulture), high.ToString("G3", CultureInfo.InvariantCulture));
             }
 
-            if (diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
+            if (unusable || diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
                 return Result(null, diagnostics);
             // A declaration the compiler already rejects (a class named 'scoped', a base class less accessible than the
             // class) gets no code: its own error stands, and generated code would only repeat or add to it.

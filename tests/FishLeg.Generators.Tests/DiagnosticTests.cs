@@ -38,7 +38,7 @@ public class DiagnosticTests
         string readme = File.ReadAllText(Path.Combine(root, "README.md"));
         var descriptors = typeof(DiagnosticDescriptors).GetFields(BindingFlags.Public | BindingFlags.Static)
             .Select(f => f.GetValue(null)).OfType<DiagnosticDescriptor>().ToList();
-        Assert.Equal(12, descriptors.Count);
+        Assert.Equal(15, descriptors.Count);
         foreach (DiagnosticDescriptor descriptor in descriptors)
         {
             Assert.Equal($"{DiagnosticDescriptors.HelpPage}#{descriptor.Id.ToLowerInvariant()}", descriptor.HelpLinkUri);
@@ -275,6 +275,96 @@ public class DiagnosticTests
         [Dense(2)]
         public partial class Net;
         """, "FLG0012", flagged, messagePart);
+
+    [Theory]
+    [InlineData("[Dense(3, ActivationFunction = \"Swish\")]", "ActivationFunction = \"Swish\"", "is 'Swish', but the class has no [Elementwise] method of that name")]
+    [InlineData("[Dense(3, ActivationFunction = nameof(Helper))]", "ActivationFunction = nameof(Helper)", "is 'Helper', but the class has no [Elementwise] method of that name")]
+    [InlineData("[Dense(3, Activation.Tanh, ActivationFunction = nameof(F))]", "ActivationFunction = nameof(F)", "the layer also sets Activation = Tanh; give one or the other")]
+    [InlineData("[Conv2d(2, kernel: 1, ActivationFunction = \"G\")]", "ActivationFunction = \"G\"", "is 'G', but the class has no [Elementwise] method")]
+    public void FLG0013_UnknownActivationFunction(string layer, string flagged, string messagePart) => AssertSingle($$"""
+        using System;
+        using FishLeg;
+        [FishLegModel(1, 2, 2, Likelihood.Gaussian)]
+        {{layer}}
+        [Dense(2)]
+        public partial class Net
+        {
+            [Elementwise] static double F(double x) => x * x;
+            static double Helper(double x) => x;
+        }
+        """, "FLG0013", flagged, messagePart);
+
+    [Theory]
+    [InlineData("[Elementwise] double F(double x) => x;", "must be 'static double Name(double x)'")]
+    [InlineData("[Elementwise] static float F(float x) => x;", "must be 'static double Name(double x)'")]
+    [InlineData("[Elementwise] static double F(double x, double y) => x;", "must be 'static double Name(double x)'")]
+    [InlineData("[Elementwise] static double F(ref double x) => x;", "must be 'static double Name(double x)'")]
+    [InlineData("[Elementwise] static double F(double x) { double y = x; return y; }", "must have one expression as its body")]
+    [InlineData("[Elementwise] static double F(double x) { if (x > 0) return x; return 0; }", "must have one expression as its body")]
+    public void FLG0014_UnsupportedElementwiseMethod(string method, string messagePart) => AssertSingle($$"""
+        using System;
+        using FishLeg;
+        [FishLegModel(4, Likelihood.Gaussian)]
+        [Dense(3, ActivationFunction = nameof(F))]
+        [Dense(2)]
+        public partial class Net
+        {
+            {{method}}
+        }
+        """, "FLG0014", "F", messagePart);
+
+    [Fact]
+    public void FLG0014_ElementwiseMethodInAnotherDeclaration()
+    {
+        var (run, errors) = GeneratorHarness.Run("""
+            using FishLeg;
+            [FishLegModel(4, Likelihood.Gaussian)]
+            [Dense(3, ActivationFunction = nameof(F))]
+            [Dense(2)]
+            public partial class Net;
+            """, """
+            using FishLeg;
+            public partial class Net
+            {
+                [Elementwise] static double F(double x) => x * x;
+            }
+            """);
+        Assert.Empty(errors);
+        Assert.Empty(run.GeneratedSources);
+        Diagnostic diagnostic = Assert.Single(run.Diagnostics);
+        Assert.Equal("FLG0014", diagnostic.Id);
+        Assert.Equal("Model1.cs", diagnostic.Location.GetLineSpan().Path);
+        Assert.Contains("must be declared in the class declaration that carries [FishLegModel]", diagnostic.GetMessage());
+    }
+
+    [Theory]
+    [InlineData("x * Scale", "Scale", "it reads a variable, field or property")]
+    [InlineData("x * Field", "Field", "it reads a variable, field or property")]
+    [InlineData("Math.Sin(x)", "Math.Sin(x)", "only Math.Exp, Log, Tanh, Sqrt, Abs, Pow (constant exponent)")]
+    [InlineData("Helper(x)", "Helper(x)", "the class's other [Elementwise] methods can be called")]
+    [InlineData("Math.Pow(x, x)", "x", "Math.Pow needs a constant exponent")]
+    [InlineData("Math.Max(x, x * x)", "Math.Max(x, x * x)", "Math.Max needs one constant argument")]
+    [InlineData("x == 0 ? 1 : x", "x == 0", "a condition must compare an expression of the argument with a constant")]
+    [InlineData("x < x * x ? 1 : x", "x < x * x", "a condition must compare an expression of the argument with a constant")]
+    [InlineData("(float)x", "(float)x", "an activation is one expression of its argument and constants")]
+    [InlineData("x % 2", "x % 2", "an activation is one expression of its argument and constants")]
+    [InlineData("F(x) + 1", "F(x)", "'F' calls itself (through F)")]
+    [InlineData("G(x)", "F(x)", "'F' calls itself (through F → G)")]
+    public void FLG0015_UnsupportedElementwiseSyntax(string body, string flagged, string messagePart) => AssertSingle($$"""
+        using System;
+        using FishLeg;
+        [FishLegModel(4, Likelihood.Gaussian)]
+        [Dense(3, ActivationFunction = nameof(F))]
+        [Dense(2)]
+        public partial class Net
+        {
+            private static readonly double Scale = 2;
+            private static double Field = 1;
+            static double Helper(double x) => x;
+            [Elementwise] static double F(double x) => {{body}};
+            [Elementwise] static double G(double x) => 1 + F(x);
+        }
+        """, "FLG0015", flagged, messagePart);
 
     [Theory]
     [InlineData("[Conv2d(4, kernel: 8, padding: 1)]", "kernel: 8", "the 8×8 window is larger than its padded input (its input is 1×5×6, 7×8 padded)")]

@@ -103,4 +103,34 @@ public class SnapshotTests
         Assert.Empty(errors);
         Snapshot.Verify(run);
     }
+
+    [Fact]
+    public void ElementwiseActivations()
+    {
+        var (run, errors) = GeneratorHarness.Run("""
+            using System;
+            using FishLeg;
+
+            namespace Samples;
+
+            [FishLegModel(784, Likelihood.Categorical)]
+            [Dense(256, ActivationFunction = nameof(Swish))]
+            [Dense(64, ActivationFunction = nameof(Mish))]
+            [LayerNorm(ActivationFunction = nameof(Elu))]
+            [Dense(32, ActivationFunction = nameof(LeakyRelu))]
+            [Dense(10)]
+            public partial class CustomActivations
+            {
+                [Elementwise] static double Swish(double x) => x / (1 + Math.Exp(-x));
+
+                [Elementwise] static double Mish(double x) => x * Math.Tanh(Math.Log(1 + Math.Exp(x)));
+
+                [Elementwise] static double Elu(double x) => x > 0 ? x : 1.5 * (Math.Exp(x) - 1);
+
+                [Elementwise] static double LeakyRelu(double x) => x > 0 ? x : 0.01 * x;
+            }
+            """);
+        Assert.Empty(errors);
+        Snapshot.Verify(run);
+    }
 }

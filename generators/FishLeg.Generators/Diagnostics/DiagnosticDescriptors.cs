@@ -58,6 +58,18 @@ internal static class DiagnosticDescriptors
         "FLG0012", "A layer normalization's ε must be positive and finite in the model's element type",
         "{0} of model '{1}' is {2}; it is added to a variance in {3}, so it must be a normal {3} number, from {4} to {5}");
 
+    public static readonly DiagnosticDescriptor UnknownActivationFunction = Create(
+        "FLG0013", "A layer's ActivationFunction does not name a usable [Elementwise] method",
+        "ActivationFunction of {0} of model '{1}' is '{2}', but {3}");
+
+    public static readonly DiagnosticDescriptor UnsupportedElementwiseMethod = Create(
+        "FLG0014", "An [Elementwise] method cannot be an activation",
+        "[Elementwise] method '{0}' of model '{1}' {2}");
+
+    public static readonly DiagnosticDescriptor UnsupportedElementwiseSyntax = Create(
+        "FLG0015", "An [Elementwise] method uses something the generator cannot differentiate",
+        "'{0}' in [Elementwise] method '{1}' of model '{2}' is not supported: {3}");
+
     private static DiagnosticDescriptor Create(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: $"{HelpPage}#{id.ToLowerInvariant()}");
 }

@@ -28,8 +28,15 @@ internal enum LayerKind { Dense, Conv2d, MaxPool2d, AvgPool2d, LayerNorm }
 /// </summary>
 internal sealed record LayerSpec(
     LayerKind Kind, int InChannels, int InHeight, int InWidth, int Units, int OutHeight, int OutWidth,
-    int Kernel, int Stride, int Padding, ActivationKind Activation, bool Bias, QFormKind QForm, double Epsilon = 0)
+    int Kernel, int Stride, int Padding, ActivationKind Activation, bool Bias, QFormKind QForm, double Epsilon = 0,
+    ElementwiseSpec? Function = null)
 {
+    /// <summary>Whether the layer applies a nonlinearity: a built-in one other than identity, or the user's.</summary>
+    public bool HasActivation => Activation != ActivationKind.Identity || Function is not null;
+
+    /// <summary>The activation's name, as the comments and the model's description give it.</summary>
+    public string ActivationName => Function?.Name ?? Activation.ToString();
+
     public bool HasParameters => Kind is LayerKind.Dense or LayerKind.Conv2d or LayerKind.LayerNorm;
 
     public bool IsSpatial => Kind is LayerKind.Conv2d or LayerKind.MaxPool2d or LayerKind.AvgPool2d;
@@ -50,6 +57,12 @@ internal sealed record LayerSpec(
     // In 64 bits: the parser checks the count against the array limit before anything uses Columns.
     public long ParameterCount => Kind == LayerKind.LayerNorm ? 2L * Units : HasParameters ? (long)Units * ((long)Inputs + (Bias ? 1 : 0)) : 0;
 }
+
+/// <summary>
+/// An activation from the user's [Elementwise] method <see cref="Name"/>: its definition with the calls it makes inlined,
+/// and its body as written (for the generated code's comments).
+/// </summary>
+internal sealed record ElementwiseSpec(string Name, Symbolic.Expr Definition, string Source);
 
 /// <summary>
 /// Everything the emitter needs about one model; plain values only, so it caches and never roots a compilation.

@@ -23,6 +23,12 @@ public sealed class DenseAttribute : Attribute
     /// <summary>Nonlinearity after the affine map.</summary>
     public Activation Activation { get; }
 
+    /// <summary>
+    /// The name of an <see cref="ElementwiseAttribute"/> method of the model's class to use as the activation instead of
+    /// <see cref="Activation"/> (which must then be left at <see cref="Activation.Identity"/>), e.g. <c>nameof(Swish)</c>.
+    /// </summary>
+    public string? ActivationFunction { get; set; }
+
     /// <summary>Whether the layer has a bias (stored as the last column of its weight matrix). Default true.</summary>
     public bool Bias { get; set; } = true;
 

@@ -15,6 +15,9 @@ public sealed class LayerNormAttribute(Activation activation = Activation.Identi
     /// <summary>Nonlinearity after the scale and shift.</summary>
     public Activation Activation { get; } = activation;
 
+    /// <summary>An <see cref="ElementwiseAttribute"/> method's name, used instead of <see cref="Activation"/> (see <see cref="DenseAttribute.ActivationFunction"/>).</summary>
+    public string? ActivationFunction { get; set; }
+
     /// <summary>ε, added to the variance before its square root. Default 1e-5, as in PyTorch.</summary>
     public double Epsilon { get; set; } = 1e-5;
 }

@@ -36,6 +36,9 @@ public sealed class Conv2dAttribute : Attribute
     /// <summary>Nonlinearity after the convolution.</summary>
     public Activation Activation { get; }
 
+    /// <summary>An <see cref="ElementwiseAttribute"/> method's name, used instead of <see cref="Activation"/> (see <see cref="DenseAttribute.ActivationFunction"/>).</summary>
+    public string? ActivationFunction { get; set; }
+
     /// <summary>Step between windows, in both directions. Default 1.</summary>
     public int Stride { get; set; } = 1;
 

@@ -74,7 +74,7 @@ public static unsafe class Gemm
         fixed (T* pa = a, pb = b, pc = c, pz = epilogue.Z, pActivated = epilogue.A, pOutput = epilogue.Output)
         {
             var args = new GemmArgs<T>(kernel, transposeA, transposeB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate, ones,
-                new EpilogueArgs<T>(epilogue.Kind, epilogue.Activation, pz, pActivated, pOutput));
+                new EpilogueArgs<T>(epilogue.Kind, epilogue.Activation, epilogue.Function, pz, pActivated, pOutput));
             if (k == 0)
             {
                 if (!accumulate) for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
@@ -133,7 +133,7 @@ public enum GemmKernel
 }
 
 internal readonly unsafe struct GemmArgs<T>(GemmKernel kernel, bool transposeA, bool transposeB, int m, int n, int k,
-    T* a, int lda, T* b, int ldb, T* c, int ldc, bool accumulate, OnesColumn ones, EpilogueArgs<T> epilogue) where T : unmanaged
+    T* a, int lda, T* b, int ldb, T* c, int ldc, bool accumulate, OnesColumn ones, EpilogueArgs<T> epilogue) where T : unmanaged, IFloatingPointIeee754<T>
 {
     public readonly GemmKernel Kernel = kernel;
     public readonly bool TransposeA = transposeA, TransposeB = transposeB, Accumulate = accumulate;
@@ -150,10 +150,12 @@ internal readonly unsafe struct GemmArgs<T>(GemmKernel kernel, bool transposeA, 
 }
 
 /// <summary><see cref="GemmEpilogue{T}"/> with its spans pinned, for the worker threads.</summary>
-internal readonly unsafe struct EpilogueArgs<T>(EpilogueKind kind, Activation activation, T* z, T* a, T* output) where T : unmanaged
+internal readonly unsafe struct EpilogueArgs<T>(EpilogueKind kind, Activation activation, ElementwiseFunction<T>? function, T* z, T* a, T* output)
+    where T : unmanaged, IFloatingPointIeee754<T>
 {
     public readonly EpilogueKind Kind = kind;
     public readonly Activation Activation = activation;
+    public readonly ElementwiseFunction<T>? Function = function;
     public readonly T* Z = z, A = a, Output = output;
 }
 

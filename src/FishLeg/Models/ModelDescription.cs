@@ -70,8 +70,12 @@ public sealed class ModelDescription
 /// Output positions per example: the rows each example adds to the layer's gradient factors (1 for a dense layer).
 /// </param>
 /// <param name="Kernel">A convolution's kernel height and width (1 for a dense layer).</param>
+/// <param name="ActivationFunction">
+/// The <see cref="ElementwiseAttribute"/> method the layer uses as its activation, in place of <paramref name="Activation"/>
+/// (then <see cref="Activation.Identity"/>); null for a built-in activation.
+/// </param>
 public sealed record LayerDescription(int Inputs, int Outputs, Activation Activation, bool HasBias, int Offset, QForm QForm,
-    LayerKind Kind = LayerKind.Dense, int Positions = 1, int Kernel = 1)
+    LayerKind Kind = LayerKind.Dense, int Positions = 1, int Kernel = 1, string? ActivationFunction = null)
 {
     /// <summary>A convolution's input channels (<see cref="Inputs"/> over the kernel's area); a dense layer's inputs.</summary>
     public int InputChannels => Inputs / (Kernel * Kernel);

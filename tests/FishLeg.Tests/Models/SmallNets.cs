@@ -35,6 +35,9 @@ public static class SmallNets
         ["LayerNormGaussianNet"] = (batch, seed) => new LayerNormGaussianNet(batch, seed),
         ["TwoLayerNormCategoricalNet"] = (batch, seed) => new TwoLayerNormCategoricalNet(batch, seed),
         ["ConvLayerNormNet"] = (batch, seed) => new ConvLayerNormNet(batch, seed),
+        ["SwishSeluNet"] = (batch, seed) => new SwishSeluNet(batch, seed),
+        ["MishEluNet"] = (batch, seed) => new MishEluNet(batch, seed),
+        ["ComposedActivationNet"] = (batch, seed) => new ComposedActivationNet(batch, seed),
     };
 
     public static TheoryData<string> Names => new(Factories.Keys);

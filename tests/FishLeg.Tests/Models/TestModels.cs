@@ -1,3 +1,4 @@
+using System;
 using FishLeg;
 
 namespace FishLeg.Tests.Models;
@@ -205,3 +206,57 @@ public partial class ConvLayerNormNet;
 [LayerNorm]
 [Dense(4)]
 public partial class NormalizedClassifier;
+
+// Activations from [Elementwise] definitions (docs/activations.md): smooth, piecewise, composed, rational, with the
+// library's stable helpers, on dense, convolution and layer-normalization layers, every likelihood.
+
+[FishLegModel(5, Likelihood.Gaussian, Precision = Precision.Double, Sigma = 0.7)]
+[Dense(6, ActivationFunction = nameof(Swish))]
+[Dense(4, ActivationFunction = nameof(Selu))]
+[Dense(3)]
+public partial class SwishSeluNet
+{
+    [Elementwise] public static double Swish(double x) => x / (1 + Math.Exp(-x));
+
+    [Elementwise] public static double Selu(double x) => 1.0507009873554805 * (x > 0 ? x : 1.6732632423543772 * (Math.Exp(x) - 1));
+}
+
+[FishLegModel(4, Likelihood.Categorical, Precision = Precision.Double)]
+[Dense(5, ActivationFunction = nameof(Mish))]
+[Dense(4, ActivationFunction = nameof(Elu))]
+[LayerNorm(ActivationFunction = nameof(Softsign))]
+[Dense(3, ActivationFunction = nameof(LeakyRelu))]
+[Dense(3)]
+public partial class MishEluNet
+{
+    private const double Alpha = 1.3;
+
+    [Elementwise] public static double Mish(double x) => x * Math.Tanh(Math.Log(1 + Math.Exp(x)));
+
+    [Elementwise] public static double Elu(double x) => x > 0 ? x : Alpha * (Math.Exp(x) - 1);
+
+    [Elementwise] public static double Softsign(double x) { return x / (1 + Math.Abs(x)); }
+
+    [Elementwise] public static double LeakyRelu(double x) => x > 0 ? x : 0.01 * x;
+}
+
+[FishLegModel(2, 5, 4, Likelihood.Bernoulli, Precision = Precision.Double)]
+[Conv2d(2, kernel: 3, padding: 1, ActivationFunction = nameof(Rational))]
+[Dense(4, ActivationFunction = nameof(Composed))]
+[Dense(3, ActivationFunction = nameof(Gate))]
+[Dense(2, ActivationFunction = nameof(BentIdentity))]
+[Dense(2)]
+public partial class ComposedActivationNet
+{
+    [Elementwise] public static double Rational(double x) => (Math.Pow(x, 3) + 0.5 * x) / (1 + x * x);
+
+    [Elementwise] public static double Softsign(double x) => x / (1 + Math.Abs(x));
+
+    [Elementwise] public static double Swish(double x) => x * ElementwiseMath.Sigmoid(x);
+
+    [Elementwise] public static double Composed(double x) => Swish(Softsign(x) * 2) + 0.1 * x;
+
+    [Elementwise] public static double Gate(double x) => ElementwiseMath.Sigmoid(2 * x) * Math.Sqrt(1 + x * x) + Math.Min(Math.Max(x, -1), 1);
+
+    [Elementwise] public static double BentIdentity(double x) => (Math.Sqrt(x * x + 1) - 1) / 2 + x;
+}
