@@ -9,12 +9,12 @@ using FishLeg.Experiments.Reports;
 namespace FishLeg.Experiments;
 
 public sealed record ClassifierOptions(TrainingSettings Settings, IReadOnlyList<Contender<float>> Optimizers,
-    string? DataFolder, int? TrainSize, int? TestSize, bool LayerNorm = false);
+    string? DataFolder, int? TrainSize, int? TestSize, bool LayerNorm = false, bool Swish = false);
 
 /// <summary>
 /// The everyday use: a Fashion-MNIST classifier, with test accuracy after every epoch; the dense one
-/// (<see cref="FashionClassifier"/>, or <see cref="FashionNormalizedClassifier"/> with its hidden layer normalized) or the
-/// CNN (<see cref="FashionCnn"/>).
+/// (<see cref="FashionClassifier"/>; <see cref="FashionNormalizedClassifier"/> with its hidden layer normalized;
+/// <see cref="FashionSwishClassifier"/> with Swish in place of ReLU) or the CNN (<see cref="FashionCnn"/>).
 /// </summary>
 public static class ClassifierExperiment
 {
@@ -22,7 +22,12 @@ public static class ClassifierExperiment
 
     public static void Run(ClassifierOptions options, TextWriter output)
     {
-        if (options.LayerNorm)
+        if (options.LayerNorm && options.Swish)
+            throw new ArgumentException("--layer-norm and --swish are two variants of the classifier: choose one.");
+        if (options.Swish)
+            Run(options, Name + "-swish", "a Fashion-MNIST classifier 784-256-10 (Swish from its [Elementwise] definition, softmax)",
+                (batch, seed) => new FashionSwishClassifier(batch, seed), output);
+        else if (options.LayerNorm)
             Run(options, Name + "-layernorm", "a Fashion-MNIST classifier 784-256-10 (layer normalization, ReLU, softmax)",
                 (batch, seed) => new FashionNormalizedClassifier(batch, seed), output);
         else

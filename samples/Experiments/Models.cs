@@ -1,3 +1,5 @@
+using System;
+
 namespace FishLeg.Experiments;
 
 /// <summary>
@@ -47,6 +49,18 @@ public partial class DeepLinearNetwork;
 [Dense(256, Activation.Relu)]
 [Dense(10)]
 public partial class FashionClassifier;
+
+/// <summary>
+/// The classifier with Swish, x·σ(x), in place of ReLU: an activation from its [Elementwise] definition, differentiated
+/// by the generator (docs/activations.md); the <c>classifier --swish</c> command.
+/// </summary>
+[FishLegModel(784, Likelihood.Categorical)]
+[Dense(256, ActivationFunction = nameof(Swish))]
+[Dense(10)]
+public partial class FashionSwishClassifier
+{
+    [Elementwise] public static double Swish(double x) => x / (1 + Math.Exp(-x));
+}
 
 /// <summary>
 /// The classifier with its hidden layer normalized (as <c>nn.Linear</c>, <c>nn.LayerNorm</c>, <c>nn.ReLU</c>): the

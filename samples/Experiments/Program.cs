@@ -86,9 +86,14 @@ public static class Program
             Description = "Normalize the hidden layer: 784-256, LayerNorm, ReLU, 10 (as nn.LayerNorm); writes classifier-layernorm.csv and its plot",
         };
         classifierCommand.Options.Add(layerNorm);
+        var swish = new Option<bool>("--swish")
+        {
+            Description = "Use Swish, x·σ(x), from its [Elementwise] definition in place of ReLU; writes classifier-swish.csv and its plot",
+        };
+        classifierCommand.Options.Add(swish);
         classifierCommand.SetAction(parsed => Guarded(error, () => ClassifierExperiment.Run(new ClassifierOptions(
             classifier.Settings(parsed), classifier.Contenders<float>(parsed), parsed.GetValue(classifier.Data),
-            parsed.GetValue(classifier.TrainSize), parsed.GetValue(classifier.TestSize), parsed.GetValue(layerNorm)), output)));
+            parsed.GetValue(classifier.TrainSize), parsed.GetValue(classifier.TestSize), parsed.GetValue(layerNorm), parsed.GetValue(swish)), output)));
         root.Subcommands.Add(classifierCommand);
 
         // The classifier's settings, re-measured on the CNN (docs/natural-gradient-family.md, "The CNN"): FishLeg at η 0.1

@@ -198,14 +198,20 @@ public partial class TwoLayerNormCategoricalNet;
 [Dense(2)]
 public partial class ConvLayerNormNet;
 
-// Single precision, for the allocation tests: two layer normalizations, one with an activation of its own.
+// Single precision, for the allocation and stability tests: two layer normalizations, one with a built-in activation,
+// and activations from [Elementwise] methods in the GEMM's epilogues and after a normalization.
 [FishLegModel(20, Likelihood.Categorical)]
-[Dense(16)]
+[Dense(16, ActivationFunction = nameof(Mish))]
 [LayerNorm(Activation.Relu)]
 [Dense(8, Activation.Tanh)]
-[LayerNorm]
+[LayerNorm(ActivationFunction = nameof(Swish))]
 [Dense(4)]
-public partial class NormalizedClassifier;
+public partial class NormalizedClassifier
+{
+    [Elementwise] private static double Mish(double x) => x * Math.Tanh(Math.Log(1 + Math.Exp(x)));
+
+    [Elementwise] private static double Swish(double x) => x / (1 + Math.Exp(-x));
+}
 
 // Activations from [Elementwise] definitions (docs/activations.md): smooth, piecewise, composed, rational, with the
 // library's stable helpers, on dense, convolution and layer-normalization layers, every likelihood.

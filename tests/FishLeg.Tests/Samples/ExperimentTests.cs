@@ -276,6 +276,21 @@ public sealed class ExperimentTests : IDisposable
     }
 
     [Fact]
+    public void TheSwishClassifierTrainsEveryOptimizer()
+    {
+        var (exitCode, output, error) = Run("classifier", "--swish", "--data", Shipped, "--train-size", "600", "--test-size", "200",
+            "--epochs", "2", "--out", _folder);
+        Assert.True(exitCode == 0, error);
+        Assert.Contains("(Swish from its [Elementwise] definition, softmax)", output);
+        var rows = EpochRows(Path.Combine(_folder, "classifier-swish.csv"));
+        AssertLearned(rows, ["SGD-momentum", "Adam", "FishLeg", "K-FAC", "AdaFisher"], epochs: 2);
+
+        var (refused, _, message) = Run("classifier", "--swish", "--layer-norm", "--data", Shipped, "--out", _folder);
+        Assert.Equal(1, refused);
+        Assert.Contains("--layer-norm and --swish are two variants of the classifier: choose one.", message);
+    }
+
+    [Fact]
     public void CnnTrainsEveryOptimizerAndReportsTestAccuracy()
     {
         var (exitCode, output, error) = Run("cnn", "--data", Shipped, "--train-size", "600", "--test-size", "200",
