@@ -34,9 +34,7 @@ public sealed partial class FishLegGenerator
                     if (HasActivation(model, l))
                     {
                         w.Line($"{Span}<{T}> a{l} = {Slice("_a", model, l)};");
-                        w.Line(layer.Function is { } function
-                            ? $"{ActivationWriter.ClassName(function)}.Instance.Activate(z{l}, a{l});"
-                            : $"Activations.Apply<{T}>({ActivationName(layer)}, z{l}, a{l});");
+                        w.Line($"{ActivationName(layer)}.Activate(z{l}, a{l});");
                     }
                     continue;
                 }
@@ -273,21 +271,15 @@ public sealed partial class FishLegGenerator
         private static void EmitDifferentiate(SourceWriter w, ModelSpec model, int l, string T, string from, string to)
         {
             if (!HasActivation(model, l)) return;
-            LayerSpec layer = model.Layers[l - 1];
-            string call = layer.Function is { } function ? $"{ActivationWriter.ClassName(function)}.Instance.Differentiate" : $"Activations.{layer.Activation}Backward<{T}>";
-            w.Line($"{call}({Slice("_z", model, l)}, {Slice("_a", model, l)}, {Slice(from, model, l)}, {Slice(to, model, l)});");
+            w.Line($"{ActivationName(model.Layers[l - 1])}.Differentiate({Slice("_z", model, l)}, {Slice("_a", model, l)}, {Slice(from, model, l)}, {Slice(to, model, l)});");
         }
 
         /// <summary>The Hessian's term of layer <paramref name="l"/>'s activation curvature, D ⊙ σ''(Z) ⊙ Ż, added to Ė.</summary>
         private static void EmitCurvature(SourceWriter w, ModelSpec model, int l, string T)
         {
             LayerSpec layer = model.Layers[l - 1];
-            string arguments = $"({Slice("_z", model, l)}, {Slice("_a", model, l)}, {Slice("_d", model, l)}, {Slice("_zDot", model, l)}, eDot{l});";
-            if (layer.Function is { } function)
-            {
-                if (new ActivationWriter(function, T).HasCurvature) w.Line($"if (hessian) {ActivationWriter.ClassName(function)}.Instance.Curvature{arguments}");
-            }
-            else if (HasCurvature(layer.Activation)) w.Line($"if (hessian) Activations.{layer.Activation}Curvature<{T}>{arguments}");
+            if (layer.Elementwise is { } function && new ActivationWriter(function, T).HasCurvature)
+                w.Line($"if (hessian) {ActivationName(layer)}.Curvature({Slice("_z", model, l)}, {Slice("_a", model, l)}, {Slice("_d", model, l)}, {Slice("_zDot", model, l)}, eDot{l});");
         }
 
         /// <summary>A layer normalization's r = 1/√(σ² + ε), one per example.</summary>
@@ -298,16 +290,12 @@ public sealed partial class FishLegGenerator
 
         private static string Epilogue(string T) => $"GemmEpilogue<{T}>";
 
-        /// <summary>The epilogues' argument: a built-in activation's enum value, or the generated activation's instance.</summary>
-        private static string ActivationName(LayerSpec layer) =>
-            layer.Function is { } function ? $"{ActivationWriter.ClassName(function)}.Instance" : $"Activation.{layer.Activation}";
+        /// <summary>The layer's generated activation (the epilogues' argument and the passes' kernels).</summary>
+        private static string ActivationName(LayerSpec layer) => $"{ActivationWriter.ClassName(layer.Elementwise!)}.Instance";
 
         /// <summary>The epilogue writing C ⊙ σ'(Z) of layer <paramref name="l"/> into <paramref name="output"/>.</summary>
         private static string Differentiate(ModelSpec model, int l, string T, string output) =>
             $"{Epilogue(T)}.Differentiate({ActivationName(model.Layers[l - 1])}, {Slice("_z", model, l)}, {Slice("_a", model, l)}, {output})";
-
-        /// <summary>Activations whose second derivative is not identically zero.</summary>
-        private static bool HasCurvature(ActivationKind activation) => activation is not (ActivationKind.Identity or ActivationKind.Relu);
 
         /// <summary>Layer <paramref name="l"/>'s block of a parameter-shaped span.</summary>
         private static string LayerWeights(string span, Layout layout, ModelSpec model, int l) =>

@@ -39,7 +39,8 @@ public sealed partial class FishLegGenerator
             w.Open("namespace FishLeg.Generated");
             w.Line("using System;");
             w.Line("using FishLeg.Kernels;");
-            var functions = model.Layers.Select(layer => layer.Function).OfType<ElementwiseSpec>().GroupBy(f => f.Name).Select(g => g.First()).ToList();
+            var functions = model.Layers.Select(layer => layer.Elementwise).OfType<ElementwiseSpec>()
+                .GroupBy(ActivationWriter.ClassName).Select(g => g.First()).ToList();
             if (functions.Count > 0) w.Line("using System.Runtime.Intrinsics;");
             w.Line();
             w.Line($"/// <summary>The workspace and the passes of {Describe(model)}.</summary>");

@@ -7,7 +7,8 @@ namespace FishLeg.Generators;
 /// <summary>
 /// Builds C# text with four-space indentation and LF line ends, whatever the host's conventions. Lines longer than
 /// <see cref="Width"/> are wrapped: code after the commas of its argument lists (shallowest first, continuation lines
-/// indented one more level), comments between words.
+/// indented one more level), then, for a long expression without such commas, before its shallowest binary operators;
+/// comments between words.
 /// </summary>
 internal sealed class SourceWriter
 {
@@ -66,9 +67,46 @@ internal sealed class SourceWriter
         for (int depth = 1; depth <= deepest; depth++)
         {
             List<string> pieces = Pack(line, commas.FindAll(c => Depth(line, c) <= depth), width);
-            if (pieces.TrueForAll(p => p.Length <= width) || depth == deepest) return pieces;
+            if (pieces.TrueForAll(p => p.Length <= width) || depth == deepest) return pieces.SelectMany(p => AtOperators(p, width)).ToList();
         }
-        return [line];
+        return AtOperators(line, width);
+    }
+
+    /// <summary>A line still too long, broken before the binary operators of its shallowest level that has any.</summary>
+    private static List<string> AtOperators(string line, int width)
+    {
+        if (line.Length <= width) return [line];
+        var operators = new List<(int Position, int Depth)>();
+        int depth = 0;
+        bool inString = false;
+        for (int i = 1; i + 2 < line.Length; i++)
+        {
+            char c = line[i];
+            if (inString) { if (c == '\\') i++; else if (c == '"') inString = false; continue; }
+            if (c == '"') inString = true;
+            else if (c is '(' or '[') depth++;
+            else if (c is ')' or ']') depth--;
+            else if (c == ' ' && line[i + 2] == ' ' && line[i + 1] is '+' or '-' or '*' or '/' or '?' or ':') operators.Add((i, depth));
+        }
+        if (operators.Count == 0) return [line];
+        int shallowest = operators.Min(o => o.Depth);
+        var pieces = new List<string>();
+        var current = new StringBuilder();
+        int start = 0;
+        foreach (int position in operators.Where(o => o.Depth == shallowest).Select(o => o.Position).Append(line.Length))
+        {
+            string segment = line.Substring(start, position - start);
+            if (current.Length > 0 && current.Length + segment.Length > width)
+            {
+                pieces.Add(current.ToString().TrimEnd());
+                current.Clear().Append("    ");
+                segment = segment.TrimStart();
+            }
+            current.Append(segment);
+            start = position;
+        }
+        pieces.Add(current.ToString().TrimEnd());
+        return pieces;
     }
 
     /// <summary>Greedily joins the segments between the given commas into lines of at most <paramref name="width"/>.</summary>

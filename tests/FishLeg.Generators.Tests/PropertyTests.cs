@@ -17,7 +17,7 @@ public class PropertyTests
 {
     /// <summary>One layer as written in source: [Dense], a convolution, pooling or layer normalization (<paramref name="Kind"/>).</summary>
     public sealed record Layer(string Units, string Activation, string? Bias, string? QForm, string Kind = "Dense",
-        string Kernel = "1", string Padding = "0", string? Stride = null, string? Epsilon = null)
+        string Kernel = "1", string Padding = "0", string? Stride = null, string? Epsilon = null, string? Function = null)
     {
         public override string ToString()
         {
@@ -29,6 +29,7 @@ public class PropertyTests
                 _ => [Kernel],
             };
             if (Epsilon is not null) arguments.Add($"Epsilon = {Epsilon}");
+            if (Function is not null && Kind is "Dense" or "Conv2d" or "LayerNorm") arguments.Add($"ActivationFunction = {Function}");
             if (Stride is not null) arguments.Add($"Stride = {Stride}");
             if (Kind is "Dense" or "Conv2d")
             {
@@ -112,8 +113,12 @@ public class PropertyTests
     private static Gen<T?> Sometimes<T>(Gen<T> gen, int percent) where T : class =>
         Gen.Int[0, 99].SelectMany(roll => roll < percent ? gen.Select(v => (T?)v) : Gen.Const((T?)null));
 
+    // Names of the [Elementwise] members the models may declare (Members), and one they never do.
+    private static readonly Gen<string> Function = Gen.OneOf("nameof(Swish)", "nameof(Elu)", "nameof(Wave)", "nameof(Loop)", "\"Missing\"");
+
     private static readonly Gen<Layer> LayerGen = Gen.Select(Size, Activation, Sometimes(Gen.OneOf("true", "false"), 30), Sometimes(QForm, 20),
-        (units, activation, bias, qForm) => new Layer(units, activation, bias, qForm));
+            Sometimes(Function, 25),
+        (units, activation, bias, qForm, function) => new Layer(units, activation, bias, qForm, Function: function));
 
     private static readonly Gen<string> SpatialSize = Gen.Frequency(
         (12, Gen.Int[1, 9].Select(i => i.ToString())),
@@ -161,7 +166,10 @@ public class PropertyTests
         "public double Helper() => 1;", "static BARE() { }", "public BARE(int maxBatchSize, ulong seed) { }", "public BARE() { }",
         "private int _parameters;", "public double Sigma => 1;", "public void Predict(int x) { }", "private class Description { }",
         "public override string ToString() => \"model\";", "public int ParameterCountTimesTwo => 2 * ParameterCount;",
-        "private int __guard;", "public event Action? Changed;", "private int NAMEField;").Array[0, 3];
+        "private int __guard;", "public event Action? Changed;", "private int NAMEField;",
+        "[Elementwise] static double Swish(double x) => x / (1 + Math.Exp(-x));", "[Elementwise] public static double Elu(double x) => x > 0 ? x : Math.Exp(x) - 1;",
+        "[Elementwise] static double Wave(double x) => Math.Sin(x);", "[Elementwise] static double Loop(double x) => Loop(x) + 1;",
+        "[Elementwise] double Swish(double x) => x;").Array[0, 4];
 
     private static readonly Gen<Model> ModelGen =
         from name in Identifier

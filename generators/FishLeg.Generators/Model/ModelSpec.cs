@@ -32,7 +32,10 @@ internal sealed record LayerSpec(
     ElementwiseSpec? Function = null)
 {
     /// <summary>Whether the layer applies a nonlinearity: a built-in one other than identity, or the user's.</summary>
-    public bool HasActivation => Activation != ActivationKind.Identity || Function is not null;
+    public bool HasActivation => Elementwise is not null;
+
+    /// <summary>The activation the code computes: the user's function, or the built-in one's definition; null for identity.</summary>
+    public ElementwiseSpec? Elementwise => Function ?? Symbolic.BuiltInActivations.For(Activation);
 
     /// <summary>The activation's name, as the comments and the model's description give it.</summary>
     public string ActivationName => Function?.Name ?? Activation.ToString();
@@ -59,10 +62,10 @@ internal sealed record LayerSpec(
 }
 
 /// <summary>
-/// An activation from the user's [Elementwise] method <see cref="Name"/>: its definition with the calls it makes inlined,
-/// and its body as written (for the generated code's comments).
+/// An activation from the user's [Elementwise] method <see cref="Name"/> (or a built-in activation's definition): its
+/// definition with the calls it makes inlined, and its body as written (for the generated code's comments).
 /// </summary>
-internal sealed record ElementwiseSpec(string Name, Symbolic.Expr Definition, string Source);
+internal sealed record ElementwiseSpec(string Name, Symbolic.Expr Definition, string Source, bool BuiltIn = false);
 
 /// <summary>
 /// Everything the emitter needs about one model; plain values only, so it caches and never roots a compilation.

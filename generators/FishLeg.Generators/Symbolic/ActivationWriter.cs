@@ -31,13 +31,14 @@ internal sealed class ActivationWriter
     /// <summary>Whether f″ is not identically zero (a piecewise-linear activation adds nothing to the Hessian).</summary>
     public bool HasCurvature => !_graph.IsConstant(_second, 0);
 
-    public static string ClassName(ElementwiseSpec spec) => spec.Name + "Activation";
+    /// <summary>The class: a built-in activation's, or the user's function's (named apart, so a method may share a built-in's name).</summary>
+    public static string ClassName(ElementwiseSpec spec) => spec.Name + (spec.BuiltIn ? "Activation" : "Function");
 
     public void Write(SourceWriter w)
     {
         string name = ClassName(_spec), T = _t;
         w.Line($"/// <summary>");
-        w.Line($"/// {Escape(_spec.Name)}(x) = {Escape(_spec.Source)}, from its [Elementwise] definition; simplified and differentiated:");
+        w.Line($"/// {Escape(_spec.Name)}(x) = {Escape(_spec.Source)}, {(_spec.BuiltIn ? "the built-in activation's definition" : "from its [Elementwise] definition")}; simplified and differentiated:");
         foreach ((string label, int id) in new[] { ("f", _f), ("f′", _first), ("f″", _second) })
         {
             // A long derivative is better read in the code below, where its shared parts are locals.
@@ -76,37 +77,42 @@ internal sealed class ActivationWriter
         var plan = new Plan(_graph, root, activation);
         w.Open(signature);
         w.Line("int i = 0;");
+        // Vector512 lanes where the hardware has them, then Vector256 for what is left of 8 or more floats, then one at a time.
         foreach (Variant vector in new[] { new Variant("Vector512", _t), new Variant("Vector256", _t) })
         {
-            w.Line($"{(vector.Width == "Vector512" ? "if" : "else if")} ({vector.Width}.IsHardwareAccelerated)");
-            w.Line($"    for (; i + {vector.Width}<{_t}>.Count <= {output}.Length; i += {vector.Width}<{_t}>.Count)");
-            w.Line("    {");
-            WriteBody(w, plan, vector, store, "        ");
-            w.Line("    }");
+            List<string> body = Body(plan, vector, store); // first: it names the constants the loop needs
+            w.Open($"if ({vector.Width}.IsHardwareAccelerated)");
+            foreach (var constant in vector.Constants) w.Line($"{vector.Type} {constant.Value} = {vector.Width}.Create({vector.Typed(constant.Key)});");
+            w.Open($"for (; i + {vector.Width}<{_t}>.Count <= {output}.Length; i += {vector.Width}<{_t}>.Count)");
+            foreach (string line in body) w.Line(line);
+            w.Close();
+            w.Close();
         }
-        w.Line($"for (; i < {output}.Length; i++)");
-        w.Line("{");
-        WriteBody(w, plan, new Variant(null, _t), store, "    ");
-        w.Line("}");
+        w.Open($"for (; i < {output}.Length; i++)");
+        foreach (string line in Body(plan, new Variant(null, _t), store)) w.Line(line);
+        w.Close();
         w.Close();
     }
 
-    private void WriteBody(SourceWriter w, Plan plan, Variant v, Func<Variant, Code, string> store, string indent)
+    /// <summary>The statements computing a pass's value at one x (or one vector of them) and storing it.</summary>
+    private List<string> Body(Plan plan, Variant v, Func<Variant, Code, string> store)
     {
+        var lines = new List<string>();
         var names = new Dictionary<int, string>();
-        if (plan.Reads(_graph.Argument)) w.Line($"{indent}var x = {v.Load("z")};");
+        if (plan.Reads(_graph.Argument)) lines.Add($"{v.Type} x = {v.Load("z")};");
         if (plan.Activation is int f && plan.Reads(f))
         {
-            w.Line($"{indent}var y = {v.Load("a")};");
+            lines.Add($"{v.Type} y = {v.Load("a")};");
             names[f] = "y";
         }
         foreach (int id in plan.Locals)
         {
             string local = "t" + (names.Count(n => n.Value.StartsWith("t", StringComparison.Ordinal)) + 1).ToString(CultureInfo.InvariantCulture);
-            w.Line($"{indent}var {local} = {Render(id, v, names).Text};");
+            lines.Add($"{v.Type} {local} = {Render(id, v, names).Text};");
             names[id] = local;
         }
-        w.Line(indent + store(v, Render(plan.Root, v, names)));
+        lines.Add(store(v, Render(plan.Root, v, names)));
+        return lines;
     }
 
     /// <summary>What a pass computes: the nodes it reads below its root, and which of them are locals (used twice or more).</summary>
@@ -149,23 +155,40 @@ internal sealed class ActivationWriter
 
     /// <summary>
     /// How code is written: scalar (Width null) or over Vector512/Vector256 lanes, in float or double; or, with
-    /// <see cref="Comment"/>, as a formula for the comments.
+    /// <see cref="Comment"/>, as a formula for the comments. A vector variant names each constant it meets (k1, k2, …),
+    /// for the loop to create once.
     /// </summary>
-    private sealed record Variant(string? Width, string T, bool Comment = false)
+    private sealed class Variant(string? width, string t, bool comment = false)
     {
+        public string? Width { get; } = width;
+
+        public string T { get; } = t;
+
+        public bool Comment { get; } = comment;
+
         public bool Scalar => Width is null;
+
+        public Dictionary<double, string> Constants { get; } = [];
+
+        /// <summary>The type of a value, written out (a user's class may be named 'var').</summary>
+        public string Type => Scalar ? T : $"{Width}<{T}>";
 
         public string Load(string span) => Scalar ? $"{span}[i]" : $"{Width}.Create<{T}>({span}[i..])";
 
         public string Literal(double value)
         {
             if (Comment) return value.ToString("R", CultureInfo.InvariantCulture);
-            string text = double.IsNaN(value) ? $"{T}.NaN"
-                : double.IsInfinity(value) ? $"{T}.{(value > 0 ? "PositiveInfinity" : "NegativeInfinity")}"
-                : T == "float" ? ((float)value).ToString("R", CultureInfo.InvariantCulture) + "f"
-                : value.ToString("R", CultureInfo.InvariantCulture) + "d";
-            return Scalar ? text : $"{Width}.Create({text})";
+            if (Scalar) return Typed(value);
+            if (!Constants.TryGetValue(value, out string? name))
+                Constants[value] = name = "k" + (Constants.Count + 1).ToString(CultureInfo.InvariantCulture);
+            return name;
         }
+
+        /// <summary>A constant as a literal of the element type.</summary>
+        public string Typed(double value) => double.IsNaN(value) ? $"{T}.NaN"
+            : double.IsInfinity(value) ? $"{T}.{(value > 0 ? "PositiveInfinity" : "NegativeInfinity")}"
+            : T == "float" ? ((float)value).ToString("R", CultureInfo.InvariantCulture) + "f"
+            : value.ToString("R", CultureInfo.InvariantCulture) + "d";
 
         /// <summary>A function of the BCL or of ElementwiseMath, called on one value or one vector.</summary>
         public string Call(Op op, string argument) => op switch
@@ -188,7 +211,7 @@ internal sealed class ActivationWriter
         switch (n.Op)
         {
             case Op.Constant:
-                return new Code(v.Literal(n.Value), v.Scalar && n.Value < 0 ? 3 : 4);
+                return new Code(v.Literal(n.Value), (v.Scalar || v.Comment) && n.Value < 0 ? 3 : 4);
             case Op.Argument:
                 return new Code("x", 4);
             case Op.Add:
@@ -261,7 +284,7 @@ internal sealed class ActivationWriter
     };
 
     /// <summary>A node written out whole, for the comments.</summary>
-    private string Formula(int id) => Render(id, new Variant(null, "double", Comment: true), new Dictionary<int, string>()).Text;
+    private string Formula(int id) => Render(id, new Variant(null, "double", comment: true), new Dictionary<int, string>()).Text;
 
     private static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("\r", " ").Replace("\n", " ");
 }

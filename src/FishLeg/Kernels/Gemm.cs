@@ -74,7 +74,7 @@ public static unsafe class Gemm
         fixed (T* pa = a, pb = b, pc = c, pz = epilogue.Z, pActivated = epilogue.A, pOutput = epilogue.Output)
         {
             var args = new GemmArgs<T>(kernel, transposeA, transposeB, m, n, k, pa, lda, pb, ldb, pc, ldc, accumulate, ones,
-                new EpilogueArgs<T>(epilogue.Kind, epilogue.Activation, epilogue.Function, pz, pActivated, pOutput));
+                new EpilogueArgs<T>(epilogue.Kind, epilogue.Function, pz, pActivated, pOutput));
             if (k == 0)
             {
                 if (!accumulate) for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
@@ -150,11 +150,10 @@ internal readonly unsafe struct GemmArgs<T>(GemmKernel kernel, bool transposeA, 
 }
 
 /// <summary><see cref="GemmEpilogue{T}"/> with its spans pinned, for the worker threads.</summary>
-internal readonly unsafe struct EpilogueArgs<T>(EpilogueKind kind, Activation activation, ElementwiseFunction<T>? function, T* z, T* a, T* output)
+internal readonly unsafe struct EpilogueArgs<T>(EpilogueKind kind, ElementwiseFunction<T>? function, T* z, T* a, T* output)
     where T : unmanaged, IFloatingPointIeee754<T>
 {
     public readonly EpilogueKind Kind = kind;
-    public readonly Activation Activation = activation;
     public readonly ElementwiseFunction<T>? Function = function;
     public readonly T* Z = z, A = a, Output = output;
 }

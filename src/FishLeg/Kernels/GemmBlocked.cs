@@ -203,20 +203,15 @@ internal static unsafe class GemmBlocked<T> where T : unmanaged, IFloatingPointI
     {
         ref readonly EpilogueArgs<T> e = ref g.Epilogue;
         if (e.Kind == EpilogueKind.None) return;
+        ElementwiseFunction<T> function = e.Function!;
         for (int i = 0; i < rows; i++)
         {
             long at = (long)(row + i) * g.Ldc + column;
             var c = new ReadOnlySpan<T>(g.C + at, columns);
             var output = new Span<T>(e.Output + at, columns);
-            var z = new ReadOnlySpan<T>(e.Z + at, columns);
-            var a = new ReadOnlySpan<T>(e.A + at, columns);
-            if (e.Function is { } function)
-            {
-                if (e.Kind == EpilogueKind.Activate) function.Activate(c, output);
-                else function.Differentiate(z, a, c, output);
-            }
-            else if (e.Kind == EpilogueKind.Activate) Activations.Apply(e.Activation, c, output);
-            else Activations.Differentiate(e.Activation, z, a, c, output);
+            // Z and A exist only for the derivative (Activate leaves their pointers null).
+            if (e.Kind == EpilogueKind.Activate) function.Activate(c, output);
+            else function.Differentiate(new ReadOnlySpan<T>(e.Z + at, columns), new ReadOnlySpan<T>(e.A + at, columns), c, output);
         }
     }
 

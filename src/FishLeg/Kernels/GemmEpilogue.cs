@@ -6,24 +6,22 @@ namespace FishLeg.Kernels;
 
 /// <summary>
 /// An element-wise step a GEMM applies to each finished tile of C while the tile is still in cache, instead of a separate
-/// pass over C afterwards: a layer's activation σ(C), or the chain rule's C ⊙ σ'(Z). Every operand has C's shape and
-/// row stride. The default value does nothing.
+/// pass over C afterwards: a layer's activation σ(C), or the chain rule's C ⊙ σ'(Z), with σ a generated
+/// <see cref="ElementwiseFunction{T}"/>. Every operand has C's shape and row stride. The default value does nothing.
 /// </summary>
 /// <remarks>For use by generated code.</remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public readonly ref struct GemmEpilogue<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     internal readonly EpilogueKind Kind;
-    internal readonly Activation Activation;
-    // A generated activation, in place of the built-in one when set.
     internal readonly ElementwiseFunction<T>? Function;
     internal readonly ReadOnlySpan<T> Z, A;
     internal readonly Span<T> Output;
 
-    private GemmEpilogue(EpilogueKind kind, Activation activation, ElementwiseFunction<T>? function, ReadOnlySpan<T> z, ReadOnlySpan<T> a, Span<T> output)
+    private GemmEpilogue(EpilogueKind kind, ElementwiseFunction<T> function, ReadOnlySpan<T> z, ReadOnlySpan<T> a, Span<T> output)
     {
+        ArgumentNullException.ThrowIfNull(function);
         Kind = kind;
-        Activation = activation;
         Function = function;
         Z = z;
         A = a;
@@ -31,23 +29,15 @@ public readonly ref struct GemmEpilogue<T> where T : unmanaged, IFloatingPointIe
     }
 
     /// <summary><c>output = σ(C)</c>: the forward pass's activation.</summary>
-    public static GemmEpilogue<T> Activate(Activation activation, Span<T> output)
-        => new(EpilogueKind.Activate, activation, null, default, default, output);
-
-    /// <summary><c>output = f(C)</c> for a generated activation.</summary>
     public static GemmEpilogue<T> Activate(ElementwiseFunction<T> function, Span<T> output)
-        => new(EpilogueKind.Activate, Activation.Identity, function, default, default, output);
+        => new(EpilogueKind.Activate, function, default, default, output);
 
     /// <summary>
     /// <c>output = C ⊙ σ'(Z)</c> with <c>A = σ(Z)</c>: a delta or tangent pushed through the activation. The output may be
     /// C itself.
     /// </summary>
-    public static GemmEpilogue<T> Differentiate(Activation activation, ReadOnlySpan<T> z, ReadOnlySpan<T> a, Span<T> output)
-        => new(EpilogueKind.Differentiate, activation, null, z, a, output);
-
-    /// <summary><c>output = C ⊙ f′(Z)</c> with <c>A = f(Z)</c> for a generated activation.</summary>
     public static GemmEpilogue<T> Differentiate(ElementwiseFunction<T> function, ReadOnlySpan<T> z, ReadOnlySpan<T> a, Span<T> output)
-        => new(EpilogueKind.Differentiate, Activation.Identity, function, z, a, output);
+        => new(EpilogueKind.Differentiate, function, z, a, output);
 }
 
 internal enum EpilogueKind

@@ -99,7 +99,7 @@ public static class BernoulliLikelihood
         T inverseBatch = T.One / T.CreateChecked(output.Length / units);
         for (int i = 0; i < product.Length; i++)
         {
-            T p = Kernels.Activations.Logistic(output[i]);
+            T p = T.One / (T.One + T.Exp(-output[i])); // the logistic: 0 or 1 at the extremes, never NaN
             product[i] = p * (T.One - p) * outputDot[i] * inverseBatch;
         }
     }

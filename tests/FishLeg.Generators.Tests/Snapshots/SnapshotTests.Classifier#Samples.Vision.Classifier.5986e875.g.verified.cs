@@ -88,6 +88,7 @@ namespace FishLeg.Generated
 {
     using System;
     using FishLeg.Kernels;
+    using System.Runtime.Intrinsics;
 
     /// <summary>The workspace and the passes of Classifier: 784 → 256 GeluTanh → 128 Tanh (no bias) → 10 Identity, Categorical likelihood,
     /// float.</summary>
@@ -144,14 +145,14 @@ namespace FishLeg.Generated
             Span<float> z1 = _z1.AsSpan(0, batch * 256);
             Span<float> a1 = _a1.AsSpan(0, batch * 256);
             Gemm.NT<float>(batch, 256, 785, inputs, 784, w1, 785, z1, 256, ones: OnesColumn.A,
-                epilogue: GemmEpilogue<float>.Activate(Activation.GeluTanh, a1));
+                epilogue: GemmEpilogue<float>.Activate(GeluTanhActivation.Instance, a1));
 
             // Layer 2: 256 → 128, Tanh. W2 is 128×256 at offset 200960.
             // Z = A·Wᵀ, and A = σ(Z) on each finished tile.
             ReadOnlySpan<float> w2 = parameters.Slice(200960, 32768);
             Span<float> z2 = _z2.AsSpan(0, batch * 128);
             Span<float> a2 = _a2.AsSpan(0, batch * 128);
-            Gemm.NT<float>(batch, 128, 256, a1, 256, w2, 256, z2, 128, epilogue: GemmEpilogue<float>.Activate(Activation.Tanh, a2));
+            Gemm.NT<float>(batch, 128, 256, a1, 256, w2, 256, z2, 128, epilogue: GemmEpilogue<float>.Activate(TanhActivation.Instance, a2));
 
             // Layer 3: 128 → 10, Identity. W3 is 10×129 at offset 233728, bias in column 128.
             // Z = [A | 1]·Wᵀ.
@@ -172,7 +173,7 @@ namespace FishLeg.Generated
             Span<float> d2 = _d2.AsSpan(0, batch * 128);
             Span<float> e2 = _e2.AsSpan(0, batch * 128);
             Gemm.NN<float>(batch, 128, 10, d3, 10, parameters.Slice(233728, 1290), 129, d2, 128,
-                epilogue: GemmEpilogue<float>.Differentiate(Activation.Tanh, _z2.AsSpan(0, batch * 128), _a2.AsSpan(0, batch * 128), e2));
+                epilogue: GemmEpilogue<float>.Differentiate(TanhActivation.Instance, _z2.AsSpan(0, batch * 128), _a2.AsSpan(0, batch * 128), e2));
 
             // Layer 2: G = Eᵀ·A, D below = E·W and E below = D ⊙ σ'(Z) on each finished tile.
             Span<float> g2 = gradient.Slice(200960, 32768);
@@ -180,7 +181,7 @@ namespace FishLeg.Generated
             Span<float> d1 = _d1.AsSpan(0, batch * 256);
             Span<float> e1 = _e1.AsSpan(0, batch * 256);
             Gemm.NN<float>(batch, 256, 128, e2, 128, parameters.Slice(200960, 32768), 256, d1, 256,
-                epilogue: GemmEpilogue<float>.Differentiate(Activation.GeluTanh, _z1.AsSpan(0, batch * 256), _a1.AsSpan(0, batch * 256), e1));
+                epilogue: GemmEpilogue<float>.Differentiate(GeluTanhActivation.Instance, _z1.AsSpan(0, batch * 256), _a1.AsSpan(0, batch * 256), e1));
 
             // Layer 1: G = Eᵀ·[A | 1].
             Span<float> g1 = gradient.Slice(0, 200960);
@@ -199,7 +200,8 @@ namespace FishLeg.Generated
             Span<float> zDot1 = _zDot1.AsSpan(0, batch * 256);
             Span<float> aDot1 = _aDot1.AsSpan(0, batch * 256);
             Gemm.NT<float>(batch, 256, 785, inputs, 784, v1, 785, zDot1, 256, ones: OnesColumn.A,
-                epilogue: GemmEpilogue<float>.Differentiate(Activation.GeluTanh, _z1.AsSpan(0, batch * 256), _a1.AsSpan(0, batch * 256), aDot1));
+                epilogue: GemmEpilogue<float>.Differentiate(GeluTanhActivation.Instance, _z1.AsSpan(0, batch * 256), _a1.AsSpan(0, batch * 256),
+                aDot1));
 
             // Layer 2: Ż = A·Vᵀ + Ȧ·Wᵀ, Ȧ = σ'(Z) ⊙ Ż on each finished tile of the last product.
             ReadOnlySpan<float> v2 = direction.Slice(200960, 32768);
@@ -207,7 +209,7 @@ namespace FishLeg.Generated
             Span<float> aDot2 = _aDot2.AsSpan(0, batch * 128);
             Gemm.NT<float>(batch, 128, 256, _a1.AsSpan(0, batch * 256), 256, v2, 256, zDot2, 128);
             Gemm.NT<float>(batch, 128, 256, aDot1, 256, parameters.Slice(200960, 32768), 256, zDot2, 128, accumulate: true,
-                epilogue: GemmEpilogue<float>.Differentiate(Activation.Tanh, _z2.AsSpan(0, batch * 128), _a2.AsSpan(0, batch * 128), aDot2));
+                epilogue: GemmEpilogue<float>.Differentiate(TanhActivation.Instance, _z2.AsSpan(0, batch * 128), _a2.AsSpan(0, batch * 128), aDot2));
 
             // Layer 3: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ.
             ReadOnlySpan<float> v3 = direction.Slice(233728, 1290);
@@ -233,14 +235,14 @@ namespace FishLeg.Generated
             if (hessian) Gemm.TN<float>(10, 128, batch, _d3.AsSpan(0, batch * 10), 10, _aDot2.AsSpan(0, batch * 128), 128, p3, 129, accumulate: true);
             Span<float> eDot2 = _eDot2.AsSpan(0, batch * 128);
             Gemm.NN<float>(batch, 128, 10, eDot3, 10, parameters.Slice(233728, 1290), 129, eDot2, 128,
-                epilogue: hessian ? default : GemmEpilogue<float>.Differentiate(Activation.Tanh, _z2.AsSpan(0, batch * 128),
+                epilogue: hessian ? default : GemmEpilogue<float>.Differentiate(TanhActivation.Instance, _z2.AsSpan(0, batch * 128),
                 _a2.AsSpan(0, batch * 128), eDot2));
             if (hessian) Gemm.NN<float>(batch, 128, 10, _d3.AsSpan(0, batch * 10), 10, direction.Slice(233728, 1290), 129, eDot2, 128,
                 accumulate: true,
-                epilogue: GemmEpilogue<float>.Differentiate(Activation.Tanh, _z2.AsSpan(0, batch * 128), _a2.AsSpan(0, batch * 128), eDot2));
+                epilogue: GemmEpilogue<float>.Differentiate(TanhActivation.Instance, _z2.AsSpan(0, batch * 128), _a2.AsSpan(0, batch * 128), eDot2));
 
             // Layer 2: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·A [+ Eᵀ·Ȧ], Ḋ below = Ė·W [+ E·Ṽ].
-            if (hessian) Activations.TanhCurvature<float>(_z2.AsSpan(0, batch * 128), _a2.AsSpan(0, batch * 128), _d2.AsSpan(0, batch * 128),
+            if (hessian) TanhActivation.Instance.Curvature(_z2.AsSpan(0, batch * 128), _a2.AsSpan(0, batch * 128), _d2.AsSpan(0, batch * 128),
                 _zDot2.AsSpan(0, batch * 128), eDot2);
             Span<float> p2 = product.Slice(200960, 32768);
             Gemm.TN<float>(128, 256, batch, eDot2, 128, _a1.AsSpan(0, batch * 256), 256, p2, 256);
@@ -248,17 +250,256 @@ namespace FishLeg.Generated
                 accumulate: true);
             Span<float> eDot1 = _eDot1.AsSpan(0, batch * 256);
             Gemm.NN<float>(batch, 256, 128, eDot2, 128, parameters.Slice(200960, 32768), 256, eDot1, 256,
-                epilogue: hessian ? default : GemmEpilogue<float>.Differentiate(Activation.GeluTanh, _z1.AsSpan(0, batch * 256),
+                epilogue: hessian ? default : GemmEpilogue<float>.Differentiate(GeluTanhActivation.Instance, _z1.AsSpan(0, batch * 256),
                 _a1.AsSpan(0, batch * 256), eDot1));
             if (hessian) Gemm.NN<float>(batch, 256, 128, _e2.AsSpan(0, batch * 128), 128, direction.Slice(200960, 32768), 256, eDot1, 256,
-                accumulate: true,
-                epilogue: GemmEpilogue<float>.Differentiate(Activation.GeluTanh, _z1.AsSpan(0, batch * 256), _a1.AsSpan(0, batch * 256), eDot1));
+                accumulate: true, epilogue: GemmEpilogue<float>.Differentiate(GeluTanhActivation.Instance, _z1.AsSpan(0, batch * 256),
+                _a1.AsSpan(0, batch * 256), eDot1));
 
             // Layer 1: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1].
-            if (hessian) Activations.GeluTanhCurvature<float>(_z1.AsSpan(0, batch * 256), _a1.AsSpan(0, batch * 256), _d1.AsSpan(0, batch * 256),
+            if (hessian) GeluTanhActivation.Instance.Curvature(_z1.AsSpan(0, batch * 256), _a1.AsSpan(0, batch * 256), _d1.AsSpan(0, batch * 256),
                 _zDot1.AsSpan(0, batch * 256), eDot1);
             Span<float> p1 = product.Slice(0, 200960);
             Gemm.TN<float>(256, 785, batch, eDot1, 256, inputs, 784, p1, 785, ones: OnesColumn.B);
+        }
+
+        /// <summary>
+        /// GeluTanh(x) = 0.5 * x * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x))), the built-in activation's definition;
+        /// simplified and differentiated:
+        /// f(x) = 0.5 * x * (1 + tanh(0.7978845608028654 * (x + 0.044715 * (x * x * x))))
+        /// </summary>
+        private sealed class GeluTanhActivation : ElementwiseFunction<float>
+        {
+            public static readonly GeluTanhActivation Instance = new();
+
+            public override void Activate(ReadOnlySpan<float> z, Span<float> a)
+            {
+                int i = 0;
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    Vector512<float> k1 = Vector512.Create(0.5f);
+                    Vector512<float> k2 = Vector512.Create(1f);
+                    Vector512<float> k3 = Vector512.Create(0.7978846f);
+                    Vector512<float> k4 = Vector512.Create(0.044715f);
+                    for (; i + Vector512<float>.Count <= a.Length; i += Vector512<float>.Count)
+                    {
+                        Vector512<float> x = Vector512.Create<float>(z[i..]);
+                        (k1 * x * (k2 + ElementwiseMath.Tanh(k3 * (x + k4 * (x * x * x))))).CopyTo(a[i..]);
+                    }
+                }
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    Vector256<float> k1 = Vector256.Create(0.5f);
+                    Vector256<float> k2 = Vector256.Create(1f);
+                    Vector256<float> k3 = Vector256.Create(0.7978846f);
+                    Vector256<float> k4 = Vector256.Create(0.044715f);
+                    for (; i + Vector256<float>.Count <= a.Length; i += Vector256<float>.Count)
+                    {
+                        Vector256<float> x = Vector256.Create<float>(z[i..]);
+                        (k1 * x * (k2 + ElementwiseMath.Tanh(k3 * (x + k4 * (x * x * x))))).CopyTo(a[i..]);
+                    }
+                }
+                for (; i < a.Length; i++)
+                {
+                    float x = z[i];
+                    a[i] = 0.5f * x * (1f + ElementwiseMath.Tanh(0.7978846f * (x + 0.044715f * (x * x * x))));
+                }
+            }
+
+            public override void Differentiate(ReadOnlySpan<float> z, ReadOnlySpan<float> a, ReadOnlySpan<float> d, Span<float> e)
+            {
+                int i = 0;
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    Vector512<float> k1 = Vector512.Create(0.7978846f);
+                    Vector512<float> k2 = Vector512.Create(0.044715f);
+                    Vector512<float> k3 = Vector512.Create(0.5f);
+                    Vector512<float> k4 = Vector512.Create(1f);
+                    Vector512<float> k5 = Vector512.Create(0.134145f);
+                    for (; i + Vector512<float>.Count <= e.Length; i += Vector512<float>.Count)
+                    {
+                        Vector512<float> x = Vector512.Create<float>(z[i..]);
+                        Vector512<float> t1 = ElementwiseMath.Tanh(k1 * (x + k2 * (x * x * x)));
+                        (Vector512.Create<float>(d[i..]) * (k3 * (k4 + t1) + k3 * x * ((k4 - t1 * t1) * (k1 * (k4 + k5 * (x * x)))))).CopyTo(e[i..]);
+                    }
+                }
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    Vector256<float> k1 = Vector256.Create(0.7978846f);
+                    Vector256<float> k2 = Vector256.Create(0.044715f);
+                    Vector256<float> k3 = Vector256.Create(0.5f);
+                    Vector256<float> k4 = Vector256.Create(1f);
+                    Vector256<float> k5 = Vector256.Create(0.134145f);
+                    for (; i + Vector256<float>.Count <= e.Length; i += Vector256<float>.Count)
+                    {
+                        Vector256<float> x = Vector256.Create<float>(z[i..]);
+                        Vector256<float> t1 = ElementwiseMath.Tanh(k1 * (x + k2 * (x * x * x)));
+                        (Vector256.Create<float>(d[i..]) * (k3 * (k4 + t1) + k3 * x * ((k4 - t1 * t1) * (k1 * (k4 + k5 * (x * x)))))).CopyTo(e[i..]);
+                    }
+                }
+                for (; i < e.Length; i++)
+                {
+                    float x = z[i];
+                    float t1 = ElementwiseMath.Tanh(0.7978846f * (x + 0.044715f * (x * x * x)));
+                    e[i] = d[i] * (0.5f * (1f + t1) + 0.5f * x * ((1f - t1 * t1) * (0.7978846f * (1f + 0.134145f * (x * x)))));
+                }
+            }
+
+            public override void Curvature(ReadOnlySpan<float> z, ReadOnlySpan<float> a, ReadOnlySpan<float> d, ReadOnlySpan<float> zDot,
+                Span<float> eDot)
+            {
+                int i = 0;
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    Vector512<float> k1 = Vector512.Create(0.7978846f);
+                    Vector512<float> k2 = Vector512.Create(0.044715f);
+                    Vector512<float> k3 = Vector512.Create(1f);
+                    Vector512<float> k4 = Vector512.Create(0.134145f);
+                    Vector512<float> k5 = Vector512.Create(0.5f);
+                    Vector512<float> k6 = Vector512.Create(0.21406445f);
+                    Vector512<float> k7 = Vector512.Create(2f);
+                    for (; i + Vector512<float>.Count <= eDot.Length; i += Vector512<float>.Count)
+                    {
+                        Vector512<float> x = Vector512.Create<float>(z[i..]);
+                        Vector512<float> t1 = ElementwiseMath.Tanh(k1 * (x + k2 * (x * x * x)));
+                        Vector512<float> t2 = k3 - t1 * t1;
+                        Vector512<float> t3 = k1 * (k3 + k4 * (x * x));
+                        Vector512<float> t4 = t2 * t3;
+                        Vector512<float> t5 = k5 * t4;
+                        (Vector512.Create<float>(eDot[i..]) + Vector512.Create<float>(d[i..]) * Vector512.Create<float>(zDot[i..])
+                            * (t5 + t5 + k5 * x * (t2 * (k6 * x) - t3 * (k7 * (t1 * t4))))).CopyTo(eDot[i..]);
+                    }
+                }
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    Vector256<float> k1 = Vector256.Create(0.7978846f);
+                    Vector256<float> k2 = Vector256.Create(0.044715f);
+                    Vector256<float> k3 = Vector256.Create(1f);
+                    Vector256<float> k4 = Vector256.Create(0.134145f);
+                    Vector256<float> k5 = Vector256.Create(0.5f);
+                    Vector256<float> k6 = Vector256.Create(0.21406445f);
+                    Vector256<float> k7 = Vector256.Create(2f);
+                    for (; i + Vector256<float>.Count <= eDot.Length; i += Vector256<float>.Count)
+                    {
+                        Vector256<float> x = Vector256.Create<float>(z[i..]);
+                        Vector256<float> t1 = ElementwiseMath.Tanh(k1 * (x + k2 * (x * x * x)));
+                        Vector256<float> t2 = k3 - t1 * t1;
+                        Vector256<float> t3 = k1 * (k3 + k4 * (x * x));
+                        Vector256<float> t4 = t2 * t3;
+                        Vector256<float> t5 = k5 * t4;
+                        (Vector256.Create<float>(eDot[i..]) + Vector256.Create<float>(d[i..]) * Vector256.Create<float>(zDot[i..])
+                            * (t5 + t5 + k5 * x * (t2 * (k6 * x) - t3 * (k7 * (t1 * t4))))).CopyTo(eDot[i..]);
+                    }
+                }
+                for (; i < eDot.Length; i++)
+                {
+                    float x = z[i];
+                    float t1 = ElementwiseMath.Tanh(0.7978846f * (x + 0.044715f * (x * x * x)));
+                    float t2 = 1f - t1 * t1;
+                    float t3 = 0.7978846f * (1f + 0.134145f * (x * x));
+                    float t4 = t2 * t3;
+                    float t5 = 0.5f * t4;
+                    eDot[i] += d[i] * zDot[i] * (t5 + t5 + 0.5f * x * (t2 * (0.21406445f * x) - t3 * (2f * (t1 * t4))));
+                }
+            }
+        }
+
+        /// <summary>
+        /// Tanh(x) = Math.Tanh(x), the built-in activation's definition; simplified and differentiated:
+        /// f(x) = tanh(x)
+        /// f′(x) = 1 - tanh(x) * tanh(x)
+        /// f″(x) = -(2 * (tanh(x) * (1 - tanh(x) * tanh(x))))
+        /// </summary>
+        private sealed class TanhActivation : ElementwiseFunction<float>
+        {
+            public static readonly TanhActivation Instance = new();
+
+            public override void Activate(ReadOnlySpan<float> z, Span<float> a)
+            {
+                int i = 0;
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    for (; i + Vector512<float>.Count <= a.Length; i += Vector512<float>.Count)
+                    {
+                        Vector512<float> x = Vector512.Create<float>(z[i..]);
+                        ElementwiseMath.Tanh(x).CopyTo(a[i..]);
+                    }
+                }
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    for (; i + Vector256<float>.Count <= a.Length; i += Vector256<float>.Count)
+                    {
+                        Vector256<float> x = Vector256.Create<float>(z[i..]);
+                        ElementwiseMath.Tanh(x).CopyTo(a[i..]);
+                    }
+                }
+                for (; i < a.Length; i++)
+                {
+                    float x = z[i];
+                    a[i] = ElementwiseMath.Tanh(x);
+                }
+            }
+
+            public override void Differentiate(ReadOnlySpan<float> z, ReadOnlySpan<float> a, ReadOnlySpan<float> d, Span<float> e)
+            {
+                int i = 0;
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    Vector512<float> k1 = Vector512.Create(1f);
+                    for (; i + Vector512<float>.Count <= e.Length; i += Vector512<float>.Count)
+                    {
+                        Vector512<float> y = Vector512.Create<float>(a[i..]);
+                        (Vector512.Create<float>(d[i..]) * (k1 - y * y)).CopyTo(e[i..]);
+                    }
+                }
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    Vector256<float> k1 = Vector256.Create(1f);
+                    for (; i + Vector256<float>.Count <= e.Length; i += Vector256<float>.Count)
+                    {
+                        Vector256<float> y = Vector256.Create<float>(a[i..]);
+                        (Vector256.Create<float>(d[i..]) * (k1 - y * y)).CopyTo(e[i..]);
+                    }
+                }
+                for (; i < e.Length; i++)
+                {
+                    float y = a[i];
+                    e[i] = d[i] * (1f - y * y);
+                }
+            }
+
+            public override void Curvature(ReadOnlySpan<float> z, ReadOnlySpan<float> a, ReadOnlySpan<float> d, ReadOnlySpan<float> zDot,
+                Span<float> eDot)
+            {
+                int i = 0;
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    Vector512<float> k1 = Vector512.Create(2f);
+                    Vector512<float> k2 = Vector512.Create(1f);
+                    for (; i + Vector512<float>.Count <= eDot.Length; i += Vector512<float>.Count)
+                    {
+                        Vector512<float> y = Vector512.Create<float>(a[i..]);
+                        (Vector512.Create<float>(eDot[i..]) + Vector512.Create<float>(d[i..]) * Vector512.Create<float>(zDot[i..])
+                            * -(k1 * (y * (k2 - y * y)))).CopyTo(eDot[i..]);
+                    }
+                }
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    Vector256<float> k1 = Vector256.Create(2f);
+                    Vector256<float> k2 = Vector256.Create(1f);
+                    for (; i + Vector256<float>.Count <= eDot.Length; i += Vector256<float>.Count)
+                    {
+                        Vector256<float> y = Vector256.Create<float>(a[i..]);
+                        (Vector256.Create<float>(eDot[i..]) + Vector256.Create<float>(d[i..]) * Vector256.Create<float>(zDot[i..])
+                            * -(k1 * (y * (k2 - y * y)))).CopyTo(eDot[i..]);
+                    }
+                }
+                for (; i < eDot.Length; i++)
+                {
+                    float y = a[i];
+                    eDot[i] += d[i] * zDot[i] * -(2f * (y * (1f - y * y)));
+                }
+            }
         }
     }
 }

@@ -164,7 +164,7 @@ namespace FishLeg.Generated
             Span<float> z1 = _z1.AsSpan(0, batch * 256);
             Span<float> a1 = _a1.AsSpan(0, batch * 256);
             Gemm.NT<float>(batch, 256, 785, inputs, 784, w1, 785, z1, 256, ones: OnesColumn.A,
-                epilogue: GemmEpilogue<float>.Activate(SwishActivation.Instance, a1));
+                epilogue: GemmEpilogue<float>.Activate(SwishFunction.Instance, a1));
 
             // Layer 2: 256 → 64, Mish. W2 is 64×257 at offset 200960, bias in column 256.
             // Z = [A | 1]·Wᵀ, and A = σ(Z) on each finished tile.
@@ -172,14 +172,14 @@ namespace FishLeg.Generated
             Span<float> z2 = _z2.AsSpan(0, batch * 64);
             Span<float> a2 = _a2.AsSpan(0, batch * 64);
             Gemm.NT<float>(batch, 64, 257, a1, 256, w2, 257, z2, 64, ones: OnesColumn.A,
-                epilogue: GemmEpilogue<float>.Activate(MishActivation.Instance, a2));
+                epilogue: GemmEpilogue<float>.Activate(MishFunction.Instance, a2));
 
             // Layer 3: X̂ = the 64 features normalized (ε = 1E-05), Z = γ ⊙ X̂ + β, A = σ(Z); [γⱼ, βⱼ] per unit at offset 217408.
             Span<float> z3 = _z3.AsSpan(0, batch * 64);
             Normalization.Forward<float>(a2, batch, 64, (float)1E-05d, parameters.Slice(217408, 128), _xhat3.AsSpan(0, batch * 64),
                 _r3.AsSpan(0, batch), z3, _scratch3);
             Span<float> a3 = _a3.AsSpan(0, batch * 64);
-            EluActivation.Instance.Activate(z3, a3);
+            EluFunction.Instance.Activate(z3, a3);
 
             // Layer 4: 64 → 32, LeakyRelu. W4 is 32×65 at offset 217536, bias in column 64.
             // Z = [A | 1]·Wᵀ, and A = σ(Z) on each finished tile.
@@ -187,7 +187,7 @@ namespace FishLeg.Generated
             Span<float> z4 = _z4.AsSpan(0, batch * 32);
             Span<float> a4 = _a4.AsSpan(0, batch * 32);
             Gemm.NT<float>(batch, 32, 65, a3, 64, w4, 65, z4, 32, ones: OnesColumn.A,
-                epilogue: GemmEpilogue<float>.Activate(LeakyReluActivation.Instance, a4));
+                epilogue: GemmEpilogue<float>.Activate(LeakyReluFunction.Instance, a4));
 
             // Layer 5: 32 → 10, Identity. W5 is 10×33 at offset 219616, bias in column 32.
             // Z = [A | 1]·Wᵀ.
@@ -208,7 +208,7 @@ namespace FishLeg.Generated
             Span<float> d4 = _d4.AsSpan(0, batch * 32);
             Span<float> e4 = _e4.AsSpan(0, batch * 32);
             Gemm.NN<float>(batch, 32, 10, d5, 10, parameters.Slice(219616, 330), 33, d4, 32,
-                epilogue: GemmEpilogue<float>.Differentiate(LeakyReluActivation.Instance, _z4.AsSpan(0, batch * 32), _a4.AsSpan(0, batch * 32), e4));
+                epilogue: GemmEpilogue<float>.Differentiate(LeakyReluFunction.Instance, _z4.AsSpan(0, batch * 32), _a4.AsSpan(0, batch * 32), e4));
 
             // Layer 4: G = Eᵀ·[A | 1], D below = E·W̃ and E below = D ⊙ σ'(Z) on each finished tile.
             Span<float> g4 = gradient.Slice(217536, 2080);
@@ -216,14 +216,14 @@ namespace FishLeg.Generated
             Span<float> d3 = _d3.AsSpan(0, batch * 64);
             Span<float> e3 = _e3.AsSpan(0, batch * 64);
             Gemm.NN<float>(batch, 64, 32, e4, 32, parameters.Slice(217536, 2080), 65, d3, 64,
-                epilogue: GemmEpilogue<float>.Differentiate(EluActivation.Instance, _z3.AsSpan(0, batch * 64), _a3.AsSpan(0, batch * 64), e3));
+                epilogue: GemmEpilogue<float>.Differentiate(EluFunction.Instance, _z3.AsSpan(0, batch * 64), _a3.AsSpan(0, batch * 64), e3));
 
             // Layer 3: G = [Σ E ⊙ X̂, Σ E] per unit, D below = J·(γ ⊙ E) with J the normalization's (symmetric) Jacobian, E below = D ⊙ σ'(Z).
             Span<float> d2 = _d2.AsSpan(0, batch * 64);
             Normalization.Backward<float>(e3, _xhat3.AsSpan(0, batch * 64), _r3.AsSpan(0, batch), parameters.Slice(217408, 128), batch, 64,
                 gradient.Slice(217408, 128), d2, _scratch3);
             Span<float> e2 = _e2.AsSpan(0, batch * 64);
-            MishActivation.Instance.Differentiate(_z2.AsSpan(0, batch * 64), _a2.AsSpan(0, batch * 64), _d2.AsSpan(0, batch * 64),
+            MishFunction.Instance.Differentiate(_z2.AsSpan(0, batch * 64), _a2.AsSpan(0, batch * 64), _d2.AsSpan(0, batch * 64),
                 _e2.AsSpan(0, batch * 64));
 
             // Layer 2: G = Eᵀ·[A | 1], D below = E·W̃ and E below = D ⊙ σ'(Z) on each finished tile.
@@ -232,7 +232,7 @@ namespace FishLeg.Generated
             Span<float> d1 = _d1.AsSpan(0, batch * 256);
             Span<float> e1 = _e1.AsSpan(0, batch * 256);
             Gemm.NN<float>(batch, 256, 64, e2, 64, parameters.Slice(200960, 16448), 257, d1, 256,
-                epilogue: GemmEpilogue<float>.Differentiate(SwishActivation.Instance, _z1.AsSpan(0, batch * 256), _a1.AsSpan(0, batch * 256), e1));
+                epilogue: GemmEpilogue<float>.Differentiate(SwishFunction.Instance, _z1.AsSpan(0, batch * 256), _a1.AsSpan(0, batch * 256), e1));
 
             // Layer 1: G = Eᵀ·[A | 1].
             Span<float> g1 = gradient.Slice(0, 200960);
@@ -251,7 +251,7 @@ namespace FishLeg.Generated
             Span<float> zDot1 = _zDot1.AsSpan(0, batch * 256);
             Span<float> aDot1 = _aDot1.AsSpan(0, batch * 256);
             Gemm.NT<float>(batch, 256, 785, inputs, 784, v1, 785, zDot1, 256, ones: OnesColumn.A,
-                epilogue: GemmEpilogue<float>.Differentiate(SwishActivation.Instance, _z1.AsSpan(0, batch * 256), _a1.AsSpan(0, batch * 256), aDot1));
+                epilogue: GemmEpilogue<float>.Differentiate(SwishFunction.Instance, _z1.AsSpan(0, batch * 256), _a1.AsSpan(0, batch * 256), aDot1));
 
             // Layer 2: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż on each finished tile of the last product.
             ReadOnlySpan<float> v2 = direction.Slice(200960, 16448);
@@ -259,14 +259,14 @@ namespace FishLeg.Generated
             Span<float> aDot2 = _aDot2.AsSpan(0, batch * 64);
             Gemm.NT<float>(batch, 64, 257, _a1.AsSpan(0, batch * 256), 256, v2, 257, zDot2, 64, ones: OnesColumn.A);
             Gemm.NT<float>(batch, 64, 256, aDot1, 256, parameters.Slice(200960, 16448), 257, zDot2, 64, accumulate: true,
-                epilogue: GemmEpilogue<float>.Differentiate(MishActivation.Instance, _z2.AsSpan(0, batch * 64), _a2.AsSpan(0, batch * 64), aDot2));
+                epilogue: GemmEpilogue<float>.Differentiate(MishFunction.Instance, _z2.AsSpan(0, batch * 64), _a2.AsSpan(0, batch * 64), aDot2));
 
             // Layer 3: Ẋ̂ = J·Ȧ below, Ż = γ̇ ⊙ X̂ + β̇ + γ ⊙ Ẋ̂, Ȧ = σ'(Z) ⊙ Ż.
             Span<float> zDot3 = _zDot3.AsSpan(0, batch * 64);
             Normalization.TangentForward<float>(aDot2, _xhat3.AsSpan(0, batch * 64), _r3.AsSpan(0, batch), parameters.Slice(217408, 128),
                 direction.Slice(217408, 128), batch, 64, _xhatDot3.AsSpan(0, batch * 64), zDot3, _scratch3);
             Span<float> aDot3 = _aDot3.AsSpan(0, batch * 64);
-            EluActivation.Instance.Differentiate(_z3.AsSpan(0, batch * 64), _a3.AsSpan(0, batch * 64), _zDot3.AsSpan(0, batch * 64),
+            EluFunction.Instance.Differentiate(_z3.AsSpan(0, batch * 64), _a3.AsSpan(0, batch * 64), _zDot3.AsSpan(0, batch * 64),
                 _aDot3.AsSpan(0, batch * 64));
 
             // Layer 4: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż on each finished tile of the last product.
@@ -275,8 +275,7 @@ namespace FishLeg.Generated
             Span<float> aDot4 = _aDot4.AsSpan(0, batch * 32);
             Gemm.NT<float>(batch, 32, 65, _a3.AsSpan(0, batch * 64), 64, v4, 65, zDot4, 32, ones: OnesColumn.A);
             Gemm.NT<float>(batch, 32, 64, aDot3, 64, parameters.Slice(217536, 2080), 65, zDot4, 32, accumulate: true,
-                epilogue: GemmEpilogue<float>.Differentiate(LeakyReluActivation.Instance, _z4.AsSpan(0, batch * 32), _a4.AsSpan(0, batch * 32),
-                aDot4));
+                epilogue: GemmEpilogue<float>.Differentiate(LeakyReluFunction.Instance, _z4.AsSpan(0, batch * 32), _a4.AsSpan(0, batch * 32), aDot4));
 
             // Layer 5: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ.
             ReadOnlySpan<float> v5 = direction.Slice(219616, 330);
@@ -302,11 +301,10 @@ namespace FishLeg.Generated
             if (hessian) Gemm.TN<float>(10, 32, batch, _d5.AsSpan(0, batch * 10), 10, _aDot4.AsSpan(0, batch * 32), 32, p5, 33, accumulate: true);
             Span<float> eDot4 = _eDot4.AsSpan(0, batch * 32);
             Gemm.NN<float>(batch, 32, 10, eDot5, 10, parameters.Slice(219616, 330), 33, eDot4, 32,
-                epilogue: hessian ? default : GemmEpilogue<float>.Differentiate(LeakyReluActivation.Instance, _z4.AsSpan(0, batch * 32),
+                epilogue: hessian ? default : GemmEpilogue<float>.Differentiate(LeakyReluFunction.Instance, _z4.AsSpan(0, batch * 32),
                 _a4.AsSpan(0, batch * 32), eDot4));
             if (hessian) Gemm.NN<float>(batch, 32, 10, _d5.AsSpan(0, batch * 10), 10, direction.Slice(219616, 330), 33, eDot4, 32, accumulate: true,
-                epilogue: GemmEpilogue<float>.Differentiate(LeakyReluActivation.Instance, _z4.AsSpan(0, batch * 32), _a4.AsSpan(0, batch * 32),
-                eDot4));
+                epilogue: GemmEpilogue<float>.Differentiate(LeakyReluFunction.Instance, _z4.AsSpan(0, batch * 32), _a4.AsSpan(0, batch * 32), eDot4));
 
             // Layer 4: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
             Span<float> p4 = product.Slice(217536, 2080);
@@ -314,38 +312,38 @@ namespace FishLeg.Generated
             if (hessian) Gemm.TN<float>(32, 64, batch, _e4.AsSpan(0, batch * 32), 32, _aDot3.AsSpan(0, batch * 64), 64, p4, 65, accumulate: true);
             Span<float> eDot3 = _eDot3.AsSpan(0, batch * 64);
             Gemm.NN<float>(batch, 64, 32, eDot4, 32, parameters.Slice(217536, 2080), 65, eDot3, 64,
-                epilogue: hessian ? default : GemmEpilogue<float>.Differentiate(EluActivation.Instance, _z3.AsSpan(0, batch * 64),
+                epilogue: hessian ? default : GemmEpilogue<float>.Differentiate(EluFunction.Instance, _z3.AsSpan(0, batch * 64),
                 _a3.AsSpan(0, batch * 64), eDot3));
             if (hessian) Gemm.NN<float>(batch, 64, 32, _e4.AsSpan(0, batch * 32), 32, direction.Slice(217536, 2080), 65, eDot3, 64, accumulate: true,
-                epilogue: GemmEpilogue<float>.Differentiate(EluActivation.Instance, _z3.AsSpan(0, batch * 64), _a3.AsSpan(0, batch * 64), eDot3));
+                epilogue: GemmEpilogue<float>.Differentiate(EluFunction.Instance, _z3.AsSpan(0, batch * 64), _a3.AsSpan(0, batch * 64), eDot3));
 
             // Layer 3: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = [Σ Ė ⊙ X̂ [+ E ⊙ Ẋ̂], Σ Ė] per unit, Ḋ below = J·(γ ⊙ Ė [+ γ̇ ⊙ E]) [+ J̇·(γ ⊙
             // E)].
-            if (hessian) EluActivation.Instance.Curvature(_z3.AsSpan(0, batch * 64), _a3.AsSpan(0, batch * 64), _d3.AsSpan(0, batch * 64),
+            if (hessian) EluFunction.Instance.Curvature(_z3.AsSpan(0, batch * 64), _a3.AsSpan(0, batch * 64), _d3.AsSpan(0, batch * 64),
                 _zDot3.AsSpan(0, batch * 64), eDot3);
             Span<float> eDot2 = _eDot2.AsSpan(0, batch * 64);
             Normalization.TangentBackward<float>(eDot3, _e3.AsSpan(0, batch * 64), _xhat3.AsSpan(0, batch * 64), _r3.AsSpan(0, batch),
                 _aDot2.AsSpan(0, batch * 64), _xhatDot3.AsSpan(0, batch * 64),
                 parameters.Slice(217408, 128), direction.Slice(217408, 128), batch, 64, product.Slice(217408, 128), eDot2, hessian, _scratch3);
-            MishActivation.Instance.Differentiate(_z2.AsSpan(0, batch * 64), _a2.AsSpan(0, batch * 64), _eDot2.AsSpan(0, batch * 64),
+            MishFunction.Instance.Differentiate(_z2.AsSpan(0, batch * 64), _a2.AsSpan(0, batch * 64), _eDot2.AsSpan(0, batch * 64),
                 _eDot2.AsSpan(0, batch * 64));
 
             // Layer 2: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
-            if (hessian) MishActivation.Instance.Curvature(_z2.AsSpan(0, batch * 64), _a2.AsSpan(0, batch * 64), _d2.AsSpan(0, batch * 64),
+            if (hessian) MishFunction.Instance.Curvature(_z2.AsSpan(0, batch * 64), _a2.AsSpan(0, batch * 64), _d2.AsSpan(0, batch * 64),
                 _zDot2.AsSpan(0, batch * 64), eDot2);
             Span<float> p2 = product.Slice(200960, 16448);
             Gemm.TN<float>(64, 257, batch, eDot2, 64, _a1.AsSpan(0, batch * 256), 256, p2, 257, ones: OnesColumn.B);
             if (hessian) Gemm.TN<float>(64, 256, batch, _e2.AsSpan(0, batch * 64), 64, _aDot1.AsSpan(0, batch * 256), 256, p2, 257, accumulate: true);
             Span<float> eDot1 = _eDot1.AsSpan(0, batch * 256);
             Gemm.NN<float>(batch, 256, 64, eDot2, 64, parameters.Slice(200960, 16448), 257, eDot1, 256,
-                epilogue: hessian ? default : GemmEpilogue<float>.Differentiate(SwishActivation.Instance, _z1.AsSpan(0, batch * 256),
+                epilogue: hessian ? default : GemmEpilogue<float>.Differentiate(SwishFunction.Instance, _z1.AsSpan(0, batch * 256),
                 _a1.AsSpan(0, batch * 256), eDot1));
             if (hessian) Gemm.NN<float>(batch, 256, 64, _e2.AsSpan(0, batch * 64), 64, direction.Slice(200960, 16448), 257, eDot1, 256,
                 accumulate: true,
-                epilogue: GemmEpilogue<float>.Differentiate(SwishActivation.Instance, _z1.AsSpan(0, batch * 256), _a1.AsSpan(0, batch * 256), eDot1));
+                epilogue: GemmEpilogue<float>.Differentiate(SwishFunction.Instance, _z1.AsSpan(0, batch * 256), _a1.AsSpan(0, batch * 256), eDot1));
 
             // Layer 1: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1].
-            if (hessian) SwishActivation.Instance.Curvature(_z1.AsSpan(0, batch * 256), _a1.AsSpan(0, batch * 256), _d1.AsSpan(0, batch * 256),
+            if (hessian) SwishFunction.Instance.Curvature(_z1.AsSpan(0, batch * 256), _a1.AsSpan(0, batch * 256), _d1.AsSpan(0, batch * 256),
                 _zDot1.AsSpan(0, batch * 256), eDot1);
             Span<float> p1 = product.Slice(0, 200960);
             Gemm.TN<float>(256, 785, batch, eDot1, 256, inputs, 784, p1, 785, ones: OnesColumn.B);
@@ -357,28 +355,32 @@ namespace FishLeg.Generated
         /// f′(x) = σ(x) + x * (σ(x) * (1 - σ(x)))
         /// f″(x) = σ(x) * (1 - σ(x)) + σ(x) * (1 - σ(x)) + x * ((1 - σ(x)) * (σ(x) * (1 - σ(x))) - σ(x) * (σ(x) * (1 - σ(x))))
         /// </summary>
-        private sealed class SwishActivation : ElementwiseFunction<float>
+        private sealed class SwishFunction : ElementwiseFunction<float>
         {
-            public static readonly SwishActivation Instance = new();
+            public static readonly SwishFunction Instance = new();
 
             public override void Activate(ReadOnlySpan<float> z, Span<float> a)
             {
                 int i = 0;
                 if (Vector512.IsHardwareAccelerated)
+                {
                     for (; i + Vector512<float>.Count <= a.Length; i += Vector512<float>.Count)
                     {
-                        var x = Vector512.Create<float>(z[i..]);
+                        Vector512<float> x = Vector512.Create<float>(z[i..]);
                         (x * ElementwiseMath.Sigmoid(x)).CopyTo(a[i..]);
                     }
-                else if (Vector256.IsHardwareAccelerated)
+                }
+                if (Vector256.IsHardwareAccelerated)
+                {
                     for (; i + Vector256<float>.Count <= a.Length; i += Vector256<float>.Count)
                     {
-                        var x = Vector256.Create<float>(z[i..]);
+                        Vector256<float> x = Vector256.Create<float>(z[i..]);
                         (x * ElementwiseMath.Sigmoid(x)).CopyTo(a[i..]);
                     }
+                }
                 for (; i < a.Length; i++)
                 {
-                    var x = z[i];
+                    float x = z[i];
                     a[i] = x * ElementwiseMath.Sigmoid(x);
                 }
             }
@@ -387,23 +389,29 @@ namespace FishLeg.Generated
             {
                 int i = 0;
                 if (Vector512.IsHardwareAccelerated)
+                {
+                    Vector512<float> k1 = Vector512.Create(1f);
                     for (; i + Vector512<float>.Count <= e.Length; i += Vector512<float>.Count)
                     {
-                        var x = Vector512.Create<float>(z[i..]);
-                        var t1 = ElementwiseMath.Sigmoid(x);
-                        (Vector512.Create<float>(d[i..]) * (t1 + x * (t1 * (Vector512.Create(1f) - t1)))).CopyTo(e[i..]);
+                        Vector512<float> x = Vector512.Create<float>(z[i..]);
+                        Vector512<float> t1 = ElementwiseMath.Sigmoid(x);
+                        (Vector512.Create<float>(d[i..]) * (t1 + x * (t1 * (k1 - t1)))).CopyTo(e[i..]);
                     }
-                else if (Vector256.IsHardwareAccelerated)
+                }
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    Vector256<float> k1 = Vector256.Create(1f);
                     for (; i + Vector256<float>.Count <= e.Length; i += Vector256<float>.Count)
                     {
-                        var x = Vector256.Create<float>(z[i..]);
-                        var t1 = ElementwiseMath.Sigmoid(x);
-                        (Vector256.Create<float>(d[i..]) * (t1 + x * (t1 * (Vector256.Create(1f) - t1)))).CopyTo(e[i..]);
+                        Vector256<float> x = Vector256.Create<float>(z[i..]);
+                        Vector256<float> t1 = ElementwiseMath.Sigmoid(x);
+                        (Vector256.Create<float>(d[i..]) * (t1 + x * (t1 * (k1 - t1)))).CopyTo(e[i..]);
                     }
+                }
                 for (; i < e.Length; i++)
                 {
-                    var x = z[i];
-                    var t1 = ElementwiseMath.Sigmoid(x);
+                    float x = z[i];
+                    float t1 = ElementwiseMath.Sigmoid(x);
                     e[i] = d[i] * (t1 + x * (t1 * (1f - t1)));
                 }
             }
@@ -413,29 +421,37 @@ namespace FishLeg.Generated
             {
                 int i = 0;
                 if (Vector512.IsHardwareAccelerated)
+                {
+                    Vector512<float> k1 = Vector512.Create(1f);
                     for (; i + Vector512<float>.Count <= eDot.Length; i += Vector512<float>.Count)
                     {
-                        var x = Vector512.Create<float>(z[i..]);
-                        var t1 = ElementwiseMath.Sigmoid(x);
-                        var t2 = Vector512.Create(1f) - t1;
-                        var t3 = t1 * t2;
-                        (Vector512.Create<float>(eDot[i..]) + Vector512.Create<float>(d[i..]) * Vector512.Create<float>(zDot[i..]) * (t3 + t3 + x * (t2 * t3 - t1 * t3))).CopyTo(eDot[i..]);
+                        Vector512<float> x = Vector512.Create<float>(z[i..]);
+                        Vector512<float> t1 = ElementwiseMath.Sigmoid(x);
+                        Vector512<float> t2 = k1 - t1;
+                        Vector512<float> t3 = t1 * t2;
+                        (Vector512.Create<float>(eDot[i..]) + Vector512.Create<float>(d[i..]) * Vector512.Create<float>(zDot[i..])
+                            * (t3 + t3 + x * (t2 * t3 - t1 * t3))).CopyTo(eDot[i..]);
                     }
-                else if (Vector256.IsHardwareAccelerated)
+                }
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    Vector256<float> k1 = Vector256.Create(1f);
                     for (; i + Vector256<float>.Count <= eDot.Length; i += Vector256<float>.Count)
                     {
-                        var x = Vector256.Create<float>(z[i..]);
-                        var t1 = ElementwiseMath.Sigmoid(x);
-                        var t2 = Vector256.Create(1f) - t1;
-                        var t3 = t1 * t2;
-                        (Vector256.Create<float>(eDot[i..]) + Vector256.Create<float>(d[i..]) * Vector256.Create<float>(zDot[i..]) * (t3 + t3 + x * (t2 * t3 - t1 * t3))).CopyTo(eDot[i..]);
+                        Vector256<float> x = Vector256.Create<float>(z[i..]);
+                        Vector256<float> t1 = ElementwiseMath.Sigmoid(x);
+                        Vector256<float> t2 = k1 - t1;
+                        Vector256<float> t3 = t1 * t2;
+                        (Vector256.Create<float>(eDot[i..]) + Vector256.Create<float>(d[i..]) * Vector256.Create<float>(zDot[i..])
+                            * (t3 + t3 + x * (t2 * t3 - t1 * t3))).CopyTo(eDot[i..]);
                     }
+                }
                 for (; i < eDot.Length; i++)
                 {
-                    var x = z[i];
-                    var t1 = ElementwiseMath.Sigmoid(x);
-                    var t2 = 1f - t1;
-                    var t3 = t1 * t2;
+                    float x = z[i];
+                    float t1 = ElementwiseMath.Sigmoid(x);
+                    float t2 = 1f - t1;
+                    float t3 = t1 * t2;
                     eDot[i] += d[i] * zDot[i] * (t3 + t3 + x * (t2 * t3 - t1 * t3));
                 }
             }
@@ -446,28 +462,32 @@ namespace FishLeg.Generated
         /// f(x) = x * tanh(softplus(x))
         /// f′(x) = tanh(softplus(x)) + x * ((1 - tanh(softplus(x)) * tanh(softplus(x))) * σ(x))
         /// </summary>
-        private sealed class MishActivation : ElementwiseFunction<float>
+        private sealed class MishFunction : ElementwiseFunction<float>
         {
-            public static readonly MishActivation Instance = new();
+            public static readonly MishFunction Instance = new();
 
             public override void Activate(ReadOnlySpan<float> z, Span<float> a)
             {
                 int i = 0;
                 if (Vector512.IsHardwareAccelerated)
+                {
                     for (; i + Vector512<float>.Count <= a.Length; i += Vector512<float>.Count)
                     {
-                        var x = Vector512.Create<float>(z[i..]);
+                        Vector512<float> x = Vector512.Create<float>(z[i..]);
                         (x * ElementwiseMath.Tanh(ElementwiseMath.Softplus(x))).CopyTo(a[i..]);
                     }
-                else if (Vector256.IsHardwareAccelerated)
+                }
+                if (Vector256.IsHardwareAccelerated)
+                {
                     for (; i + Vector256<float>.Count <= a.Length; i += Vector256<float>.Count)
                     {
-                        var x = Vector256.Create<float>(z[i..]);
+                        Vector256<float> x = Vector256.Create<float>(z[i..]);
                         (x * ElementwiseMath.Tanh(ElementwiseMath.Softplus(x))).CopyTo(a[i..]);
                     }
+                }
                 for (; i < a.Length; i++)
                 {
-                    var x = z[i];
+                    float x = z[i];
                     a[i] = x * ElementwiseMath.Tanh(ElementwiseMath.Softplus(x));
                 }
             }
@@ -476,23 +496,29 @@ namespace FishLeg.Generated
             {
                 int i = 0;
                 if (Vector512.IsHardwareAccelerated)
+                {
+                    Vector512<float> k1 = Vector512.Create(1f);
                     for (; i + Vector512<float>.Count <= e.Length; i += Vector512<float>.Count)
                     {
-                        var x = Vector512.Create<float>(z[i..]);
-                        var t1 = ElementwiseMath.Tanh(ElementwiseMath.Softplus(x));
-                        (Vector512.Create<float>(d[i..]) * (t1 + x * ((Vector512.Create(1f) - t1 * t1) * ElementwiseMath.Sigmoid(x)))).CopyTo(e[i..]);
+                        Vector512<float> x = Vector512.Create<float>(z[i..]);
+                        Vector512<float> t1 = ElementwiseMath.Tanh(ElementwiseMath.Softplus(x));
+                        (Vector512.Create<float>(d[i..]) * (t1 + x * ((k1 - t1 * t1) * ElementwiseMath.Sigmoid(x)))).CopyTo(e[i..]);
                     }
-                else if (Vector256.IsHardwareAccelerated)
+                }
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    Vector256<float> k1 = Vector256.Create(1f);
                     for (; i + Vector256<float>.Count <= e.Length; i += Vector256<float>.Count)
                     {
-                        var x = Vector256.Create<float>(z[i..]);
-                        var t1 = ElementwiseMath.Tanh(ElementwiseMath.Softplus(x));
-                        (Vector256.Create<float>(d[i..]) * (t1 + x * ((Vector256.Create(1f) - t1 * t1) * ElementwiseMath.Sigmoid(x)))).CopyTo(e[i..]);
+                        Vector256<float> x = Vector256.Create<float>(z[i..]);
+                        Vector256<float> t1 = ElementwiseMath.Tanh(ElementwiseMath.Softplus(x));
+                        (Vector256.Create<float>(d[i..]) * (t1 + x * ((k1 - t1 * t1) * ElementwiseMath.Sigmoid(x)))).CopyTo(e[i..]);
                     }
+                }
                 for (; i < e.Length; i++)
                 {
-                    var x = z[i];
-                    var t1 = ElementwiseMath.Tanh(ElementwiseMath.Softplus(x));
+                    float x = z[i];
+                    float t1 = ElementwiseMath.Tanh(ElementwiseMath.Softplus(x));
                     e[i] = d[i] * (t1 + x * ((1f - t1 * t1) * ElementwiseMath.Sigmoid(x)));
                 }
             }
@@ -502,32 +528,42 @@ namespace FishLeg.Generated
             {
                 int i = 0;
                 if (Vector512.IsHardwareAccelerated)
+                {
+                    Vector512<float> k1 = Vector512.Create(1f);
+                    Vector512<float> k2 = Vector512.Create(2f);
                     for (; i + Vector512<float>.Count <= eDot.Length; i += Vector512<float>.Count)
                     {
-                        var x = Vector512.Create<float>(z[i..]);
-                        var t1 = ElementwiseMath.Tanh(ElementwiseMath.Softplus(x));
-                        var t2 = Vector512.Create(1f) - t1 * t1;
-                        var t3 = ElementwiseMath.Sigmoid(x);
-                        var t4 = t2 * t3;
-                        (Vector512.Create<float>(eDot[i..]) + Vector512.Create<float>(d[i..]) * Vector512.Create<float>(zDot[i..]) * (t4 + t4 + x * (t2 * (t3 * (Vector512.Create(1f) - t3)) - t3 * (Vector512.Create(2f) * (t1 * t4))))).CopyTo(eDot[i..]);
+                        Vector512<float> x = Vector512.Create<float>(z[i..]);
+                        Vector512<float> t1 = ElementwiseMath.Tanh(ElementwiseMath.Softplus(x));
+                        Vector512<float> t2 = k1 - t1 * t1;
+                        Vector512<float> t3 = ElementwiseMath.Sigmoid(x);
+                        Vector512<float> t4 = t2 * t3;
+                        (Vector512.Create<float>(eDot[i..]) + Vector512.Create<float>(d[i..]) * Vector512.Create<float>(zDot[i..])
+                            * (t4 + t4 + x * (t2 * (t3 * (k1 - t3)) - t3 * (k2 * (t1 * t4))))).CopyTo(eDot[i..]);
                     }
-                else if (Vector256.IsHardwareAccelerated)
+                }
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    Vector256<float> k1 = Vector256.Create(1f);
+                    Vector256<float> k2 = Vector256.Create(2f);
                     for (; i + Vector256<float>.Count <= eDot.Length; i += Vector256<float>.Count)
                     {
-                        var x = Vector256.Create<float>(z[i..]);
-                        var t1 = ElementwiseMath.Tanh(ElementwiseMath.Softplus(x));
-                        var t2 = Vector256.Create(1f) - t1 * t1;
-                        var t3 = ElementwiseMath.Sigmoid(x);
-                        var t4 = t2 * t3;
-                        (Vector256.Create<float>(eDot[i..]) + Vector256.Create<float>(d[i..]) * Vector256.Create<float>(zDot[i..]) * (t4 + t4 + x * (t2 * (t3 * (Vector256.Create(1f) - t3)) - t3 * (Vector256.Create(2f) * (t1 * t4))))).CopyTo(eDot[i..]);
+                        Vector256<float> x = Vector256.Create<float>(z[i..]);
+                        Vector256<float> t1 = ElementwiseMath.Tanh(ElementwiseMath.Softplus(x));
+                        Vector256<float> t2 = k1 - t1 * t1;
+                        Vector256<float> t3 = ElementwiseMath.Sigmoid(x);
+                        Vector256<float> t4 = t2 * t3;
+                        (Vector256.Create<float>(eDot[i..]) + Vector256.Create<float>(d[i..]) * Vector256.Create<float>(zDot[i..])
+                            * (t4 + t4 + x * (t2 * (t3 * (k1 - t3)) - t3 * (k2 * (t1 * t4))))).CopyTo(eDot[i..]);
                     }
+                }
                 for (; i < eDot.Length; i++)
                 {
-                    var x = z[i];
-                    var t1 = ElementwiseMath.Tanh(ElementwiseMath.Softplus(x));
-                    var t2 = 1f - t1 * t1;
-                    var t3 = ElementwiseMath.Sigmoid(x);
-                    var t4 = t2 * t3;
+                    float x = z[i];
+                    float t1 = ElementwiseMath.Tanh(ElementwiseMath.Softplus(x));
+                    float t2 = 1f - t1 * t1;
+                    float t3 = ElementwiseMath.Sigmoid(x);
+                    float t4 = t2 * t3;
                     eDot[i] += d[i] * zDot[i] * (t4 + t4 + x * (t2 * (t3 * (1f - t3)) - t3 * (2f * (t1 * t4))));
                 }
             }
@@ -539,30 +575,38 @@ namespace FishLeg.Generated
         /// f′(x) = x &gt; 0 ? 1 : 1.5 * exp(x)
         /// f″(x) = x &gt; 0 ? 0 : 1.5 * exp(x)
         /// </summary>
-        private sealed class EluActivation : ElementwiseFunction<float>
+        private sealed class EluFunction : ElementwiseFunction<float>
         {
-            public static readonly EluActivation Instance = new();
+            public static readonly EluFunction Instance = new();
 
             public override void Activate(ReadOnlySpan<float> z, Span<float> a)
             {
                 int i = 0;
                 if (Vector512.IsHardwareAccelerated)
+                {
+                    Vector512<float> k1 = Vector512.Create(1.5f);
+                    Vector512<float> k2 = Vector512.Create(1f);
+                    Vector512<float> k3 = Vector512.Create(0f);
                     for (; i + Vector512<float>.Count <= a.Length; i += Vector512<float>.Count)
                     {
-                        var x = Vector512.Create<float>(z[i..]);
-                        Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512.Create(0f)), x,
-                    Vector512.Create(1.5f) * (Vector512.Exp(x) - Vector512.Create(1f))).CopyTo(a[i..]);
+                        Vector512<float> x = Vector512.Create<float>(z[i..]);
+                        Vector512.ConditionalSelect(Vector512.GreaterThan(x, k3), x, k1 * (Vector512.Exp(x) - k2)).CopyTo(a[i..]);
                     }
-                else if (Vector256.IsHardwareAccelerated)
+                }
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    Vector256<float> k1 = Vector256.Create(1.5f);
+                    Vector256<float> k2 = Vector256.Create(1f);
+                    Vector256<float> k3 = Vector256.Create(0f);
                     for (; i + Vector256<float>.Count <= a.Length; i += Vector256<float>.Count)
                     {
-                        var x = Vector256.Create<float>(z[i..]);
-                        Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256.Create(0f)), x,
-                    Vector256.Create(1.5f) * (Vector256.Exp(x) - Vector256.Create(1f))).CopyTo(a[i..]);
+                        Vector256<float> x = Vector256.Create<float>(z[i..]);
+                        Vector256.ConditionalSelect(Vector256.GreaterThan(x, k3), x, k1 * (Vector256.Exp(x) - k2)).CopyTo(a[i..]);
                     }
+                }
                 for (; i < a.Length; i++)
                 {
-                    var x = z[i];
+                    float x = z[i];
                     a[i] = x > 0f ? x : 1.5f * (float.Exp(x) - 1f);
                 }
             }
@@ -571,22 +615,32 @@ namespace FishLeg.Generated
             {
                 int i = 0;
                 if (Vector512.IsHardwareAccelerated)
+                {
+                    Vector512<float> k1 = Vector512.Create(1f);
+                    Vector512<float> k2 = Vector512.Create(1.5f);
+                    Vector512<float> k3 = Vector512.Create(0f);
                     for (; i + Vector512<float>.Count <= e.Length; i += Vector512<float>.Count)
                     {
-                        var x = Vector512.Create<float>(z[i..]);
-                        (Vector512.Create<float>(d[i..]) * Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512.Create(0f)),
-                    Vector512.Create(1f), Vector512.Create(1.5f) * Vector512.Exp(x))).CopyTo(e[i..]);
+                        Vector512<float> x = Vector512.Create<float>(z[i..]);
+                        (Vector512.Create<float>(d[i..]) * Vector512.ConditionalSelect(Vector512.GreaterThan(x, k3), k1,
+                            k2 * Vector512.Exp(x))).CopyTo(e[i..]);
                     }
-                else if (Vector256.IsHardwareAccelerated)
+                }
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    Vector256<float> k1 = Vector256.Create(1f);
+                    Vector256<float> k2 = Vector256.Create(1.5f);
+                    Vector256<float> k3 = Vector256.Create(0f);
                     for (; i + Vector256<float>.Count <= e.Length; i += Vector256<float>.Count)
                     {
-                        var x = Vector256.Create<float>(z[i..]);
-                        (Vector256.Create<float>(d[i..]) * Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256.Create(0f)),
-                    Vector256.Create(1f), Vector256.Create(1.5f) * Vector256.Exp(x))).CopyTo(e[i..]);
+                        Vector256<float> x = Vector256.Create<float>(z[i..]);
+                        (Vector256.Create<float>(d[i..]) * Vector256.ConditionalSelect(Vector256.GreaterThan(x, k3), k1,
+                            k2 * Vector256.Exp(x))).CopyTo(e[i..]);
                     }
+                }
                 for (; i < e.Length; i++)
                 {
-                    var x = z[i];
+                    float x = z[i];
                     e[i] = d[i] * (x > 0f ? 1f : 1.5f * float.Exp(x));
                 }
             }
@@ -596,22 +650,32 @@ namespace FishLeg.Generated
             {
                 int i = 0;
                 if (Vector512.IsHardwareAccelerated)
+                {
+                    Vector512<float> k1 = Vector512.Create(0f);
+                    Vector512<float> k2 = Vector512.Create(1.5f);
                     for (; i + Vector512<float>.Count <= eDot.Length; i += Vector512<float>.Count)
                     {
-                        var x = Vector512.Create<float>(z[i..]);
-                        (Vector512.Create<float>(eDot[i..]) + Vector512.Create<float>(d[i..]) * Vector512.Create<float>(zDot[i..]) * Vector512.ConditionalSelect(Vector512.GreaterThan(x,
-                    Vector512.Create(0f)), Vector512.Create(0f), Vector512.Create(1.5f) * Vector512.Exp(x))).CopyTo(eDot[i..]);
+                        Vector512<float> x = Vector512.Create<float>(z[i..]);
+                        (Vector512.Create<float>(eDot[i..]) + Vector512.Create<float>(d[i..]) * Vector512.Create<float>(zDot[i..])
+                            * Vector512.ConditionalSelect(Vector512.GreaterThan(x,
+                            k1), k1, k2 * Vector512.Exp(x))).CopyTo(eDot[i..]);
                     }
-                else if (Vector256.IsHardwareAccelerated)
+                }
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    Vector256<float> k1 = Vector256.Create(0f);
+                    Vector256<float> k2 = Vector256.Create(1.5f);
                     for (; i + Vector256<float>.Count <= eDot.Length; i += Vector256<float>.Count)
                     {
-                        var x = Vector256.Create<float>(z[i..]);
-                        (Vector256.Create<float>(eDot[i..]) + Vector256.Create<float>(d[i..]) * Vector256.Create<float>(zDot[i..]) * Vector256.ConditionalSelect(Vector256.GreaterThan(x,
-                    Vector256.Create(0f)), Vector256.Create(0f), Vector256.Create(1.5f) * Vector256.Exp(x))).CopyTo(eDot[i..]);
+                        Vector256<float> x = Vector256.Create<float>(z[i..]);
+                        (Vector256.Create<float>(eDot[i..]) + Vector256.Create<float>(d[i..]) * Vector256.Create<float>(zDot[i..])
+                            * Vector256.ConditionalSelect(Vector256.GreaterThan(x,
+                            k1), k1, k2 * Vector256.Exp(x))).CopyTo(eDot[i..]);
                     }
+                }
                 for (; i < eDot.Length; i++)
                 {
-                    var x = z[i];
+                    float x = z[i];
                     eDot[i] += d[i] * zDot[i] * (x > 0f ? 0f : 1.5f * float.Exp(x));
                 }
             }
@@ -623,28 +687,36 @@ namespace FishLeg.Generated
         /// f′(x) = x &gt; 0 ? 1 : 0.01
         /// f″(x) = 0
         /// </summary>
-        private sealed class LeakyReluActivation : ElementwiseFunction<float>
+        private sealed class LeakyReluFunction : ElementwiseFunction<float>
         {
-            public static readonly LeakyReluActivation Instance = new();
+            public static readonly LeakyReluFunction Instance = new();
 
             public override void Activate(ReadOnlySpan<float> z, Span<float> a)
             {
                 int i = 0;
                 if (Vector512.IsHardwareAccelerated)
+                {
+                    Vector512<float> k1 = Vector512.Create(0.01f);
+                    Vector512<float> k2 = Vector512.Create(0f);
                     for (; i + Vector512<float>.Count <= a.Length; i += Vector512<float>.Count)
                     {
-                        var x = Vector512.Create<float>(z[i..]);
-                        Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512.Create(0f)), x, Vector512.Create(0.01f) * x).CopyTo(a[i..]);
+                        Vector512<float> x = Vector512.Create<float>(z[i..]);
+                        Vector512.ConditionalSelect(Vector512.GreaterThan(x, k2), x, k1 * x).CopyTo(a[i..]);
                     }
-                else if (Vector256.IsHardwareAccelerated)
+                }
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    Vector256<float> k1 = Vector256.Create(0.01f);
+                    Vector256<float> k2 = Vector256.Create(0f);
                     for (; i + Vector256<float>.Count <= a.Length; i += Vector256<float>.Count)
                     {
-                        var x = Vector256.Create<float>(z[i..]);
-                        Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256.Create(0f)), x, Vector256.Create(0.01f) * x).CopyTo(a[i..]);
+                        Vector256<float> x = Vector256.Create<float>(z[i..]);
+                        Vector256.ConditionalSelect(Vector256.GreaterThan(x, k2), x, k1 * x).CopyTo(a[i..]);
                     }
+                }
                 for (; i < a.Length; i++)
                 {
-                    var x = z[i];
+                    float x = z[i];
                     a[i] = x > 0f ? x : 0.01f * x;
                 }
             }
@@ -653,22 +725,30 @@ namespace FishLeg.Generated
             {
                 int i = 0;
                 if (Vector512.IsHardwareAccelerated)
+                {
+                    Vector512<float> k1 = Vector512.Create(1f);
+                    Vector512<float> k2 = Vector512.Create(0.01f);
+                    Vector512<float> k3 = Vector512.Create(0f);
                     for (; i + Vector512<float>.Count <= e.Length; i += Vector512<float>.Count)
                     {
-                        var x = Vector512.Create<float>(z[i..]);
-                        (Vector512.Create<float>(d[i..]) * Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512.Create(0f)),
-                    Vector512.Create(1f), Vector512.Create(0.01f))).CopyTo(e[i..]);
+                        Vector512<float> x = Vector512.Create<float>(z[i..]);
+                        (Vector512.Create<float>(d[i..]) * Vector512.ConditionalSelect(Vector512.GreaterThan(x, k3), k1, k2)).CopyTo(e[i..]);
                     }
-                else if (Vector256.IsHardwareAccelerated)
+                }
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    Vector256<float> k1 = Vector256.Create(1f);
+                    Vector256<float> k2 = Vector256.Create(0.01f);
+                    Vector256<float> k3 = Vector256.Create(0f);
                     for (; i + Vector256<float>.Count <= e.Length; i += Vector256<float>.Count)
                     {
-                        var x = Vector256.Create<float>(z[i..]);
-                        (Vector256.Create<float>(d[i..]) * Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256.Create(0f)),
-                    Vector256.Create(1f), Vector256.Create(0.01f))).CopyTo(e[i..]);
+                        Vector256<float> x = Vector256.Create<float>(z[i..]);
+                        (Vector256.Create<float>(d[i..]) * Vector256.ConditionalSelect(Vector256.GreaterThan(x, k3), k1, k2)).CopyTo(e[i..]);
                     }
+                }
                 for (; i < e.Length; i++)
                 {
-                    var x = z[i];
+                    float x = z[i];
                     e[i] = d[i] * (x > 0f ? 1f : 0.01f);
                 }
             }

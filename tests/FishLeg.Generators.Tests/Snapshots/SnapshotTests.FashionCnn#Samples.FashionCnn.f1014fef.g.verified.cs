@@ -91,6 +91,7 @@ namespace FishLeg.Generated
 {
     using System;
     using FishLeg.Kernels;
+    using System.Runtime.Intrinsics;
 
     /// <summary>The workspace and the passes of FashionCnn: 1×28×28 → conv 5×5 pad 2 16×28×28 Relu → max pool 2 16×14×14 → conv 5×5 pad 2 32×14×14
     /// Relu → avg pool 2 32×7×7 → 10 Identity, Categorical likelihood, float.</summary>
@@ -166,7 +167,7 @@ namespace FishLeg.Generated
             Span<float> z1 = _z1.AsSpan(0, batch * 12544);
             Span<float> a1 = _a1.AsSpan(0, batch * 12544);
             Gemm.NT<float>(batch * 784, 16, 26, _p1.AsSpan(0, batch * 19600), 25, w1, 26, z1, 16, ones: OnesColumn.A,
-                epilogue: GemmEpilogue<float>.Activate(Activation.Relu, a1));
+                epilogue: GemmEpilogue<float>.Activate(ReluActivation.Instance, a1));
 
             // Layer 2: max pooling over 2×2 windows every 2 of 16×28×28 → 16×14×14.
             Span<float> a2 = _a2.AsSpan(0, batch * 3136);
@@ -179,7 +180,7 @@ namespace FishLeg.Generated
             Span<float> z3 = _z3.AsSpan(0, batch * 6272);
             Span<float> a3 = _a3.AsSpan(0, batch * 6272);
             Gemm.NT<float>(batch * 196, 32, 401, _p3.AsSpan(0, batch * 78400), 400, w3, 401, z3, 32, ones: OnesColumn.A,
-                epilogue: GemmEpilogue<float>.Activate(Activation.Relu, a3));
+                epilogue: GemmEpilogue<float>.Activate(ReluActivation.Instance, a3));
 
             // Layer 4: average pooling over 2×2 windows every 2 of 32×14×14 → 32×7×7.
             Span<float> a4 = _a4.AsSpan(0, batch * 1568);
@@ -210,7 +211,7 @@ namespace FishLeg.Generated
             Span<float> d3 = _d3.AsSpan(0, batch * 6272);
             Spatial.AvgPoolBackward<float>(d4, batch, __geometry4, d3);
             Span<float> e3 = _e3.AsSpan(0, batch * 6272);
-            Activations.ReluBackward<float>(_z3.AsSpan(0, batch * 6272), _a3.AsSpan(0, batch * 6272), _d3.AsSpan(0, batch * 6272),
+            ReluActivation.Instance.Differentiate(_z3.AsSpan(0, batch * 6272), _a3.AsSpan(0, batch * 6272), _d3.AsSpan(0, batch * 6272),
                 _e3.AsSpan(0, batch * 6272));
 
             // Layer 3: G = Eᵀ·[P | 1], D below = the patches' transpose of E·W̃.
@@ -224,7 +225,7 @@ namespace FishLeg.Generated
             Span<float> d1 = _d1.AsSpan(0, batch * 12544);
             Spatial.MaxPoolBackward<float>(d2, _argmax2.AsSpan(0, batch * 3136), batch, __geometry2, d1);
             Span<float> e1 = _e1.AsSpan(0, batch * 12544);
-            Activations.ReluBackward<float>(_z1.AsSpan(0, batch * 12544), _a1.AsSpan(0, batch * 12544), _d1.AsSpan(0, batch * 12544),
+            ReluActivation.Instance.Differentiate(_z1.AsSpan(0, batch * 12544), _a1.AsSpan(0, batch * 12544), _d1.AsSpan(0, batch * 12544),
                 _e1.AsSpan(0, batch * 12544));
 
             // Layer 1: G = Eᵀ·[P | 1].
@@ -244,7 +245,8 @@ namespace FishLeg.Generated
             Span<float> zDot1 = _zDot1.AsSpan(0, batch * 12544);
             Span<float> aDot1 = _aDot1.AsSpan(0, batch * 12544);
             Gemm.NT<float>(batch * 784, 16, 26, _p1.AsSpan(0, batch * 19600), 25, v1, 26, zDot1, 16, ones: OnesColumn.A,
-                epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z1.AsSpan(0, batch * 12544), _a1.AsSpan(0, batch * 12544), aDot1));
+                epilogue: GemmEpilogue<float>.Differentiate(ReluActivation.Instance, _z1.AsSpan(0, batch * 12544), _a1.AsSpan(0, batch * 12544),
+                aDot1));
 
             // Layer 2: Ȧ = the max pooling over 2×2 windows every 2 of Ȧ below, routed by the forward pass's argmax.
             Span<float> aDot2 = _aDot2.AsSpan(0, batch * 3136);
@@ -257,7 +259,8 @@ namespace FishLeg.Generated
             Gemm.NT<float>(batch * 196, 32, 401, _p3.AsSpan(0, batch * 78400), 400, v3, 401, zDot3, 32, ones: OnesColumn.A);
             Spatial.Patches<float>(_aDot2.AsSpan(0, batch * 3136), batch, __geometry3, _pDot3.AsSpan(0, batch * 78400));
             Gemm.NT<float>(batch * 196, 32, 400, _pDot3.AsSpan(0, batch * 78400), 400, parameters.Slice(416, 12832), 401, zDot3, 32, accumulate: true,
-                epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z3.AsSpan(0, batch * 6272), _a3.AsSpan(0, batch * 6272), aDot3));
+                epilogue: GemmEpilogue<float>.Differentiate(ReluActivation.Instance, _z3.AsSpan(0, batch * 6272), _a3.AsSpan(0, batch * 6272),
+                aDot3));
 
             // Layer 4: Ȧ = the average pooling over 2×2 windows every 2 of Ȧ below.
             Span<float> aDot4 = _aDot4.AsSpan(0, batch * 1568);
@@ -296,7 +299,7 @@ namespace FishLeg.Generated
             // Layer 4: Ḋ below = the transpose of the average pooling over 2×2 windows every 2, then Ė below = Ḋ ⊙ σ'(Z).
             Span<float> eDot3 = _eDot3.AsSpan(0, batch * 6272);
             Spatial.AvgPoolBackward<float>(eDot4, batch, __geometry4, eDot3);
-            Activations.ReluBackward<float>(_z3.AsSpan(0, batch * 6272), _a3.AsSpan(0, batch * 6272), _eDot3.AsSpan(0, batch * 6272),
+            ReluActivation.Instance.Differentiate(_z3.AsSpan(0, batch * 6272), _a3.AsSpan(0, batch * 6272), _eDot3.AsSpan(0, batch * 6272),
                 _eDot3.AsSpan(0, batch * 6272));
 
             // Layer 3: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[P | 1] [+ Eᵀ·Ṗ], Ḋ below = the patches' transpose of Ė·W̃ [+ E·Ṽ].
@@ -313,12 +316,84 @@ namespace FishLeg.Generated
             // Layer 2: Ḋ below = the transpose of the max pooling over 2×2 windows every 2, then Ė below = Ḋ ⊙ σ'(Z).
             Span<float> eDot1 = _eDot1.AsSpan(0, batch * 12544);
             Spatial.MaxPoolBackward<float>(eDot2, _argmax2.AsSpan(0, batch * 3136), batch, __geometry2, eDot1);
-            Activations.ReluBackward<float>(_z1.AsSpan(0, batch * 12544), _a1.AsSpan(0, batch * 12544), _eDot1.AsSpan(0, batch * 12544),
+            ReluActivation.Instance.Differentiate(_z1.AsSpan(0, batch * 12544), _a1.AsSpan(0, batch * 12544), _eDot1.AsSpan(0, batch * 12544),
                 _eDot1.AsSpan(0, batch * 12544));
 
             // Layer 1: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[P | 1].
             Span<float> p1 = product.Slice(0, 416);
             Gemm.TN<float>(16, 26, batch * 784, eDot1, 16, _p1.AsSpan(0, batch * 19600), 25, p1, 26, ones: OnesColumn.B);
+        }
+
+        /// <summary>
+        /// Relu(x) = Math.Max(x, 0), the built-in activation's definition; simplified and differentiated:
+        /// f(x) = max(x, 0)
+        /// f′(x) = x &gt; 0 ? 1 : 0
+        /// f″(x) = 0
+        /// </summary>
+        private sealed class ReluActivation : ElementwiseFunction<float>
+        {
+            public static readonly ReluActivation Instance = new();
+
+            public override void Activate(ReadOnlySpan<float> z, Span<float> a)
+            {
+                int i = 0;
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    Vector512<float> k1 = Vector512.Create(0f);
+                    for (; i + Vector512<float>.Count <= a.Length; i += Vector512<float>.Count)
+                    {
+                        Vector512<float> x = Vector512.Create<float>(z[i..]);
+                        Vector512.Max(x, k1).CopyTo(a[i..]);
+                    }
+                }
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    Vector256<float> k1 = Vector256.Create(0f);
+                    for (; i + Vector256<float>.Count <= a.Length; i += Vector256<float>.Count)
+                    {
+                        Vector256<float> x = Vector256.Create<float>(z[i..]);
+                        Vector256.Max(x, k1).CopyTo(a[i..]);
+                    }
+                }
+                for (; i < a.Length; i++)
+                {
+                    float x = z[i];
+                    a[i] = float.Max(x, 0f);
+                }
+            }
+
+            public override void Differentiate(ReadOnlySpan<float> z, ReadOnlySpan<float> a, ReadOnlySpan<float> d, Span<float> e)
+            {
+                int i = 0;
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    Vector512<float> k1 = Vector512.Create(1f);
+                    Vector512<float> k2 = Vector512.Create(0f);
+                    for (; i + Vector512<float>.Count <= e.Length; i += Vector512<float>.Count)
+                    {
+                        Vector512<float> x = Vector512.Create<float>(z[i..]);
+                        (Vector512.Create<float>(d[i..]) * Vector512.ConditionalSelect(Vector512.GreaterThan(x, k2), k1, k2)).CopyTo(e[i..]);
+                    }
+                }
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    Vector256<float> k1 = Vector256.Create(1f);
+                    Vector256<float> k2 = Vector256.Create(0f);
+                    for (; i + Vector256<float>.Count <= e.Length; i += Vector256<float>.Count)
+                    {
+                        Vector256<float> x = Vector256.Create<float>(z[i..]);
+                        (Vector256.Create<float>(d[i..]) * Vector256.ConditionalSelect(Vector256.GreaterThan(x, k2), k1, k2)).CopyTo(e[i..]);
+                    }
+                }
+                for (; i < e.Length; i++)
+                {
+                    float x = z[i];
+                    e[i] = d[i] * (x > 0f ? 1f : 0f);
+                }
+            }
+
+            public override void Curvature(ReadOnlySpan<float> z, ReadOnlySpan<float> a, ReadOnlySpan<float> d, ReadOnlySpan<float> zDot,
+                Span<float> eDot) { } // f″ = 0
         }
     }
 }

@@ -7,7 +7,8 @@ namespace Samples
     // LayerNormClassifier: 784 → 256 Identity → layer norm GeluTanh → 64 Relu → layer norm ε 0.001 Identity → 10 Identity, Categorical likelihood,
     // float
     [global::System.CodeDom.Compiler.GeneratedCode("FishLeg.Generators", "1.0.0.0")]
-    partial class LayerNormClassifier : global::FishLeg.CompilerServices.GeneratedModel<float, global::FishLeg.CompilerServices.CategoricalHead<float>>
+    partial class LayerNormClassifier
+        : global::FishLeg.CompilerServices.GeneratedModel<float, global::FishLeg.CompilerServices.CategoricalHead<float>>
     {
         /// <summary>Input values per example.</summary>
         public const int InputCount = 784;
@@ -91,6 +92,7 @@ namespace FishLeg.Generated
 {
     using System;
     using FishLeg.Kernels;
+    using System.Runtime.Intrinsics;
 
     /// <summary>The workspace and the passes of LayerNormClassifier: 784 → 256 Identity → layer norm GeluTanh → 64 Relu → layer norm ε 0.001 Identity
     /// → 10 Identity, Categorical likelihood, float.</summary>
@@ -168,14 +170,15 @@ namespace FishLeg.Generated
             Normalization.Forward<float>(z1, batch, 256, (float)1E-05d, parameters.Slice(200960, 512), _xhat2.AsSpan(0, batch * 256),
                 _r2.AsSpan(0, batch), z2, _scratch2);
             Span<float> a2 = _a2.AsSpan(0, batch * 256);
-            Activations.Apply<float>(Activation.GeluTanh, z2, a2);
+            GeluTanhActivation.Instance.Activate(z2, a2);
 
             // Layer 3: 256 → 64, Relu. W3 is 64×257 at offset 201472, bias in column 256.
             // Z = [A | 1]·Wᵀ, and A = σ(Z) on each finished tile.
             ReadOnlySpan<float> w3 = parameters.Slice(201472, 16448);
             Span<float> z3 = _z3.AsSpan(0, batch * 64);
             Span<float> a3 = _a3.AsSpan(0, batch * 64);
-            Gemm.NT<float>(batch, 64, 257, a2, 256, w3, 257, z3, 64, ones: OnesColumn.A, epilogue: GemmEpilogue<float>.Activate(Activation.Relu, a3));
+            Gemm.NT<float>(batch, 64, 257, a2, 256, w3, 257, z3, 64, ones: OnesColumn.A,
+                epilogue: GemmEpilogue<float>.Activate(ReluActivation.Instance, a3));
 
             // Layer 4: X̂ = the 64 features normalized (ε = 0.001), Z = γ ⊙ X̂ + β; [γⱼ, βⱼ] per unit at offset 217920.
             Span<float> z4 = _z4.AsSpan(0, batch * 64);
@@ -206,7 +209,7 @@ namespace FishLeg.Generated
             Normalization.Backward<float>(d4, _xhat4.AsSpan(0, batch * 64), _r4.AsSpan(0, batch), parameters.Slice(217920, 128), batch, 64,
                 gradient.Slice(217920, 128), d3, _scratch4);
             Span<float> e3 = _e3.AsSpan(0, batch * 64);
-            Activations.ReluBackward<float>(_z3.AsSpan(0, batch * 64), _a3.AsSpan(0, batch * 64), _d3.AsSpan(0, batch * 64),
+            ReluActivation.Instance.Differentiate(_z3.AsSpan(0, batch * 64), _a3.AsSpan(0, batch * 64), _d3.AsSpan(0, batch * 64),
                 _e3.AsSpan(0, batch * 64));
 
             // Layer 3: G = Eᵀ·[A | 1], D below = E·W̃ and E below = D ⊙ σ'(Z) on each finished tile.
@@ -215,7 +218,7 @@ namespace FishLeg.Generated
             Span<float> d2 = _d2.AsSpan(0, batch * 256);
             Span<float> e2 = _e2.AsSpan(0, batch * 256);
             Gemm.NN<float>(batch, 256, 64, e3, 64, parameters.Slice(201472, 16448), 257, d2, 256,
-                epilogue: GemmEpilogue<float>.Differentiate(Activation.GeluTanh, _z2.AsSpan(0, batch * 256), _a2.AsSpan(0, batch * 256), e2));
+                epilogue: GemmEpilogue<float>.Differentiate(GeluTanhActivation.Instance, _z2.AsSpan(0, batch * 256), _a2.AsSpan(0, batch * 256), e2));
 
             // Layer 2: G = [Σ E ⊙ X̂, Σ E] per unit, D below = J·(γ ⊙ E) with J the normalization's (symmetric) Jacobian.
             Span<float> d1 = _d1.AsSpan(0, batch * 256);
@@ -244,7 +247,7 @@ namespace FishLeg.Generated
             Normalization.TangentForward<float>(zDot1, _xhat2.AsSpan(0, batch * 256), _r2.AsSpan(0, batch), parameters.Slice(200960, 512),
                 direction.Slice(200960, 512), batch, 256, _xhatDot2.AsSpan(0, batch * 256), zDot2, _scratch2);
             Span<float> aDot2 = _aDot2.AsSpan(0, batch * 256);
-            Activations.GeluTanhBackward<float>(_z2.AsSpan(0, batch * 256), _a2.AsSpan(0, batch * 256), _zDot2.AsSpan(0, batch * 256),
+            GeluTanhActivation.Instance.Differentiate(_z2.AsSpan(0, batch * 256), _a2.AsSpan(0, batch * 256), _zDot2.AsSpan(0, batch * 256),
                 _aDot2.AsSpan(0, batch * 256));
 
             // Layer 3: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż on each finished tile of the last product.
@@ -253,7 +256,7 @@ namespace FishLeg.Generated
             Span<float> aDot3 = _aDot3.AsSpan(0, batch * 64);
             Gemm.NT<float>(batch, 64, 257, _a2.AsSpan(0, batch * 256), 256, v3, 257, zDot3, 64, ones: OnesColumn.A);
             Gemm.NT<float>(batch, 64, 256, aDot2, 256, parameters.Slice(201472, 16448), 257, zDot3, 64, accumulate: true,
-                epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z3.AsSpan(0, batch * 64), _a3.AsSpan(0, batch * 64), aDot3));
+                epilogue: GemmEpilogue<float>.Differentiate(ReluActivation.Instance, _z3.AsSpan(0, batch * 64), _a3.AsSpan(0, batch * 64), aDot3));
 
             // Layer 4: Ẋ̂ = J·Ȧ below, Ż = γ̇ ⊙ X̂ + β̇ + γ ⊙ Ẋ̂.
             Span<float> zDot4 = _zDot4.AsSpan(0, batch * 64);
@@ -292,7 +295,7 @@ namespace FishLeg.Generated
             Normalization.TangentBackward<float>(eDot4, _d4.AsSpan(0, batch * 64), _xhat4.AsSpan(0, batch * 64), _r4.AsSpan(0, batch),
                 _aDot3.AsSpan(0, batch * 64), _xhatDot4.AsSpan(0, batch * 64),
                 parameters.Slice(217920, 128), direction.Slice(217920, 128), batch, 64, product.Slice(217920, 128), eDot3, hessian, _scratch4);
-            Activations.ReluBackward<float>(_z3.AsSpan(0, batch * 64), _a3.AsSpan(0, batch * 64), _eDot3.AsSpan(0, batch * 64),
+            ReluActivation.Instance.Differentiate(_z3.AsSpan(0, batch * 64), _a3.AsSpan(0, batch * 64), _eDot3.AsSpan(0, batch * 64),
                 _eDot3.AsSpan(0, batch * 64));
 
             // Layer 3: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
@@ -301,15 +304,15 @@ namespace FishLeg.Generated
             if (hessian) Gemm.TN<float>(64, 256, batch, _e3.AsSpan(0, batch * 64), 64, _aDot2.AsSpan(0, batch * 256), 256, p3, 257, accumulate: true);
             Span<float> eDot2 = _eDot2.AsSpan(0, batch * 256);
             Gemm.NN<float>(batch, 256, 64, eDot3, 64, parameters.Slice(201472, 16448), 257, eDot2, 256,
-                epilogue: hessian ? default : GemmEpilogue<float>.Differentiate(Activation.GeluTanh, _z2.AsSpan(0, batch * 256),
+                epilogue: hessian ? default : GemmEpilogue<float>.Differentiate(GeluTanhActivation.Instance, _z2.AsSpan(0, batch * 256),
                 _a2.AsSpan(0, batch * 256), eDot2));
             if (hessian) Gemm.NN<float>(batch, 256, 64, _e3.AsSpan(0, batch * 64), 64, direction.Slice(201472, 16448), 257, eDot2, 256,
-                accumulate: true,
-                epilogue: GemmEpilogue<float>.Differentiate(Activation.GeluTanh, _z2.AsSpan(0, batch * 256), _a2.AsSpan(0, batch * 256), eDot2));
+                accumulate: true, epilogue: GemmEpilogue<float>.Differentiate(GeluTanhActivation.Instance, _z2.AsSpan(0, batch * 256),
+                _a2.AsSpan(0, batch * 256), eDot2));
 
             // Layer 2: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = [Σ Ė ⊙ X̂ [+ E ⊙ Ẋ̂], Σ Ė] per unit, Ḋ below = J·(γ ⊙ Ė [+ γ̇ ⊙ E]) [+ J̇·(γ ⊙
             // E)].
-            if (hessian) Activations.GeluTanhCurvature<float>(_z2.AsSpan(0, batch * 256), _a2.AsSpan(0, batch * 256), _d2.AsSpan(0, batch * 256),
+            if (hessian) GeluTanhActivation.Instance.Curvature(_z2.AsSpan(0, batch * 256), _a2.AsSpan(0, batch * 256), _d2.AsSpan(0, batch * 256),
                 _zDot2.AsSpan(0, batch * 256), eDot2);
             Span<float> eDot1 = _eDot1.AsSpan(0, batch * 256);
             Normalization.TangentBackward<float>(eDot2, _e2.AsSpan(0, batch * 256), _xhat2.AsSpan(0, batch * 256), _r2.AsSpan(0, batch),
@@ -319,6 +322,219 @@ namespace FishLeg.Generated
             // Layer 1: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1].
             Span<float> p1 = product.Slice(0, 200960);
             Gemm.TN<float>(256, 785, batch, eDot1, 256, inputs, 784, p1, 785, ones: OnesColumn.B);
+        }
+
+        /// <summary>
+        /// GeluTanh(x) = 0.5 * x * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x))), the built-in activation's definition;
+        /// simplified and differentiated:
+        /// f(x) = 0.5 * x * (1 + tanh(0.7978845608028654 * (x + 0.044715 * (x * x * x))))
+        /// </summary>
+        private sealed class GeluTanhActivation : ElementwiseFunction<float>
+        {
+            public static readonly GeluTanhActivation Instance = new();
+
+            public override void Activate(ReadOnlySpan<float> z, Span<float> a)
+            {
+                int i = 0;
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    Vector512<float> k1 = Vector512.Create(0.5f);
+                    Vector512<float> k2 = Vector512.Create(1f);
+                    Vector512<float> k3 = Vector512.Create(0.7978846f);
+                    Vector512<float> k4 = Vector512.Create(0.044715f);
+                    for (; i + Vector512<float>.Count <= a.Length; i += Vector512<float>.Count)
+                    {
+                        Vector512<float> x = Vector512.Create<float>(z[i..]);
+                        (k1 * x * (k2 + ElementwiseMath.Tanh(k3 * (x + k4 * (x * x * x))))).CopyTo(a[i..]);
+                    }
+                }
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    Vector256<float> k1 = Vector256.Create(0.5f);
+                    Vector256<float> k2 = Vector256.Create(1f);
+                    Vector256<float> k3 = Vector256.Create(0.7978846f);
+                    Vector256<float> k4 = Vector256.Create(0.044715f);
+                    for (; i + Vector256<float>.Count <= a.Length; i += Vector256<float>.Count)
+                    {
+                        Vector256<float> x = Vector256.Create<float>(z[i..]);
+                        (k1 * x * (k2 + ElementwiseMath.Tanh(k3 * (x + k4 * (x * x * x))))).CopyTo(a[i..]);
+                    }
+                }
+                for (; i < a.Length; i++)
+                {
+                    float x = z[i];
+                    a[i] = 0.5f * x * (1f + ElementwiseMath.Tanh(0.7978846f * (x + 0.044715f * (x * x * x))));
+                }
+            }
+
+            public override void Differentiate(ReadOnlySpan<float> z, ReadOnlySpan<float> a, ReadOnlySpan<float> d, Span<float> e)
+            {
+                int i = 0;
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    Vector512<float> k1 = Vector512.Create(0.7978846f);
+                    Vector512<float> k2 = Vector512.Create(0.044715f);
+                    Vector512<float> k3 = Vector512.Create(0.5f);
+                    Vector512<float> k4 = Vector512.Create(1f);
+                    Vector512<float> k5 = Vector512.Create(0.134145f);
+                    for (; i + Vector512<float>.Count <= e.Length; i += Vector512<float>.Count)
+                    {
+                        Vector512<float> x = Vector512.Create<float>(z[i..]);
+                        Vector512<float> t1 = ElementwiseMath.Tanh(k1 * (x + k2 * (x * x * x)));
+                        (Vector512.Create<float>(d[i..]) * (k3 * (k4 + t1) + k3 * x * ((k4 - t1 * t1) * (k1 * (k4 + k5 * (x * x)))))).CopyTo(e[i..]);
+                    }
+                }
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    Vector256<float> k1 = Vector256.Create(0.7978846f);
+                    Vector256<float> k2 = Vector256.Create(0.044715f);
+                    Vector256<float> k3 = Vector256.Create(0.5f);
+                    Vector256<float> k4 = Vector256.Create(1f);
+                    Vector256<float> k5 = Vector256.Create(0.134145f);
+                    for (; i + Vector256<float>.Count <= e.Length; i += Vector256<float>.Count)
+                    {
+                        Vector256<float> x = Vector256.Create<float>(z[i..]);
+                        Vector256<float> t1 = ElementwiseMath.Tanh(k1 * (x + k2 * (x * x * x)));
+                        (Vector256.Create<float>(d[i..]) * (k3 * (k4 + t1) + k3 * x * ((k4 - t1 * t1) * (k1 * (k4 + k5 * (x * x)))))).CopyTo(e[i..]);
+                    }
+                }
+                for (; i < e.Length; i++)
+                {
+                    float x = z[i];
+                    float t1 = ElementwiseMath.Tanh(0.7978846f * (x + 0.044715f * (x * x * x)));
+                    e[i] = d[i] * (0.5f * (1f + t1) + 0.5f * x * ((1f - t1 * t1) * (0.7978846f * (1f + 0.134145f * (x * x)))));
+                }
+            }
+
+            public override void Curvature(ReadOnlySpan<float> z, ReadOnlySpan<float> a, ReadOnlySpan<float> d, ReadOnlySpan<float> zDot,
+                Span<float> eDot)
+            {
+                int i = 0;
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    Vector512<float> k1 = Vector512.Create(0.7978846f);
+                    Vector512<float> k2 = Vector512.Create(0.044715f);
+                    Vector512<float> k3 = Vector512.Create(1f);
+                    Vector512<float> k4 = Vector512.Create(0.134145f);
+                    Vector512<float> k5 = Vector512.Create(0.5f);
+                    Vector512<float> k6 = Vector512.Create(0.21406445f);
+                    Vector512<float> k7 = Vector512.Create(2f);
+                    for (; i + Vector512<float>.Count <= eDot.Length; i += Vector512<float>.Count)
+                    {
+                        Vector512<float> x = Vector512.Create<float>(z[i..]);
+                        Vector512<float> t1 = ElementwiseMath.Tanh(k1 * (x + k2 * (x * x * x)));
+                        Vector512<float> t2 = k3 - t1 * t1;
+                        Vector512<float> t3 = k1 * (k3 + k4 * (x * x));
+                        Vector512<float> t4 = t2 * t3;
+                        Vector512<float> t5 = k5 * t4;
+                        (Vector512.Create<float>(eDot[i..]) + Vector512.Create<float>(d[i..]) * Vector512.Create<float>(zDot[i..])
+                            * (t5 + t5 + k5 * x * (t2 * (k6 * x) - t3 * (k7 * (t1 * t4))))).CopyTo(eDot[i..]);
+                    }
+                }
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    Vector256<float> k1 = Vector256.Create(0.7978846f);
+                    Vector256<float> k2 = Vector256.Create(0.044715f);
+                    Vector256<float> k3 = Vector256.Create(1f);
+                    Vector256<float> k4 = Vector256.Create(0.134145f);
+                    Vector256<float> k5 = Vector256.Create(0.5f);
+                    Vector256<float> k6 = Vector256.Create(0.21406445f);
+                    Vector256<float> k7 = Vector256.Create(2f);
+                    for (; i + Vector256<float>.Count <= eDot.Length; i += Vector256<float>.Count)
+                    {
+                        Vector256<float> x = Vector256.Create<float>(z[i..]);
+                        Vector256<float> t1 = ElementwiseMath.Tanh(k1 * (x + k2 * (x * x * x)));
+                        Vector256<float> t2 = k3 - t1 * t1;
+                        Vector256<float> t3 = k1 * (k3 + k4 * (x * x));
+                        Vector256<float> t4 = t2 * t3;
+                        Vector256<float> t5 = k5 * t4;
+                        (Vector256.Create<float>(eDot[i..]) + Vector256.Create<float>(d[i..]) * Vector256.Create<float>(zDot[i..])
+                            * (t5 + t5 + k5 * x * (t2 * (k6 * x) - t3 * (k7 * (t1 * t4))))).CopyTo(eDot[i..]);
+                    }
+                }
+                for (; i < eDot.Length; i++)
+                {
+                    float x = z[i];
+                    float t1 = ElementwiseMath.Tanh(0.7978846f * (x + 0.044715f * (x * x * x)));
+                    float t2 = 1f - t1 * t1;
+                    float t3 = 0.7978846f * (1f + 0.134145f * (x * x));
+                    float t4 = t2 * t3;
+                    float t5 = 0.5f * t4;
+                    eDot[i] += d[i] * zDot[i] * (t5 + t5 + 0.5f * x * (t2 * (0.21406445f * x) - t3 * (2f * (t1 * t4))));
+                }
+            }
+        }
+
+        /// <summary>
+        /// Relu(x) = Math.Max(x, 0), the built-in activation's definition; simplified and differentiated:
+        /// f(x) = max(x, 0)
+        /// f′(x) = x &gt; 0 ? 1 : 0
+        /// f″(x) = 0
+        /// </summary>
+        private sealed class ReluActivation : ElementwiseFunction<float>
+        {
+            public static readonly ReluActivation Instance = new();
+
+            public override void Activate(ReadOnlySpan<float> z, Span<float> a)
+            {
+                int i = 0;
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    Vector512<float> k1 = Vector512.Create(0f);
+                    for (; i + Vector512<float>.Count <= a.Length; i += Vector512<float>.Count)
+                    {
+                        Vector512<float> x = Vector512.Create<float>(z[i..]);
+                        Vector512.Max(x, k1).CopyTo(a[i..]);
+                    }
+                }
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    Vector256<float> k1 = Vector256.Create(0f);
+                    for (; i + Vector256<float>.Count <= a.Length; i += Vector256<float>.Count)
+                    {
+                        Vector256<float> x = Vector256.Create<float>(z[i..]);
+                        Vector256.Max(x, k1).CopyTo(a[i..]);
+                    }
+                }
+                for (; i < a.Length; i++)
+                {
+                    float x = z[i];
+                    a[i] = float.Max(x, 0f);
+                }
+            }
+
+            public override void Differentiate(ReadOnlySpan<float> z, ReadOnlySpan<float> a, ReadOnlySpan<float> d, Span<float> e)
+            {
+                int i = 0;
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    Vector512<float> k1 = Vector512.Create(1f);
+                    Vector512<float> k2 = Vector512.Create(0f);
+                    for (; i + Vector512<float>.Count <= e.Length; i += Vector512<float>.Count)
+                    {
+                        Vector512<float> x = Vector512.Create<float>(z[i..]);
+                        (Vector512.Create<float>(d[i..]) * Vector512.ConditionalSelect(Vector512.GreaterThan(x, k2), k1, k2)).CopyTo(e[i..]);
+                    }
+                }
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    Vector256<float> k1 = Vector256.Create(1f);
+                    Vector256<float> k2 = Vector256.Create(0f);
+                    for (; i + Vector256<float>.Count <= e.Length; i += Vector256<float>.Count)
+                    {
+                        Vector256<float> x = Vector256.Create<float>(z[i..]);
+                        (Vector256.Create<float>(d[i..]) * Vector256.ConditionalSelect(Vector256.GreaterThan(x, k2), k1, k2)).CopyTo(e[i..]);
+                    }
+                }
+                for (; i < e.Length; i++)
+                {
+                    float x = z[i];
+                    e[i] = d[i] * (x > 0f ? 1f : 0f);
+                }
+            }
+
+            public override void Curvature(ReadOnlySpan<float> z, ReadOnlySpan<float> a, ReadOnlySpan<float> d, ReadOnlySpan<float> zDot,
+                Span<float> eDot) { } // f″ = 0
         }
     }
 }

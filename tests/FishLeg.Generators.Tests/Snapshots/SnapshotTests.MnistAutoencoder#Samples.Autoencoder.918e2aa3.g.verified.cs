@@ -93,6 +93,7 @@ namespace FishLeg.Generated
 {
     using System;
     using FishLeg.Kernels;
+    using System.Runtime.Intrinsics;
 
     /// <summary>The workspace and the passes of Autoencoder: 784 → 1000 Relu → 500 Relu → 250 Relu → 30 Identity → 250 Relu → 500 Relu → 1000 Relu →
     /// 784 Identity, Bernoulli likelihood, float.</summary>
@@ -179,7 +180,7 @@ namespace FishLeg.Generated
             Span<float> z1 = _z1.AsSpan(0, batch * 1000);
             Span<float> a1 = _a1.AsSpan(0, batch * 1000);
             Gemm.NT<float>(batch, 1000, 785, inputs, 784, w1, 785, z1, 1000, ones: OnesColumn.A,
-                epilogue: GemmEpilogue<float>.Activate(Activation.Relu, a1));
+                epilogue: GemmEpilogue<float>.Activate(ReluActivation.Instance, a1));
 
             // Layer 2: 1000 → 500, Relu. W2 is 500×1001 at offset 785000, bias in column 1000.
             // Z = [A | 1]·Wᵀ, and A = σ(Z) on each finished tile.
@@ -187,7 +188,7 @@ namespace FishLeg.Generated
             Span<float> z2 = _z2.AsSpan(0, batch * 500);
             Span<float> a2 = _a2.AsSpan(0, batch * 500);
             Gemm.NT<float>(batch, 500, 1001, a1, 1000, w2, 1001, z2, 500, ones: OnesColumn.A,
-                epilogue: GemmEpilogue<float>.Activate(Activation.Relu, a2));
+                epilogue: GemmEpilogue<float>.Activate(ReluActivation.Instance, a2));
 
             // Layer 3: 500 → 250, Relu. W3 is 250×501 at offset 1285500, bias in column 500.
             // Z = [A | 1]·Wᵀ, and A = σ(Z) on each finished tile.
@@ -195,7 +196,7 @@ namespace FishLeg.Generated
             Span<float> z3 = _z3.AsSpan(0, batch * 250);
             Span<float> a3 = _a3.AsSpan(0, batch * 250);
             Gemm.NT<float>(batch, 250, 501, a2, 500, w3, 501, z3, 250, ones: OnesColumn.A,
-                epilogue: GemmEpilogue<float>.Activate(Activation.Relu, a3));
+                epilogue: GemmEpilogue<float>.Activate(ReluActivation.Instance, a3));
 
             // Layer 4: 250 → 30, Identity. W4 is 30×251 at offset 1410750, bias in column 250.
             // Z = [A | 1]·Wᵀ.
@@ -208,7 +209,8 @@ namespace FishLeg.Generated
             ReadOnlySpan<float> w5 = parameters.Slice(1418280, 7750);
             Span<float> z5 = _z5.AsSpan(0, batch * 250);
             Span<float> a5 = _a5.AsSpan(0, batch * 250);
-            Gemm.NT<float>(batch, 250, 31, z4, 30, w5, 31, z5, 250, ones: OnesColumn.A, epilogue: GemmEpilogue<float>.Activate(Activation.Relu, a5));
+            Gemm.NT<float>(batch, 250, 31, z4, 30, w5, 31, z5, 250, ones: OnesColumn.A,
+                epilogue: GemmEpilogue<float>.Activate(ReluActivation.Instance, a5));
 
             // Layer 6: 250 → 500, Relu. W6 is 500×251 at offset 1426030, bias in column 250.
             // Z = [A | 1]·Wᵀ, and A = σ(Z) on each finished tile.
@@ -216,7 +218,7 @@ namespace FishLeg.Generated
             Span<float> z6 = _z6.AsSpan(0, batch * 500);
             Span<float> a6 = _a6.AsSpan(0, batch * 500);
             Gemm.NT<float>(batch, 500, 251, a5, 250, w6, 251, z6, 500, ones: OnesColumn.A,
-                epilogue: GemmEpilogue<float>.Activate(Activation.Relu, a6));
+                epilogue: GemmEpilogue<float>.Activate(ReluActivation.Instance, a6));
 
             // Layer 7: 500 → 1000, Relu. W7 is 1000×501 at offset 1551530, bias in column 500.
             // Z = [A | 1]·Wᵀ, and A = σ(Z) on each finished tile.
@@ -224,7 +226,7 @@ namespace FishLeg.Generated
             Span<float> z7 = _z7.AsSpan(0, batch * 1000);
             Span<float> a7 = _a7.AsSpan(0, batch * 1000);
             Gemm.NT<float>(batch, 1000, 501, a6, 500, w7, 501, z7, 1000, ones: OnesColumn.A,
-                epilogue: GemmEpilogue<float>.Activate(Activation.Relu, a7));
+                epilogue: GemmEpilogue<float>.Activate(ReluActivation.Instance, a7));
 
             // Layer 8: 1000 → 784, Identity. W8 is 784×1001 at offset 2052530, bias in column 1000.
             // Z = [A | 1]·Wᵀ.
@@ -245,7 +247,7 @@ namespace FishLeg.Generated
             Span<float> d7 = _d7.AsSpan(0, batch * 1000);
             Span<float> e7 = _e7.AsSpan(0, batch * 1000);
             Gemm.NN<float>(batch, 1000, 784, d8, 784, parameters.Slice(2052530, 784784), 1001, d7, 1000,
-                epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z7.AsSpan(0, batch * 1000), _a7.AsSpan(0, batch * 1000), e7));
+                epilogue: GemmEpilogue<float>.Differentiate(ReluActivation.Instance, _z7.AsSpan(0, batch * 1000), _a7.AsSpan(0, batch * 1000), e7));
 
             // Layer 7: G = Eᵀ·[A | 1], D below = E·W̃ and E below = D ⊙ σ'(Z) on each finished tile.
             Span<float> g7 = gradient.Slice(1551530, 501000);
@@ -253,7 +255,7 @@ namespace FishLeg.Generated
             Span<float> d6 = _d6.AsSpan(0, batch * 500);
             Span<float> e6 = _e6.AsSpan(0, batch * 500);
             Gemm.NN<float>(batch, 500, 1000, e7, 1000, parameters.Slice(1551530, 501000), 501, d6, 500,
-                epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z6.AsSpan(0, batch * 500), _a6.AsSpan(0, batch * 500), e6));
+                epilogue: GemmEpilogue<float>.Differentiate(ReluActivation.Instance, _z6.AsSpan(0, batch * 500), _a6.AsSpan(0, batch * 500), e6));
 
             // Layer 6: G = Eᵀ·[A | 1], D below = E·W̃ and E below = D ⊙ σ'(Z) on each finished tile.
             Span<float> g6 = gradient.Slice(1426030, 125500);
@@ -261,7 +263,7 @@ namespace FishLeg.Generated
             Span<float> d5 = _d5.AsSpan(0, batch * 250);
             Span<float> e5 = _e5.AsSpan(0, batch * 250);
             Gemm.NN<float>(batch, 250, 500, e6, 500, parameters.Slice(1426030, 125500), 251, d5, 250,
-                epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z5.AsSpan(0, batch * 250), _a5.AsSpan(0, batch * 250), e5));
+                epilogue: GemmEpilogue<float>.Differentiate(ReluActivation.Instance, _z5.AsSpan(0, batch * 250), _a5.AsSpan(0, batch * 250), e5));
 
             // Layer 5: G = Eᵀ·[A | 1], D below = E·W̃.
             Span<float> g5 = gradient.Slice(1418280, 7750);
@@ -275,7 +277,7 @@ namespace FishLeg.Generated
             Span<float> d3 = _d3.AsSpan(0, batch * 250);
             Span<float> e3 = _e3.AsSpan(0, batch * 250);
             Gemm.NN<float>(batch, 250, 30, d4, 30, parameters.Slice(1410750, 7530), 251, d3, 250,
-                epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z3.AsSpan(0, batch * 250), _a3.AsSpan(0, batch * 250), e3));
+                epilogue: GemmEpilogue<float>.Differentiate(ReluActivation.Instance, _z3.AsSpan(0, batch * 250), _a3.AsSpan(0, batch * 250), e3));
 
             // Layer 3: G = Eᵀ·[A | 1], D below = E·W̃ and E below = D ⊙ σ'(Z) on each finished tile.
             Span<float> g3 = gradient.Slice(1285500, 125250);
@@ -283,7 +285,7 @@ namespace FishLeg.Generated
             Span<float> d2 = _d2.AsSpan(0, batch * 500);
             Span<float> e2 = _e2.AsSpan(0, batch * 500);
             Gemm.NN<float>(batch, 500, 250, e3, 250, parameters.Slice(1285500, 125250), 501, d2, 500,
-                epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z2.AsSpan(0, batch * 500), _a2.AsSpan(0, batch * 500), e2));
+                epilogue: GemmEpilogue<float>.Differentiate(ReluActivation.Instance, _z2.AsSpan(0, batch * 500), _a2.AsSpan(0, batch * 500), e2));
 
             // Layer 2: G = Eᵀ·[A | 1], D below = E·W̃ and E below = D ⊙ σ'(Z) on each finished tile.
             Span<float> g2 = gradient.Slice(785000, 500500);
@@ -291,7 +293,7 @@ namespace FishLeg.Generated
             Span<float> d1 = _d1.AsSpan(0, batch * 1000);
             Span<float> e1 = _e1.AsSpan(0, batch * 1000);
             Gemm.NN<float>(batch, 1000, 500, e2, 500, parameters.Slice(785000, 500500), 1001, d1, 1000,
-                epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z1.AsSpan(0, batch * 1000), _a1.AsSpan(0, batch * 1000), e1));
+                epilogue: GemmEpilogue<float>.Differentiate(ReluActivation.Instance, _z1.AsSpan(0, batch * 1000), _a1.AsSpan(0, batch * 1000), e1));
 
             // Layer 1: G = Eᵀ·[A | 1].
             Span<float> g1 = gradient.Slice(0, 785000);
@@ -310,7 +312,8 @@ namespace FishLeg.Generated
             Span<float> zDot1 = _zDot1.AsSpan(0, batch * 1000);
             Span<float> aDot1 = _aDot1.AsSpan(0, batch * 1000);
             Gemm.NT<float>(batch, 1000, 785, inputs, 784, v1, 785, zDot1, 1000, ones: OnesColumn.A,
-                epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z1.AsSpan(0, batch * 1000), _a1.AsSpan(0, batch * 1000), aDot1));
+                epilogue: GemmEpilogue<float>.Differentiate(ReluActivation.Instance, _z1.AsSpan(0, batch * 1000), _a1.AsSpan(0, batch * 1000),
+                aDot1));
 
             // Layer 2: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż on each finished tile of the last product.
             ReadOnlySpan<float> v2 = direction.Slice(785000, 500500);
@@ -318,7 +321,7 @@ namespace FishLeg.Generated
             Span<float> aDot2 = _aDot2.AsSpan(0, batch * 500);
             Gemm.NT<float>(batch, 500, 1001, _a1.AsSpan(0, batch * 1000), 1000, v2, 1001, zDot2, 500, ones: OnesColumn.A);
             Gemm.NT<float>(batch, 500, 1000, aDot1, 1000, parameters.Slice(785000, 500500), 1001, zDot2, 500, accumulate: true,
-                epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z2.AsSpan(0, batch * 500), _a2.AsSpan(0, batch * 500), aDot2));
+                epilogue: GemmEpilogue<float>.Differentiate(ReluActivation.Instance, _z2.AsSpan(0, batch * 500), _a2.AsSpan(0, batch * 500), aDot2));
 
             // Layer 3: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż on each finished tile of the last product.
             ReadOnlySpan<float> v3 = direction.Slice(1285500, 125250);
@@ -326,7 +329,7 @@ namespace FishLeg.Generated
             Span<float> aDot3 = _aDot3.AsSpan(0, batch * 250);
             Gemm.NT<float>(batch, 250, 501, _a2.AsSpan(0, batch * 500), 500, v3, 501, zDot3, 250, ones: OnesColumn.A);
             Gemm.NT<float>(batch, 250, 500, aDot2, 500, parameters.Slice(1285500, 125250), 501, zDot3, 250, accumulate: true,
-                epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z3.AsSpan(0, batch * 250), _a3.AsSpan(0, batch * 250), aDot3));
+                epilogue: GemmEpilogue<float>.Differentiate(ReluActivation.Instance, _z3.AsSpan(0, batch * 250), _a3.AsSpan(0, batch * 250), aDot3));
 
             // Layer 4: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ.
             ReadOnlySpan<float> v4 = direction.Slice(1410750, 7530);
@@ -340,7 +343,7 @@ namespace FishLeg.Generated
             Span<float> aDot5 = _aDot5.AsSpan(0, batch * 250);
             Gemm.NT<float>(batch, 250, 31, _z4.AsSpan(0, batch * 30), 30, v5, 31, zDot5, 250, ones: OnesColumn.A);
             Gemm.NT<float>(batch, 250, 30, zDot4, 30, parameters.Slice(1418280, 7750), 31, zDot5, 250, accumulate: true,
-                epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z5.AsSpan(0, batch * 250), _a5.AsSpan(0, batch * 250), aDot5));
+                epilogue: GemmEpilogue<float>.Differentiate(ReluActivation.Instance, _z5.AsSpan(0, batch * 250), _a5.AsSpan(0, batch * 250), aDot5));
 
             // Layer 6: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż on each finished tile of the last product.
             ReadOnlySpan<float> v6 = direction.Slice(1426030, 125500);
@@ -348,7 +351,7 @@ namespace FishLeg.Generated
             Span<float> aDot6 = _aDot6.AsSpan(0, batch * 500);
             Gemm.NT<float>(batch, 500, 251, _a5.AsSpan(0, batch * 250), 250, v6, 251, zDot6, 500, ones: OnesColumn.A);
             Gemm.NT<float>(batch, 500, 250, aDot5, 250, parameters.Slice(1426030, 125500), 251, zDot6, 500, accumulate: true,
-                epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z6.AsSpan(0, batch * 500), _a6.AsSpan(0, batch * 500), aDot6));
+                epilogue: GemmEpilogue<float>.Differentiate(ReluActivation.Instance, _z6.AsSpan(0, batch * 500), _a6.AsSpan(0, batch * 500), aDot6));
 
             // Layer 7: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż on each finished tile of the last product.
             ReadOnlySpan<float> v7 = direction.Slice(1551530, 501000);
@@ -356,7 +359,8 @@ namespace FishLeg.Generated
             Span<float> aDot7 = _aDot7.AsSpan(0, batch * 1000);
             Gemm.NT<float>(batch, 1000, 501, _a6.AsSpan(0, batch * 500), 500, v7, 501, zDot7, 1000, ones: OnesColumn.A);
             Gemm.NT<float>(batch, 1000, 500, aDot6, 500, parameters.Slice(1551530, 501000), 501, zDot7, 1000, accumulate: true,
-                epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z7.AsSpan(0, batch * 1000), _a7.AsSpan(0, batch * 1000), aDot7));
+                epilogue: GemmEpilogue<float>.Differentiate(ReluActivation.Instance, _z7.AsSpan(0, batch * 1000), _a7.AsSpan(0, batch * 1000),
+                aDot7));
 
             // Layer 8: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ.
             ReadOnlySpan<float> v8 = direction.Slice(2052530, 784784);
@@ -383,11 +387,11 @@ namespace FishLeg.Generated
                 accumulate: true);
             Span<float> eDot7 = _eDot7.AsSpan(0, batch * 1000);
             Gemm.NN<float>(batch, 1000, 784, eDot8, 784, parameters.Slice(2052530, 784784), 1001, eDot7, 1000,
-                epilogue: hessian ? default : GemmEpilogue<float>.Differentiate(Activation.Relu, _z7.AsSpan(0, batch * 1000),
+                epilogue: hessian ? default : GemmEpilogue<float>.Differentiate(ReluActivation.Instance, _z7.AsSpan(0, batch * 1000),
                 _a7.AsSpan(0, batch * 1000), eDot7));
             if (hessian) Gemm.NN<float>(batch, 1000, 784, _d8.AsSpan(0, batch * 784), 784, direction.Slice(2052530, 784784), 1001, eDot7, 1000,
-                accumulate: true,
-                epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z7.AsSpan(0, batch * 1000), _a7.AsSpan(0, batch * 1000), eDot7));
+                accumulate: true, epilogue: GemmEpilogue<float>.Differentiate(ReluActivation.Instance, _z7.AsSpan(0, batch * 1000),
+                _a7.AsSpan(0, batch * 1000), eDot7));
 
             // Layer 7: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
             Span<float> p7 = product.Slice(1551530, 501000);
@@ -396,11 +400,11 @@ namespace FishLeg.Generated
                 accumulate: true);
             Span<float> eDot6 = _eDot6.AsSpan(0, batch * 500);
             Gemm.NN<float>(batch, 500, 1000, eDot7, 1000, parameters.Slice(1551530, 501000), 501, eDot6, 500,
-                epilogue: hessian ? default : GemmEpilogue<float>.Differentiate(Activation.Relu, _z6.AsSpan(0, batch * 500),
+                epilogue: hessian ? default : GemmEpilogue<float>.Differentiate(ReluActivation.Instance, _z6.AsSpan(0, batch * 500),
                 _a6.AsSpan(0, batch * 500), eDot6));
             if (hessian) Gemm.NN<float>(batch, 500, 1000, _e7.AsSpan(0, batch * 1000), 1000, direction.Slice(1551530, 501000), 501, eDot6, 500,
                 accumulate: true,
-                epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z6.AsSpan(0, batch * 500), _a6.AsSpan(0, batch * 500), eDot6));
+                epilogue: GemmEpilogue<float>.Differentiate(ReluActivation.Instance, _z6.AsSpan(0, batch * 500), _a6.AsSpan(0, batch * 500), eDot6));
 
             // Layer 6: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
             Span<float> p6 = product.Slice(1426030, 125500);
@@ -409,11 +413,11 @@ namespace FishLeg.Generated
                 accumulate: true);
             Span<float> eDot5 = _eDot5.AsSpan(0, batch * 250);
             Gemm.NN<float>(batch, 250, 500, eDot6, 500, parameters.Slice(1426030, 125500), 251, eDot5, 250,
-                epilogue: hessian ? default : GemmEpilogue<float>.Differentiate(Activation.Relu, _z5.AsSpan(0, batch * 250),
+                epilogue: hessian ? default : GemmEpilogue<float>.Differentiate(ReluActivation.Instance, _z5.AsSpan(0, batch * 250),
                 _a5.AsSpan(0, batch * 250), eDot5));
             if (hessian) Gemm.NN<float>(batch, 250, 500, _e6.AsSpan(0, batch * 500), 500, direction.Slice(1426030, 125500), 251, eDot5, 250,
                 accumulate: true,
-                epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z5.AsSpan(0, batch * 250), _a5.AsSpan(0, batch * 250), eDot5));
+                epilogue: GemmEpilogue<float>.Differentiate(ReluActivation.Instance, _z5.AsSpan(0, batch * 250), _a5.AsSpan(0, batch * 250), eDot5));
 
             // Layer 5: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
             Span<float> p5 = product.Slice(1418280, 7750);
@@ -430,11 +434,11 @@ namespace FishLeg.Generated
             if (hessian) Gemm.TN<float>(30, 250, batch, _d4.AsSpan(0, batch * 30), 30, _aDot3.AsSpan(0, batch * 250), 250, p4, 251, accumulate: true);
             Span<float> eDot3 = _eDot3.AsSpan(0, batch * 250);
             Gemm.NN<float>(batch, 250, 30, eDot4, 30, parameters.Slice(1410750, 7530), 251, eDot3, 250,
-                epilogue: hessian ? default : GemmEpilogue<float>.Differentiate(Activation.Relu, _z3.AsSpan(0, batch * 250),
+                epilogue: hessian ? default : GemmEpilogue<float>.Differentiate(ReluActivation.Instance, _z3.AsSpan(0, batch * 250),
                 _a3.AsSpan(0, batch * 250), eDot3));
             if (hessian) Gemm.NN<float>(batch, 250, 30, _d4.AsSpan(0, batch * 30), 30, direction.Slice(1410750, 7530), 251, eDot3, 250,
                 accumulate: true,
-                epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z3.AsSpan(0, batch * 250), _a3.AsSpan(0, batch * 250), eDot3));
+                epilogue: GemmEpilogue<float>.Differentiate(ReluActivation.Instance, _z3.AsSpan(0, batch * 250), _a3.AsSpan(0, batch * 250), eDot3));
 
             // Layer 3: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
             Span<float> p3 = product.Slice(1285500, 125250);
@@ -443,11 +447,11 @@ namespace FishLeg.Generated
                 accumulate: true);
             Span<float> eDot2 = _eDot2.AsSpan(0, batch * 500);
             Gemm.NN<float>(batch, 500, 250, eDot3, 250, parameters.Slice(1285500, 125250), 501, eDot2, 500,
-                epilogue: hessian ? default : GemmEpilogue<float>.Differentiate(Activation.Relu, _z2.AsSpan(0, batch * 500),
+                epilogue: hessian ? default : GemmEpilogue<float>.Differentiate(ReluActivation.Instance, _z2.AsSpan(0, batch * 500),
                 _a2.AsSpan(0, batch * 500), eDot2));
             if (hessian) Gemm.NN<float>(batch, 500, 250, _e3.AsSpan(0, batch * 250), 250, direction.Slice(1285500, 125250), 501, eDot2, 500,
                 accumulate: true,
-                epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z2.AsSpan(0, batch * 500), _a2.AsSpan(0, batch * 500), eDot2));
+                epilogue: GemmEpilogue<float>.Differentiate(ReluActivation.Instance, _z2.AsSpan(0, batch * 500), _a2.AsSpan(0, batch * 500), eDot2));
 
             // Layer 2: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
             Span<float> p2 = product.Slice(785000, 500500);
@@ -456,15 +460,87 @@ namespace FishLeg.Generated
                 accumulate: true);
             Span<float> eDot1 = _eDot1.AsSpan(0, batch * 1000);
             Gemm.NN<float>(batch, 1000, 500, eDot2, 500, parameters.Slice(785000, 500500), 1001, eDot1, 1000,
-                epilogue: hessian ? default : GemmEpilogue<float>.Differentiate(Activation.Relu, _z1.AsSpan(0, batch * 1000),
+                epilogue: hessian ? default : GemmEpilogue<float>.Differentiate(ReluActivation.Instance, _z1.AsSpan(0, batch * 1000),
                 _a1.AsSpan(0, batch * 1000), eDot1));
             if (hessian) Gemm.NN<float>(batch, 1000, 500, _e2.AsSpan(0, batch * 500), 500, direction.Slice(785000, 500500), 1001, eDot1, 1000,
-                accumulate: true,
-                epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, _z1.AsSpan(0, batch * 1000), _a1.AsSpan(0, batch * 1000), eDot1));
+                accumulate: true, epilogue: GemmEpilogue<float>.Differentiate(ReluActivation.Instance, _z1.AsSpan(0, batch * 1000),
+                _a1.AsSpan(0, batch * 1000), eDot1));
 
             // Layer 1: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1].
             Span<float> p1 = product.Slice(0, 785000);
             Gemm.TN<float>(1000, 785, batch, eDot1, 1000, inputs, 784, p1, 785, ones: OnesColumn.B);
+        }
+
+        /// <summary>
+        /// Relu(x) = Math.Max(x, 0), the built-in activation's definition; simplified and differentiated:
+        /// f(x) = max(x, 0)
+        /// f′(x) = x &gt; 0 ? 1 : 0
+        /// f″(x) = 0
+        /// </summary>
+        private sealed class ReluActivation : ElementwiseFunction<float>
+        {
+            public static readonly ReluActivation Instance = new();
+
+            public override void Activate(ReadOnlySpan<float> z, Span<float> a)
+            {
+                int i = 0;
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    Vector512<float> k1 = Vector512.Create(0f);
+                    for (; i + Vector512<float>.Count <= a.Length; i += Vector512<float>.Count)
+                    {
+                        Vector512<float> x = Vector512.Create<float>(z[i..]);
+                        Vector512.Max(x, k1).CopyTo(a[i..]);
+                    }
+                }
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    Vector256<float> k1 = Vector256.Create(0f);
+                    for (; i + Vector256<float>.Count <= a.Length; i += Vector256<float>.Count)
+                    {
+                        Vector256<float> x = Vector256.Create<float>(z[i..]);
+                        Vector256.Max(x, k1).CopyTo(a[i..]);
+                    }
+                }
+                for (; i < a.Length; i++)
+                {
+                    float x = z[i];
+                    a[i] = float.Max(x, 0f);
+                }
+            }
+
+            public override void Differentiate(ReadOnlySpan<float> z, ReadOnlySpan<float> a, ReadOnlySpan<float> d, Span<float> e)
+            {
+                int i = 0;
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    Vector512<float> k1 = Vector512.Create(1f);
+                    Vector512<float> k2 = Vector512.Create(0f);
+                    for (; i + Vector512<float>.Count <= e.Length; i += Vector512<float>.Count)
+                    {
+                        Vector512<float> x = Vector512.Create<float>(z[i..]);
+                        (Vector512.Create<float>(d[i..]) * Vector512.ConditionalSelect(Vector512.GreaterThan(x, k2), k1, k2)).CopyTo(e[i..]);
+                    }
+                }
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    Vector256<float> k1 = Vector256.Create(1f);
+                    Vector256<float> k2 = Vector256.Create(0f);
+                    for (; i + Vector256<float>.Count <= e.Length; i += Vector256<float>.Count)
+                    {
+                        Vector256<float> x = Vector256.Create<float>(z[i..]);
+                        (Vector256.Create<float>(d[i..]) * Vector256.ConditionalSelect(Vector256.GreaterThan(x, k2), k1, k2)).CopyTo(e[i..]);
+                    }
+                }
+                for (; i < e.Length; i++)
+                {
+                    float x = z[i];
+                    e[i] = d[i] * (x > 0f ? 1f : 0f);
+                }
+            }
+
+            public override void Curvature(ReadOnlySpan<float> z, ReadOnlySpan<float> a, ReadOnlySpan<float> d, ReadOnlySpan<float> zDot,
+                Span<float> eDot) { } // f″ = 0
         }
     }
 }

@@ -87,6 +87,7 @@ namespace FishLeg.Generated
 {
     using System;
     using FishLeg.Kernels;
+    using System.Runtime.Intrinsics;
 
     /// <summary>The workspace and the passes of Regression: 13 → 64 Softplus → 64 Sigmoid → 1 Identity, Gaussian likelihood, double.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("FishLeg.Generators", "1.0.0.0")]
@@ -142,7 +143,7 @@ namespace FishLeg.Generated
             Span<double> z1 = _z1.AsSpan(0, batch * 64);
             Span<double> a1 = _a1.AsSpan(0, batch * 64);
             Gemm.NT<double>(batch, 64, 14, inputs, 13, w1, 14, z1, 64, ones: OnesColumn.A,
-                epilogue: GemmEpilogue<double>.Activate(Activation.Softplus, a1));
+                epilogue: GemmEpilogue<double>.Activate(SoftplusActivation.Instance, a1));
 
             // Layer 2: 64 → 64, Sigmoid. W2 is 64×65 at offset 896, bias in column 64.
             // Z = [A | 1]·Wᵀ, and A = σ(Z) on each finished tile.
@@ -150,7 +151,7 @@ namespace FishLeg.Generated
             Span<double> z2 = _z2.AsSpan(0, batch * 64);
             Span<double> a2 = _a2.AsSpan(0, batch * 64);
             Gemm.NT<double>(batch, 64, 65, a1, 64, w2, 65, z2, 64, ones: OnesColumn.A,
-                epilogue: GemmEpilogue<double>.Activate(Activation.Sigmoid, a2));
+                epilogue: GemmEpilogue<double>.Activate(SigmoidActivation.Instance, a2));
 
             // Layer 3: 64 → 1, Identity. W3 is 1×65 at offset 5056, bias in column 64.
             // Z = [A | 1]·Wᵀ.
@@ -171,7 +172,7 @@ namespace FishLeg.Generated
             Span<double> d2 = _d2.AsSpan(0, batch * 64);
             Span<double> e2 = _e2.AsSpan(0, batch * 64);
             Gemm.NN<double>(batch, 64, 1, d3, 1, parameters.Slice(5056, 65), 65, d2, 64,
-                epilogue: GemmEpilogue<double>.Differentiate(Activation.Sigmoid, _z2.AsSpan(0, batch * 64), _a2.AsSpan(0, batch * 64), e2));
+                epilogue: GemmEpilogue<double>.Differentiate(SigmoidActivation.Instance, _z2.AsSpan(0, batch * 64), _a2.AsSpan(0, batch * 64), e2));
 
             // Layer 2: G = Eᵀ·[A | 1], D below = E·W̃ and E below = D ⊙ σ'(Z) on each finished tile.
             Span<double> g2 = gradient.Slice(896, 4160);
@@ -179,7 +180,7 @@ namespace FishLeg.Generated
             Span<double> d1 = _d1.AsSpan(0, batch * 64);
             Span<double> e1 = _e1.AsSpan(0, batch * 64);
             Gemm.NN<double>(batch, 64, 64, e2, 64, parameters.Slice(896, 4160), 65, d1, 64,
-                epilogue: GemmEpilogue<double>.Differentiate(Activation.Softplus, _z1.AsSpan(0, batch * 64), _a1.AsSpan(0, batch * 64), e1));
+                epilogue: GemmEpilogue<double>.Differentiate(SoftplusActivation.Instance, _z1.AsSpan(0, batch * 64), _a1.AsSpan(0, batch * 64), e1));
 
             // Layer 1: G = Eᵀ·[A | 1].
             Span<double> g1 = gradient.Slice(0, 896);
@@ -198,7 +199,8 @@ namespace FishLeg.Generated
             Span<double> zDot1 = _zDot1.AsSpan(0, batch * 64);
             Span<double> aDot1 = _aDot1.AsSpan(0, batch * 64);
             Gemm.NT<double>(batch, 64, 14, inputs, 13, v1, 14, zDot1, 64, ones: OnesColumn.A,
-                epilogue: GemmEpilogue<double>.Differentiate(Activation.Softplus, _z1.AsSpan(0, batch * 64), _a1.AsSpan(0, batch * 64), aDot1));
+                epilogue: GemmEpilogue<double>.Differentiate(SoftplusActivation.Instance, _z1.AsSpan(0, batch * 64), _a1.AsSpan(0, batch * 64),
+                aDot1));
 
             // Layer 2: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ, Ȧ = σ'(Z) ⊙ Ż on each finished tile of the last product.
             ReadOnlySpan<double> v2 = direction.Slice(896, 4160);
@@ -206,7 +208,8 @@ namespace FishLeg.Generated
             Span<double> aDot2 = _aDot2.AsSpan(0, batch * 64);
             Gemm.NT<double>(batch, 64, 65, _a1.AsSpan(0, batch * 64), 64, v2, 65, zDot2, 64, ones: OnesColumn.A);
             Gemm.NT<double>(batch, 64, 64, aDot1, 64, parameters.Slice(896, 4160), 65, zDot2, 64, accumulate: true,
-                epilogue: GemmEpilogue<double>.Differentiate(Activation.Sigmoid, _z2.AsSpan(0, batch * 64), _a2.AsSpan(0, batch * 64), aDot2));
+                epilogue: GemmEpilogue<double>.Differentiate(SigmoidActivation.Instance, _z2.AsSpan(0, batch * 64), _a2.AsSpan(0, batch * 64),
+                aDot2));
 
             // Layer 3: Ż = [A | 1]·Vᵀ + Ȧ·W̃ᵀ.
             ReadOnlySpan<double> v3 = direction.Slice(5056, 65);
@@ -232,29 +235,230 @@ namespace FishLeg.Generated
             if (hessian) Gemm.TN<double>(1, 64, batch, _d3.AsSpan(0, batch), 1, _aDot2.AsSpan(0, batch * 64), 64, p3, 65, accumulate: true);
             Span<double> eDot2 = _eDot2.AsSpan(0, batch * 64);
             Gemm.NN<double>(batch, 64, 1, eDot3, 1, parameters.Slice(5056, 65), 65, eDot2, 64,
-                epilogue: hessian ? default : GemmEpilogue<double>.Differentiate(Activation.Sigmoid, _z2.AsSpan(0, batch * 64),
+                epilogue: hessian ? default : GemmEpilogue<double>.Differentiate(SigmoidActivation.Instance, _z2.AsSpan(0, batch * 64),
                 _a2.AsSpan(0, batch * 64), eDot2));
             if (hessian) Gemm.NN<double>(batch, 64, 1, _d3.AsSpan(0, batch), 1, direction.Slice(5056, 65), 65, eDot2, 64, accumulate: true,
-                epilogue: GemmEpilogue<double>.Differentiate(Activation.Sigmoid, _z2.AsSpan(0, batch * 64), _a2.AsSpan(0, batch * 64), eDot2));
+                epilogue: GemmEpilogue<double>.Differentiate(SigmoidActivation.Instance, _z2.AsSpan(0, batch * 64), _a2.AsSpan(0, batch * 64),
+                eDot2));
 
             // Layer 2: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1] [+ Eᵀ·Ȧ], Ḋ below = Ė·W̃ [+ E·Ṽ].
-            if (hessian) Activations.SigmoidCurvature<double>(_z2.AsSpan(0, batch * 64), _a2.AsSpan(0, batch * 64), _d2.AsSpan(0, batch * 64),
+            if (hessian) SigmoidActivation.Instance.Curvature(_z2.AsSpan(0, batch * 64), _a2.AsSpan(0, batch * 64), _d2.AsSpan(0, batch * 64),
                 _zDot2.AsSpan(0, batch * 64), eDot2);
             Span<double> p2 = product.Slice(896, 4160);
             Gemm.TN<double>(64, 65, batch, eDot2, 64, _a1.AsSpan(0, batch * 64), 64, p2, 65, ones: OnesColumn.B);
             if (hessian) Gemm.TN<double>(64, 64, batch, _e2.AsSpan(0, batch * 64), 64, _aDot1.AsSpan(0, batch * 64), 64, p2, 65, accumulate: true);
             Span<double> eDot1 = _eDot1.AsSpan(0, batch * 64);
             Gemm.NN<double>(batch, 64, 64, eDot2, 64, parameters.Slice(896, 4160), 65, eDot1, 64,
-                epilogue: hessian ? default : GemmEpilogue<double>.Differentiate(Activation.Softplus, _z1.AsSpan(0, batch * 64),
+                epilogue: hessian ? default : GemmEpilogue<double>.Differentiate(SoftplusActivation.Instance, _z1.AsSpan(0, batch * 64),
                 _a1.AsSpan(0, batch * 64), eDot1));
             if (hessian) Gemm.NN<double>(batch, 64, 64, _e2.AsSpan(0, batch * 64), 64, direction.Slice(896, 4160), 65, eDot1, 64, accumulate: true,
-                epilogue: GemmEpilogue<double>.Differentiate(Activation.Softplus, _z1.AsSpan(0, batch * 64), _a1.AsSpan(0, batch * 64), eDot1));
+                epilogue: GemmEpilogue<double>.Differentiate(SoftplusActivation.Instance, _z1.AsSpan(0, batch * 64), _a1.AsSpan(0, batch * 64),
+                eDot1));
 
             // Layer 1: Ė = Ḋ ⊙ σ'(Z) [+ D ⊙ σ''(Z) ⊙ Ż], product = Ėᵀ·[A | 1].
-            if (hessian) Activations.SoftplusCurvature<double>(_z1.AsSpan(0, batch * 64), _a1.AsSpan(0, batch * 64), _d1.AsSpan(0, batch * 64),
+            if (hessian) SoftplusActivation.Instance.Curvature(_z1.AsSpan(0, batch * 64), _a1.AsSpan(0, batch * 64), _d1.AsSpan(0, batch * 64),
                 _zDot1.AsSpan(0, batch * 64), eDot1);
             Span<double> p1 = product.Slice(0, 896);
             Gemm.TN<double>(64, 14, batch, eDot1, 64, inputs, 13, p1, 14, ones: OnesColumn.B);
+        }
+
+        /// <summary>
+        /// Softplus(x) = ElementwiseMath.Softplus(x), the built-in activation's definition; simplified and differentiated:
+        /// f(x) = softplus(x)
+        /// f′(x) = σ(x)
+        /// f″(x) = σ(x) * (1 - σ(x))
+        /// </summary>
+        private sealed class SoftplusActivation : ElementwiseFunction<double>
+        {
+            public static readonly SoftplusActivation Instance = new();
+
+            public override void Activate(ReadOnlySpan<double> z, Span<double> a)
+            {
+                int i = 0;
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    for (; i + Vector512<double>.Count <= a.Length; i += Vector512<double>.Count)
+                    {
+                        Vector512<double> x = Vector512.Create<double>(z[i..]);
+                        ElementwiseMath.Softplus(x).CopyTo(a[i..]);
+                    }
+                }
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    for (; i + Vector256<double>.Count <= a.Length; i += Vector256<double>.Count)
+                    {
+                        Vector256<double> x = Vector256.Create<double>(z[i..]);
+                        ElementwiseMath.Softplus(x).CopyTo(a[i..]);
+                    }
+                }
+                for (; i < a.Length; i++)
+                {
+                    double x = z[i];
+                    a[i] = ElementwiseMath.Softplus(x);
+                }
+            }
+
+            public override void Differentiate(ReadOnlySpan<double> z, ReadOnlySpan<double> a, ReadOnlySpan<double> d, Span<double> e)
+            {
+                int i = 0;
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    for (; i + Vector512<double>.Count <= e.Length; i += Vector512<double>.Count)
+                    {
+                        Vector512<double> x = Vector512.Create<double>(z[i..]);
+                        (Vector512.Create<double>(d[i..]) * ElementwiseMath.Sigmoid(x)).CopyTo(e[i..]);
+                    }
+                }
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    for (; i + Vector256<double>.Count <= e.Length; i += Vector256<double>.Count)
+                    {
+                        Vector256<double> x = Vector256.Create<double>(z[i..]);
+                        (Vector256.Create<double>(d[i..]) * ElementwiseMath.Sigmoid(x)).CopyTo(e[i..]);
+                    }
+                }
+                for (; i < e.Length; i++)
+                {
+                    double x = z[i];
+                    e[i] = d[i] * ElementwiseMath.Sigmoid(x);
+                }
+            }
+
+            public override void Curvature(ReadOnlySpan<double> z, ReadOnlySpan<double> a, ReadOnlySpan<double> d, ReadOnlySpan<double> zDot,
+                Span<double> eDot)
+            {
+                int i = 0;
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    Vector512<double> k1 = Vector512.Create(1d);
+                    for (; i + Vector512<double>.Count <= eDot.Length; i += Vector512<double>.Count)
+                    {
+                        Vector512<double> x = Vector512.Create<double>(z[i..]);
+                        Vector512<double> t1 = ElementwiseMath.Sigmoid(x);
+                        (Vector512.Create<double>(eDot[i..]) + Vector512.Create<double>(d[i..]) * Vector512.Create<double>(zDot[i..])
+                            * (t1 * (k1 - t1))).CopyTo(eDot[i..]);
+                    }
+                }
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    Vector256<double> k1 = Vector256.Create(1d);
+                    for (; i + Vector256<double>.Count <= eDot.Length; i += Vector256<double>.Count)
+                    {
+                        Vector256<double> x = Vector256.Create<double>(z[i..]);
+                        Vector256<double> t1 = ElementwiseMath.Sigmoid(x);
+                        (Vector256.Create<double>(eDot[i..]) + Vector256.Create<double>(d[i..]) * Vector256.Create<double>(zDot[i..])
+                            * (t1 * (k1 - t1))).CopyTo(eDot[i..]);
+                    }
+                }
+                for (; i < eDot.Length; i++)
+                {
+                    double x = z[i];
+                    double t1 = ElementwiseMath.Sigmoid(x);
+                    eDot[i] += d[i] * zDot[i] * (t1 * (1d - t1));
+                }
+            }
+        }
+
+        /// <summary>
+        /// Sigmoid(x) = ElementwiseMath.Sigmoid(x), the built-in activation's definition; simplified and differentiated:
+        /// f(x) = σ(x)
+        /// f′(x) = σ(x) * (1 - σ(x))
+        /// f″(x) = (1 - σ(x)) * (σ(x) * (1 - σ(x))) - σ(x) * (σ(x) * (1 - σ(x)))
+        /// </summary>
+        private sealed class SigmoidActivation : ElementwiseFunction<double>
+        {
+            public static readonly SigmoidActivation Instance = new();
+
+            public override void Activate(ReadOnlySpan<double> z, Span<double> a)
+            {
+                int i = 0;
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    for (; i + Vector512<double>.Count <= a.Length; i += Vector512<double>.Count)
+                    {
+                        Vector512<double> x = Vector512.Create<double>(z[i..]);
+                        ElementwiseMath.Sigmoid(x).CopyTo(a[i..]);
+                    }
+                }
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    for (; i + Vector256<double>.Count <= a.Length; i += Vector256<double>.Count)
+                    {
+                        Vector256<double> x = Vector256.Create<double>(z[i..]);
+                        ElementwiseMath.Sigmoid(x).CopyTo(a[i..]);
+                    }
+                }
+                for (; i < a.Length; i++)
+                {
+                    double x = z[i];
+                    a[i] = ElementwiseMath.Sigmoid(x);
+                }
+            }
+
+            public override void Differentiate(ReadOnlySpan<double> z, ReadOnlySpan<double> a, ReadOnlySpan<double> d, Span<double> e)
+            {
+                int i = 0;
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    Vector512<double> k1 = Vector512.Create(1d);
+                    for (; i + Vector512<double>.Count <= e.Length; i += Vector512<double>.Count)
+                    {
+                        Vector512<double> y = Vector512.Create<double>(a[i..]);
+                        (Vector512.Create<double>(d[i..]) * (y * (k1 - y))).CopyTo(e[i..]);
+                    }
+                }
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    Vector256<double> k1 = Vector256.Create(1d);
+                    for (; i + Vector256<double>.Count <= e.Length; i += Vector256<double>.Count)
+                    {
+                        Vector256<double> y = Vector256.Create<double>(a[i..]);
+                        (Vector256.Create<double>(d[i..]) * (y * (k1 - y))).CopyTo(e[i..]);
+                    }
+                }
+                for (; i < e.Length; i++)
+                {
+                    double y = a[i];
+                    e[i] = d[i] * (y * (1d - y));
+                }
+            }
+
+            public override void Curvature(ReadOnlySpan<double> z, ReadOnlySpan<double> a, ReadOnlySpan<double> d, ReadOnlySpan<double> zDot,
+                Span<double> eDot)
+            {
+                int i = 0;
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    Vector512<double> k1 = Vector512.Create(1d);
+                    for (; i + Vector512<double>.Count <= eDot.Length; i += Vector512<double>.Count)
+                    {
+                        Vector512<double> y = Vector512.Create<double>(a[i..]);
+                        Vector512<double> t1 = k1 - y;
+                        Vector512<double> t2 = y * t1;
+                        (Vector512.Create<double>(eDot[i..]) + Vector512.Create<double>(d[i..]) * Vector512.Create<double>(zDot[i..])
+                            * (t1 * t2 - y * t2)).CopyTo(eDot[i..]);
+                    }
+                }
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    Vector256<double> k1 = Vector256.Create(1d);
+                    for (; i + Vector256<double>.Count <= eDot.Length; i += Vector256<double>.Count)
+                    {
+                        Vector256<double> y = Vector256.Create<double>(a[i..]);
+                        Vector256<double> t1 = k1 - y;
+                        Vector256<double> t2 = y * t1;
+                        (Vector256.Create<double>(eDot[i..]) + Vector256.Create<double>(d[i..]) * Vector256.Create<double>(zDot[i..])
+                            * (t1 * t2 - y * t2)).CopyTo(eDot[i..]);
+                    }
+                }
+                for (; i < eDot.Length; i++)
+                {
+                    double y = a[i];
+                    double t1 = 1d - y;
+                    double t2 = y * t1;
+                    eDot[i] += d[i] * zDot[i] * (t1 * t2 - y * t2);
+                }
+            }
         }
     }
 }

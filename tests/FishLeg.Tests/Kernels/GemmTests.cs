@@ -66,15 +66,29 @@ public class GemmTests
         }
     }
 
-    [Theory]
-    [InlineData(Activation.Identity)]
-    [InlineData(Activation.Relu)]
-    [InlineData(Activation.Tanh)]
-    [InlineData(Activation.Sigmoid)]
-    [InlineData(Activation.Softplus)]
-    [InlineData(Activation.GeluTanh)]
-    public void EpilogueEqualsASeparatePassBitForBit(Activation activation)
+    /// <summary>An activation for the epilogue tests: tanh with its derivative 1 − a², written plainly.</summary>
+    private sealed class TanhFunction : ElementwiseFunction<float>
     {
+        public static readonly TanhFunction Instance = new();
+
+        public override void Activate(ReadOnlySpan<float> z, Span<float> a)
+        {
+            for (int i = 0; i < a.Length; i++) a[i] = MathF.Tanh(z[i]);
+        }
+
+        public override void Differentiate(ReadOnlySpan<float> z, ReadOnlySpan<float> a, ReadOnlySpan<float> d, Span<float> e)
+        {
+            for (int i = 0; i < e.Length; i++) e[i] = d[i] * (1 - a[i] * a[i]);
+        }
+
+        public override void Curvature(ReadOnlySpan<float> z, ReadOnlySpan<float> a, ReadOnlySpan<float> d, ReadOnlySpan<float> zDot, Span<float> eDot) =>
+            throw new NotSupportedException("The epilogue never runs the curvature term.");
+    }
+
+    [Fact]
+    public void EpilogueEqualsASeparatePassBitForBit()
+    {
+        ElementwiseFunction<float> activation = TanhFunction.Instance;
         // Sizes with edge tiles, two KC blocks and a parallel split; C has padded rows the epilogue must not touch.
         foreach ((int m, int n, int k) in new[] { (3, 5, 2), (100, 785, 300), (785, 100, 17) })
         {
@@ -91,12 +105,12 @@ public class GemmTests
                 Gemm.NT<float>(m, n, k, a, k, b, k, reference, ldc, accumulate);
                 Assert.Equal(reference, c);
                 for (int i = 0; i < m; i++)
-                    Activations.Apply<float>(activation, reference.AsSpan(i * ldc, n), separate.AsSpan(i * ldc, n));
+                    activation.Activate(reference.AsSpan(i * ldc, n), separate.AsSpan(i * ldc, n));
                 Assert.Equal(separate, fused);
 
                 // Differentiate in place: C ⊙ σ'(Z) with A = σ(Z) written over C.
                 var activated = new float[z.Length];
-                Activations.Apply<float>(activation, z, activated);
+                activation.Activate(z, activated);
                 c = Random(m * ldc, 25);
                 Gemm.NT<float>(m, n, k, a, k, b, k, c, ldc, accumulate, epilogue: GemmEpilogue<float>.Differentiate(activation, z, activated, c));
                 reference = Random(m * ldc, 25);
@@ -104,7 +118,7 @@ public class GemmTests
                 for (int i = 0; i < m; i++)
                 {
                     Span<float> row = reference.AsSpan(i * ldc, n);
-                    Activations.Differentiate<float>(activation, z.AsSpan(i * ldc, n), activated.AsSpan(i * ldc, n), row, row);
+                    activation.Differentiate(z.AsSpan(i * ldc, n), activated.AsSpan(i * ldc, n), row, row);
                 }
                 Assert.Equal(reference, c);
             }
@@ -116,18 +130,18 @@ public class GemmTests
     {
         var c = new float[] { -1, 2, -3, 4 };
         var a = new float[4];
-        Gemm.NN<float>(2, 2, 0, [], 1, [], 2, c, 2, accumulate: true, epilogue: GemmEpilogue<float>.Activate(Activation.Relu, a));
-        Assert.Equal(new float[] { 0, 2, 0, 4 }, a);
+        Gemm.NN<float>(2, 2, 0, [], 1, [], 2, c, 2, accumulate: true, epilogue: GemmEpilogue<float>.Activate(TanhFunction.Instance, a));
+        Assert.Equal(new[] { MathF.Tanh(-1), MathF.Tanh(2), MathF.Tanh(-3), MathF.Tanh(4) }, a);
     }
 
     [Fact]
     public void ShortEpilogueOperandIsNamed()
     {
         var error = Assert.Throws<ArgumentException>(() =>
-            Gemm.NN<float>(2, 2, 2, new float[4], 2, new float[4], 2, new float[4], 2, epilogue: GemmEpilogue<float>.Activate(Activation.Relu, new float[3])));
+            Gemm.NN<float>(2, 2, 2, new float[4], 2, new float[4], 2, new float[4], 2, epilogue: GemmEpilogue<float>.Activate(TanhFunction.Instance, new float[3])));
         Assert.Contains("Matrix 'epilogue output' (2×2, row stride 2) needs 4 elements but the span holds 3", error.Message);
         error = Assert.Throws<ArgumentException>(() =>
-            Gemm.NN<float>(2, 2, 2, new float[4], 2, new float[4], 2, new float[4], 2, epilogue: GemmEpilogue<float>.Differentiate(Activation.Relu, new float[4], new float[1], new float[4])));
+            Gemm.NN<float>(2, 2, 2, new float[4], 2, new float[4], 2, new float[4], 2, epilogue: GemmEpilogue<float>.Differentiate(TanhFunction.Instance, new float[4], new float[1], new float[4])));
         Assert.Contains("Matrix 'epilogue A'", error.Message);
     }
 
