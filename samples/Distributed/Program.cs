@@ -1,0 +1,103 @@
+using System;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using FishLeg;
+using FishLeg.Distributed;
+using FishLeg.Optimizers;
+
+namespace FishLeg.Samples.Distributed;
+
+/// <summary>A small regression net in double precision: 8 inputs, a tanh layer of 16, 4 outputs.</summary>
+[FishLegModel(8, Likelihood.Gaussian, Precision = Precision.Double)]
+[Dense(16, Activation.Tanh)]
+[Dense(4)]
+public partial class TeacherStudentNet;
+
+/// <summary>
+/// Data-parallel training over MPI: <c>mpirun -np N dotnet Distributed.dll [--optimizer sgd|adam|fishleg] [--steps S]
+/// [--batch K] [--out file]</c>. Every rank draws the same seeded data (a random teacher's outputs) and the same order of
+/// global batches of K rows, and trains on its shard of each, K/N rows; rank r writes its final parameters to
+/// <c>file.r</c>. Without mpirun it is a job of one rank.
+/// </summary>
+public static class Program
+{
+    public static int Main(string[] args)
+    {
+        try
+        {
+            string optimizer = Option(args, "--optimizer") ?? "fishleg";
+            int steps = int.Parse(Option(args, "--steps") ?? "20", CultureInfo.InvariantCulture);
+            int batch = int.Parse(Option(args, "--batch") ?? "32", CultureInfo.InvariantCulture);
+            string? output = Option(args, "--out");
+            using MpiCommunicator communicator = MpiCommunicator.Initialize();
+            if (batch % communicator.Size != 0)
+                throw new ArgumentException($"--batch {batch} does not split evenly over {communicator.Size} ranks.");
+            var model = new DataParallelModel<double>(new TeacherStudentNet(batch / communicator.Size, seed: 1), communicator);
+            double loss = Train(model, optimizer, steps, batch, communicator.Rank, communicator.Size);
+            if (communicator.Rank == 0)
+                Console.WriteLine($"{communicator.Size} rank(s) ({communicator.Library}), {optimizer}, {steps} steps at global batch {batch}: loss {loss:R}");
+            if (output is not null) File.WriteAllBytes($"{output}.{communicator.Rank}", System.Runtime.InteropServices.MemoryMarshal.AsBytes(model.Parameters).ToArray());
+            return 0;
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or DllNotFoundException or InvalidOperationException or NotSupportedException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="steps"/> steps on global batches of <paramref name="batch"/> rows, this rank taking rows
+    /// [rank·K/N, (rank + 1)·K/N) of each; returns the last global loss. With size 1 and a plain model, the
+    /// single-process run the data-parallel one must match.
+    /// </summary>
+    public static double Train(IFishLegModel<double> model, string optimizer, int steps, int batch, int rank, int size)
+    {
+        const int Examples = 256;
+        var (inputs, targets) = Data(Examples, model.Description.Inputs, model.Description.Outputs);
+        int shard = batch / size, inputWidth = model.Description.Inputs, outputWidth = model.Description.Outputs;
+        int count = model.Description.ParameterCount;
+        var sgd = new SgdMomentum<double>(count, learningRate: 0.05, momentum: 0.9);
+        var adam = new Adam<double>(count, learningRate: 3e-3);
+        FishLegOptimizer<double>? fishLeg = optimizer == "fishleg"
+            ? new FishLegOptimizer<double>(model, new FishLegOptions { LowRankGradient = false, UpdateAuxEvery = 2, LearningRate = 0.05, InitialSgdLearningRate = 0.05 })
+            : null;
+        var order = new SeededRandom(7);
+        double loss = double.NaN;
+        for (int step = 0; step < steps; step++)
+        {
+            int start = order.NextInt(Examples - batch) + rank * shard;
+            var x = inputs.AsSpan(start * inputWidth, shard * inputWidth);
+            var y = targets.AsSpan(start * outputWidth, shard * outputWidth);
+            loss = model.LossAndGradient(x, y);
+            switch (optimizer)
+            {
+                case "sgd": sgd.Step(model.Parameters, model.Gradient); break;
+                case "adam": adam.Step(model.Parameters, model.Gradient); break;
+                case "fishleg": fishLeg!.Step(x); break; // this rank's shard is its share of the auxiliary batch too
+                default: throw new ArgumentException($"Unknown --optimizer '{optimizer}': choose sgd, adam or fishleg.");
+            }
+        }
+        return loss;
+    }
+
+    /// <summary>Seeded inputs and a random tanh teacher's noisy outputs.</summary>
+    private static (double[] Inputs, double[] Targets) Data(int examples, int inputs, int outputs)
+    {
+        var random = new SeededRandom(3);
+        double[] x = [.. Enumerable.Range(0, examples * inputs).Select(_ => random.NextGaussian())];
+        double[] teacher = [.. Enumerable.Range(0, inputs * outputs).Select(_ => random.NextGaussian() / Math.Sqrt(inputs))];
+        var y = new double[examples * outputs];
+        for (int n = 0; n < examples; n++)
+            for (int o = 0; o < outputs; o++)
+                y[n * outputs + o] = Math.Tanh(Enumerable.Range(0, inputs).Sum(i => teacher[o * inputs + i] * x[n * inputs + i])) + 0.05 * random.NextGaussian();
+        return (x, y);
+    }
+
+    private static string? Option(string[] args, string name)
+    {
+        int at = Array.IndexOf(args, name);
+        return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
+    }
+}
