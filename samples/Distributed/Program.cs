@@ -15,7 +15,7 @@ namespace FishLeg.Samples.Distributed;
 public partial class TeacherStudentNet;
 
 /// <summary>
-/// Data-parallel training over MPI: <c>mpirun -np N dotnet Distributed.dll [--optimizer sgd|adam|fishleg] [--steps S]
+/// Data-parallel training over MPI: <c>mpirun -np N dotnet Distributed.dll [--optimizer sgd|adam|fishleg|kfac|adafisher] [--steps S]
 /// [--batch K] [--out file]</c>. Every rank draws the same seeded data (a random teacher's outputs) and the same order of
 /// global batches of K rows, and trains on its shard of each, K/N rows; rank r writes its final parameters to
 /// <c>file.r</c>. Without mpirun it is a job of one rank.
@@ -60,8 +60,16 @@ public static class Program
         int count = model.Description.ParameterCount;
         var sgd = new SgdMomentum<double>(count, learningRate: 0.05, momentum: 0.9);
         var adam = new Adam<double>(count, learningRate: 3e-3);
+        // FishLeg's dense algebra, which a data-parallel model takes anyway, so that one process computes the same.
         FishLegOptimizer<double>? fishLeg = optimizer == "fishleg"
             ? new FishLegOptimizer<double>(model, new FishLegOptions { LowRankGradient = false, UpdateAuxEvery = 2, LearningRate = 0.05, InitialSgdLearningRate = 0.05 })
+            : null;
+        // The empirical Fisher: sampled targets would differ between one process and the ranks' shards.
+        KfacOptimizer<double>? kfac = optimizer == "kfac"
+            ? new KfacOptimizer<double>(model, new KfacOptions { LearningRate = 0.05, Damping = 0.1, Fisher = KfacFisher.Empirical, FactorUpdateEvery = 2, InverseUpdateEvery = 4 })
+            : null;
+        AdaFisherOptimizer<double>? adaFisher = optimizer == "adafisher"
+            ? new AdaFisherOptimizer<double>(model, new AdaFisherOptions { LearningRate = 3e-3, CurvatureUpdateEvery = 2 })
             : null;
         var order = new SeededRandom(7);
         double loss = double.NaN;
@@ -76,7 +84,9 @@ public static class Program
                 case "sgd": sgd.Step(model.Parameters, model.Gradient); break;
                 case "adam": adam.Step(model.Parameters, model.Gradient); break;
                 case "fishleg": fishLeg!.Step(x); break; // this rank's shard is its share of the auxiliary batch too
-                default: throw new ArgumentException($"Unknown --optimizer '{optimizer}': choose sgd, adam or fishleg.");
+                case "kfac": kfac!.Step(x); break;
+                case "adafisher": adaFisher!.Step(); break;
+                default: throw new ArgumentException($"Unknown --optimizer '{optimizer}': choose sgd, adam, fishleg, kfac or adafisher.");
             }
         }
         return loss;

@@ -5,16 +5,17 @@ namespace FishLeg.Distributed;
 
 /// <summary>
 /// A model whose every rank holds a replica and a shard of each global batch: the gradient, the loss and the curvature
-/// products are the means over the whole global batch, by one all-reduce of the vector each (each rank's mean weighted by its rows, with a second of the row counts, so
-/// shards of unequal size still give the global mean). An optimizer stepping on it sees the global gradient, and FishLeg's
-/// auxiliary update the global Fisher product, so every rank keeps the same parameters (docs/distributed.md). The
-/// parameters are broadcast from rank 0 when it is created and when they are initialized.
+/// products are the means over the whole global batch, by one all-reduce of the vector each (each rank's mean weighted
+/// by its rows, with a second of the row counts, so shards of unequal size still give the global mean). An optimizer
+/// stepping on it sees the global gradient, and FishLeg's auxiliary update the global Fisher product, so every rank keeps
+/// the same parameters (docs/distributed.md). The parameters are broadcast from rank 0 when it is created and when they
+/// are initialized.
 /// </summary>
 /// <remarks>
-/// The per-layer factors stay on their rank, so the optimizers that read them (FishLeg's low-rank paths, K-FAC,
-/// AdaFisher) are refused: give FishLeg <c>LowRankGradient = false</c>.
+/// The per-layer factors are this rank's shard's: K-FAC and AdaFisher combine their statistics of them through
+/// <see cref="SumOverReplicas"/>, and FishLeg leaves its factored paths (<see cref="IReplicatedModel{T}"/>).
 /// </remarks>
-public sealed class DataParallelModel<T> : IFishLegModel<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class DataParallelModel<T> : IReplicatedModel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly IFishLegModel<T> _model;
     private readonly MpiCommunicator _communicator;
@@ -66,8 +67,7 @@ public sealed class DataParallelModel<T> : IFishLegModel<T> where T : unmanaged,
         T loss = _model.LossAndGradient(inputs, targets);
         int rows = Rows(inputs);
         _model.Gradient.CopyTo(_gradient);
-        T total = ReduceWeighted(_gradient, rows);
-        System.Numerics.Tensors.TensorPrimitives.Multiply(_gradient, T.One / total, _gradient);
+        AverageOverReplicas(_gradient, rows);
         return GlobalMean(loss, rows);
     }
 
@@ -75,52 +75,52 @@ public sealed class DataParallelModel<T> : IFishLegModel<T> where T : unmanaged,
     public void FisherVectorProduct(ReadOnlySpan<T> inputs, ReadOnlySpan<T> direction, Span<T> product)
     {
         _model.FisherVectorProduct(inputs, direction, product);
-        Average(product, Rows(inputs));
+        AverageOverReplicas(product, Rows(inputs));
     }
 
     /// <summary>The Hessian product over the global batch.</summary>
     public void HessianVectorProduct(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, ReadOnlySpan<T> direction, Span<T> product)
     {
         _model.HessianVectorProduct(inputs, targets, direction, product);
-        Average(product, Rows(inputs));
+        AverageOverReplicas(product, Rows(inputs));
     }
 
     /// <summary>The outer-product Fisher product over the global batch.</summary>
     public void OuterProductFisherVectorProduct(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, ReadOnlySpan<T> direction, Span<T> product)
     {
         _model.OuterProductFisherVectorProduct(inputs, targets, direction, product);
-        Average(product, Rows(inputs));
+        AverageOverReplicas(product, Rows(inputs));
     }
 
     /// <summary>Targets for this rank's shard, from this rank's generator.</summary>
     public void SampleTargets(ReadOnlySpan<T> inputs, ref SeededRandom random, Span<T> targets) => _model.SampleTargets(inputs, ref random, targets);
 
-    /// <summary>Not available across ranks: each rank holds only its shard's factors.</summary>
-    public void GradientFactors(int layer, out ReadOnlySpan<T> delta, out ReadOnlySpan<T> input) => throw FactorsRefused();
+    /// <summary>This rank's shard's factors of the last gradient (its deltas carry the shard's 1/rows, not the global batch's).</summary>
+    public void GradientFactors(int layer, out ReadOnlySpan<T> delta, out ReadOnlySpan<T> input) => _model.GradientFactors(layer, out delta, out input);
 
-    /// <summary>Not available across ranks: each rank holds only its shard's factors.</summary>
-    public void CurvatureFactors(int layer, out ReadOnlySpan<T> delta, out ReadOnlySpan<T> input) => throw FactorsRefused();
+    /// <summary>This rank's shard's factors of the last Fisher product.</summary>
+    public void CurvatureFactors(int layer, out ReadOnlySpan<T> delta, out ReadOnlySpan<T> input) => _model.CurvatureFactors(layer, out delta, out input);
 
-    private static NotSupportedException FactorsRefused() => new(
-        "Data-parallel training averages gradients and curvature products, not the per-layer factors: use an optimizer that " +
-        "does not read them (SGD, Adam, or FishLeg with LowRankGradient = false); K-FAC and AdaFisher are not data-parallel yet.");
+    /// <inheritdoc/>
+    public void SumOverReplicas(Span<T> values) => _communicator.AllReduceSum(values);
+
+    /// <summary>values ← the rows-weighted mean over the ranks of each one's values: per-shard means become the global batch's.</summary>
+    private void AverageOverReplicas(Span<T> values, int rows)
+    {
+        T total = ReduceWeighted(values, rows);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(values, T.One / total, values);
+    }
 
     private int Rows(ReadOnlySpan<T> inputs) => inputs.Length / Description.Inputs;
 
-    /// <summary>A product averaged over the global batch: each rank's mean weighted by its rows.</summary>
-    private void Average(Span<T> product, int rows)
-    {
-        T total = ReduceWeighted(product, rows);
-        System.Numerics.Tensors.TensorPrimitives.Multiply(product, T.One / total, product);
-    }
 
     /// <summary>values ← Σ_ranks rows·values; returns Σ rows (the global batch).</summary>
     private T ReduceWeighted(Span<T> values, int rows)
     {
-        T weight = T.CreateChecked(rows);
-        System.Numerics.Tensors.TensorPrimitives.Multiply(values, weight, values);
+        T w = T.CreateChecked(rows);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(values, w, values);
         _communicator.AllReduceSum(values);
-        _scalars[0] = weight;
+        _scalars[0] = w;
         _communicator.AllReduceSum(_scalars.AsSpan(0, 1));
         return _scalars[0];
     }

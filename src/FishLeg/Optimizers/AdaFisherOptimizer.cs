@@ -25,6 +25,7 @@ public sealed class AdaFisherOptimizer<T> : IOptimizerState<T> where T : unmanag
     private readonly T[] _h, _s, _momentum, _denominator, _fresh, _normalized;
     private readonly int[] _hOffsets, _sOffsets;
     private readonly NonFiniteSearchKernel<T> _finite = new();
+    private readonly T[] _flag = new T[1];
 
     /// <summary>Creates the optimizer for <paramref name="model"/>.</summary>
     public AdaFisherOptimizer(IFishLegModel<T> model, AdaFisherOptions? options = null)
@@ -82,13 +83,17 @@ public sealed class AdaFisherOptimizer<T> : IOptimizerState<T> where T : unmanag
         var layers = _model.Description.Layers;
         if (StepCount % Options.CurvatureUpdateEvery == 0)
         {
-            // Both diagonals of every layer come from these factors: all are checked before any is blended in.
-            for (int l = 0; l < layers.Count; l++)
+            // Both diagonals of every layer come from these factors: all are checked (on every replica) before any is blended in.
+            int bad = -1;
+            for (int l = 0; l < layers.Count && bad < 0; l++)
             {
                 _model.GradientFactors(l, out ReadOnlySpan<T> delta, out ReadOnlySpan<T> input);
-                if (_finite.IndexOfNonFinite(delta) >= 0 || _finite.IndexOfNonFinite(input) >= 0)
-                    throw new InvalidOperationException($"The gradient factors of layer {l} at step {StepCount} are not finite; nothing was changed.");
+                if (_finite.IndexOfNonFinite(delta) >= 0 || _finite.IndexOfNonFinite(input) >= 0) bad = l;
             }
+            if (!OptimizerGuard.AllReplicasFinite(_model, bad < 0, _flag))
+                throw new InvalidOperationException(bad >= 0
+                    ? $"The gradient factors of layer {bad} at step {StepCount} are not finite; nothing was changed."
+                    : $"The gradient factors of another replica at step {StepCount} are not finite; nothing was changed.");
             for (int l = 0; l < layers.Count; l++) UpdateDiagonals(l, layers[l]);
         }
 
@@ -167,6 +172,7 @@ public sealed class AdaFisherOptimizer<T> : IOptimizerState<T> where T : unmanag
         }
         TensorPrimitives.Multiply(fresh[..inputs], perRow, fresh[..inputs]);
         if (layer.HasBias) fresh[inputs] = T.One;
+        OptimizerGuard.MeanOverReplicas(_model, fresh, rows, _flag);
         Blend(h, fresh);
 
         fresh = _fresh.AsSpan(0, o);
@@ -177,6 +183,16 @@ public sealed class AdaFisherOptimizer<T> : IOptimizerState<T> where T : unmanag
             TensorPrimitives.MultiplyAdd(e, e, fresh, fresh);
         }
         TensorPrimitives.Multiply(fresh, T.One / T.CreateChecked(examples), fresh);
+        if (_model is IReplicatedModel<T> replica)
+        {
+            // S is Σ d²/K³ in the per-example gradients d (E carries the mean's 1/K): Σ_r K_r³·S_r over (Σ_r K_r)³.
+            T k = T.CreateChecked(examples);
+            TensorPrimitives.Multiply(fresh, k * k * k, fresh);
+            replica.SumOverReplicas(fresh);
+            _flag[0] = k;
+            replica.SumOverReplicas(_flag);
+            TensorPrimitives.Multiply(fresh, T.One / (_flag[0] * _flag[0] * _flag[0]), fresh);
+        }
         Blend(s, fresh);
     }
 

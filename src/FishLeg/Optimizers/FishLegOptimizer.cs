@@ -48,10 +48,12 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
         RequireQFits(layers);
         int count = model.Description.ParameterCount;
         _coupledWeightDecay = Options.WeightDecay != 0 && Options.WeightDecayMode == WeightDecayMode.Coupled;
-        // Q·g from the gradient's factors needs g to be the raw gradient, and momentum on Q·g.
-        bool lowRankAllowed = Options.LowRankGradient && !_coupledWeightDecay && Options.MomentumOn == MomentumTarget.PreconditionedGradient;
+        // Q·g from the gradient's factors needs g to be the raw gradient, and momentum on Q·g; a replica's factors are its
+        // shard's, not the global gradient's, so a replicated model takes the dense paths.
+        bool replicated = model is IReplicatedModel<T>;
+        bool lowRankAllowed = !replicated && Options.LowRankGradient && !_coupledWeightDecay && Options.MomentumOn == MomentumTarget.PreconditionedGradient;
         // The factored auxiliary gradient needs a Fisher product whose blocks are ĖᵀĀ′ (rank ≤ K′).
-        bool factoredAllowed = Options.Curvature != CurvatureEstimator.SampledLabelHessian;
+        bool factoredAllowed = !replicated && Options.Curvature != CurvatureEstimator.SampledLabelHessian;
         _layers = new FishLegLayer<T>[layers.Count];
         int lambdaOffset = 0;
         for (int l = 0; l < layers.Count; l++)

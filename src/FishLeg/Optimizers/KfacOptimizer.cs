@@ -36,6 +36,7 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
     // eigen path's back-transform, and θ before and after a step with F·δ for the adaptive damping's quadratic model.
     private readonly T[] _newFactor, _damped, _left, _right, _back, _before, _after, _fisherStep;
     private readonly SgdMomentumKernel<T> _update = new();
+    private readonly T[] _flag = new T[1];
     private readonly NonFiniteSearchKernel<T> _finite = new();
     private SeededRandom _random;
     private bool _momentumStarted;
@@ -75,7 +76,8 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
             // M_Gᵀ·∇W·M_A from the gradient's factors costs K·(n_o² + n_i² + n_o·n_i) against n_o·n_i·(n_o + n_i) dense,
             // with K rows per example and output position.
             long rows = (long)batch * layer.Positions;
-            bool lowRank = rows * ((long)o * o + (long)i * i + (long)o * i) < (long)o * i * (o + i);
+            // A replica's factors are its shard's, not the global gradient's: it preconditions the dense gradient.
+            bool lowRank = model is not IReplicatedModel<T> && rows * ((long)o * o + (long)i * i + (long)o * i) < (long)o * i * (o + i);
             layers.Add(new KfacLayer(layer, offset, offset + i * i, values, values + i, lowRank,
                 new T[lowRank ? rows * o : 0], new T[lowRank ? rows * layer.Inputs : 0]));
             offset = checked(offset + i * i + o * o);
@@ -270,12 +272,15 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
             _model.SampleTargets(inputs, ref _random, sampled);
             _model.LossAndGradient(inputs, sampled);
         }
-        // A non-finite factor pass (the sampled targets can push a model to overflow) is skipped before anything moves.
-        for (int l = 0; l < _layers.Length; l++)
+        // A non-finite factor pass (the sampled targets can push a model to overflow) is skipped before anything moves;
+        // by every replica, if one of them has it.
+        bool finite = true;
+        for (int l = 0; l < _layers.Length && finite; l++)
         {
             _model.GradientFactors(l, out ReadOnlySpan<T> delta, out ReadOnlySpan<T> input);
-            if (_finite.IndexOfNonFinite(delta) >= 0 || _finite.IndexOfNonFinite(input) >= 0) { SkippedFactorUpdateCount++; return; }
+            finite = _finite.IndexOfNonFinite(delta) < 0 && _finite.IndexOfNonFinite(input) < 0;
         }
+        if (!OptimizerGuard.AllReplicasFinite(_model, finite, _flag)) { SkippedFactorUpdateCount++; return; }
         T decay = T.CreateChecked(Options.FactorDecay), fresh = T.CreateChecked(1 - Options.FactorDecay);
         bool first = FactorUpdateCount == 0;
         for (int l = 0; l < _layers.Length; l++)
@@ -288,6 +293,7 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
             {
                 Span<T> unit = _newFactor.AsSpan(0, 3 * o);
                 UnitFactors(delta, input, rows, o, unit);
+                OptimizerGuard.MeanOverReplicas(_model, unit, rows, _flag); // A's means over rows, G's over examples: one example a row here
                 Blend(_factors.AsSpan(layer.AOffset, 3 * o), unit, first, decay, fresh);
                 continue;
             }
@@ -302,12 +308,15 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
                 a[inputsWidth * i + inputsWidth] = T.CreateChecked(factorRows);
             }
             TensorPrimitives.Multiply(a, T.One / T.CreateChecked(factorRows), a);
+            OptimizerGuard.MeanOverReplicas(_model, a, factorRows, _flag);
             Blend(_factors.AsSpan(layer.AOffset, i * i), a, first, decay, fresh);
 
             // G = K·EᵀE (E carries the mean's 1/K), summed over the positions.
             Span<T> g = _newFactor.AsSpan(0, o * o);
             Gemm.TN(o, o, factorRows, delta[..(factorRows * o)], o, delta[..(factorRows * o)], o, g, o);
             TensorPrimitives.Multiply(g, T.CreateChecked(rows), g);
+            // G = Σ_n d dᵀ/K over the global batch is the examples-weighted mean of the shards' K_r·E_rᵀE_r.
+            OptimizerGuard.MeanOverReplicas(_model, g, rows, _flag);
             Blend(_factors.AsSpan(layer.GOffset, o * o), g, first, decay, fresh);
         }
         FactorUpdateCount++;

@@ -24,6 +24,8 @@ public sealed class DataParallelTests : IDisposable
     [InlineData("sgd")]
     [InlineData("adam")]
     [InlineData("fishleg")]
+    [InlineData("kfac")]
+    [InlineData("adafisher")]
     public void TwoRanksMatchOneProcessOnTheWholeBatch(string optimizer)
     {
         const int Steps = 10, Batch = 32;
