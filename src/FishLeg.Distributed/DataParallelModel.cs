@@ -20,6 +20,7 @@ public sealed class DataParallelModel<T> : IReplicatedModel<T> where T : unmanag
     private readonly IFishLegModel<T> _model;
     private readonly MpiCommunicator _communicator;
     private readonly T[] _gradient, _scalars;
+    private long _collectiveTicks;
 
     /// <summary>Wraps this rank's replica; every rank must create it (it broadcasts rank 0's parameters).</summary>
     public DataParallelModel(IFishLegModel<T> model, MpiCommunicator communicator)
@@ -32,6 +33,9 @@ public sealed class DataParallelModel<T> : IReplicatedModel<T> where T : unmanag
         _scalars = new T[2];
         communicator.Broadcast(model.Parameters);
     }
+
+    /// <summary>Time spent in this rank's all-reduces so far (waiting for the other ranks included): the communication's share of training.</summary>
+    public TimeSpan TimeInCollectives => System.Diagnostics.Stopwatch.GetElapsedTime(0, _collectiveTicks);
 
     /// <inheritdoc/>
     public ModelDescription Description => _model.Description;
@@ -102,7 +106,12 @@ public sealed class DataParallelModel<T> : IReplicatedModel<T> where T : unmanag
     public void CurvatureFactors(int layer, out ReadOnlySpan<T> delta, out ReadOnlySpan<T> input) => _model.CurvatureFactors(layer, out delta, out input);
 
     /// <inheritdoc/>
-    public void SumOverReplicas(Span<T> values) => _communicator.AllReduceSum(values);
+    public void SumOverReplicas(Span<T> values)
+    {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        _communicator.AllReduceSum(values);
+        _collectiveTicks += System.Diagnostics.Stopwatch.GetTimestamp() - start;
+    }
 
     /// <summary>values ← the rows-weighted mean over the ranks of each one's values: per-shard means become the global batch's.</summary>
     private void AverageOverReplicas(Span<T> values, int rows)
@@ -119,16 +128,16 @@ public sealed class DataParallelModel<T> : IReplicatedModel<T> where T : unmanag
     {
         T w = T.CreateChecked(rows);
         System.Numerics.Tensors.TensorPrimitives.Multiply(values, w, values);
-        _communicator.AllReduceSum(values);
+        SumOverReplicas(values);
         _scalars[0] = w;
-        _communicator.AllReduceSum(_scalars.AsSpan(0, 1));
+        SumOverReplicas(_scalars.AsSpan(0, 1));
         return _scalars[0];
     }
 
     private T GlobalMean(T mean, int rows)
     {
         (_scalars[0], _scalars[1]) = (mean * T.CreateChecked(rows), T.CreateChecked(rows));
-        _communicator.AllReduceSum(_scalars.AsSpan());
+        SumOverReplicas(_scalars.AsSpan());
         return _scalars[0] / _scalars[1];
     }
 }
