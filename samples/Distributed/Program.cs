@@ -30,7 +30,8 @@ public partial class TeacherStudentNet;
 /// Data-parallel training over MPI: <c>mpirun -np N dotnet Distributed.dll [--optimizer sgd|adam|fishleg|kfac|adafisher] [--steps S]
 /// [--batch K] [--out file]</c>. Every rank draws the same seeded data (a random teacher's outputs) and the same order of
 /// global batches of K rows, and trains on its shard of each, K/N rows; rank r writes its final parameters to
-/// <c>file.r</c>. Without mpirun it is a job of one rank. With <c>--model autoencoder [--threads T]</c> it times the main
+/// <c>file.r</c>. <c>--checkpoint path --save-at S</c> has rank 0 save the run after step S; <c>--resume path</c> continues a
+/// saved run, on any number of ranks. Without mpirun it is a job of one rank. With <c>--model autoencoder [--threads T]</c> it times the main
 /// job's autoencoder instead (synthetic pixels: only the time is of interest): median milliseconds per step and the
 /// all-reduces' share.
 /// </summary>
@@ -43,7 +44,8 @@ public static class Program
             string optimizer = Option(args, "--optimizer") ?? "fishleg";
             int steps = int.Parse(Option(args, "--steps") ?? "20", CultureInfo.InvariantCulture);
             int batch = int.Parse(Option(args, "--batch") ?? "32", CultureInfo.InvariantCulture);
-            string? output = Option(args, "--out");
+            string? output = Option(args, "--out"), checkpoint = Option(args, "--checkpoint"), resume = Option(args, "--resume");
+            int saveAt = int.Parse(Option(args, "--save-at") ?? "0", CultureInfo.InvariantCulture);
             using MpiCommunicator communicator = MpiCommunicator.Initialize();
             if (batch % communicator.Size != 0)
                 throw new ArgumentException($"--batch {batch} does not split evenly over {communicator.Size} ranks.");
@@ -54,7 +56,7 @@ public static class Program
                 return 0;
             }
             var model = new DataParallelModel<double>(new TeacherStudentNet(batch / communicator.Size, seed: 1), communicator);
-            double loss = Train(model, optimizer, steps, batch, communicator.Rank, communicator.Size);
+            double loss = Train(model, optimizer, steps, batch, communicator.Rank, communicator.Size, checkpoint, saveAt, resume);
             if (communicator.Rank == 0)
                 Console.WriteLine($"{communicator.Size} rank(s) ({communicator.Library}), {optimizer}, {steps} steps at global batch {batch}: loss {loss:R}");
             if (output is not null) File.WriteAllBytes($"{output}.{communicator.Rank}", System.Runtime.InteropServices.MemoryMarshal.AsBytes(model.Parameters).ToArray());
@@ -70,9 +72,12 @@ public static class Program
     /// <summary>
     /// <paramref name="steps"/> steps on global batches of <paramref name="batch"/> rows, this rank taking rows
     /// [rank·K/N, (rank + 1)·K/N) of each; returns the last global loss. With size 1 and a plain model, the
-    /// single-process run the data-parallel one must match.
+    /// single-process run the data-parallel one must match. Rank 0 saves the run after step <paramref name="saveAt"/> to
+    /// <paramref name="checkpoint"/>; <paramref name="resume"/> continues a saved run from its step (the parameters and the
+    /// optimizer's state are the same on every rank, so the number of ranks may change).
     /// </summary>
-    public static double Train(IFishLegModel<double> model, string optimizer, int steps, int batch, int rank, int size)
+    public static double Train(IFishLegModel<double> model, string optimizer, int steps, int batch, int rank, int size,
+        string? checkpoint = null, int saveAt = 0, string? resume = null)
     {
         const int Examples = 256;
         var (inputs, targets) = Data(Examples, model.Description.Inputs, model.Description.Outputs);
@@ -91,9 +96,24 @@ public static class Program
         AdaFisherOptimizer<double>? adaFisher = optimizer == "adafisher"
             ? new AdaFisherOptimizer<double>(model, new AdaFisherOptions { LearningRate = 3e-3, CurvatureUpdateEvery = 2 })
             : null;
+        IOptimizerState<double> state = optimizer switch
+        {
+            "sgd" => sgd,
+            "adam" => adam,
+            "fishleg" => fishLeg!,
+            "kfac" => kfac!,
+            "adafisher" => adaFisher!,
+            _ => throw new ArgumentException($"Unknown --optimizer '{optimizer}': choose sgd, adam, fishleg, kfac or adafisher."),
+        };
         var order = new SeededRandom(7);
+        int first = 0;
+        if (resume is not null)
+        {
+            first = int.Parse(FishLeg.Training.Checkpoint.Load(resume, model, state)["step"], CultureInfo.InvariantCulture);
+            for (int step = 0; step < first; step++) order.NextInt(Examples - batch); // the batches already seen
+        }
         double loss = double.NaN;
-        for (int step = 0; step < steps; step++)
+        for (int step = first; step < steps; step++)
         {
             int start = order.NextInt(Examples - batch) + rank * shard;
             var x = inputs.AsSpan(start * inputWidth, shard * inputWidth);
@@ -105,9 +125,10 @@ public static class Program
                 case "adam": adam.Step(model.Parameters, model.Gradient); break;
                 case "fishleg": fishLeg!.Step(x); break; // this rank's shard is its share of the auxiliary batch too
                 case "kfac": kfac!.Step(x); break;
-                case "adafisher": adaFisher!.Step(); break;
-                default: throw new ArgumentException($"Unknown --optimizer '{optimizer}': choose sgd, adam, fishleg, kfac or adafisher.");
+                default: adaFisher!.Step(); break;
             }
+            if (checkpoint is not null && step + 1 == saveAt && rank == 0)
+                FishLeg.Training.Checkpoint.Save(checkpoint, model, state, new System.Collections.Generic.Dictionary<string, string> { ["step"] = saveAt.ToString(CultureInfo.InvariantCulture) });
         }
         return loss;
     }

@@ -20,19 +20,15 @@ public sealed class DataParallelTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    [Theory]
-    [InlineData("sgd")]
-    [InlineData("adam")]
-    [InlineData("fishleg")]
-    [InlineData("kfac")]
-    [InlineData("adafisher")]
-    public void TwoRanksMatchOneProcessOnTheWholeBatch(string optimizer)
+    private const int Steps = 10, Batch = 32;
+
+    /// <summary>Runs the sample on two ranks; returns rank 0's final parameters after checking rank 1 holds the same bits.</summary>
+    private double[] TwoRanks(string optimizer, params string[] extra)
     {
-        const int Steps = 10, Batch = 32;
         string output = Path.Combine(_directory, optimizer);
         string sample = typeof(Program).Assembly.Location;
         var start = new ProcessStartInfo("mpirun", ["-np", "2", "--oversubscribe", "dotnet", sample, "--optimizer", optimizer,
-            "--steps", Steps.ToString(), "--batch", Batch.ToString(), "--out", output])
+            "--steps", Steps.ToString(), "--batch", Batch.ToString(), "--out", output, .. extra])
         { RedirectStandardOutput = true, RedirectStandardError = true };
         // OpenMPI refuses to run as root (CI containers) unless told it is meant.
         start.Environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1";
@@ -50,16 +46,45 @@ public sealed class DataParallelTests : IDisposable
 
         byte[] rank0 = File.ReadAllBytes(output + ".0"), rank1 = File.ReadAllBytes(output + ".1");
         Assert.Equal(rank0, rank1); // every rank holds the same bits
-
-        var single = new TeacherStudentNet(Batch, seed: 1);
-        Program.Train(single, optimizer, Steps, Batch, rank: 0, size: 1);
         double[] two = new double[rank0.Length / sizeof(double)];
         Buffer.BlockCopy(rank0, 0, two, 0, rank0.Length);
+        return two;
+    }
+
+    [Theory]
+    [InlineData("sgd")]
+    [InlineData("adam")]
+    [InlineData("fishleg")]
+    [InlineData("kfac")]
+    [InlineData("adafisher")]
+    public void TwoRanksMatchOneProcessOnTheWholeBatch(string optimizer)
+    {
+        double[] two = TwoRanks(optimizer);
+        var single = new TeacherStudentNet(Batch, seed: 1);
+        Program.Train(single, optimizer, Steps, Batch, rank: 0, size: 1);
         double[] one = single.Parameters.ToArray();
         Assert.NotEqual(one, new TeacherStudentNet(Batch, seed: 1).Parameters.ToArray()); // it trained
         // The ranks sum their halves and the all-reduce adds the two: the batch's sum in another order, which moves a
         // gradient by an ulp or so; over ten steps the parameters stay within a few ulps (measured: 1e-16 for all three).
         double worst = one.Zip(two, (a, b) => Math.Abs(a - b) / Math.Max(1, Math.Abs(a))).Max();
         Assert.True(worst < 1e-14, $"{optimizer}: two ranks differ from one process by {worst:E2}");
+    }
+
+    /// <summary>
+    /// Rank 0 saves the two-rank run halfway; one process resumes it and ends where the two ranks did (to the same few
+    /// ulps): the optimizer's state is the same on every rank, so a checkpoint resumes on any number of them.
+    /// </summary>
+    [Theory]
+    [InlineData("fishleg")]
+    [InlineData("kfac")]
+    [InlineData("adam")]
+    public void ACheckpointOfTwoRanksResumesInOneProcess(string optimizer)
+    {
+        string checkpoint = Path.Combine(_directory, optimizer + ".safetensors");
+        double[] two = TwoRanks(optimizer, "--checkpoint", checkpoint, "--save-at", "5");
+        var resumed = new TeacherStudentNet(Batch, seed: 2); // other parameters: the checkpoint must replace them
+        Program.Train(resumed, optimizer, Steps, Batch, rank: 0, size: 1, resume: checkpoint);
+        double worst = resumed.Parameters.ToArray().Zip(two, (a, b) => Math.Abs(a - b) / Math.Max(1, Math.Abs(a))).Max();
+        Assert.True(worst < 1e-14, $"{optimizer}: the resumed run differs from the two ranks' by {worst:E2}");
     }
 }
