@@ -13,8 +13,9 @@ namespace FishLeg.Experiments;
 
 /// <param name="Optimizers">The contenders, run in this order.</param>
 /// <param name="DataFolder">A folder of Fashion-MNIST (or MNIST) IDX files, or null for the default source.</param>
+/// <param name="Distributed">Data-parallel over the MPI job this process belongs to (started with mpirun).</param>
 public sealed record AutoencoderOptions(TrainingSettings Settings, IReadOnlyList<Contender<float>> Optimizers,
-    string? DataFolder, int? TrainSize, int? TestSize);
+    string? DataFolder, int? TrainSize, int? TestSize, bool Distributed = false);
 
 /// <summary>
 /// The README's main job: the deep autoencoder trained on Fashion-MNIST by each optimizer in turn, compared by loss
@@ -26,7 +27,23 @@ public static class AutoencoderExperiment
 
     public static void Run(AutoencoderOptions options, TextWriter output)
     {
-        TrainingSettings settings = options.Settings;
+        if (!options.Distributed)
+        {
+            Run(options, options.Settings, new Autoencoder(options.Settings.MaxBatchSize, options.Settings.Seed), output);
+            return;
+        }
+        // Every rank trains a replica on its shard of each batch; rank 0 alone reports and writes files (docs/distributed.md).
+        using var communicator = FishLeg.Distributed.MpiCommunicator.Initialize();
+        TrainingSettings settings = options.Settings with { Rank = communicator.Rank, Ranks = communicator.Size };
+        if (settings.BatchSize % settings.Ranks != 0 || settings.AuxiliaryBatchSize % settings.Ranks != 0)
+            throw new ArgumentException($"--batch {settings.BatchSize} (and the auxiliary batch {settings.AuxiliaryBatchSize}) must split evenly over the {settings.Ranks} ranks.");
+        var model = new FishLeg.Distributed.DataParallelModel<float>(new Autoencoder(settings.ShardSize, settings.Seed), communicator);
+        if (communicator.Rank == 0) output.WriteLine($"Data-parallel over {communicator.Size} MPI rank(s) ({communicator.Library}): each trains on {settings.BatchSize / settings.Ranks} rows of every batch.");
+        Run(options, settings, model, communicator.Rank == 0 ? output : TextWriter.Null);
+    }
+
+    private static void Run(AutoencoderOptions options, TrainingSettings settings, IFishLegModel<float> model, TextWriter output)
+    {
         FashionMnist data = FashionMnist.Load(options.DataFolder, options.TrainSize, options.TestSize);
         var train = new Dataset<float>(data.Train.Pixels, data.Train.Pixels, data.Train.Count);
         var test = new Dataset<float>(data.Test.Pixels, data.Test.Pixels, data.Test.Count);
@@ -48,7 +65,6 @@ public static class AutoencoderExperiment
         float[] originals = shown.SelectMany(i => data.Test.Pixels.AsSpan(i * pixels, pixels).ToArray()).ToArray();
         var reconstructions = new List<(string Name, float[] Images)>();
 
-        var model = new Autoencoder(settings.MaxBatchSize, settings.Seed);
         IReadOnlyList<RunLog> logs = Comparison.Run(Name, model, m => m.InitializeParameters(settings.Seed), train, test,
             options.Optimizers, settings, output, log =>
             {
@@ -58,6 +74,7 @@ public static class AutoencoderExperiment
             });
 
         Comparison.PrintSummary(output, logs, accuracy: false);
+        if (settings.Rank != 0) return; // the other ranks hold the same results
         string csv = Path.Combine(settings.OutputFolder, Name + ".csv"),
             plot = Path.Combine(settings.OutputFolder, Name + "-loss.png"),
             grid = Path.Combine(settings.OutputFolder, Name + "-reconstructions.png");

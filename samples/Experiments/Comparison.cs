@@ -76,12 +76,18 @@ public sealed record Contender<T>(string Name, string Settings, Func<IFishLegMod
 /// <param name="Accuracy">Also report the test accuracy (classifiers).</param>
 /// <param name="AuxiliaryBatch">Rows of FishLeg's auxiliary batch; null: the minibatch size.</param>
 public sealed record TrainingSettings(int Epochs, int BatchSize, ulong Seed, string OutputFolder,
-    bool SaveCheckpoints = false, bool Resume = false, bool Accuracy = false, int? AuxiliaryBatch = null)
+    bool SaveCheckpoints = false, bool Resume = false, bool Accuracy = false, int? AuxiliaryBatch = null, int Rank = 0, int Ranks = 1)
 {
     public int AuxiliaryBatchSize => AuxiliaryBatch ?? BatchSize;
 
     /// <summary>The largest batch the model must take: the minibatch or the auxiliary batch.</summary>
     public int MaxBatchSize => Math.Max(BatchSize, AuxiliaryBatchSize);
+
+    /// <summary>
+    /// The largest batch one rank's model takes when the run is data-parallel over <see cref="Ranks"/> ranks (each its
+    /// shard of every batch); the whole batch otherwise.
+    /// </summary>
+    public int ShardSize => MaxBatchSize / Ranks;
 }
 
 /// <summary>Losses are per example (for the autoencoder: the summed Bernoulli NLL per image); seconds count training only.</summary>
@@ -215,7 +221,10 @@ public static class Comparison
                     int a = (int)(iteration % auxiliary.BatchesPerEpoch);
                     auxiliary.Gather<T>(a, train.Inputs, inputs, auxX);
                     auxiliary.Gather<T>(a, train.Targets, targets, auxY);
-                    double loss = double.CreateChecked(model.LossAndGradient(x, y));
+                    // A data-parallel run's rank trains on its shard of the batch (the model averages over the ranks).
+                    ReadOnlySpan<T> xs = Shard(x, batch, settings), ys = Shard(y, batch, settings);
+                    ReadOnlySpan<T> auxXs = Shard(auxX, auxiliaryBatch, settings), auxYs = Shard(auxY, auxiliaryBatch, settings);
+                    double loss = double.CreateChecked(model.LossAndGradient(xs, ys));
                     if (!double.IsFinite(loss))
                     {
                         log.Failure = $"the training loss became {loss} at iteration {iteration + 1}: the run diverged (try a smaller learning rate)";
@@ -223,7 +232,7 @@ public static class Comparison
                     }
                     try
                     {
-                        step(x, y, auxX, auxY);
+                        step(xs, ys, auxXs, auxYs);
                     }
                     catch (InvalidOperationException refused)
                     {
@@ -253,7 +262,7 @@ public static class Comparison
                     console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"{contender.Name.PadRight(width)} epoch {epoch,3}: train loss {result.TrainLoss:G6}, test loss {result.TestLoss:G6}{accuracy}"));
                 }
-                if (settings.SaveCheckpoints)
+                if (settings.SaveCheckpoints && settings.Rank == 0) // every rank holds the same state: one file
                 {
                     var metadata = new Dictionary<string, string>(identity)
                     {
@@ -274,6 +283,13 @@ public static class Comparison
     }
 
     /// <summary>The mean per-example loss on the training and test sets (and the test accuracy when asked), in chunks of the model's maximum batch.</summary>
+    /// <summary>This rank's rows of a batch of <paramref name="rows"/> rows (all of them in a single-process run).</summary>
+    private static ReadOnlySpan<T> Shard<T>(T[] batch, int rows, TrainingSettings settings)
+    {
+        int width = batch.Length / rows, shard = rows / settings.Ranks;
+        return batch.AsSpan(settings.Rank * shard * width, shard * width);
+    }
+
     private static EpochResult Evaluate<T>(IFishLegModel<T> model, Dataset<T> train, Dataset<T> test, bool accuracy, T[] predictions,
         int epoch, long iteration, double seconds) where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -32,9 +32,14 @@ public static class Program
             "Trains the deep autoencoder 784-1000-500-250-30-250-500-1000-784 on Fashion-MNIST with SGD-momentum, Adam, " +
             "FishLeg, K-FAC and AdaFisher on the same data, seed and batches, and writes a CSV, loss plots and reconstructions to --out.");
         autoencoder.AddTo(root);
+        var distributed = new Option<bool>("--distributed")
+        {
+            Description = "Train data-parallel over the MPI job (start with: mpirun -np N dotnet Experiments.dll --distributed …); rank 0 reports",
+        };
+        root.Options.Add(distributed);
         root.SetAction(parsed => Guarded(error, () => AutoencoderExperiment.Run(new AutoencoderOptions(
             autoencoder.Settings(parsed), autoencoder.Contenders<float>(parsed), parsed.GetValue(autoencoder.Data),
-            parsed.GetValue(autoencoder.TrainSize), parsed.GetValue(autoencoder.TestSize)), output)));
+            parsed.GetValue(autoencoder.TrainSize), parsed.GetValue(autoencoder.TestSize), parsed.GetValue(distributed)), output)));
 
         // The paper's values for Fig. 1: η = 0.04, α = 1e-3, β = 0.9, η_SGDm = 2e-3, η_Adam = 2e-4; γ = 1e-3, T = 1.
         // η_SGDm is in the paper's momentum convention m ← βm + (1 − β)g: torch's SGD lr (1 − β)·η_SGDm = 2e-4.
@@ -146,7 +151,7 @@ public static class Program
             run();
             return 0;
         }
-        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException)
+        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or UnauthorizedAccessException or DllNotFoundException)
         {
             error.WriteLine($"error: {e.Message}");
             return 1;

@@ -290,6 +290,39 @@ public sealed class ExperimentTests : IDisposable
         Assert.Contains("--layer-norm and --swish are two variants of the classifier: choose one.", message);
     }
 
+    /// <summary>
+    /// The main job data-parallel: two ranks under mpirun, each on half of every batch, give the single process's losses
+    /// (float sums in another order: within 1e-4 relative after six steps), and rank 0 alone writes the files.
+    /// </summary>
+    [Fact]
+    public void TheMainJobTrainsDataParallelOverTwoRanks()
+    {
+        string[] common = ["--data", Shipped, "--train-size", "600", "--test-size", "200", "--epochs", "1", "--optimizers", "sgd,adam,kfac", "--threads", "1"];
+        var (exitCode, _, error) = Run([.. common, "--out", _folder]);
+        Assert.True(exitCode == 0, error);
+        var single = EpochRows(Path.Combine(_folder, "autoencoder.csv"));
+
+        string folder = Path.Combine(_folder, "two-ranks");
+        var start = new System.Diagnostics.ProcessStartInfo("mpirun",
+            ["-np", "2", "--oversubscribe", "dotnet", typeof(Program).Assembly.Location, "--distributed", .. common, "--out", folder])
+        { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1";
+        start.Environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1";
+        using var mpirun = System.Diagnostics.Process.Start(start)!;
+        string stdout = mpirun.StandardOutput.ReadToEnd(), stderr = mpirun.StandardError.ReadToEnd();
+        mpirun.WaitForExit();
+        Assert.True(mpirun.ExitCode == 0, $"mpirun exited with {mpirun.ExitCode}: {stderr}");
+        Assert.Contains("Data-parallel over 2 MPI rank(s)", stdout);
+        var distributed = EpochRows(Path.Combine(folder, "autoencoder.csv"));
+        Assert.Equal(single.Keys.Order(), distributed.Keys.Order());
+        foreach (var (optimizer, rows) in single)
+        {
+            double expected = rows[^1].Train, actual = distributed[optimizer][^1].Train;
+            Assert.True(Math.Abs(actual - expected) <= 1e-4 * expected, $"{optimizer}: two ranks end at {actual}, one process at {expected}");
+        }
+        Assert.Equal(3, Directory.GetFiles(folder).Length); // the CSV and two figures, once
+    }
+
     [Fact]
     public void CnnTrainsEveryOptimizerAndReportsTestAccuracy()
     {
