@@ -25,7 +25,7 @@ public static class Normalization
         Span<T> normalized, Span<T> scales, Span<T> y, Span<T> scratch) where T : unmanaged, IFloatingPointIeee754<T>
     {
         Require(batch, n, parameters, scratch, (x.Length, nameof(x)), (normalized.Length, nameof(normalized)), (y.Length, nameof(y)));
-        Require(scales.Length, batch, nameof(scales));
+        BatchShape.RequireAtLeast(scales.Length, batch, nameof(scales));
         Span<T> gamma = scratch[..n], beta = scratch.Slice(n, n);
         Gather(parameters, 0, gamma);
         Gather(parameters, 1, beta);
@@ -50,8 +50,8 @@ public static class Normalization
         int batch, int n, Span<T> gradient, Span<T> below, Span<T> scratch) where T : unmanaged, IFloatingPointIeee754<T>
     {
         Require(batch, n, parameters, scratch, (e.Length, nameof(e)), (normalized.Length, nameof(normalized)), (below.Length, nameof(below)));
-        Require(scales.Length, batch, nameof(scales));
-        Require(gradient.Length, 2 * n, nameof(gradient));
+        BatchShape.RequireAtLeast(scales.Length, batch, nameof(scales));
+        BatchShape.RequireAtLeast(gradient.Length, 2 * n, nameof(gradient));
         Span<T> gamma = scratch[..n], scale = scratch.Slice(n, n), shift = scratch.Slice(2 * n, n);
         Gather(parameters, 0, gamma);
         scale.Clear();
@@ -74,8 +74,8 @@ public static class Normalization
     {
         Require(batch, n, parameters, scratch, (xDot.Length, nameof(xDot)), (normalized.Length, nameof(normalized)),
             (normalizedDot.Length, nameof(normalizedDot)), (yDot.Length, nameof(yDot)));
-        Require(scales.Length, batch, nameof(scales));
-        Require(direction.Length, 2 * n, nameof(direction));
+        BatchShape.RequireAtLeast(scales.Length, batch, nameof(scales));
+        BatchShape.RequireAtLeast(direction.Length, 2 * n, nameof(direction));
         Span<T> gamma = scratch[..n], gammaDot = scratch.Slice(n, n), betaDot = scratch.Slice(2 * n, n);
         Gather(parameters, 0, gamma);
         Gather(direction, 0, gammaDot);
@@ -102,9 +102,9 @@ public static class Normalization
     {
         Require(batch, n, parameters, scratch, (eDot.Length, nameof(eDot)), (e.Length, nameof(e)), (normalized.Length, nameof(normalized)),
             (xDot.Length, nameof(xDot)), (normalizedDot.Length, nameof(normalizedDot)), (below.Length, nameof(below)));
-        Require(scales.Length, batch, nameof(scales));
-        Require(direction.Length, 2 * n, nameof(direction));
-        Require(product.Length, 2 * n, nameof(product));
+        BatchShape.RequireAtLeast(scales.Length, batch, nameof(scales));
+        BatchShape.RequireAtLeast(direction.Length, 2 * n, nameof(direction));
+        BatchShape.RequireAtLeast(product.Length, 2 * n, nameof(product));
         // γ and γ̇ (β and β̇ do not reach the input), the two blocks' sums, and g = γ ⊙ E.
         Span<T> gamma = scratch[..n], gammaDot = scratch.Slice(n, n), scale = scratch.Slice(2 * n, n), shift = scratch.Slice(3 * n, n);
         Span<T> g = scratch.Slice(4 * n, n);
@@ -169,14 +169,8 @@ public static class Normalization
     {
         ArgumentOutOfRangeException.ThrowIfNegative(batch);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(n);
-        Require(parameters.Length, 2 * n, nameof(parameters));
-        Require(scratch.Length, ScratchLength(n), nameof(scratch));
-        foreach ((int length, string name) in rows) Require(length, (long)batch * n, name);
-    }
-
-    private static void Require(int length, long needed, string name)
-    {
-        if (length < needed)
-            throw new ArgumentException($"'{name}' holds {length} values; the normalization needs {needed}.", name);
+        BatchShape.RequireAtLeast(parameters.Length, 2 * n, nameof(parameters));
+        BatchShape.RequireAtLeast(scratch.Length, ScratchLength(n), nameof(scratch));
+        foreach ((int length, string name) in rows) BatchShape.RequireAtLeast(length, (long)batch * n, name);
     }
 }

@@ -73,8 +73,8 @@ public static unsafe class Spatial
     public static void Patches<T>(ReadOnlySpan<T> input, int batch, in ConvolutionGeometry geometry, Span<T> patches)
         where T : unmanaged, INumberBase<T>
     {
-        Require(input.Length, batch * geometry.Input.Size, nameof(input));
-        Require(patches.Length, batch * geometry.Positions * geometry.PatchWidth, nameof(patches));
+        BatchShape.RequireAtLeast(input.Length, batch * geometry.Input.Size, nameof(input));
+        BatchShape.RequireAtLeast(patches.Length, batch * geometry.Positions * geometry.PatchWidth, nameof(patches));
         fixed (T* from = input, to = patches)
             SpatialJob<T>.Run(&PatchesOf, batch, geometry.Positions * geometry.PatchWidth, from, to, null, geometry, default);
     }
@@ -88,8 +88,8 @@ public static unsafe class Spatial
     {
         if (geometry.Input.ChannelsFirst)
             throw new ArgumentException("Patches are added back into channels-last maps only: a model's input has no delta.", nameof(geometry));
-        Require(input.Length, batch * geometry.Input.Size, nameof(input));
-        Require(patches.Length, batch * geometry.Positions * geometry.PatchWidth, nameof(patches));
+        BatchShape.RequireAtLeast(input.Length, batch * geometry.Input.Size, nameof(input));
+        BatchShape.RequireAtLeast(patches.Length, batch * geometry.Positions * geometry.PatchWidth, nameof(patches));
         fixed (T* from = patches, to = input)
             SpatialJob<T>.Run(&AddPatchesOf, batch, geometry.Positions * geometry.PatchWidth, from, to, null, geometry, default);
     }
@@ -135,9 +135,9 @@ public static unsafe class Spatial
         int batch, in PoolGeometry geometry, bool fromInput, int valuesPerExample, bool routed = true) where T : unmanaged
     {
         int inputs = batch * geometry.Input.Size, outputs = batch * geometry.OutputSize;
-        Require(fromInput ? from.Length : to.Length, inputs, "input");
-        Require(fromInput ? to.Length : from.Length, outputs, "output");
-        if (routed) Require(argmax.Length, outputs, nameof(argmax));
+        BatchShape.RequireAtLeast(fromInput ? from.Length : to.Length, inputs, "input");
+        BatchShape.RequireAtLeast(fromInput ? to.Length : from.Length, outputs, "output");
+        if (routed) BatchShape.RequireAtLeast(argmax.Length, outputs, nameof(argmax));
         fixed (T* source = from, target = to)
         fixed (int* indices = argmax)
             SpatialJob<T>.Run(kernel, batch, valuesPerExample, source, target, indices, default, geometry);
@@ -149,16 +149,16 @@ public static unsafe class Spatial
     /// </summary>
     public static void ToChannelsFirst<T>(ReadOnlySpan<T> channelsLast, int batch, int positions, int channels, Span<T> channelsFirst)
     {
-        Require(channelsLast.Length, batch * positions * channels, nameof(channelsLast));
-        Require(channelsFirst.Length, batch * positions * channels, nameof(channelsFirst));
+        BatchShape.RequireAtLeast(channelsLast.Length, batch * positions * channels, nameof(channelsLast));
+        BatchShape.RequireAtLeast(channelsFirst.Length, batch * positions * channels, nameof(channelsFirst));
         TransposeEach(channelsLast, batch, positions, channels, channelsFirst);
     }
 
     /// <summary>The inverse (and transpose) of <see cref="ToChannelsFirst{T}"/>.</summary>
     public static void ToChannelsLast<T>(ReadOnlySpan<T> channelsFirst, int batch, int positions, int channels, Span<T> channelsLast)
     {
-        Require(channelsFirst.Length, batch * positions * channels, nameof(channelsFirst));
-        Require(channelsLast.Length, batch * positions * channels, nameof(channelsLast));
+        BatchShape.RequireAtLeast(channelsFirst.Length, batch * positions * channels, nameof(channelsFirst));
+        BatchShape.RequireAtLeast(channelsLast.Length, batch * positions * channels, nameof(channelsLast));
         TransposeEach(channelsFirst, batch, channels, positions, channelsLast);
     }
 
@@ -173,11 +173,6 @@ public static unsafe class Spatial
             for (int r = 0; r < rows; r++)
                 for (int c = 0; c < columns; c++) to[c * rows + r] = from[r * columns + c];
         }
-    }
-
-    private static void Require(int length, int needed, string name)
-    {
-        if (length < needed) throw new ArgumentException($"'{name}' holds {length} values but the batch needs {needed}.", name);
     }
 
     // The kernels below each take examples [first, last) of a job.

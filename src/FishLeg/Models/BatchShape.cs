@@ -41,6 +41,12 @@ public static class BatchShape
                 $"'{name}' holds {length} values but a batch of {rows} examples needs {rows * width} ({rows}×{width}).", name);
     }
 
+    /// <summary>Checks that a kernel's buffer holds at least the <paramref name="needed"/> values a batch needs.</summary>
+    public static void RequireAtLeast(int length, long needed, string name)
+    {
+        if (length < needed) throw new ArgumentException($"'{name}' holds {length} values but the batch needs {needed}.", name);
+    }
+
     /// <summary>Checks that a parameter-shaped buffer (a direction or a product) holds exactly <paramref name="parameterCount"/> values.</summary>
     public static void RequireParameterLength(int length, int parameterCount, string name)
     {

@@ -128,6 +128,6 @@ public sealed class LayerNormTests : IDisposable
     {
         var error = Assert.Throws<ArgumentException>(() =>
             Normalization.Forward<double>(new double[12], 3, 4, 1e-5, new double[8], new double[12], new double[2], new double[12], new double[20]));
-        Assert.Contains("'scales' holds 2 values; the normalization needs 3", error.Message);
+        Assert.Contains("'scales' holds 2 values but the batch needs 3", error.Message);
     }
 }
