@@ -19,7 +19,8 @@ public sealed class DataParallelModel<T> : IReplicatedModel<T> where T : unmanag
 {
     private readonly IFishLegModel<T> _model;
     private readonly MpiCommunicator _communicator;
-    private readonly T[] _gradient, _scalars;
+    // The mean gradient, and the mean loss after it, so that one all-reduce carries both.
+    private readonly T[] _gradientAndLoss, _loss;
     private long _collectiveTicks;
 
     /// <summary>Wraps this rank's replica; every rank must create it (it broadcasts rank 0's parameters).</summary>
@@ -29,8 +30,8 @@ public sealed class DataParallelModel<T> : IReplicatedModel<T> where T : unmanag
         ArgumentNullException.ThrowIfNull(communicator);
         _model = model;
         _communicator = communicator;
-        _gradient = new T[model.Description.ParameterCount];
-        _scalars = new T[2];
+        _gradientAndLoss = new T[model.Description.ParameterCount + 1];
+        _loss = new T[1];
         communicator.Broadcast(model.Parameters);
     }
 
@@ -47,7 +48,7 @@ public sealed class DataParallelModel<T> : IReplicatedModel<T> where T : unmanag
     public Span<T> Parameters => _model.Parameters;
 
     /// <summary>The mean gradient over the last global batch.</summary>
-    public ReadOnlySpan<T> Gradient => _gradient;
+    public ReadOnlySpan<T> Gradient => _gradientAndLoss.AsSpan(0, Description.ParameterCount);
 
     /// <summary>The rows of this rank's shard of the last gradient.</summary>
     public int GradientBatchSize => _model.GradientBatchSize;
@@ -63,37 +64,42 @@ public sealed class DataParallelModel<T> : IReplicatedModel<T> where T : unmanag
     public void Predict(ReadOnlySpan<T> inputs, Span<T> predictions) => _model.Predict(inputs, predictions);
 
     /// <summary>The mean loss over the global batch.</summary>
-    public T Loss(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets) => GlobalMean(_model.Loss(inputs, targets), Rows(inputs));
+    public T Loss(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets)
+    {
+        _loss[0] = _model.Loss(inputs, targets);
+        Mean(_loss, Rows(inputs));
+        return _loss[0];
+    }
 
     /// <summary>The mean loss over the global batch; <see cref="Gradient"/> becomes the global batch's mean gradient.</summary>
     public T LossAndGradient(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets)
     {
         T loss = _model.LossAndGradient(inputs, targets);
-        int rows = Rows(inputs);
-        _model.Gradient.CopyTo(_gradient);
-        AverageOverReplicas(_gradient, rows);
-        return GlobalMean(loss, rows);
+        _model.Gradient.CopyTo(_gradientAndLoss);
+        _gradientAndLoss[^1] = loss;
+        Mean(_gradientAndLoss, Rows(inputs));
+        return _gradientAndLoss[^1];
     }
 
     /// <summary>The Fisher product over the global batch.</summary>
     public void FisherVectorProduct(ReadOnlySpan<T> inputs, ReadOnlySpan<T> direction, Span<T> product)
     {
         _model.FisherVectorProduct(inputs, direction, product);
-        AverageOverReplicas(product, Rows(inputs));
+        Mean(product, Rows(inputs));
     }
 
     /// <summary>The Hessian product over the global batch.</summary>
     public void HessianVectorProduct(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, ReadOnlySpan<T> direction, Span<T> product)
     {
         _model.HessianVectorProduct(inputs, targets, direction, product);
-        AverageOverReplicas(product, Rows(inputs));
+        Mean(product, Rows(inputs));
     }
 
     /// <summary>The outer-product Fisher product over the global batch.</summary>
     public void OuterProductFisherVectorProduct(ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, ReadOnlySpan<T> direction, Span<T> product)
     {
         _model.OuterProductFisherVectorProduct(inputs, targets, direction, product);
-        AverageOverReplicas(product, Rows(inputs));
+        Mean(product, Rows(inputs));
     }
 
     /// <summary>Targets for this rank's shard, from this rank's generator.</summary>
@@ -113,31 +119,8 @@ public sealed class DataParallelModel<T> : IReplicatedModel<T> where T : unmanag
         _collectiveTicks += System.Diagnostics.Stopwatch.GetTimestamp() - start;
     }
 
-    /// <summary>values ← the rows-weighted mean over the ranks of each one's values: per-shard means become the global batch's.</summary>
-    private void AverageOverReplicas(Span<T> values, int rows)
-    {
-        T total = ReduceWeighted(values, rows);
-        System.Numerics.Tensors.TensorPrimitives.Multiply(values, T.One / total, values);
-    }
+    /// <summary>Per-shard means → the global batch's (<see cref="IReplicatedModel{T}.MeanOverReplicas"/>).</summary>
+    private void Mean(Span<T> values, int rows) => ((IReplicatedModel<T>)this).MeanOverReplicas(values, rows);
 
     private int Rows(ReadOnlySpan<T> inputs) => inputs.Length / Description.Inputs;
-
-
-    /// <summary>values ← Σ_ranks rows·values; returns Σ rows (the global batch).</summary>
-    private T ReduceWeighted(Span<T> values, int rows)
-    {
-        T w = T.CreateChecked(rows);
-        System.Numerics.Tensors.TensorPrimitives.Multiply(values, w, values);
-        SumOverReplicas(values);
-        _scalars[0] = w;
-        SumOverReplicas(_scalars.AsSpan(0, 1));
-        return _scalars[0];
-    }
-
-    private T GlobalMean(T mean, int rows)
-    {
-        (_scalars[0], _scalars[1]) = (mean * T.CreateChecked(rows), T.CreateChecked(rows));
-        SumOverReplicas(_scalars.AsSpan());
-        return _scalars[0] / _scalars[1];
-    }
 }

@@ -7,11 +7,25 @@ namespace FishLeg;
 /// A model trained as one of several replicas, each on its shard of every global batch (FishLeg.Distributed's
 /// <c>DataParallelModel</c>): its gradient and curvature products are already the global batch's, but the per-layer
 /// factors are its own shard's. The curvature optimizers combine their factor statistics into the global batch's through
-/// <see cref="SumOverReplicas"/>, and FishLeg leaves its factored paths, which would read the shard's factors as if they
+/// <see cref="MeanOverReplicas"/> and <see cref="SumOverReplicas"/>, and FishLeg leaves its factored paths, which would read the shard's factors as if they
 /// were the global gradient's.
 /// </summary>
 public interface IReplicatedModel<T> : IFishLegModel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>values ← the sum over the replicas of each one's values. Every replica must call it, in the same order.</summary>
     void SumOverReplicas(Span<T> values);
+
+    /// <summary>
+    /// A shard's mean over <paramref name="rows"/> rows → the global batch's: values ← Σ_r rows_r·values_r / Σ_r rows_r
+    /// (so shards of unequal size still give the global mean). Every replica must call it, in the same order.
+    /// </summary>
+    void MeanOverReplicas(Span<T> values, int rows)
+    {
+        T weight = T.CreateChecked(rows);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(values, weight, values);
+        SumOverReplicas(values);
+        Span<T> total = [weight];
+        SumOverReplicas(total);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(values, T.One / total[0], values);
+    }
 }

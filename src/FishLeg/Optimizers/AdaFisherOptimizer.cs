@@ -25,7 +25,6 @@ public sealed class AdaFisherOptimizer<T> : IOptimizerState<T> where T : unmanag
     private readonly T[] _h, _s, _momentum, _denominator, _fresh, _normalized;
     private readonly int[] _hOffsets, _sOffsets;
     private readonly NonFiniteSearchKernel<T> _finite = new();
-    private readonly T[] _flag = new T[1];
 
     /// <summary>Creates the optimizer for <paramref name="model"/>.</summary>
     public AdaFisherOptimizer(IFishLegModel<T> model, AdaFisherOptions? options = null)
@@ -90,7 +89,7 @@ public sealed class AdaFisherOptimizer<T> : IOptimizerState<T> where T : unmanag
                 _model.GradientFactors(l, out ReadOnlySpan<T> delta, out ReadOnlySpan<T> input);
                 if (_finite.IndexOfNonFinite(delta) >= 0 || _finite.IndexOfNonFinite(input) >= 0) bad = l;
             }
-            if (!OptimizerGuard.AllReplicasFinite(_model, bad < 0, _flag))
+            if (!OptimizerGuard.AllReplicasFinite(_model, bad < 0))
                 throw new InvalidOperationException(bad >= 0
                     ? $"The gradient factors of layer {bad} at step {StepCount} are not finite; nothing was changed."
                     : $"The gradient factors of another replica at step {StepCount} are not finite; nothing was changed.");
@@ -172,7 +171,7 @@ public sealed class AdaFisherOptimizer<T> : IOptimizerState<T> where T : unmanag
         }
         TensorPrimitives.Multiply(fresh[..inputs], perRow, fresh[..inputs]);
         if (layer.HasBias) fresh[inputs] = T.One;
-        OptimizerGuard.MeanOverReplicas(_model, fresh, rows, _flag);
+        (_model as IReplicatedModel<T>)?.MeanOverReplicas(fresh, rows);
         Blend(h, fresh);
 
         fresh = _fresh.AsSpan(0, o);
@@ -189,9 +188,9 @@ public sealed class AdaFisherOptimizer<T> : IOptimizerState<T> where T : unmanag
             T k = T.CreateChecked(examples);
             TensorPrimitives.Multiply(fresh, k * k * k, fresh);
             replica.SumOverReplicas(fresh);
-            _flag[0] = k;
-            replica.SumOverReplicas(_flag);
-            TensorPrimitives.Multiply(fresh, T.One / (_flag[0] * _flag[0] * _flag[0]), fresh);
+            Span<T> total = [k];
+            replica.SumOverReplicas(total);
+            TensorPrimitives.Multiply(fresh, T.One / (total[0] * total[0] * total[0]), fresh);
         }
         Blend(s, fresh);
     }

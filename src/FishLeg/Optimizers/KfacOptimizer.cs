@@ -36,7 +36,6 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
     // eigen path's back-transform, and θ before and after a step with F·δ for the adaptive damping's quadratic model.
     private readonly T[] _newFactor, _damped, _left, _right, _back, _before, _after, _fisherStep;
     private readonly SgdMomentumKernel<T> _update = new();
-    private readonly T[] _flag = new T[1];
     private readonly NonFiniteSearchKernel<T> _finite = new();
     private SeededRandom _random;
     private bool _momentumStarted;
@@ -280,7 +279,7 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
             _model.GradientFactors(l, out ReadOnlySpan<T> delta, out ReadOnlySpan<T> input);
             finite = _finite.IndexOfNonFinite(delta) < 0 && _finite.IndexOfNonFinite(input) < 0;
         }
-        if (!OptimizerGuard.AllReplicasFinite(_model, finite, _flag)) { SkippedFactorUpdateCount++; return; }
+        if (!OptimizerGuard.AllReplicasFinite(_model, finite)) { SkippedFactorUpdateCount++; return; }
         T decay = T.CreateChecked(Options.FactorDecay), fresh = T.CreateChecked(1 - Options.FactorDecay);
         bool first = FactorUpdateCount == 0;
         for (int l = 0; l < _layers.Length; l++)
@@ -293,7 +292,7 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
             {
                 Span<T> unit = _newFactor.AsSpan(0, 3 * o);
                 UnitFactors(delta, input, rows, o, unit);
-                OptimizerGuard.MeanOverReplicas(_model, unit, rows, _flag); // A's means over rows, G's over examples: one example a row here
+                (_model as IReplicatedModel<T>)?.MeanOverReplicas(unit, rows); // A's means over rows, G's over examples: one example a row here
                 Blend(_factors.AsSpan(layer.AOffset, 3 * o), unit, first, decay, fresh);
                 continue;
             }
@@ -308,7 +307,7 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
                 a[inputsWidth * i + inputsWidth] = T.CreateChecked(factorRows);
             }
             TensorPrimitives.Multiply(a, T.One / T.CreateChecked(factorRows), a);
-            OptimizerGuard.MeanOverReplicas(_model, a, factorRows, _flag);
+            (_model as IReplicatedModel<T>)?.MeanOverReplicas(a, factorRows);
             Blend(_factors.AsSpan(layer.AOffset, i * i), a, first, decay, fresh);
 
             // G = K·EᵀE (E carries the mean's 1/K), summed over the positions.
@@ -316,7 +315,7 @@ public sealed class KfacOptimizer<T> : IOptimizerState<T> where T : unmanaged, I
             Gemm.TN(o, o, factorRows, delta[..(factorRows * o)], o, delta[..(factorRows * o)], o, g, o);
             TensorPrimitives.Multiply(g, T.CreateChecked(rows), g);
             // G = Σ_n d dᵀ/K over the global batch is the examples-weighted mean of the shards' K_r·E_rᵀE_r.
-            OptimizerGuard.MeanOverReplicas(_model, g, rows, _flag);
+            (_model as IReplicatedModel<T>)?.MeanOverReplicas(g, rows);
             Blend(_factors.AsSpan(layer.GOffset, o * o), g, first, decay, fresh);
         }
         FactorUpdateCount++;

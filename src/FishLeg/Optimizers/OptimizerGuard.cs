@@ -28,29 +28,14 @@ internal static class OptimizerGuard
 
     /// <summary>
     /// Whether this replica's <paramref name="finite"/> holds on every replica of a replicated model (one scalar
-    /// all-reduce in <paramref name="flag"/>), so that all skip or refuse together; just <paramref name="finite"/> otherwise.
+    /// all-reduce), so that all skip or refuse together; just <paramref name="finite"/> otherwise.
     /// </summary>
-    public static bool AllReplicasFinite<T>(IFishLegModel<T> model, bool finite, T[] flag) where T : unmanaged, IFloatingPointIeee754<T>
+    public static bool AllReplicasFinite<T>(IFishLegModel<T> model, bool finite) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (model is not IReplicatedModel<T> replica) return finite;
-        flag[0] = finite ? T.Zero : T.One;
-        replica.SumOverReplicas(flag);
-        return flag[0] == T.Zero;
-    }
-
-    /// <summary>
-    /// A shard's mean over <paramref name="rows"/> rows → the global batch's: values ← Σ_r rows_r·values_r / Σ_r rows_r,
-    /// on a replicated model (nothing otherwise). <paramref name="scalar"/> is a one-value scratch.
-    /// </summary>
-    public static void MeanOverReplicas<T>(IFishLegModel<T> model, Span<T> values, int rows, T[] scalar) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (model is not IReplicatedModel<T> replica) return;
-        T weight = T.CreateChecked(rows);
-        System.Numerics.Tensors.TensorPrimitives.Multiply(values, weight, values);
-        replica.SumOverReplicas(values);
-        scalar[0] = weight;
-        replica.SumOverReplicas(scalar);
-        System.Numerics.Tensors.TensorPrimitives.Multiply(values, T.One / scalar[0], values);
+        Span<T> failed = [finite ? T.Zero : T.One];
+        replica.SumOverReplicas(failed);
+        return failed[0] == T.Zero;
     }
 
     /// <summary>A learning rate, ε or similar: positive and finite.</summary>
