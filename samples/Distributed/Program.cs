@@ -4,21 +4,10 @@ using System.IO;
 using System.Linq;
 using FishLeg;
 using FishLeg.Distributed;
+using FishLeg.Experiments;
 using FishLeg.Optimizers;
 
 namespace FishLeg.Samples.Distributed;
-
-/// <summary>The main job's deep autoencoder (docs: the Experiments sample's), for timing data-parallel steps.</summary>
-[FishLegModel(784, Likelihood.Bernoulli)]
-[Dense(1000, Activation.Relu)]
-[Dense(500, Activation.Relu)]
-[Dense(250, Activation.Relu)]
-[Dense(30)]
-[Dense(250, Activation.Relu)]
-[Dense(500, Activation.Relu)]
-[Dense(1000, Activation.Relu)]
-[Dense(784)]
-public partial class Autoencoder;
 
 /// <summary>A small regression net in double precision: 8 inputs, a tanh layer of 16, 4 outputs.</summary>
 [FishLegModel(8, Likelihood.Gaussian, Precision = Precision.Double)]
