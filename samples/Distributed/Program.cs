@@ -21,7 +21,7 @@ public partial class TeacherStudentNet;
 /// global batches of K rows, and trains on its shard of each, K/N rows; rank r writes its final parameters to
 /// <c>file.r</c>. <c>--checkpoint path --save-at S</c> has rank 0 save the run after step S; <c>--resume path</c> continues a
 /// saved run, on any number of ranks. Without mpirun it is a job of one rank. With <c>--model autoencoder [--threads T]</c> it times the main
-/// job's autoencoder instead (synthetic pixels: only the time is of interest): median milliseconds per step and the
+/// job's autoencoder instead (synthetic pixels: only the time is of interest): median and mean milliseconds per step and the
 /// all-reduces' share.
 /// </summary>
 public static class Program
@@ -45,9 +45,10 @@ public static class Program
                 return 0;
             }
             var model = new DataParallelModel<double>(new TeacherStudentNet(batch / communicator.Size, seed: 1), communicator);
-            double loss = Train(model, optimizer, steps, batch, communicator.Rank, communicator.Size, checkpoint, saveAt, resume);
+            var (loss, lowRankLayers) = Train(model, optimizer, steps, batch, communicator.Rank, communicator.Size, checkpoint, saveAt, resume);
             if (communicator.Rank == 0)
-                Console.WriteLine($"{communicator.Size} rank(s) ({communicator.Library}), {optimizer}, {steps} steps at global batch {batch}: loss {loss:R}");
+                Console.WriteLine($"{communicator.Size} rank(s) ({communicator.Library}), {optimizer}, {steps} steps at global batch {batch}: loss {loss:R}" +
+                    (optimizer == "fishleg" ? $", low-rank layers {lowRankLayers}" : ""));
             if (output is not null) File.WriteAllBytes($"{output}.{communicator.Rank}", System.Runtime.InteropServices.MemoryMarshal.AsBytes(model.Parameters).ToArray());
             return 0;
         }
@@ -60,12 +61,12 @@ public static class Program
 
     /// <summary>
     /// <paramref name="steps"/> steps on global batches of <paramref name="batch"/> rows, this rank taking rows
-    /// [rank·K/N, (rank + 1)·K/N) of each; returns the last global loss. With size 1 and a plain model, the
-    /// single-process run the data-parallel one must match. Rank 0 saves the run after step <paramref name="saveAt"/> to
+    /// [rank·K/N, (rank + 1)·K/N) of each; returns the last global loss, and on how many layers FishLeg's Q·g comes from
+    /// the gradient's factors. With size 1 and a plain model, the single-process run the data-parallel one must match. Rank 0 saves the run after step <paramref name="saveAt"/> to
     /// <paramref name="checkpoint"/>; <paramref name="resume"/> continues a saved run from its step (the parameters and the
     /// optimizer's state are the same on every rank, so the number of ranks may change).
     /// </summary>
-    public static double Train(IFishLegModel<double> model, string optimizer, int steps, int batch, int rank, int size,
+    public static (double Loss, int LowRankLayers) Train(IFishLegModel<double> model, string optimizer, int steps, int batch, int rank, int size,
         string? checkpoint = null, int saveAt = 0, string? resume = null)
     {
         const int Examples = 256;
@@ -74,9 +75,8 @@ public static class Program
         int count = model.Description.ParameterCount;
         var sgd = new SgdMomentum<double>(count, learningRate: 0.05, momentum: 0.9);
         var adam = new Adam<double>(count, learningRate: 3e-3);
-        // FishLeg's dense algebra, which a data-parallel model takes anyway, so that one process computes the same.
         FishLegOptimizer<double>? fishLeg = optimizer == "fishleg"
-            ? new FishLegOptimizer<double>(model, new FishLegOptions { LowRankGradient = false, UpdateAuxEvery = 2, LearningRate = 0.05, InitialSgdLearningRate = 0.05 })
+            ? new FishLegOptimizer<double>(model, new FishLegOptions { UpdateAuxEvery = 2, LearningRate = 0.05, InitialSgdLearningRate = 0.05 })
             : null;
         // The empirical Fisher: sampled targets would differ between one process and the ranks' shards.
         KfacOptimizer<double>? kfac = optimizer == "kfac"
@@ -119,10 +119,10 @@ public static class Program
             if (checkpoint is not null && step + 1 == saveAt && rank == 0)
                 FishLeg.Training.Checkpoint.Save(checkpoint, model, state, new System.Collections.Generic.Dictionary<string, string> { ["step"] = saveAt.ToString(CultureInfo.InvariantCulture) });
         }
-        return loss;
+        return (loss, fishLeg?.LowRankLayerCount ?? 0);
     }
 
-    /// <summary>Median time per step of the autoencoder, data-parallel, and the share of it spent in all-reduces.</summary>
+    /// <summary>Median and mean time per step of the autoencoder, data-parallel, and the share of it spent in all-reduces.</summary>
     private static void TimeAutoencoder(MpiCommunicator communicator, string optimizer, int steps, int batch)
     {
         int shard = batch / communicator.Size;
@@ -139,11 +139,13 @@ public static class Program
             if (optimizer == "fishleg") fishLeg.Step(x); else sgd.Step(model.Parameters, model.Gradient);
             times[step] = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         }
-        double total = times.Sum(), median = times.Skip(steps / 5).Order().ElementAt((steps - steps / 5) / 2);
+        // After a fifth of the steps as warm-up: the median step, and the mean, which FishLeg's auxiliary updates (every T steps) are part of.
+        double[] measured = [.. times.Skip(steps / 5)];
+        double total = times.Sum(), median = measured.Order().ElementAt(measured.Length / 2), mean = measured.Average();
         if (communicator.Rank == 0)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"autoencoder, {optimizer}, {communicator.Size} rank(s) × {FishLeg.Kernels.WorkerPool.Shared.Parallelism} thread(s), global batch {batch}: " +
-                $"median {median:F2} ms per step; all-reduces {100 * model.TimeInCollectives.TotalMilliseconds / total:F1}% of the time"));
+                $"median {median:F2} ms, mean {mean:F2} ms per step; all-reduces {100 * model.TimeInCollectives.TotalMilliseconds / total:F1}% of the time"));
     }
 
     /// <summary>Seeded inputs and a random tanh teacher's noisy outputs.</summary>

@@ -12,8 +12,8 @@ namespace FishLeg.Distributed;
 /// are initialized.
 /// </summary>
 /// <remarks>
-/// The per-layer factors are this rank's shard's: K-FAC and AdaFisher combine their statistics of them through
-/// <see cref="SumOverReplicas"/>, and FishLeg leaves its factored paths (<see cref="IReplicatedModel{T}"/>).
+/// The per-layer factors are this rank's shard's: K-FAC and AdaFisher combine their statistics of them, and FishLeg its
+/// low-rank Q·g, through <see cref="SumOverReplicas"/> (<see cref="IReplicatedModel{T}"/>).
 /// </remarks>
 public sealed class DataParallelModel<T> : IReplicatedModel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {

@@ -6,9 +6,9 @@ namespace FishLeg;
 /// <summary>
 /// A model trained as one of several replicas, each on its shard of every global batch (FishLeg.Distributed's
 /// <c>DataParallelModel</c>): its gradient and curvature products are already the global batch's, but the per-layer
-/// factors are its own shard's. The curvature optimizers combine their factor statistics into the global batch's through
-/// <see cref="MeanOverReplicas"/> and <see cref="SumOverReplicas"/>, and FishLeg leaves its factored paths, which would read the shard's factors as if they
-/// were the global gradient's.
+/// factors are its own shard's. The curvature optimizers combine what they compute from them into the global batch's
+/// through <see cref="MeanOverReplicas"/> and <see cref="SumOverReplicas"/>: K-FAC's and AdaFisher's factor statistics,
+/// FishLeg's low-rank Q·g (linear in the gradient).
 /// </summary>
 public interface IReplicatedModel<T> : IFishLegModel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {

@@ -103,7 +103,8 @@ internal sealed class FishLegLayer<T> where T : unmanaged, IFloatingPointIeee754
 
     private ReadOnlySpan<T> Lambda(ReadOnlySpan<T> all) => all.Slice(_lambdaOffset, _block.LambdaCount);
 
-    private Span<T> Block(Span<T> all) => all.Slice(_layer.Offset, _layer.ParameterCount);
+    /// <summary>This layer's parameters in a parameter-shaped vector.</summary>
+    public Span<T> Block(Span<T> all) => all.Slice(_layer.Offset, _layer.ParameterCount);
 
     private ReadOnlySpan<T> Block(ReadOnlySpan<T> all) => all.Slice(_layer.Offset, _layer.ParameterCount);
 }

@@ -48,12 +48,12 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
         RequireQFits(layers);
         int count = model.Description.ParameterCount;
         _coupledWeightDecay = Options.WeightDecay != 0 && Options.WeightDecayMode == WeightDecayMode.Coupled;
-        // Q·g from the gradient's factors needs g to be the raw gradient, and momentum on Q·g; a replica's factors are its
-        // shard's, not the global gradient's, so a replicated model takes the dense paths.
-        bool replicated = model is IReplicatedModel<T>;
-        bool lowRankAllowed = !replicated && Options.LowRankGradient && !_coupledWeightDecay && Options.MomentumOn == MomentumTarget.PreconditionedGradient;
-        // The factored auxiliary gradient needs a Fisher product whose blocks are ĖᵀĀ′ (rank ≤ K′).
-        bool factoredAllowed = !replicated && Options.Curvature != CurvatureEstimator.SampledLabelHessian;
+        // Q·g from the gradient's factors needs g to be the raw gradient, and momentum on Q·g. A replica's factors are its
+        // shard's: Q is linear, so the replicas' Q·g_r averaged over them is Q·g (ApplyQ). The factored auxiliary gradient
+        // needs a Fisher product whose blocks are ĖᵀĀ′ (rank ≤ K′), and is bilinear in the factors of g and F·v, so a
+        // replica cannot form it from its shard's.
+        bool lowRankAllowed = Options.LowRankGradient && !_coupledWeightDecay && Options.MomentumOn == MomentumTarget.PreconditionedGradient;
+        bool factoredAllowed = model is not IReplicatedModel<T> && Options.Curvature != CurvatureEstimator.SampledLabelHessian;
         _layers = new FishLegLayer<T>[layers.Count];
         int lambdaOffset = 0;
         for (int l = 0; l < layers.Count; l++)
@@ -278,6 +278,11 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
     private void ApplyQ(ReadOnlySpan<T> input, Span<T> output, bool fromGradientFactors = false, T? scale = null)
     {
         foreach (FishLegLayer<T> layer in _layers) layer.ApplyQ(_lambda, input, output, fromGradientFactors, scale ?? T.One);
+        // A replica's low-rank blocks are Q times its shard's mean gradient: their mean over the replicas, weighted by the
+        // shards' examples, is Q times the global batch's.
+        if (fromGradientFactors && _model is IReplicatedModel<T> replica)
+            foreach (FishLegLayer<T> layer in _layers)
+                if (layer.LowRank) replica.MeanOverReplicas(layer.Block(output), _model.GradientBatchSize);
     }
 
     /// <summary>x ← a·x + b·y.</summary>
