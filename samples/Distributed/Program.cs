@@ -9,6 +9,9 @@ using FishLeg.Optimizers;
 
 namespace FishLeg.Samples.Distributed;
 
+/// <summary>What <see cref="Program.Train"/> reports of a run.</summary>
+public sealed record TrainingRun(double Loss, int LowRankLayers, int FactoredLayers, long SteadyStateBytes);
+
 /// <summary>A small regression net in double precision: 8 inputs, a tanh layer of 16, 4 outputs.</summary>
 [FishLegModel(8, Likelihood.Gaussian, Precision = Precision.Double)]
 [Dense(16, Activation.Tanh)]
@@ -18,7 +21,7 @@ public partial class TeacherStudentNet;
 /// <summary>
 /// Data-parallel training over MPI: <c>mpirun -np N dotnet Distributed.dll [--optimizer sgd|adam|fishleg|kfac|adafisher] [--steps S]
 /// [--batch K] [--out file]</c>. Every rank draws the same seeded data (a random teacher's outputs) and the same order of
-/// global batches of K rows, and trains on its shard of each, K/N rows; rank r writes its final parameters to
+/// global batches of K rows, and trains on its shard of each, rows [⌊rK/N⌋, ⌊(r + 1)K/N⌋); rank r writes its final parameters to
 /// <c>file.r</c>. <c>--checkpoint path --save-at S</c> has rank 0 save the run after step S; <c>--resume path</c> continues a
 /// saved run, on any number of ranks. Without mpirun it is a job of one rank. With <c>--model autoencoder [--threads T]</c> it times the main
 /// job's autoencoder instead (synthetic pixels: only the time is of interest): median and mean milliseconds per step and the
@@ -36,19 +39,20 @@ public static class Program
             string? output = Option(args, "--out"), checkpoint = Option(args, "--checkpoint"), resume = Option(args, "--resume");
             int saveAt = int.Parse(Option(args, "--save-at") ?? "0", CultureInfo.InvariantCulture);
             using MpiCommunicator communicator = MpiCommunicator.Initialize();
-            if (batch % communicator.Size != 0)
-                throw new ArgumentException($"--batch {batch} does not split evenly over {communicator.Size} ranks.");
+            if (batch < communicator.Size)
+                throw new ArgumentException($"--batch {batch} leaves some of the {communicator.Size} ranks without rows.");
             if (Option(args, "--model") == "autoencoder")
             {
                 FishLeg.Kernels.WorkerPool.Shared.Parallelism = int.Parse(Option(args, "--threads") ?? "1", CultureInfo.InvariantCulture);
                 TimeAutoencoder(communicator, optimizer, steps, batch);
                 return 0;
             }
-            var model = new DataParallelModel<double>(new TeacherStudentNet(batch / communicator.Size, seed: 1), communicator);
-            var (loss, lowRankLayers) = Train(model, optimizer, steps, batch, communicator.Rank, communicator.Size, checkpoint, saveAt, resume);
+            var model = new DataParallelModel<double>(new TeacherStudentNet((batch + communicator.Size - 1) / communicator.Size, seed: 1), communicator);
+            TrainingRun run = Train(model, optimizer, steps, batch, communicator.Rank, communicator.Size, checkpoint, saveAt, resume);
             if (communicator.Rank == 0)
-                Console.WriteLine($"{communicator.Size} rank(s) ({communicator.Library}), {optimizer}, {steps} steps at global batch {batch}: loss {loss:R}" +
-                    (optimizer == "fishleg" ? $", low-rank layers {lowRankLayers}" : ""));
+                Console.WriteLine($"{communicator.Size} rank(s) ({communicator.Library}), {optimizer}, {steps} steps at global batch {batch}: loss {run.Loss:R}, " +
+                    $"{run.SteadyStateBytes} bytes allocated after the first two steps" +
+                    (optimizer == "fishleg" ? $", low-rank layers {run.LowRankLayers}, factored {run.FactoredLayers}" : ""));
             if (output is not null) File.WriteAllBytes($"{output}.{communicator.Rank}", System.Runtime.InteropServices.MemoryMarshal.AsBytes(model.Parameters).ToArray());
             return 0;
         }
@@ -61,17 +65,18 @@ public static class Program
 
     /// <summary>
     /// <paramref name="steps"/> steps on global batches of <paramref name="batch"/> rows, this rank taking rows
-    /// [rank·K/N, (rank + 1)·K/N) of each; returns the last global loss, and on how many layers FishLeg's Q·g comes from
-    /// the gradient's factors. With size 1 and a plain model, the single-process run the data-parallel one must match. Rank 0 saves the run after step <paramref name="saveAt"/> to
+    /// [⌊rank·K/N⌋, ⌊(rank + 1)·K/N⌋) of each; returns the last global loss, on how many layers FishLeg's Q·g comes from the
+    /// gradient's factors and its auxiliary gradient from the factors of g and F·v, and the bytes the steps after the
+    /// first two allocated. With size 1 and a plain model, the single-process run the data-parallel one must match. Rank 0 saves the run after step <paramref name="saveAt"/> to
     /// <paramref name="checkpoint"/>; <paramref name="resume"/> continues a saved run from its step (the parameters and the
     /// optimizer's state are the same on every rank, so the number of ranks may change).
     /// </summary>
-    public static (double Loss, int LowRankLayers) Train(IFishLegModel<double> model, string optimizer, int steps, int batch, int rank, int size,
+    public static TrainingRun Train(IFishLegModel<double> model, string optimizer, int steps, int batch, int rank, int size,
         string? checkpoint = null, int saveAt = 0, string? resume = null)
     {
         const int Examples = 256;
         var (inputs, targets) = Data(Examples, model.Description.Inputs, model.Description.Outputs);
-        int shard = batch / size, inputWidth = model.Description.Inputs, outputWidth = model.Description.Outputs;
+        int offset = rank * batch / size, shard = (rank + 1) * batch / size - offset, inputWidth = model.Description.Inputs, outputWidth = model.Description.Outputs;
         int count = model.Description.ParameterCount;
         var sgd = new SgdMomentum<double>(count, learningRate: 0.05, momentum: 0.9);
         var adam = new Adam<double>(count, learningRate: 3e-3);
@@ -102,11 +107,13 @@ public static class Program
             for (int step = 0; step < first; step++) order.NextInt(Examples - batch); // the batches already seen
         }
         double loss = double.NaN;
+        long steadyStateBytes = 0;
         for (int step = first; step < steps; step++)
         {
-            int start = order.NextInt(Examples - batch) + rank * shard;
+            int start = order.NextInt(Examples - batch) + offset;
             var x = inputs.AsSpan(start * inputWidth, shard * inputWidth);
             var y = targets.AsSpan(start * outputWidth, shard * outputWidth);
+            long allocated = GC.GetAllocatedBytesForCurrentThread();
             loss = model.LossAndGradient(x, y);
             switch (optimizer)
             {
@@ -116,16 +123,17 @@ public static class Program
                 case "kfac": kfac!.Step(x); break;
                 default: adaFisher!.Step(); break;
             }
+            if (step >= first + 2) steadyStateBytes += GC.GetAllocatedBytesForCurrentThread() - allocated; // after the first calls' set-up
             if (checkpoint is not null && step + 1 == saveAt && rank == 0)
                 FishLeg.Training.Checkpoint.Save(checkpoint, model, state, new System.Collections.Generic.Dictionary<string, string> { ["step"] = saveAt.ToString(CultureInfo.InvariantCulture) });
         }
-        return (loss, fishLeg?.LowRankLayerCount ?? 0);
+        return new TrainingRun(loss, fishLeg?.LowRankLayerCount ?? 0, fishLeg?.FactoredAuxiliaryLayerCount ?? 0, steadyStateBytes);
     }
 
     /// <summary>Median and mean time per step of the autoencoder, data-parallel, and the share of it spent in all-reduces.</summary>
     private static void TimeAutoencoder(MpiCommunicator communicator, string optimizer, int steps, int batch)
     {
-        int shard = batch / communicator.Size;
+        int shard = (communicator.Rank + 1) * batch / communicator.Size - communicator.Rank * batch / communicator.Size;
         var model = new DataParallelModel<float>(new Autoencoder(shard, seed: 1), communicator);
         var random = new SeededRandom(5 + (ulong)communicator.Rank);
         float[] x = [.. Enumerable.Range(0, shard * Autoencoder.InputCount).Select(_ => (float)random.NextDouble())];

@@ -13,7 +13,8 @@ namespace FishLeg.Distributed;
 /// </summary>
 /// <remarks>
 /// The per-layer factors are this rank's shard's: K-FAC and AdaFisher combine their statistics of them, and FishLeg its
-/// low-rank Q·g, through <see cref="SumOverReplicas"/> (<see cref="IReplicatedModel{T}"/>).
+/// low-rank Q·g, through <see cref="SumOverReplicas"/>; FishLeg's factored auxiliary gradient gathers them
+/// (<see cref="GatherOverReplicas"/>; <see cref="IReplicatedModel{T}"/>).
 /// </remarks>
 public sealed class DataParallelModel<T> : IReplicatedModel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -117,6 +118,18 @@ public sealed class DataParallelModel<T> : IReplicatedModel<T> where T : unmanag
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
         _communicator.AllReduceSum(values);
         _collectiveTicks += System.Diagnostics.Stopwatch.GetTimestamp() - start;
+    }
+
+    /// <inheritdoc/>
+    public int ReplicaCount => _communicator.Size;
+
+    /// <inheritdoc/>
+    public int GatherOverReplicas(ReadOnlySpan<T> values, Span<T> gathered)
+    {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        int length = _communicator.AllGather(values, gathered);
+        _collectiveTicks += System.Diagnostics.Stopwatch.GetTimestamp() - start;
+        return length;
     }
 
     /// <summary>Per-shard means → the global batch's (<see cref="IReplicatedModel{T}.MeanOverReplicas"/>).</summary>

@@ -20,10 +20,13 @@ internal sealed unsafe class Mpi
     private readonly delegate* unmanaged<void*, void*, int, nint, nint, nint, int> _allReduce;
     private readonly delegate* unmanaged<void*, int, nint, int, nint, int> _broadcast;
     private readonly delegate* unmanaged<nint, int> _barrier;
+    private readonly delegate* unmanaged<void*, int, nint, void*, int, nint, nint, int> _allGather;
+    private readonly delegate* unmanaged<void*, int, nint, void*, int*, int*, nint, nint, int> _allGatherVaried;
 
     public nint World { get; }
     public nint Float { get; }
     public nint Double { get; }
+    public nint Int { get; }
     public nint Sum { get; }
     public nint InPlace { get; }
     public string Library { get; }
@@ -41,15 +44,17 @@ internal sealed unsafe class Mpi
         _allReduce = (delegate* unmanaged<void*, void*, int, nint, nint, nint, int>)Get("MPI_Allreduce");
         _broadcast = (delegate* unmanaged<void*, int, nint, int, nint, int>)Get("MPI_Bcast");
         _barrier = (delegate* unmanaged<nint, int>)Get("MPI_Barrier");
+        _allGather = (delegate* unmanaged<void*, int, nint, void*, int, nint, nint, int>)Get("MPI_Allgather");
+        _allGatherVaried = (delegate* unmanaged<void*, int, nint, void*, int*, int*, nint, nint, int>)Get("MPI_Allgatherv");
         if (NativeLibrary.TryGetExport(library, "ompi_mpi_comm_world", out nint world))
         {
             // OpenMPI (mpi.h: MPI_COMM_WORLD is &ompi_mpi_comm_world, MPI_IN_PLACE is (void*)1).
-            (World, Float, Double, Sum, InPlace) = (world, Get("ompi_mpi_float"), Get("ompi_mpi_double"), Get("ompi_mpi_op_sum"), 1);
+            (World, Float, Double, Int, Sum, InPlace) = (world, Get("ompi_mpi_float"), Get("ompi_mpi_double"), Get("ompi_mpi_int"), Get("ompi_mpi_op_sum"), 1);
         }
         else
         {
             // MPICH and its ABI (mpi.h: integer handles, MPI_IN_PLACE is (void*)-1).
-            (World, Float, Double, Sum, InPlace) = (0x44000000, 0x4c00040a, 0x4c00080b, 0x58000003, -1);
+            (World, Float, Double, Int, Sum, InPlace) = (0x44000000, 0x4c00040a, 0x4c00080b, 0x4c000405, 0x58000003, -1);
         }
     }
 
@@ -77,6 +82,13 @@ internal sealed unsafe class Mpi
 
     /// <summary>buffer ← the sum of every rank's buffer, in place.</summary>
     public void AllReduceSum(void* buffer, int count, nint type) => Check(_allReduce((void*)InPlace, buffer, count, type, Sum, World), "MPI_Allreduce");
+
+    /// <summary>counts[r] ← rank r's count, on every rank.</summary>
+    public void AllGatherCounts(int count, int* counts) => Check(_allGather(&count, 1, Int, counts, 1, Int, World), "MPI_Allgather");
+
+    /// <summary>gathered ← every rank's values in rank order, rank r's counts[r] of them at displacements[r].</summary>
+    public void AllGather(void* values, int count, nint type, void* gathered, int* counts, int* displacements) =>
+        Check(_allGatherVaried(values, count, type, gathered, counts, displacements, type, World), "MPI_Allgatherv");
 
     public void Broadcast(void* buffer, int count, nint type, int root) => Check(_broadcast(buffer, count, type, root, World), "MPI_Bcast");
 

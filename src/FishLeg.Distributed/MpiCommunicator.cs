@@ -12,6 +12,8 @@ public sealed unsafe class MpiCommunicator : IDisposable
 {
     private readonly Mpi _mpi;
     private readonly bool _owns;
+    // Each rank's count and where its values start, for gathers.
+    private readonly int[] _counts, _displacements;
     private bool _disposed;
 
     private MpiCommunicator(Mpi mpi, bool owns)
@@ -20,6 +22,8 @@ public sealed unsafe class MpiCommunicator : IDisposable
         _owns = owns;
         Rank = mpi.Rank;
         Size = mpi.Size;
+        _counts = new int[Size];
+        _displacements = new int[Size];
     }
 
     /// <summary>Loads OpenMPI or MPICH and joins the job; a process started without mpirun is a job of one rank.</summary>
@@ -50,6 +54,32 @@ public sealed unsafe class MpiCommunicator : IDisposable
         fixed (T* p = values)
             for (int start = 0; start < values.Length; start += int.MaxValue / 2)
                 _mpi.AllReduceSum(p + start, Math.Min(int.MaxValue / 2, values.Length - start), type);
+    }
+
+    /// <summary>
+    /// <paramref name="gathered"/> ← every rank's <paramref name="values"/> (of any length) concatenated in rank order, on
+    /// every rank; returns their total length.
+    /// </summary>
+    /// <exception cref="ArgumentException">The ranks' values do not fit in <paramref name="gathered"/> (on every rank alike; nothing was gathered).</exception>
+    public int AllGather<T>(ReadOnlySpan<T> values, Span<T> gathered) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        nint type = Type<T>();
+        fixed (int* counts = _counts, displacements = _displacements)
+        {
+            _mpi.AllGatherCounts(values.Length, counts);
+            long total = 0;
+            for (int r = 0; r < Size; r++)
+            {
+                displacements[r] = (int)Math.Min(total, int.MaxValue);
+                total += counts[r];
+            }
+            if (total > gathered.Length)
+                throw new ArgumentException($"The {Size} ranks' {total:N0} values do not fit in the {gathered.Length:N0} given to gather them.", nameof(gathered));
+            fixed (T* mine = values, all = gathered)
+                _mpi.AllGather(mine, values.Length, type, all, counts, displacements);
+            return (int)total;
+        }
     }
 
     /// <summary>values ← rank <paramref name="root"/>'s values, on every rank.</summary>

@@ -15,21 +15,32 @@ internal sealed class FishLegLayer<T> where T : unmanaged, IFloatingPointIeee754
     // With LowRank: copies of the gradient's factors (the auxiliary update's passes overwrite the model's), and the
     // products Q·g's factored form leaves, which the factored auxiliary gradient reuses.
     private readonly T[] _deltas, _inputs, _products;
-    private int _rows;
+    // On a replica with FactoredGradient: every replica's factors of the gradient and of the Fisher product, gathered
+    // for the auxiliary update (its gradient is bilinear in them, so no replica can form it from its own shard's).
+    private readonly T[] _gatheredDeltas, _gatheredInputs, _gatheredProductDeltas, _gatheredProductInputs;
+    private int _rows, _gatheredRows;
 
-    public FishLegLayer(QBlock<T> block, LayerDescription layer, int lambdaOffset, int maxBatch, bool lowRankAllowed, bool factoredGradientAllowed)
+    /// <summary>The layer's paths and buffers; <c>replicas</c> is how many replicas train together (1 for a model that is not replicated).</summary>
+    public FishLegLayer(QBlock<T> block, LayerDescription layer, int lambdaOffset, int maxBatch, int replicas, bool lowRankAllowed, bool factoredGradientAllowed)
     {
         _block = block;
         _layer = layer;
         _lambdaOffset = lambdaOffset;
-        // The factors have a row per example and output position (a convolution's rank grows with its positions).
-        long maxRows = (long)maxBatch * layer.Positions;
-        (LowRank, FactoredGradient) = lowRankAllowed && maxRows <= int.MaxValue / Math.Max(layer.Outputs, layer.Columns)
-            ? block.FactoredPaths((int)maxRows, factoredGradientAllowed) : (false, false);
+        // The factors have a row per example and output position (a convolution's rank grows with its positions). A
+        // replica forms Q·g from its shard's rows, and the factored auxiliary gradient from every replica's.
+        long maxRows = (long)maxBatch * layer.Positions, allRows = maxRows * replicas;
+        bool fits = lowRankAllowed && allRows <= int.MaxValue / Math.Max(layer.Outputs, layer.Columns);
+        LowRank = fits && block.FactoredPaths((int)maxRows, false).LowRank;
+        FactoredGradient = LowRank && block.FactoredPaths((int)allRows, factoredGradientAllowed).FactoredGradient;
         _deltas = new T[LowRank ? maxRows * layer.Outputs : 0];
         _inputs = new T[LowRank ? maxRows * layer.Inputs : 0];
-        _products = new T[LowRank ? block.FactorProductsLength((int)maxRows) : 0];
-        FactoredScratch = FactoredGradient ? block.FactoredGradientScratch((int)maxRows, (int)maxRows) : 0;
+        _products = new T[LowRank ? block.FactorProductsLength((int)(FactoredGradient ? allRows : maxRows)) : 0];
+        FactoredScratch = FactoredGradient ? block.FactoredGradientScratch((int)allRows, (int)allRows) : 0;
+        bool gathers = FactoredGradient && replicas > 1;
+        _gatheredDeltas = new T[gathers ? allRows * layer.Outputs : 0];
+        _gatheredInputs = new T[gathers ? allRows * layer.Inputs : 0];
+        _gatheredProductDeltas = new T[_gatheredDeltas.Length];
+        _gatheredProductInputs = new T[_gatheredInputs.Length];
     }
 
     /// <summary>Q·g from the gradient's factors, in O(K·N²).</summary>
@@ -61,6 +72,39 @@ internal sealed class FishLegLayer<T> where T : unmanaged, IFloatingPointIeee754
         delta.CopyTo(_deltas);
         input.CopyTo(_inputs);
         _rows = model.GradientBatchSize * _layer.Positions;
+        _gatheredRows = 0;
+    }
+
+    /// <summary>Whether Q·g comes from every replica's gradient factors this step (so it is the global batch's already).</summary>
+    public bool FactorsGathered => _gatheredRows > 0;
+
+    /// <summary>
+    /// Before an auxiliary update on a replica, when the auxiliary gradient is factored: gathers every replica's kept
+    /// gradient factors, so that Q·g and the auxiliary gradient are the global batch's until the next step's factors.
+    /// </summary>
+    public void GatherGradientFactors(IReplicatedModel<T> replica)
+    {
+        if (_gatheredDeltas.Length == 0) return;
+        _gatheredRows = Gather(replica, _deltas.AsSpan(0, _rows * _layer.Outputs), _inputs.AsSpan(0, _rows * _layer.Inputs),
+            _gatheredDeltas, _gatheredInputs);
+    }
+
+    /// <summary>
+    /// Every replica's factors of one layer stacked in replica order, into <paramref name="allDeltas"/> and
+    /// <paramref name="allInputs"/>; returns their rows. A shard's deltas carry its mean's 1/K_r: each replica scales
+    /// its own by K_r (in <see cref="_deltas"/>, which is free once the gradient's are gathered) and the gathered by 1/ΣK_r.
+    /// </summary>
+    private int Gather(IReplicatedModel<T> replica, ReadOnlySpan<T> deltas, ReadOnlySpan<T> inputs, Span<T> allDeltas, Span<T> allInputs)
+    {
+        int outputs = _layer.Outputs, positions = _layer.Positions;
+        Span<T> sums = _deltas.AsSpan(0, deltas.Length);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(deltas, T.CreateChecked(deltas.Length / outputs / positions), sums);
+        int length = replica.GatherOverReplicas(sums, allDeltas);
+        replica.GatherOverReplicas(inputs, allInputs);
+        int rows = length / outputs;
+        Span<T> gathered = allDeltas[..length];
+        System.Numerics.Tensors.TensorPrimitives.Multiply(gathered, T.One / T.CreateChecked(rows / positions), gathered);
+        return rows;
     }
 
     /// <summary>
@@ -92,12 +136,20 @@ internal sealed class FishLegLayer<T> where T : unmanaged, IFloatingPointIeee754
             return;
         }
         model.CurvatureFactors(index, out ReadOnlySpan<T> delta, out ReadOnlySpan<T> input);
-        var curvature = new LayerFactors<T>(delta, input, productBatch * _layer.Positions, _layer.HasBias);
+        int rows = productBatch * _layer.Positions;
+        if (FactorsGathered)
+        {
+            rows = Gather((IReplicatedModel<T>)model, delta, input, _gatheredProductDeltas, _gatheredProductInputs);
+            delta = _gatheredProductDeltas.AsSpan(0, rows * _layer.Outputs);
+            input = _gatheredProductInputs.AsSpan(0, rows * _layer.Inputs);
+        }
+        var curvature = new LayerFactors<T>(delta, input, rows, _layer.HasBias);
         _block.LambdaGradientFromFactors(Lambda(lambda), GradientFactors, scale, _products, curvature, damping, scratch, Lambda(gradient));
     }
 
-    private LayerFactors<T> GradientFactors =>
-        new(_deltas.AsSpan(0, _rows * _layer.Outputs), _inputs.AsSpan(0, _rows * _layer.Inputs), _rows, _layer.HasBias);
+    private LayerFactors<T> GradientFactors => FactorsGathered
+        ? new(_gatheredDeltas.AsSpan(0, _gatheredRows * _layer.Outputs), _gatheredInputs.AsSpan(0, _gatheredRows * _layer.Inputs), _gatheredRows, _layer.HasBias)
+        : new(_deltas.AsSpan(0, _rows * _layer.Outputs), _inputs.AsSpan(0, _rows * _layer.Inputs), _rows, _layer.HasBias);
 
     private Span<T> Lambda(Span<T> all) => all.Slice(_lambdaOffset, _block.LambdaCount);
 

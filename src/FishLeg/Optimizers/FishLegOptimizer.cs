@@ -48,18 +48,19 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
         RequireQFits(layers);
         int count = model.Description.ParameterCount;
         _coupledWeightDecay = Options.WeightDecay != 0 && Options.WeightDecayMode == WeightDecayMode.Coupled;
-        // Q·g from the gradient's factors needs g to be the raw gradient, and momentum on Q·g. A replica's factors are its
-        // shard's: Q is linear, so the replicas' Q·g_r averaged over them is Q·g (ApplyQ). The factored auxiliary gradient
-        // needs a Fisher product whose blocks are ĖᵀĀ′ (rank ≤ K′), and is bilinear in the factors of g and F·v, so a
-        // replica cannot form it from its shard's.
+        // Q·g from the gradient's factors needs g to be the raw gradient, and momentum on Q·g; the factored auxiliary
+        // gradient a Fisher product whose blocks are ĖᵀĀ′ (rank ≤ K′). A replica's factors are its shard's: Q is linear, so
+        // the replicas' Q·g_r averaged is Q·g (ApplyQ); the auxiliary gradient is bilinear in the factors of g and F·v, so
+        // at an auxiliary update every replica's are gathered (FishLegLayer.GatherGradientFactors).
         bool lowRankAllowed = Options.LowRankGradient && !_coupledWeightDecay && Options.MomentumOn == MomentumTarget.PreconditionedGradient;
-        bool factoredAllowed = model is not IReplicatedModel<T> && Options.Curvature != CurvatureEstimator.SampledLabelHessian;
+        bool factoredAllowed = Options.Curvature != CurvatureEstimator.SampledLabelHessian;
+        int replicas = (model as IReplicatedModel<T>)?.ReplicaCount ?? 1;
         _layers = new FishLegLayer<T>[layers.Count];
         int lambdaOffset = 0;
         for (int l = 0; l < layers.Count; l++)
         {
             var block = QBlock<T>.Create(_forms[l], layers[l].Outputs, layers[l].Columns);
-            _layers[l] = new FishLegLayer<T>(block, layers[l], lambdaOffset, model.MaxBatchSize, lowRankAllowed, factoredAllowed);
+            _layers[l] = new FishLegLayer<T>(block, layers[l], lambdaOffset, model.MaxBatchSize, replicas, lowRankAllowed, factoredAllowed);
             lambdaOffset = checked(lambdaOffset + block.LambdaCount);
         }
         _lambda = new T[lambdaOffset];
@@ -183,6 +184,8 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
         else
         {
             for (int l = 0; l < _layers.Length; l++) _layers[l].KeepGradientFactors(_model, l);
+            if (auxiliaryDue && _model is IReplicatedModel<T> replica)
+                foreach (FishLegLayer<T> layer in _layers) layer.GatherGradientFactors(replica);
             if (auxiliaryDue) AuxiliaryUpdate(g, auxiliaryInputs, auxiliaryTargets, fromGradientFactors: true);
             ApplyQ(g, _delta, fromGradientFactors: true);
         }
@@ -282,7 +285,7 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
         // shards' examples, is Q times the global batch's.
         if (fromGradientFactors && _model is IReplicatedModel<T> replica)
             foreach (FishLegLayer<T> layer in _layers)
-                if (layer.LowRank) replica.MeanOverReplicas(layer.Block(output), _model.GradientBatchSize);
+                if (layer.LowRank && !layer.FactorsGathered) replica.MeanOverReplicas(layer.Block(output), _model.GradientBatchSize);
     }
 
     /// <summary>x ← a·x + b·y.</summary>
