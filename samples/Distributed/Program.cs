@@ -25,7 +25,7 @@ public partial class TeacherStudentNet;
 /// <c>file.r</c>. <c>--checkpoint path --save-at S</c> has rank 0 save the run after step S; <c>--resume path</c> continues a
 /// saved run, on any number of ranks. Without mpirun it is a job of one rank. With <c>--model autoencoder [--threads T]</c> it times the main
 /// job's autoencoder instead (synthetic pixels: only the time is of interest): median and mean milliseconds per step and the
-/// all-reduces' share.
+/// collectives' share.
 /// </summary>
 public static class Program
 {
@@ -130,7 +130,7 @@ public static class Program
         return new TrainingRun(loss, fishLeg?.LowRankLayerCount ?? 0, fishLeg?.FactoredAuxiliaryLayerCount ?? 0, steadyStateBytes);
     }
 
-    /// <summary>Median and mean time per step of the autoencoder, data-parallel, and the share of it spent in all-reduces.</summary>
+    /// <summary>Median and mean time per step of the autoencoder, data-parallel, and the share of it spent in collectives.</summary>
     private static void TimeAutoencoder(MpiCommunicator communicator, string optimizer, int steps, int batch)
     {
         int shard = (communicator.Rank + 1) * batch / communicator.Size - communicator.Rank * batch / communicator.Size;
@@ -150,10 +150,11 @@ public static class Program
         // After a fifth of the steps as warm-up: the median step, and the mean, which FishLeg's auxiliary updates (every T steps) are part of.
         double[] measured = [.. times.Skip(steps / 5)];
         double total = times.Sum(), median = measured.Order().ElementAt(measured.Length / 2), mean = measured.Average();
+        string paths = optimizer == "fishleg" ? $"; low-rank layers {fishLeg.LowRankLayerCount}, factored {fishLeg.FactoredAuxiliaryLayerCount}" : "";
         if (communicator.Rank == 0)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"autoencoder, {optimizer}, {communicator.Size} rank(s) × {FishLeg.Kernels.WorkerPool.Shared.Parallelism} thread(s), global batch {batch}: " +
-                $"median {median:F2} ms, mean {mean:F2} ms per step; all-reduces {100 * model.TimeInCollectives.TotalMilliseconds / total:F1}% of the time"));
+                $"median {median:F2} ms, mean {mean:F2} ms per step; collectives {100 * model.TimeInCollectives.TotalMilliseconds / total:F1}% of the time{paths}"));
     }
 
     /// <summary>Seeded inputs and a random tanh teacher's noisy outputs.</summary>
