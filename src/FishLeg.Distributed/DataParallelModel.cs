@@ -36,7 +36,7 @@ public sealed class DataParallelModel<T> : IReplicatedModel<T> where T : unmanag
         communicator.Broadcast(model.Parameters);
     }
 
-    /// <summary>Time spent in this rank's all-reduces so far (waiting for the other ranks included): the communication's share of training.</summary>
+    /// <summary>Time spent in this rank's collectives (all-reduces and gathers) so far, waiting for the other ranks included: the communication's share of training.</summary>
     public TimeSpan TimeInCollectives => System.Diagnostics.Stopwatch.GetElapsedTime(0, _collectiveTicks);
 
     /// <inheritdoc/>
