@@ -55,6 +55,7 @@ public class GemmBenchmarks
         _c = new float[Shape.M * Shape.N];
         WorkerPool.Shared.Parallelism = Threads;
         OpenBlas.SetThreads(Threads);
+        Console.WriteLine($"// OpenBLAS kernel: {OpenBlas.CoreName}");
     }
 
     [Benchmark]
