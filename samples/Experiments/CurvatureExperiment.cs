@@ -57,12 +57,17 @@ public static class CurvatureExperiment
         }
 
         var optimizer = new FishLegOptimizer<float>(model, fishLeg);
-        float[] frozen = model.Parameters.ToArray(), u = new float[frozen.Length];
+        // K-FAC's Kronecker inverse of the same damping, as a reference Q: with rate 1, no momentum and no clip its step
+        // is −P(g), and the factors and inverses are refreshed at every update (running averages, decay 0.95).
+        var kfac = new KfacOptimizer<float>(model, new KfacOptions { LearningRate = 1, Momentum = 0, KlClip = 0, Damping = fishLeg.Damping,
+            FactorUpdateEvery = 1, InverseUpdateEvery = 1, Seed = options.Seed });
+        float[] frozen = model.Parameters.ToArray(), u = new float[frozen.Length], kfacV = new float[frozen.Length], product = new float[frozen.Length];
         var solver = new DampedFisherSolver<float>(model);
         var checks = new List<(int Update, double Loss, double Optimum, int Iterations)>();
+        var kfacChecks = new List<(double Loss, double BestScale)>();
         var losses = new double[options.AuxiliaryUpdates];
-        output.WriteLine("| update | A | A* | A / A* | CG iterations |");
-        output.WriteLine("| -----: | ---: | ---: | -----: | ------------: |");
+        output.WriteLine("| update | A | A* | A / A* | CG iterations | K-FAC's A / A* | at its best scale |");
+        output.WriteLine("| -----: | ---: | ---: | -----: | ------------: | -------------: | ----------------: |");
         for (int j = 0; j < options.AuxiliaryUpdates; j++)
         {
             model.LossAndGradient(batches.Next(), batches.Current);
@@ -77,19 +82,43 @@ public static class CurvatureExperiment
             optimizer.Step(auxiliaryInputs);
             frozen.CopyTo(model.Parameters); // only λ learns
             losses[j] = optimizer.AuxiliaryLoss;
+            kfac.Step(batches.Current); // the model's gradient is still g: v = −Δθ = P(g)
+            for (int i = 0; i < frozen.Length; i++) kfacV[i] = frozen[i] - model.Parameters[i];
+            frozen.CopyTo(model.Parameters);
             if (!check) continue;
             checks.Add((j, losses[j], solution.Optimum, solution.Iterations));
-            output.WriteLine($"| {j,6} | {losses[j]:F4} | {solution.Optimum:F4} | {losses[j] / solution.Optimum:F3} | {solution.Iterations,13} |");
+            (double kfacLoss, double bestScale) = KfacAuxiliaryLoss(auxiliaryInputs);
+            kfacChecks.Add((kfacLoss, bestScale));
+            output.WriteLine($"| {j,6} | {losses[j]:F4} | {solution.Optimum:F4} | {losses[j] / solution.Optimum:F3} | {solution.Iterations,13} | " +
+                $"{kfacLoss / solution.Optimum,14:F3} | {bestScale / solution.Optimum,17:F3} |");
+        }
+
+        // A for v = P(u) = P(g)/‖g‖ on the auxiliary batch, and at the scale c that minimizes A(c·v): −½(uᵀv)²/vᵀ(F + γI)v.
+        (double Loss, double BestScale) KfacAuxiliaryLoss(ReadOnlySpan<float> auxiliaryInputs)
+        {
+            double norm = Math.Sqrt(Dot(u, u));
+            for (int i = 0; i < kfacV.Length; i++) kfacV[i] = (float)(kfacV[i] / norm);
+            model.FisherVectorProduct(auxiliaryInputs, kfacV, product);
+            double vMv = Dot(kfacV, product) + fishLeg.Damping * Dot(kfacV, kfacV), uv = Dot(u, kfacV) / norm;
+            return (0.5 * vMv - uv, -0.5 * uv * uv / vMv);
         }
         int last = Math.Max(1, checks.Count / 3);
         double meanRatio = checks.TakeLast(last).Average(c => c.Loss / c.Optimum);
         output.WriteLine();
-        output.WriteLine($"Mean A / A* over the last {Comparison.Count(last, "check")}: {meanRatio:F3}.");
+        output.WriteLine($"Mean A / A* over the last {Comparison.Count(last, "check")}: {meanRatio:F3}; K-FAC's {kfacChecks.TakeLast(last).Zip(checks.TakeLast(last)).Average(c => c.First.Loss / c.Second.Optimum):F3}, " +
+            $"at its best scale {kfacChecks.TakeLast(last).Zip(checks.TakeLast(last)).Average(c => c.First.BestScale / c.Second.Optimum):F3}.");
 
         Directory.CreateDirectory(options.OutputFolder);
         string plot = Path.Combine(options.OutputFolder, Name + ".png");
         SavePlot(plot, losses, checks);
         output.WriteLine($"Wrote {plot}.");
+    }
+
+    private static double Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        double sum = 0;
+        for (int i = 0; i < a.Length; i++) sum += (double)a[i] * b[i];
+        return sum;
     }
 
     private static void SavePlot(string path, double[] losses, List<(int Update, double Loss, double Optimum, int Iterations)> checks)
