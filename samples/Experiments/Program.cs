@@ -174,7 +174,7 @@ internal sealed class ExperimentOptions
     private readonly Option<QForm?> _qForm;
     private readonly Option<MomentumTarget> _momentumOn;
     private readonly Option<AuxiliaryScaling> _auxiliaryScaling;
-    private readonly Option<double> _kfacLearningRate, _kfacDamping, _klClip, _adaFisherLearningRate, _adaFisherDamping;
+    private readonly Option<double> _kfacLearningRate, _kfacDamping, _klClip, _fishLegKlClip, _adaFisherLearningRate, _adaFisherDamping;
     private readonly Option<int> _adaFisherEvery;
     private readonly Option<int> _kfacFactorEvery, _kfacInverseEvery;
     private readonly Option<KfacFisher> _kfacFisher;
@@ -220,6 +220,7 @@ internal sealed class ExperimentOptions
         _kfacLearningRate = new("--kfac-lr") { Description = "K-FAC's learning rate η", DefaultValueFactory = _ => kfac.LearningRate };
         _kfacDamping = new("--kfac-damping") { Description = "K-FAC's damping γ (Cholesky: split between the factors by π; Eigen: added to the eigenvalue products)", DefaultValueFactory = _ => kfac.Damping };
         _klClip = new("--kl-clip") { Description = "K-FAC's KL clip κ (0: off)", DefaultValueFactory = _ => kfac.KlClip };
+        _fishLegKlClip = new("--fishleg-kl-clip") { Description = "FishLeg: the KL clip κ on its step (0: off)", DefaultValueFactory = _ => fishLeg.KlClip };
         _kfacFactorEvery = new("--kfac-factor-every") { Description = "K-FAC: update the Kronecker factors every N steps", DefaultValueFactory = _ => kfac.FactorUpdateEvery };
         _kfacInverseEvery = new("--kfac-inverse-every") { Description = "K-FAC: recompute the damped inverses (or the eigendecompositions) every N steps", DefaultValueFactory = _ => kfac.InverseUpdateEvery };
         _kfacFisher = new("--kfac-fisher") { Description = "K-FAC's factors from sampled targets (Sampled, the true Fisher) or the batch's labels (Empirical)", DefaultValueFactory = _ => kfac.Fisher };
@@ -255,7 +256,7 @@ internal sealed class ExperimentOptions
                          _adaFisherLearningRate, _adaFisherDamping, _adaFisherEvery, _adaFisherAveraging })
                 command.Options.Add(option);
         foreach (Option option in new Option[] { _fishLegLearningRate, _damping,
-                     _auxiliaryLearningRate, _initialSgdLearningRate, _auxiliaryEvery, _earlyAuxiliary, _auxiliarySteps, _auxiliaryRamp, _auxiliaryScaling, _warmStart, _auxiliaryBatch, _qForm, _momentumOn })
+                     _auxiliaryLearningRate, _initialSgdLearningRate, _auxiliaryEvery, _earlyAuxiliary, _auxiliarySteps, _auxiliaryRamp, _auxiliaryScaling, _warmStart, _fishLegKlClip, _auxiliaryBatch, _qForm, _momentumOn })
             command.Options.Add(option);
     }
 
@@ -310,7 +311,7 @@ internal sealed class ExperimentOptions
         AuxiliaryLearningRate = parsed.GetValue(_auxiliaryLearningRate), InitialSgdLearningRate = parsed.GetValue(_initialSgdLearningRate),
         UpdateAuxEvery = parsed.GetValue(_auxiliaryEvery), EarlyAuxiliarySteps = parsed.GetValue(_earlyAuxiliary),
         AuxiliaryStepsPerUpdate = parsed.GetValue(_auxiliarySteps), AuxiliaryRampSteps = parsed.GetValue(_auxiliaryRamp),
-        AuxiliaryScaling = parsed.GetValue(_auxiliaryScaling), WarmStartSteps = parsed.GetValue(_warmStart),
+        AuxiliaryScaling = parsed.GetValue(_auxiliaryScaling), WarmStartSteps = parsed.GetValue(_warmStart), KlClip = parsed.GetValue(_fishLegKlClip),
         MomentumOn = parsed.GetValue(_momentumOn), Seed = parsed.GetValue(_seed), QForm = parsed.GetValue(_qForm) ?? _fishLeg.QForm,
     };
 }

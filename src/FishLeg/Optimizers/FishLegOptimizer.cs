@@ -190,11 +190,23 @@ public sealed class FishLegOptimizer<T> : IOptimizerState<T> where T : unmanaged
             ApplyQ(g, _delta, fromGradientFactors: true);
         }
 
+        if (Options.KlClip > 0) ClipStep(g);
         // θ −= η·(Δ + wd·θ), Δ = Q·m; or, with momentum on Q·g, m = βm + (1 − β)Q·g and θ −= η·(m + wd·θ): one pass.
         bool decoupled = Options.WeightDecayMode == WeightDecayMode.Decoupled;
         _update.Step(theta, _delta, _momentum, Options.LearningRate, Options.Momentum, decoupled ? Options.WeightDecay : 0,
             blend: Options.MomentumOn == MomentumTarget.PreconditionedGradient);
         StepCount++;
+    }
+
+    /// <summary>ν, the KL-clip scale of the last step (1 when nothing was clipped or the clip is off).</summary>
+    public double LastClipScale { get; private set; } = 1;
+
+    /// <summary>Δ ← ν·Δ with ν = min(1, √(κ / |η²·⟨Δ, g⟩|)) (K-FAC's KL clip, docs/math.md §4).</summary>
+    private void ClipStep(ReadOnlySpan<T> g)
+    {
+        double alignment = Math.Abs(Options.LearningRate * Options.LearningRate * double.CreateChecked(TensorPrimitives.Dot<T>(_delta, g)));
+        LastClipScale = alignment == 0 ? 1 : Math.Min(1, Math.Sqrt(Options.KlClip / alignment));
+        if (LastClipScale < 1) TensorPrimitives.Multiply(_delta, T.CreateChecked(LastClipScale), _delta);
     }
 
     /// <summary>

@@ -121,6 +121,13 @@ public sealed record FishLegOptions
     /// </summary>
     public int AuxiliaryRampSteps { get; init; }
 
+    /// <summary>
+    /// κ: K-FAC's KL clip on FishLeg's step. The preconditioned direction Δ (Q·g, or Q·m with momentum on g) is scaled by
+    /// ν = min(1, √(κ / |η²·⟨Δ, g⟩|)), so that the step's predicted change of the model's output distribution stays
+    /// below κ. Default 0 (off).
+    /// </summary>
+    public double KlClip { get; init; }
+
     /// <summary>Weight decay λ_wd.</summary>
     public double WeightDecay { get; init; } = 1e-5;
 
@@ -158,6 +165,7 @@ public sealed record FishLegOptions
         OptimizerGuard.Positive(AuxiliaryEpsilon, nameof(AuxiliaryEpsilon));
         OptimizerGuard.NonNegative(Damping, nameof(Damping));
         OptimizerGuard.NonNegative(WeightDecay, nameof(WeightDecay));
+        OptimizerGuard.NonNegative(KlClip, nameof(KlClip));
         OptimizerGuard.Fraction(Momentum, nameof(Momentum));
         OptimizerGuard.Fraction(AuxiliaryBeta1, nameof(AuxiliaryBeta1));
         OptimizerGuard.Fraction(AuxiliaryBeta2, nameof(AuxiliaryBeta2));

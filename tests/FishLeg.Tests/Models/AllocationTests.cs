@@ -147,15 +147,17 @@ public class AllocationTests
     [InlineData(MomentumTarget.Gradient, CurvatureEstimator.Fisher, WeightDecayMode.Coupled)]
     [InlineData(MomentumTarget.PreconditionedGradient, CurvatureEstimator.Fisher, WeightDecayMode.Coupled)]
     [InlineData(MomentumTarget.PreconditionedGradient, CurvatureEstimator.Fisher, WeightDecayMode.Decoupled)] // the low-rank Q·g
+    [InlineData(MomentumTarget.PreconditionedGradient, CurvatureEstimator.Fisher, WeightDecayMode.Decoupled, 1e-3)] // and the KL clip
     [InlineData(MomentumTarget.Gradient, CurvatureEstimator.SampledLabelHessian, WeightDecayMode.Coupled)]
     [InlineData(MomentumTarget.Gradient, CurvatureEstimator.MonteCarloFisher, WeightDecayMode.Coupled)]
-    public void SteadyStateFishLegStepWithAuxiliaryUpdateAllocatesNothing(MomentumTarget momentum, CurvatureEstimator curvature, WeightDecayMode weightDecay)
+    public void SteadyStateFishLegStepWithAuxiliaryUpdateAllocatesNothing(MomentumTarget momentum, CurvatureEstimator curvature, WeightDecayMode weightDecay,
+        double klClip = 0)
     {
         const int Batch = 100;
         var model = new Autoencoder(Batch, seed: 1);
         var optimizer = new FishLegOptimizer<float>(model, new FishLegOptions
         {
-            UpdateAuxEvery = 2, EarlyAuxiliarySteps = 0, MomentumOn = momentum, Curvature = curvature, WeightDecayMode = weightDecay,
+            UpdateAuxEvery = 2, EarlyAuxiliarySteps = 0, MomentumOn = momentum, Curvature = curvature, WeightDecayMode = weightDecay, KlClip = klClip,
         });
         var random = new SeededRandom(4);
         var inputs = new float[Batch * Autoencoder.InputCount];

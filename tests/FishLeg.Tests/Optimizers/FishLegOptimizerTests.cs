@@ -374,6 +374,47 @@ public class FishLegOptimizerTests
         }
     }
 
+    /// <summary>
+    /// The KL clip, two steps redone by hand as above: Δ = Q·g (momentum on Q·g) or Q·m (momentum on g), then
+    /// ν = min(1, √(κ / |η²·⟨Δ, g⟩|)) scales Δ before the step. κ is small enough here that both steps are clipped.
+    /// </summary>
+    [Theory]
+    [InlineData(MomentumTarget.PreconditionedGradient)]
+    [InlineData(MomentumTarget.Gradient)]
+    public void TheKlClipScalesTheStepAsTheFormulaSays(MomentumTarget momentumOn)
+    {
+        const double eta = 0.1, beta = 0.8, kappa = 1e-4;
+        var options = new FishLegOptions
+        {
+            LearningRate = eta, InitialSgdLearningRate = 0.05, Damping = 0.2, AuxiliaryLearningRate = 0.01, Momentum = beta,
+            WeightDecay = 0, UpdateAuxEvery = 1, MomentumOn = momentumOn, KlClip = kappa,
+        };
+        var model = new TwoLayerNet(1, seed: 1);
+        var layers = model.Description.Layers;
+        var (inputs, targets) = SmallNets.Batch(model.Description, 1, seed: 2);
+        var (auxiliary, _) = SmallNets.Batch(model.Description, 1, seed: 3);
+        var optimizer = new FishLegOptimizer<double>(model, options);
+
+        double[] theta = model.Parameters.ToArray(), m = new double[theta.Length];
+        for (int step = 0; step < 2; step++)
+        {
+            model.LossAndGradient(inputs, targets);
+            double[] g = model.Gradient.ToArray();
+            optimizer.Step(auxiliary);
+            double[] lambda = optimizer.AuxiliaryParameters.ToArray();
+            Func<double[], double[]> q = x => Apply(layers, Factors(layers, lambda, left: true), Factors(layers, lambda, left: false), x);
+            if (momentumOn == MomentumTarget.Gradient) m = m.Select((x, i) => beta * x + (1 - beta) * g[i]).ToArray();
+            double[] delta = q(momentumOn == MomentumTarget.Gradient ? m : g);
+            double nu = Math.Min(1, Math.Sqrt(kappa / Math.Abs(eta * eta * delta.Select((x, i) => x * g[i]).Sum())));
+            Assert.True(nu < 1, $"step {step + 1} was not clipped (ν = {nu}): the test would not see the clip");
+            Assert.Equal(nu, optimizer.LastClipScale, 12);
+            if (momentumOn == MomentumTarget.PreconditionedGradient) m = m.Select((x, i) => beta * x + (1 - beta) * nu * delta[i]).ToArray();
+            double[] update = momentumOn == MomentumTarget.PreconditionedGradient ? m : delta.Select(x => nu * x).ToArray();
+            theta = theta.Select((x, i) => x - eta * update[i]).ToArray();
+            Assert.True(GradientTests.RelativeError(model.Parameters, theta) < 1e-12, $"θ after step {step + 1} differs from the hand computation");
+        }
+    }
+
     /// <summary>Each layer's L (left) or R factor, as the Kronecker blocks lay them out in λ: L then R, layer after layer.</summary>
     private static double[][] Factors(System.Collections.Generic.IReadOnlyList<LayerDescription> layers, double[] lambda, bool left)
     {
@@ -469,6 +510,8 @@ public class FishLegOptimizerTests
         { "AuxiliaryStepsPerUpdate", new FishLegOptions { AuxiliaryStepsPerUpdate = 0 } },
         { "AuxiliaryRampSteps", new FishLegOptions { AuxiliaryRampSteps = -2 } },
         { "WarmStartSteps", new FishLegOptions { WarmStartSteps = -1 } },
+        { "KlClip", new FishLegOptions { KlClip = -1e-3 } },
+        { "KlClip", new FishLegOptions { KlClip = double.NaN } },
         { "WarmStartSteps", new FishLegOptions { WarmStartSteps = 2, Damping = 0 } },
         { "Curvature", new FishLegOptions { Curvature = (CurvatureEstimator)7 } },
         { "AuxiliaryScaling", new FishLegOptions { AuxiliaryScaling = (AuxiliaryScaling)2 } },
