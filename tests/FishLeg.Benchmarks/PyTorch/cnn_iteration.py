@@ -2,21 +2,11 @@
 forward and backward pass, and SGD-momentum and Adam iterations, for the side-by-side table in docs/benchmarks.md.
 Run with the system Python (Debian python3-torch) and OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset:
 /usr/bin/python3 cnn_iteration.py [threads]."""
-import ctypes, ctypes.util, os, statistics, sys, time
 import torch
 from torch import nn
+import timing
 
-assert "OPENBLAS_CORETYPE" not in os.environ and "OPENBLAS_L2_SIZE" not in os.environ, "unset OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE"
-threads = int(sys.argv[1]) if len(sys.argv) > 1 else 2
-torch.set_num_threads(threads)
-for name in ("openblas", "openblas64"):
-    path = ctypes.util.find_library(name)
-    if path:
-        blas = ctypes.CDLL(path)
-        blas.openblas_get_corename.restype = ctypes.c_char_p
-        print("OpenBLAS kernel:", blas.openblas_get_corename().decode())
-        break
-print("torch", torch.__version__, "threads", torch.get_num_threads(), "mkldnn", torch.backends.mkldnn.is_available())
+timing.setup()
 
 torch.manual_seed(1)
 model = nn.Sequential(
@@ -49,12 +39,4 @@ def step(optimizer):
 
 
 for name, fn in [("forward", forward), ("forward + backward", forward_backward), ("SGD-momentum iteration", step(sgd)), ("Adam iteration", step(adam))]:
-    for _ in range(10):
-        fn()
-    times = []
-    for _ in range(7):
-        start = time.perf_counter()
-        for _ in range(10):
-            fn()
-        times.append((time.perf_counter() - start) / 10 * 1e3)
-    print(f"{name}: median {statistics.median(times):.2f} ms, range {min(times):.2f}-{max(times):.2f} ms")
+    timing.report(name, fn)
