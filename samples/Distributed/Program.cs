@@ -76,7 +76,8 @@ public static class Program
     {
         const int Examples = 256;
         var (inputs, targets) = Data(Examples, model.Description.Inputs, model.Description.Outputs);
-        int offset = rank * batch / size, shard = (rank + 1) * batch / size - offset, inputWidth = model.Description.Inputs, outputWidth = model.Description.Outputs;
+        var (offset, shard) = Shard(batch, rank, size);
+        int inputWidth = model.Description.Inputs, outputWidth = model.Description.Outputs;
         int count = model.Description.ParameterCount;
         var sgd = new SgdMomentum<double>(count, learningRate: 0.05, momentum: 0.9);
         var adam = new Adam<double>(count, learningRate: 3e-3);
@@ -133,7 +134,7 @@ public static class Program
     /// <summary>Median and mean time per step of the autoencoder, data-parallel, and the share of it spent in collectives.</summary>
     private static void TimeAutoencoder(MpiCommunicator communicator, string optimizer, int steps, int batch)
     {
-        int shard = (communicator.Rank + 1) * batch / communicator.Size - communicator.Rank * batch / communicator.Size;
+        int shard = Shard(batch, communicator.Rank, communicator.Size).Rows;
         var model = new DataParallelModel<float>(new Autoencoder(shard, seed: 1), communicator);
         var random = new SeededRandom(5 + (ulong)communicator.Rank);
         float[] x = [.. Enumerable.Range(0, shard * Autoencoder.InputCount).Select(_ => (float)random.NextDouble())];
@@ -156,6 +157,9 @@ public static class Program
                 $"autoencoder, {optimizer}, {communicator.Size} rank(s) × {FishLeg.Kernels.WorkerPool.Shared.Parallelism} thread(s), global batch {batch}: " +
                 $"median {median:F2} ms, mean {mean:F2} ms per step; collectives {100 * model.TimeInCollectives.TotalMilliseconds / total:F1}% of the time{paths}"));
     }
+
+    /// <summary>Rank <paramref name="rank"/>'s rows of a global batch: [⌊rank·K/N⌋, ⌊(rank + 1)·K/N⌋).</summary>
+    private static (int Offset, int Rows) Shard(int batch, int rank, int size) => (rank * batch / size, (rank + 1) * batch / size - rank * batch / size);
 
     /// <summary>Seeded inputs and a random tanh teacher's noisy outputs.</summary>
     private static (double[] Inputs, double[] Targets) Data(int examples, int inputs, int outputs)

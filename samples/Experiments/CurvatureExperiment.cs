@@ -96,10 +96,11 @@ public static class CurvatureExperiment
         // A for v = P(u) = P(g)/‖g‖ on the auxiliary batch, and at the scale c that minimizes A(c·v): −½(uᵀv)²/vᵀ(F + γI)v.
         (double Loss, double BestScale) KfacAuxiliaryLoss(ReadOnlySpan<float> auxiliaryInputs)
         {
-            double norm = Math.Sqrt(Dot(u, u));
+            double norm = Math.Sqrt(DampedFisherSolver<float>.Dot(u, u));
             for (int i = 0; i < kfacV.Length; i++) kfacV[i] = (float)(kfacV[i] / norm);
             model.FisherVectorProduct(auxiliaryInputs, kfacV, product);
-            double vMv = Dot(kfacV, product) + fishLeg.Damping * Dot(kfacV, kfacV), uv = Dot(u, kfacV) / norm;
+            double vMv = DampedFisherSolver<float>.Dot(kfacV, product) + fishLeg.Damping * DampedFisherSolver<float>.Dot(kfacV, kfacV),
+                uv = DampedFisherSolver<float>.Dot(u, kfacV) / norm;
             return (0.5 * vMv - uv, -0.5 * uv * uv / vMv);
         }
         int last = Math.Max(1, checks.Count / 3);
@@ -112,13 +113,6 @@ public static class CurvatureExperiment
         string plot = Path.Combine(options.OutputFolder, Name + ".png");
         SavePlot(plot, losses, checks);
         output.WriteLine($"Wrote {plot}.");
-    }
-
-    private static double Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        double sum = 0;
-        for (int i = 0; i < a.Length; i++) sum += (double)a[i] * b[i];
-        return sum;
     }
 
     private static void SavePlot(string path, double[] losses, List<(int Update, double Loss, double Optimum, int Iterations)> checks)
@@ -162,7 +156,7 @@ public sealed class DampedFisherSolver<T>(IFishLegModel<T> model, double toleran
     public (double Optimum, int Iterations) Optimum(ReadOnlySpan<T> inputs, ReadOnlySpan<T> u, double damping)
     {
         if (!(damping > 0)) throw new ArgumentOutOfRangeException(nameof(damping), damping, "The damping γ must be positive for F + γI to be invertible.");
-        double norm = Math.Sqrt(Sum(u, u));
+        double norm = Math.Sqrt(Dot(u, u));
         if (!(norm > 0)) throw new ArgumentException("The direction u is zero.", nameof(u));
         // x = 0, r = p = û.
         for (int i = 0; i < _x.Length; i++) { _x[i] = 0; _residual[i] = _p[i] = double.CreateChecked(u[i]) / norm; }
@@ -192,7 +186,8 @@ public sealed class DampedFisherSolver<T>(IFishLegModel<T> model, double toleran
         return (-0.5 * ux, k);
     }
 
-    private static double Sum(ReadOnlySpan<T> a, ReadOnlySpan<T> b)
+    /// <summary>aᵀb, accumulated in double.</summary>
+    internal static double Dot(ReadOnlySpan<T> a, ReadOnlySpan<T> b)
     {
         double s = 0;
         for (int i = 0; i < a.Length; i++) s += double.CreateChecked(a[i]) * double.CreateChecked(b[i]);
